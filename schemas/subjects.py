@@ -1,0 +1,42 @@
+"""subjects: screening, consent and baseline characteristics."""
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from schemas import _fields as f
+
+NORWOOD = ["I", "II", "IIA", "III", "IIIA", "IIIV", "IV", "IVA", "V", "VA", "VI", "VII"]
+LUDWIG = ["I", "II", "III"]
+SALT_GRADES = [str(n) for n in range(101)]
+GRADES = {"NORWOOD": NORWOOD, "LUDWIG": LUDWIG, "SALT": SALT_GRADES}
+
+
+class Subjects(f.DomainModel):
+    site_id: Series[str] = f.site_id()
+    subject_id: Series[str] = f.subject_id()
+    screening_date: Series[pa.DateTime] = f.date(required=True)
+    consent_date: Series[pa.DateTime] = f.date(required=True)
+    age: Series[pd.Int64Dtype] = f.count(required=True)
+    sex: Series[str] = f.code(required=True, isin=["M", "F"])
+    diagnosis: Series[str] = f.code(required=True, isin=["AGA", "TE", "AA"])
+    severity_scale: Series[str] = f.code(isin=list(GRADES))
+    severity_grade: Series[str] = f.code()
+    fitzpatrick: Series[str] = f.code(isin=["I", "II", "III", "IV", "V", "VI"])
+    eligible: Series[str] = f.code(required=True, isin=f.YES_NO)
+
+    @f.row_rule("consent_date", "{consent_date} is more than 30 days before the screening date {screening_date}")
+    def consent_near_screening(cls, df: pd.DataFrame) -> pd.Series:
+        return (df.consent_date >= df.screening_date - pd.Timedelta(days=30)).fillna(True)
+
+    @f.row_rule("severity_grade", "{severity_grade} is not a grade of the {severity_scale} scale")
+    def grade_fits_scale(cls, df: pd.DataFrame) -> pd.Series:
+        ok = pd.Series(True, index=df.index)
+        for scale, grades in GRADES.items():
+            on_scale = (df.severity_scale == scale) & df.severity_grade.notna()
+            ok &= ~on_scale | df.severity_grade.isin(grades)
+        return ok
+
+    @f.row_rule("severity_grade", "{severity_grade} is given without a severity_scale (NORWOOD, LUDWIG or SALT)")
+    def grade_has_scale(cls, df: pd.DataFrame) -> pd.Series:
+        return df.severity_grade.isna() | df.severity_scale.notna()

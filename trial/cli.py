@@ -1,0 +1,303 @@
+"""The ``trial`` command line: thin commands, each calling one library function.
+
+Exit codes: 0 done (or loaded), 1 a file was rejected, 2 usage or a problem that stopped the
+command (no database, database in use, unreadable file). Errors are sentences, never tracebacks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from functools import wraps
+from pathlib import Path
+
+import click
+
+from trial import __version__
+from trial.errors import TrialError
+
+EXIT_REJECTED = 1
+EXIT_PROBLEM = 2
+MOST_FINDINGS_SHOWN = 50
+PROGRESS_FROM_BYTES = 8 * 2**20  # below this a load takes well under a second
+
+
+def _db_option(func):
+    return click.option(
+        "--db",
+        "db",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="The database file (default: $TRIAL_DB, else ./trial.duckdb).",
+    )(func)
+
+
+def _format_option(*choices: str):
+    return click.option(
+        "--format", "fmt", type=click.Choice(choices), default=choices[0], show_default=True, help="Output format."
+    )
+
+
+def _reports_errors(func):
+    """Turn library errors into one sentence and exit code 2; unexpected ones into a short notice."""
+
+    @wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except click.ClickException:
+            raise
+        except TrialError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(EXIT_PROBLEM)
+        except KeyboardInterrupt:
+            click.echo("Interrupted: nothing of the file in progress was loaded.", err=True)
+            sys.exit(130)
+        except Exception as exc:  # noqa: BLE001 - the last guard before a person sees a traceback
+            if os.environ.get("TRIAL_DEBUG"):
+                raise
+            click.echo(
+                f"Unexpected error ({type(exc).__name__}: {exc}). Nothing was changed by the step that failed. "
+                "Set TRIAL_DEBUG=1 to see the details, and report it with the command you ran.",
+                err=True,
+            )
+            sys.exit(EXIT_PROBLEM)
+
+    return wrapper
+
+
+def _settings(db, user=None):
+    from trial.settings import Settings
+
+    return Settings.from_env(db=db, user=user)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="trial")
+def main() -> None:
+    """Clinical-trial data management: validated uploads, audit trail, reports."""
+
+
+# --------------------------------------------------------------------------- init
+@main.command()
+@click.option(
+    "--study",
+    "study_file",
+    default=None,
+    help="A study definition TOML file, or a built-in name (demo, single_arm). Default: the demo study.",
+)
+@_db_option
+@click.option("--user", default=None, help="Who sets it up (default: $TRIAL_USER, else your login).")
+@_reports_errors
+def init(study_file, db, user):
+    """Create the database for a study."""
+    from trial.store import Store
+    from trial.study import BUILTIN_STUDIES, builtin_study_text
+
+    settings = _settings(db, user)
+    if study_file is None or study_file in BUILTIN_STUDIES:
+        name = study_file or "demo"
+        text, source = builtin_study_text(name), f"built-in study '{name}'"
+    else:
+        path = Path(study_file)
+        if not path.is_file():
+            raise TrialError(f"study definition {path} does not exist")
+        text, source = path.read_text(encoding="utf-8"), f"study definition {path}"
+    with Store.create(settings.db_path, text, user=settings.user, source=source) as store:
+        study = store.study
+        click.echo(
+            f"Created {settings.db_path} for study {study.study.id}: {len(study.arms)} arm(s), "
+            f"{len(study.visits)} visits, {len(study.sites)} site(s)."
+        )
+
+
+# --------------------------------------------------------------------------- load
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--domain", default=None, help="The domain the files hold (default: told from each header).")
+@click.option("--user", default=None, help="Who uploads (default: $TRIAL_USER, else your login).")
+@click.option("--reason", default=None, help="Why rows already in the study are being changed (needed for corrections).")
+@click.option("--dry-run", is_flag=True, help="Check the files and say what would change; change nothing.")
+@_format_option("text", "json")
+@_db_option
+@_reports_errors
+def load(files, domain, user, reason, dry_run, fmt, db):
+    """Upload CSV files: each loads whole or is rejected whole, with a reason for every bad line."""
+    from schemas import domain_named
+    from trial.ingest import upload_paths
+    from trial.store import Store
+
+    if domain is not None:
+        try:
+            domain_named(domain)
+        except KeyError as exc:
+            raise click.BadParameter(exc.args[0], param_hint="--domain") from None
+    settings = _settings(db, user)
+    progress = _progress_printer() if fmt == "text" and _total_size(files) >= PROGRESS_FROM_BYTES else None
+    with Store.open(settings.db_path) as store:
+        results = upload_paths(
+            store,
+            files,
+            domain=domain,
+            user=settings.user,
+            reason=reason,
+            dry_run=dry_run,
+            size_limit=settings.upload_limit_bytes,
+            progress=progress,
+        )
+    if fmt == "json":
+        click.echo(json.dumps([r.as_dict() for r in results], indent=2, default=str))
+    else:
+        for result in results:
+            _print_result(result)
+    if any(not r.ok for r in results):
+        sys.exit(EXIT_REJECTED)
+
+
+def _total_size(files) -> int:
+    return sum(f.stat().st_size for f in files if f.is_file())
+
+
+def _progress_printer():
+    """Stage names on stderr, so a long load shows it is alive (and a test can see where it is)."""
+    def progress(stage: str) -> None:
+        click.echo(f"  … {stage}", err=True)
+    return progress
+
+
+def _print_result(result) -> None:
+    from trial.ingest import ALREADY_LOADED, CHECKED, LOADED
+
+    name = f"{result.file_name} ({result.domain or 'domain unknown'})"
+    if result.status == ALREADY_LOADED:
+        click.echo(f"{name}: already loaded as upload {result.previous_upload}; nothing to do.")
+        return
+    counts = f"{result.inserted} new rows, {result.corrected} corrected, {result.unchanged} unchanged"
+    if result.status == LOADED:
+        click.echo(f"{name}: loaded as upload {result.upload_id}: {counts}; {len(result.warnings)} warning(s).")
+    elif result.status == CHECKED:
+        click.echo(f"{name}: checked, nothing written (dry run). It would load: {counts}; {len(result.warnings)} warning(s).")
+    else:
+        logged = f" (logged as upload {result.upload_id})" if result.upload_id else ""
+        click.echo(
+            f"{name}: REJECTED{logged}: nothing was loaded. "
+            f"{len(result.errors)} error(s), {len(result.warnings)} warning(s):"
+        )
+    for change in result.changes[:MOST_FINDINGS_SHOWN]:
+        click.echo(f"  line {change.line}, {change.column}: {change.key}: {change.old} → {change.new}")
+    for finding in result.findings[:MOST_FINDINGS_SHOWN]:
+        click.echo(f"  {finding.sentence}" + (" (warning)" if finding.severity == "warning" else ""))
+    hidden = len(result.findings) - MOST_FINDINGS_SHOWN
+    if hidden > 0:
+        where = f"`trial uploads show {result.upload_id}`" if result.upload_id else "--format json"
+        click.echo(f"  … and {hidden} more; see them all with {where}.")
+    if result.status not in (LOADED, CHECKED) and result.errors:
+        click.echo("  Fix these lines and upload the whole file again.")
+
+
+# --------------------------------------------------------------------------- uploads
+@main.group(invoke_without_command=True)
+@click.option("--limit", default=50, show_default=True, help="How many of the latest uploads to list.")
+@_format_option("text", "json", "csv")
+@_db_option
+@click.pass_context
+@_reports_errors
+def uploads(ctx, limit, fmt, db):
+    """List uploads, newest first; `uploads show ID` gives one upload's findings."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from trial.store import Store
+    from trial.uploads import list_uploads
+
+    with Store.open(_settings(db).db_path, read_only=True) as store:
+        frame = list_uploads(store, limit)
+    if frame.empty and fmt == "text":
+        click.echo("No uploads yet. Load files with `trial load FILE…`.")
+        return
+    _emit(frame.drop(columns=["sha256", "size_bytes"]) if fmt == "text" else frame, fmt)
+
+
+@uploads.command("show")
+@click.argument("upload_id", type=int)
+@_format_option("text", "json", "csv")
+@_db_option
+@_reports_errors
+def uploads_show(upload_id, fmt, db):
+    """One upload: who, when, outcome, and every finding."""
+    from trial.store import Store
+    from trial.uploads import upload_findings, upload_record
+
+    with Store.open(_settings(db).db_path, read_only=True) as store:
+        record = upload_record(store, upload_id)
+        frame = upload_findings(store, upload_id)
+    if fmt == "text":
+        click.echo(
+            f"Upload {upload_id}: {record['file_name']} ({record['domain'] or 'domain unknown'}), "
+            f"{record['status']}, by {record['user_name']} at {record['uploaded_at']:%Y-%m-%d %H:%M:%S %Z}; "
+            f"{record['rows_in_file']} rows; sha256 {record['sha256']}"
+        )
+        if record["reason"]:
+            click.echo(f"Reason: {record['reason']}")
+        if frame.empty:
+            click.echo("No findings.")
+            return
+    _emit(frame, fmt)
+
+
+@uploads.command("raw")
+@click.argument("upload_id", type=int)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write to this file (default: standard output).")
+@_db_option
+@_reports_errors
+def uploads_raw(upload_id, out, db):
+    """The exact bytes of an upload, as archived."""
+    from trial.archive import raw_bytes
+    from trial.store import Store
+
+    with Store.open(_settings(db).db_path, read_only=True) as store:
+        name, data = raw_bytes(store, upload_id)
+    if out is None:
+        sys.stdout.buffer.write(data)
+    else:
+        out.write_bytes(data)
+        click.echo(f"Wrote {len(data)} bytes of {name} (upload {upload_id}) to {out}.", err=True)
+
+
+# --------------------------------------------------------------------------- audit
+@main.command()
+@click.option("--table", default=None, help="Only this study table (e.g. hair_counts).")
+@click.option("--subject", default=None, help="Only this subject (e.g. S01-001).")
+@click.option("--upload", "upload_id", type=int, default=None, help="Only this upload.")
+@_format_option("text", "json", "csv")
+@_db_option
+@_reports_errors
+def audit(table, subject, upload_id, fmt, db):
+    """The audit trail: every load and correction, with old and new value, who, when and why."""
+    from trial.audit import audit_trail
+    from trial.store import Store
+
+    with Store.open(_settings(db).db_path, read_only=True) as store:
+        frame = audit_trail(store, table=table, subject=subject, upload_id=upload_id)
+    if frame.empty and fmt == "text":
+        click.echo("The audit trail has no entries for that selection.")
+        return
+    _emit(frame, fmt)
+
+
+def _emit(frame, fmt: str) -> None:
+    if fmt == "json":
+        records = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+        click.echo(json.dumps(records, indent=2, default=str, ensure_ascii=False))
+    elif fmt == "csv":
+        click.echo(frame.to_csv(index=False), nl=False)
+    else:
+        import pandas as pd
+
+        shown = frame.astype(object).where(frame.notna(), "")
+        with pd.option_context("display.max_colwidth", 80, "display.width", 250):
+            click.echo(shown.to_string(index=False))
+
+
+if __name__ == "__main__":
+    main()

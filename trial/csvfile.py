@@ -1,0 +1,147 @@
+"""Read an uploaded CSV file into string cells, keeping each record's own line number.
+
+The header is line 1. A regular file (one record per line) goes through pyarrow's multi-threaded
+reader and its records are lines 2, 3, …; a file with blank lines, quoted line breaks, ragged rows
+or bad bytes goes through Python's ``csv`` module, which counts physical lines exactly. Both give
+the same ``CsvCells``. Nothing here knows about domains; cells are untrimmed strings.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from trial import findings as fd
+
+BOM = b"\xef\xbb\xbf"
+LINE = "_line"
+
+
+@dataclass
+class CsvCells:
+    header: list[str]
+    cells: pa.Table | None  # columns c0…cN (strings) and _line (int64)
+    findings: list[fd.Finding] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return 0 if self.cells is None else self.cells.num_rows
+
+
+def column_key(position: int) -> str:
+    return f"c{position}"
+
+
+def read_cells(data: bytes) -> CsvCells:
+    """Split ``data`` into a header and string cells; structural problems come back as findings."""
+    if data.startswith(BOM):
+        data = data[len(BOM) :]
+    if not data.strip():
+        return CsvCells([], None, [fd.error(None, None, None, "empty_file", "the file is empty")])
+    header_end = data.find(b"\n")
+    first_line = data if header_end < 0 else data[:header_end]
+    if b'"' not in first_line:
+        try:
+            header = first_line.decode("utf-8").rstrip("\r").split(",")
+        except UnicodeDecodeError:
+            return _read_exactly(data)
+        fast = _read_fast(data, header)
+        if fast is not None:
+            return fast
+    return _read_exactly(data)
+
+
+def _read_fast(data: bytes, header: list[str]) -> CsvCells | None:
+    """pyarrow's reader, or None when the file needs the exact reader."""
+    names = [column_key(i) for i in range(len(header))]
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+            parse_options=pacsv.ParseOptions(newlines_in_values=b'"' in data, ignore_empty_lines=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    physical_lines = data.rstrip(b"\r\n").count(b"\n") + 1
+    if table.num_rows + 1 != physical_lines:
+        return None  # blank lines or quoted line breaks: line numbers are not row + 2
+    lines = pa.array(np.arange(2, table.num_rows + 2, dtype=np.int64))
+    return CsvCells([h.strip() for h in header], table.append_column(LINE, lines))
+
+
+def _read_exactly(data: bytes) -> CsvCells:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        bad = data[exc.start : exc.start + 1].hex().upper()
+        return CsvCells(
+            [],
+            None,
+            [
+                fd.error(
+                    line,
+                    None,
+                    f"0x{bad}",
+                    "encoding",
+                    f"the file is not valid UTF-8: byte 0x{bad} on line {line} cannot be read. "
+                    "Save the file as 'CSV UTF-8' and upload it again",
+                )
+            ],
+        )
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header: list[str] | None = None
+    columns: list[list[str]] = []
+    lines: list[int] = []
+    problems: list[fd.Finding] = []
+    start = 1
+    try:
+        for record in reader:
+            line, start = start, reader.line_num + 1
+            if header is None:
+                if not any(cell.strip() for cell in record):
+                    continue
+                header = [cell.strip() for cell in record]
+                columns = [[] for _ in header]
+                if line != 1:
+                    problems.append(
+                        fd.error(line, None, None, "header_position", "the header must be on line 1, not after blank lines")
+                    )
+                continue
+            if not any(cell.strip() for cell in record):
+                continue  # blank line, or a row of empty cells
+            if len(record) > len(header):
+                extra = [c for c in record[len(header) :] if c.strip()]
+                if extra:
+                    problems.append(
+                        fd.error(
+                            line,
+                            None,
+                            ",".join(extra),
+                            "too_many_values",
+                            f"the line has {len(record)} values but the header has {len(header)} columns "
+                            "(a comma inside a value needs the value in double quotes)",
+                        )
+                    )
+                    continue
+            record = record[: len(header)] + [""] * (len(header) - len(record))
+            for column, cell in zip(columns, record, strict=True):
+                column.append(cell)
+            lines.append(line)
+    except csv.Error as exc:
+        problems.append(fd.error(reader.line_num, None, None, "unreadable", f"the file cannot be read as CSV here: {exc}"))
+    if header is None:
+        return CsvCells([], None, [fd.error(None, None, None, "empty_file", "the file is empty")])
+    arrays = {column_key(i): pa.array(col, type=pa.string()) for i, col in enumerate(columns)}
+    arrays[LINE] = pa.array(lines, type=pa.int64())
+    return CsvCells(header, pa.table(arrays), problems)

@@ -1,0 +1,320 @@
+"""Upload a site's CSV file: read → type → validate (pandera) → edit checks (SQL) → load.
+
+The file either enters the study whole, in one transaction, or is rejected whole with a finding for
+every bad line. Either way its raw bytes are archived with their SHA-256 and the upload is logged
+with its findings. Reading, typing and pandera run outside the write lock; the checks against the
+store and the write run inside it, so that concurrent uploads see each other's rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from schemas import DOMAINS, Domain, domain_named
+from trial import archive
+from trial import findings as fd
+from trial.cells import type_cells
+from trial.changes import INCOMING, Change, apply_changes, duplicate_keys, plan_changes
+from trial.csvfile import read_cells
+from trial.editchecks import run_edit_checks
+from trial.errors import UploadError
+from trial.header import match_header
+from trial.store import Store
+from trial.validate import to_frame, validate_rows
+
+LOADED, REJECTED, ALREADY_LOADED, CHECKED = "loaded", "rejected", "already loaded", "checked"
+DEFAULT_SIZE_LIMIT = 512 * 1024 * 1024
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class UploadResult:
+    file_name: str
+    status: str
+    domain: str | None = None
+    upload_id: int | None = None
+    sha256: str = ""
+    size_bytes: int = 0
+    rows_in_file: int = 0
+    inserted: int = 0
+    corrected: int = 0
+    unchanged: int = 0
+    findings: list[fd.Finding] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    previous_upload: int | None = None
+
+    @property
+    def errors(self) -> list[fd.Finding]:
+        return [f for f in self.findings if f.severity == fd.Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[fd.Finding]:
+        return [f for f in self.findings if f.severity == fd.Severity.WARNING]
+
+    @property
+    def ok(self) -> bool:
+        return self.status != REJECTED
+
+    def as_dict(self) -> dict:
+        return {
+            "file": self.file_name,
+            "status": self.status,
+            "domain": self.domain,
+            "upload_id": self.upload_id,
+            "sha256": self.sha256,
+            "size_bytes": self.size_bytes,
+            "rows_in_file": self.rows_in_file,
+            "inserted": self.inserted,
+            "corrected": self.corrected,
+            "unchanged": self.unchanged,
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+            "previous_upload": self.previous_upload,
+            "findings": [f.as_dict() for f in self.findings],
+            "corrections": [c.__dict__ for c in self.changes],
+        }
+
+
+def upload_bytes(
+    store: Store,
+    data: bytes,
+    file_name: str,
+    *,
+    user: str,
+    domain: str | None = None,
+    reason: str | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> UploadResult:
+    """Validate ``data`` as one CSV file of ``domain`` (guessed from the header when None) and load it."""
+    say = progress or (lambda _stage: None)
+    chosen = _domain(domain)
+    result = UploadResult(file_name, REJECTED, sha256=hashlib.sha256(data).hexdigest(), size_bytes=len(data))
+    if not dry_run:
+        previous = store.scalar(
+            "SELECT max(upload_id) FROM uploads WHERE sha256 = $sha AND status = 'loaded'", {"sha": result.sha256}
+        )
+        if previous is not None:
+            result.status, result.previous_upload = ALREADY_LOADED, int(previous)
+            result.domain = store.scalar("SELECT domain FROM uploads WHERE upload_id = $id", {"id": previous})
+            return result
+
+    say("reading")
+    cells = read_cells(data)
+    result.findings = list(cells.findings)
+    result.rows_in_file = cells.rows
+    typed = None
+    matched_domain, present = chosen, []
+    if cells.cells is not None and not result.errors:
+        header = match_header(cells.header, chosen)
+        matched_domain = header.domain
+        result.findings += header.findings
+        if not result.errors:
+            if cells.rows == 0:
+                result.findings.append(
+                    fd.error(None, None, None, "no_rows", "the file has a header but no data rows")
+                )
+            else:
+                say("checking values")
+                present = [c for c in matched_domain.column_names if c in header.positions]
+                cur = store.cursor()
+                try:
+                    typed, cell_findings = type_cells(cur, cells, matched_domain, header.positions)
+                finally:
+                    cur.close()
+                result.findings += cell_findings
+                result.findings += validate_rows(to_frame(typed), matched_domain, store.study)
+    result.domain = matched_domain.name if matched_domain else None
+
+    say("checking against the study")
+    with store.transaction(commit=not dry_run) as cur:
+        plan = None
+        if typed is not None:
+            cur.register(INCOMING, typed)
+            result.findings += duplicate_keys(cur, matched_domain)
+            result.findings += run_edit_checks(cur, matched_domain.name, _parameters(store))
+            plan = plan_changes(cur, matched_domain, present)
+            if plan.changes and not (reason and reason.strip()):
+                result.findings += _corrections_need_reason(plan.changes)
+        result.findings = _one_per_cell(result.findings)
+        result.status = REJECTED if result.errors else (CHECKED if dry_run else LOADED)
+        if plan is not None and not result.errors:
+            result.inserted, result.corrected, result.unchanged = plan.new_rows, plan.corrected_rows, plan.unchanged_rows
+            result.changes = plan.changes
+        if dry_run:
+            return result
+        say("writing")
+        result.upload_id = _log_upload(cur, result, data, user=user, reason=reason)
+        if result.status == LOADED:
+            apply_changes(cur, matched_domain, present, plan, result.upload_id)
+            _audit(cur, result, user=user, reason=reason)
+    say("done")
+    return result
+
+
+def upload_path(store: Store, path: str | Path, *, size_limit: int = DEFAULT_SIZE_LIMIT, **options) -> UploadResult:
+    """Upload one file from disk; see :func:`upload_bytes` for the options."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > size_limit:
+            raise UploadError(
+                f"{path.name} is {size / 2**20:.0f} MiB, above the upload limit of {size_limit / 2**20:.0f} MiB; "
+                "split it into smaller files"
+            )
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise UploadError(f"{path} does not exist") from None
+    except IsADirectoryError:
+        raise UploadError(f"{path} is a folder, not a CSV file") from None
+    except PermissionError:
+        raise UploadError(f"{path} cannot be read (permission denied)") from None
+    return upload_bytes(store, data, path.name, **options)
+
+
+def upload_paths(store: Store, paths: Iterable[str | Path], *, domain: str | None = None, **options) -> list[UploadResult]:
+    """Upload several files; without a domain, each file's own header decides, and files load
+    in the order of the domains (subjects before randomization before assessments)."""
+    paths = [Path(p) for p in paths]
+    if domain is None:
+        paths.sort(key=_guessed_order)
+    return [upload_path(store, p, domain=domain, **options) for p in paths]
+
+
+# --------------------------------------------------------------------------- helpers
+def _domain(name: str | None) -> Domain | None:
+    if name is None:
+        return None
+    try:
+        return domain_named(name)
+    except KeyError as exc:
+        raise UploadError(exc.args[0]) from None
+
+
+def _guessed_order(path: Path) -> int:
+    """Position of the domain a file's header fits, for ordering a batch; unknown last."""
+    from trial.header import fits, normalise
+
+    order = list(DOMAINS)
+    try:
+        with path.open("rb") as fh:
+            first = fh.readline().decode("utf-8-sig", errors="replace")
+    except OSError:
+        return len(order)
+    names = [normalise(n) for n in first.strip().split(",")]
+    return next((i for i, d in enumerate(DOMAINS.values()) if fits(d, names)), len(order))
+
+
+def _parameters(store: Store) -> dict:
+    return {"baseline_lead_days": store.study.study.baseline_lead_days}
+
+
+def _corrections_need_reason(changes: list[Change]) -> list[fd.Finding]:
+    out = []
+    for change in changes:
+        out.append(
+            fd.error(
+                change.line,
+                change.column,
+                change.new,
+                "correction_needs_reason",
+                f"{change.key} is already in the study with {change.column} = {change.old or '(empty)'}; "
+                f"this file says {change.new or '(empty)'}. To correct it, upload the file again with a reason "
+                '(--reason "…")',
+            )
+        )
+    return out
+
+
+def _one_per_cell(found: list[fd.Finding]) -> list[fd.Finding]:
+    """Keep the first finding for each cell (a bad date is not also reported as missing), sorted by line."""
+    seen, kept = set(), []
+    for finding in found:
+        cell = (finding.line, finding.column)
+        if finding.column is not None and cell in seen:
+            continue
+        seen.add(cell)
+        kept.append(finding)
+    return sorted(kept, key=fd.sort_key)
+
+
+def _log_upload(cur, result: UploadResult, data: bytes, *, user: str, reason: str | None) -> int:
+    upload_id = cur.execute("SELECT coalesce(max(upload_id), 0) + 1 FROM uploads").fetchone()[0]
+    archive.store_bytes(cur, result.sha256, data)
+    cur.execute(
+        """
+        INSERT INTO uploads VALUES ($id, $file, $sha, $size, $domain, $user, $at, $status, $reason,
+                                    $rows, $inserted, $corrected, $unchanged, $errors, $warnings)
+        """,
+        {
+            "id": upload_id,
+            "file": result.file_name,
+            "sha": result.sha256,
+            "size": result.size_bytes,
+            "domain": result.domain,
+            "user": user,
+            "at": dt.datetime.now(dt.UTC),
+            "status": result.status,
+            "reason": reason,
+            "rows": result.rows_in_file,
+            "inserted": result.inserted,
+            "corrected": result.corrected,
+            "unchanged": result.unchanged,
+            "errors": len(result.errors),
+            "warnings": len(result.warnings),
+        },
+    )
+    if result.findings:
+        table = pa.table(
+            {
+                "upload_id": pa.array([upload_id] * len(result.findings), pa.int64()),
+                "line": pa.array([f.line for f in result.findings], pa.int64()),
+                "column_name": pa.array([f.column for f in result.findings], pa.string()),
+                "value": pa.array([f.value for f in result.findings], pa.string()),
+                "rule": pa.array([f.rule for f in result.findings], pa.string()),
+                "severity": pa.array([str(f.severity) for f in result.findings], pa.string()),
+                "message": pa.array([f.message for f in result.findings], pa.string()),
+            }
+        )
+        cur.register("new_findings", table)
+        cur.execute("INSERT INTO findings SELECT * FROM new_findings")
+        cur.unregister("new_findings")
+    return int(upload_id)
+
+
+def _audit(cur, result: UploadResult, *, user: str, reason: str | None) -> None:
+    now = dt.datetime.now(dt.UTC)
+    if result.inserted:
+        cur.execute(
+            """
+            INSERT INTO audit_trail (changed_at, user_name, action, table_name, new_value, reason, upload_id)
+            VALUES ($at, $user, 'INSERT', $table, $what, $reason, $upload)
+            """,
+            {
+                "at": now,
+                "user": user,
+                "table": result.domain,
+                "what": f"{result.inserted} rows from {result.file_name}",
+                "reason": reason,
+                "upload": result.upload_id,
+            },
+        )
+    if result.changes:
+        cur.executemany(
+            """
+            INSERT INTO audit_trail (changed_at, user_name, action, table_name, record_key, column_name,
+                                     old_value, new_value, reason, upload_id)
+            VALUES (?, ?, 'CORRECT', ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                (now, user, result.domain, c.key, c.column, c.old, c.new, reason, result.upload_id)
+                for c in result.changes
+            ],
+        )

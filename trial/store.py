@@ -1,0 +1,231 @@
+"""The DuckDB store: one read-write owner per process, migrations, transactions, data version.
+
+Threads share one ``Store``; each works on its own cursor. Writes go through ``transaction()``,
+which serialises writers inside the process (DuckDB itself allows one writing process per file).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from trial.errors import DatabaseExists, DatabaseLocked, DatabaseMissing, DatabaseVersionError, TrialError
+from trial.sqlfiles import sql_names, sql_text
+from trial.study import Study, parse_study
+
+MIGRATIONS = sql_names("migrations")
+SCHEMA_VERSION = len(MIGRATIONS)
+_LOCK_HOLDER = re.compile(r"\(PID (\d+)\)")
+
+
+def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        text = str(exc)
+        if "lock" in text.lower():
+            pid = _LOCK_HOLDER.search(text)
+            holder = f" (process {pid.group(1)})" if pid else ""
+            raise DatabaseLocked(
+                f"The database {path} is in use by another program{holder}. "
+                "Wait for it to finish, or close it, and try again."
+            ) from None
+        raise TrialError(f"The database {path} cannot be opened: {text}") from None
+    except duckdb.Error as exc:
+        raise TrialError(f"The database {path} cannot be opened: {exc}") from None
+
+
+class Store:
+    """An open study database. Use :meth:`create` for a new one and :meth:`open` for an existing one."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, read_only: bool):
+        self._con = con
+        self.path = path
+        self.read_only = read_only
+        self._write_lock = threading.Lock()
+        self._study: Study | None = None
+
+    # ----------------------------------------------------------------- opening
+    @classmethod
+    def create(cls, path: str | Path, study_text: str, *, user: str, source: str = "study definition") -> Store:
+        """Create a database at ``path`` for the study given as TOML text."""
+        path = Path(path)
+        study = parse_study(study_text, source)
+        if path.exists():
+            raise DatabaseExists(
+                f"{path} already exists. Use it as it is, or choose another file with --db PATH."
+            )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        store = cls(_connect(path, read_only=False), path, read_only=False)
+        try:
+            store._migrate()
+            store._write_study(study, study_text, user)
+        except BaseException:
+            store.close()
+            path.unlink(missing_ok=True)
+            Path(f"{path}.wal").unlink(missing_ok=True)
+            raise
+        return store
+
+    @classmethod
+    def open(cls, path: str | Path, *, read_only: bool = False) -> Store:
+        path = Path(path)
+        if not path.exists():
+            raise DatabaseMissing(
+                f"There is no database at {path}. Create one with `trial init` (or name another with --db PATH)."
+            )
+        store = cls(_connect(path, read_only), path, read_only)
+        try:
+            version = store._schema_version()
+            if version > SCHEMA_VERSION:
+                raise DatabaseVersionError(
+                    f"{path} was written by a newer version of trial (schema {version}); upgrade trial to use it."
+                )
+            if version < SCHEMA_VERSION and not read_only:
+                store._migrate()
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    def close(self) -> None:
+        with contextlib.suppress(duckdb.Error):
+            self._con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ----------------------------------------------------------------- use
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor of its own, for one thread's reads (and a registered Arrow table or two)."""
+        return self._con.cursor()
+
+    @contextlib.contextmanager
+    def transaction(self, *, commit: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One write transaction at a time in this process; rolled back if the block raises,
+        or always when ``commit`` is False (a dry run sees what the write would see)."""
+        if self.read_only:
+            raise TrialError(f"{self.path} is open read-only; this needs write access.")
+        with self._write_lock:
+            cur = self._con.cursor()
+            try:
+                cur.begin()
+                yield cur
+                if not commit:
+                    cur.rollback()
+                    return
+                cur.execute(
+                    "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'data_version'"
+                )
+                cur.commit()
+            except BaseException:
+                with contextlib.suppress(duckdb.Error):
+                    cur.rollback()
+                raise
+            finally:
+                cur.close()
+
+    def query(self, sql: str, params: dict | None = None) -> pd.DataFrame:
+        """Run a read query on a fresh cursor and return the whole result."""
+        cur = self.cursor()
+        try:
+            return cur.execute(sql, params or {}).df()
+        finally:
+            cur.close()
+
+    def scalar(self, sql: str, params: dict | None = None):
+        cur = self.cursor()
+        try:
+            row = cur.execute(sql, params or {}).fetchone()
+            return None if row is None else row[0]
+        finally:
+            cur.close()
+
+    @property
+    def study(self) -> Study:
+        if self._study is None:
+            text = self.scalar("SELECT value FROM meta WHERE key = 'study_toml'")
+            self._study = parse_study(text, f"the study definition stored in {self.path}")
+        return self._study
+
+    def data_version(self) -> int:
+        """Grows by one with every committed write; caches key on it."""
+        return int(self.scalar("SELECT value FROM meta WHERE key = 'data_version'"))
+
+    # ----------------------------------------------------------------- internals
+    def _schema_version(self) -> int:
+        has_meta = self.scalar(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta' AND table_schema = 'main'"
+        )
+        if not has_meta:
+            raise TrialError(f"{self.path} is not a trial database (it has no meta table).")
+        value = self.scalar("SELECT value FROM meta WHERE key = 'schema_version'")
+        return int(value or 0)
+
+    def _migrate(self) -> None:
+        cur = self._con.cursor()
+        try:
+            exists = cur.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta' AND table_schema = 'main'"
+            ).fetchone()[0]
+            current = 0
+            if exists:
+                current = int(cur.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0])
+            for number, name in enumerate(MIGRATIONS, start=1):
+                if number <= current:
+                    continue
+                cur.begin()
+                cur.execute(sql_text(name))
+                cur.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('schema_version', $v)", {"v": str(number)}
+                )
+                cur.commit()
+        finally:
+            cur.close()
+
+    def _write_study(self, study: Study, study_text: str, user: str) -> None:
+        now = dt.datetime.now(dt.UTC)
+        cur = self._con.cursor()
+        try:
+            cur.begin()
+            for key, value in (
+                ("study_toml", study_text),
+                ("study_id", study.study.id),
+                ("created_at", now.isoformat()),
+                ("data_version", "0"),
+            ):
+                cur.execute("INSERT INTO meta VALUES ($k, $v)", {"k": key, "v": value})
+            cur.executemany(
+                "INSERT INTO study_sites VALUES (?, ?, ?)",
+                [(s.id, s.name, s.target_enrolment) for s in study.sites],
+            )
+            cur.executemany(
+                "INSERT INTO study_arms VALUES (?, ?, ?, ?)",
+                [(a.code, a.label, a.control, a.microneedling) for a in study.arms],
+            )
+            cur.executemany(
+                "INSERT INTO study_visits VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (v.code, i, v.day, v.earliest_day, v.latest_day, v.baseline, v.primary)
+                    for i, v in enumerate(study.visits, start=1)
+                ],
+            )
+            cur.executemany("INSERT INTO study_regions VALUES (?)", [(r,) for r in study.assessments.regions])
+            cur.executemany("INSERT INTO study_coding VALUES (?, ?)", [(c.pt, c.soc) for c in study.coding])
+            cur.execute(
+                "INSERT INTO audit_trail (changed_at, user_name, action, new_value) VALUES ($at, $user, 'INIT', $study)",
+                {"at": now, "user": user, "study": study.study.id},
+            )
+            cur.commit()
+        finally:
+            cur.close()

@@ -1,0 +1,218 @@
+"""The study definition: arms, visit schedule, regions, endpoint and coding list, read from TOML.
+
+Everything that differs between studies lives in a study file (see ``trial/studies/``), so a new
+study is declared, not programmed. ``load_study`` validates the file and names what is wrong.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from trial.errors import StudyDefinitionError
+
+BUILTIN_STUDIES = ("demo", "single_arm")
+DIAGNOSES = ("AGA", "TE", "AA")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StudyInfo(_Strict):
+    id: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    design: Literal["parallel", "single-arm"]
+    baseline_lead_days: int = Field(default=14, ge=0, le=90)
+
+
+class Eligibility(_Strict):
+    min_age: int = Field(default=18, ge=0, le=120)
+    max_age: int = Field(default=80, ge=0, le=120)
+    diagnoses: tuple[Literal["AGA", "TE", "AA"], ...] = DIAGNOSES
+
+    @model_validator(mode="after")
+    def _ages_in_order(self) -> Eligibility:
+        if self.min_age > self.max_age:
+            raise ValueError(f"min_age {self.min_age} is above max_age {self.max_age}")
+        return self
+
+
+class Site(_Strict):
+    id: str = Field(pattern=r"^[A-Z0-9]+$")
+    name: str = ""
+    target_enrolment: int = Field(default=0, ge=0)
+
+
+class Arm(_Strict):
+    code: str = Field(pattern=r"^[A-Z0-9_]+$")
+    label: str
+    control: bool = False
+    microneedling: bool = False
+
+
+class Visit(_Strict):
+    code: str = Field(pattern=r"^[A-Z0-9_]+$")
+    day: int
+    window: int = Field(default=0, ge=0)
+    window_before: int | None = Field(default=None, ge=0)
+    window_after: int | None = Field(default=None, ge=0)
+    baseline: bool = False
+    primary: bool = False
+
+    @property
+    def earliest_day(self) -> int:
+        return self.day - (self.window if self.window_before is None else self.window_before)
+
+    @property
+    def latest_day(self) -> int:
+        return self.day + (self.window if self.window_after is None else self.window_after)
+
+
+class Assessments(_Strict):
+    regions: tuple[str, ...] = Field(min_length=1)
+
+
+class Endpoint(_Strict):
+    parameter: Literal["HAIR_COUNT", "DENSITY"]
+    measure: Literal["chg", "pchg"]
+    region: str
+    visit: str
+
+
+class Procedures(_Strict):
+    device: Literal["ROLLER", "PEN"]
+    needle_mm: float = Field(ge=0.25, le=2.5)
+    sessions: int = Field(ge=1)
+    interval_days: int = Field(ge=1)
+
+
+class PullTest(_Strict):
+    positive_above_pct: float = Field(default=10, gt=0, lt=100)
+
+
+class CodedTerm(_Strict):
+    pt: str = Field(min_length=1)
+    soc: str = Field(min_length=1)
+
+
+class Study(_Strict):
+    """A validated study definition. Build one with :func:`load_study` or :func:`parse_study`."""
+
+    study: StudyInfo
+    eligibility: Eligibility = Eligibility()
+    sites: tuple[Site, ...] = Field(min_length=1)
+    arms: tuple[Arm, ...] = Field(min_length=1)
+    visits: tuple[Visit, ...] = Field(min_length=2)
+    assessments: Assessments
+    endpoint: Endpoint
+    procedures: Procedures | None = None
+    pull_test: PullTest = PullTest()
+    coding: tuple[CodedTerm, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Study:
+        for name, codes in (
+            ("site", [s.id for s in self.sites]),
+            ("arm", [a.code for a in self.arms]),
+            ("visit", [v.code for v in self.visits]),
+            ("region", list(self.assessments.regions)),
+            ("coded term", [c.pt for c in self.coding]),
+        ):
+            repeated = sorted({c for c in codes if codes.count(c) > 1})
+            if repeated:
+                raise ValueError(f"{name} {', '.join(repeated)} is declared more than once")
+        controls = [a.code for a in self.arms if a.control]
+        if self.study.design == "parallel":
+            if len(self.arms) < 2:
+                raise ValueError("a parallel design needs at least two arms")
+            if len(controls) != 1:
+                raise ValueError(
+                    f"a parallel design needs exactly one control arm (control = true); found {len(controls)}"
+                )
+        elif len(self.arms) != 1:
+            raise ValueError(f"a single-arm design has one arm; found {len(self.arms)}")
+        for flag in ("baseline", "primary"):
+            flagged = [v.code for v in self.visits if getattr(v, flag)]
+            if len(flagged) != 1:
+                raise ValueError(f"exactly one visit must have {flag} = true; found {len(flagged)}")
+        days = [v.day for v in self.visits]
+        if days != sorted(days):
+            raise ValueError("visits must be listed in order of their target day")
+        if self.endpoint.visit not in self.visit_codes:
+            raise ValueError(f"endpoint visit {self.endpoint.visit} is not one of the visits")
+        if self.endpoint.region not in self.assessments.regions:
+            raise ValueError(f"endpoint region {self.endpoint.region} is not one of the regions")
+        if any(a.microneedling for a in self.arms) and self.procedures is None:
+            raise ValueError("an arm has microneedling = true but there is no [procedures] section")
+        return self
+
+    @property
+    def site_ids(self) -> list[str]:
+        return [s.id for s in self.sites]
+
+    @property
+    def arm_codes(self) -> list[str]:
+        return [a.code for a in self.arms]
+
+    @property
+    def visit_codes(self) -> list[str]:
+        return [v.code for v in self.visits]
+
+    @property
+    def control_arm(self) -> Arm | None:
+        return next((a for a in self.arms if a.control), None)
+
+    @property
+    def baseline_visit(self) -> Visit:
+        return next(v for v in self.visits if v.baseline)
+
+    @property
+    def primary_visit(self) -> Visit:
+        return next(v for v in self.visits if v.primary)
+
+
+def parse_study(text: str, source: str = "study definition") -> Study:
+    """Parse and validate a study definition given as TOML text.
+
+    Raises
+    ------
+    StudyDefinitionError
+        naming the file and the entry that is wrong.
+    """
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise StudyDefinitionError(f"{source} is not valid TOML: {exc}") from None
+    try:
+        return Study.model_validate(raw)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            where = " → ".join(str(p) for p in err["loc"]) or "the file"
+            problems.append(f"{where}: {err['msg']}")
+        raise StudyDefinitionError(f"{source} has {len(problems)} problem(s): " + "; ".join(problems)) from None
+
+
+def load_study(path: str | Path | None = None) -> Study:
+    """Read a study definition: a TOML file path, a built-in name (``demo``), or the demo when None."""
+    if path is None or str(path) in BUILTIN_STUDIES:
+        name = "demo" if path is None else str(path)
+        text = resources.files("trial.studies").joinpath(f"{name}.toml").read_text(encoding="utf-8")
+        return parse_study(text, f"built-in study '{name}'")
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise StudyDefinitionError(f"study definition {file} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise StudyDefinitionError(f"study definition {file} cannot be read: {exc}") from None
+    return parse_study(text, f"study definition {file}")
+
+
+def builtin_study_text(name: str = "demo") -> str:
+    return resources.files("trial.studies").joinpath(f"{name}.toml").read_text(encoding="utf-8")
