@@ -1,0 +1,23 @@
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from helpers import new_store, seed  # noqa: E402
+
+
+@pytest.fixture
+def store(tmp_path):
+    """A real DuckDB file for the demo study, empty."""
+    s = new_store(tmp_path / "study.duckdb")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def seeded(store):
+    """The demo study with six subjects screened and four randomized (see helpers.py)."""
+    seed(store)
+    return store

@@ -1,0 +1,69 @@
+"""Building blocks for tests: real CSV bytes, a real DuckDB file, snapshots of the study tables."""
+
+from __future__ import annotations
+
+from schemas import DOMAINS
+from trial.ingest import upload_bytes
+from trial.store import Store
+from trial.study import builtin_study_text
+
+SUBJECTS_HEADER = "site_id,subject_id,screening_date,consent_date,age,sex,diagnosis,severity_scale,severity_grade,fitzpatrick,eligible"
+SUBJECTS_ROWS = [
+    "S01,S01-001,2024-01-02,2024-01-03,28,M,AGA,NORWOOD,III,IV,Y",
+    "S01,S01-002,2024-01-02,2024-01-03,31,M,AGA,NORWOOD,IV,III,Y",
+    "S01,S01-003,2024-01-04,2024-01-05,26,F,AGA,LUDWIG,II,II,Y",
+    "S01,S01-004,2024-01-04,2024-01-05,40,M,AGA,NORWOOD,IIIV,IV,Y",
+    "S01,S01-005,2024-01-06,2024-01-06,52,M,AGA,NORWOOD,V,V,N",
+    "S02,S02-001,2024-01-08,2024-01-08,35,F,TE,,,III,Y",
+]
+RANDOMIZATION_HEADER = "site_id,subject_id,randomization_date,arm,randomization_number,stratum"
+RANDOMIZATION_ROWS = [
+    "S01,S01-001,2024-01-10,MINOX,R001,",
+    "S01,S01-002,2024-01-10,MINOX_MN,R002,",
+    "S01,S01-003,2024-01-12,MINOX,R003,",
+    "S02,S02-001,2024-01-15,MINOX_MN,R004,",
+]
+# S01-004 is eligible but not randomized; S01-005 is a screen failure.
+
+HAIR_COUNTS_HEADER = "site_id,subject_id,visit,assessment_date,region,area_cm2,hair_count,terminal_count,vellus_count,shaft_diameter_um,evaluator_id"
+HAIR_COUNTS_ROWS = [
+    "S01,S01-001,BASELINE,2024-01-09,TARGET,1,120,100,15,55.5,EV1",
+    "S01,S01-001,WEEK_4,2024-02-07,TARGET,1,130,110,15,56.0,EV1",
+    "S01,S01-002,BASELINE,2024-01-10,TARGET,1,110,95,10,54.0,EV1",
+    "S01,S01-002,WEEK_4,2024-02-08,TARGET,1,150,130,12,58.0,EV1",
+]
+
+
+def csv_bytes(header: str, rows: list[str], newline: str = "\n") -> bytes:
+    return (newline.join([header, *rows]) + newline).encode("utf-8")
+
+
+def new_store(path) -> Store:
+    return Store.create(path, builtin_study_text("demo"), user="tester")
+
+
+def load(store: Store, data: bytes, domain: str | None = None, name: str = "upload.csv", **options):
+    options.setdefault("user", "tester")
+    return upload_bytes(store, data, name, domain=domain, **options)
+
+
+def seed(store: Store) -> None:
+    """Subjects and randomizations the assessment files refer to."""
+    for domain, header, rows in (
+        ("subjects", SUBJECTS_HEADER, SUBJECTS_ROWS),
+        ("randomization", RANDOMIZATION_HEADER, RANDOMIZATION_ROWS),
+    ):
+        result = load(store, csv_bytes(header, rows), domain, name=f"{domain}.csv")
+        assert result.status == "loaded", [f.sentence for f in result.findings]
+
+
+def snapshot(store: Store) -> dict[str, list[tuple]]:
+    """Every study table's rows, sorted, to prove an upload changed nothing (or exactly what)."""
+    out = {}
+    cur = store.cursor()
+    try:
+        for name in DOMAINS:
+            out[name] = sorted(cur.execute(f"SELECT * FROM {name}").fetchall(), key=repr)
+    finally:
+        cur.close()
+    return out
