@@ -67,3 +67,25 @@ def snapshot(store: Store) -> dict[str, list[tuple]]:
     finally:
         cur.close()
     return out
+
+
+def study_files(subjects: int, first: int = 1, site: str = "S01") -> tuple[bytes, bytes]:
+    """Subjects and randomization files for ``subjects`` eligible subjects numbered from ``first``."""
+    ids = [f"{site}-{n:04d}" for n in range(first, first + subjects)]
+    subject_rows = [f"{site},{s},2024-01-02,2024-01-03,30,M,AGA,NORWOOD,III,IV,Y" for s in ids]
+    arms = ("MINOX", "MINOX_MN")
+    rand_rows = [f"{site},{s},2024-01-10,{arms[i % 2]},,," for i, s in enumerate(ids)]
+    return csv_bytes(SUBJECTS_HEADER, subject_rows), csv_bytes(RANDOMIZATION_HEADER, rand_rows)
+
+
+VISIT_DATES = {"BASELINE": "2024-01-09", "WEEK_4": "2024-02-07", "WEEK_8": "2024-03-06", "WEEK_12": "2024-04-03"}
+
+
+def hair_count_file(subject_ids: list[str], site: str = "S01") -> bytes:
+    """A valid hair_counts file: every subject at four visits in the TARGET region."""
+    rows = [
+        f"{site},{s},{visit},{date},TARGET,1,{100 + (i * 7 + j * 3) % 90},,,,EV1"
+        for i, s in enumerate(subject_ids)
+        for j, (visit, date) in enumerate(VISIT_DATES.items())
+    ]
+    return csv_bytes(HAIR_COUNTS_HEADER, rows)

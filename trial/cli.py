@@ -196,6 +196,35 @@ def _print_result(result) -> None:
         click.echo("  Fix these lines and upload the whole file again.")
 
 
+# --------------------------------------------------------------------------- demo
+@main.command()
+@click.option(
+    "--db",
+    "db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("demo.duckdb"),
+    show_default=True,
+    help="Where to build the demo database (an existing demo database there is replaced).",
+)
+@click.option("--no-serve", is_flag=True, help="Build the database and stop (the dashboards are not built yet).")
+@_reports_errors
+def demo(db, no_serve):
+    """Build the demo study's database from the example files, through the normal upload path."""
+    from synthetic_data import EXAMPLES
+    from trial.demo import build_demo
+
+    results = build_demo(db, EXAMPLES, user=_settings(db).user)
+    for result in results:
+        _print_result(result)
+    if any(not r.ok for r in results):
+        sys.exit(EXIT_REJECTED)
+    click.echo(
+        f"\nThe demo study is in {db}. The dashboards are not built yet, so the demo stops here; explore it with\n"
+        f"  trial uploads --db {db}\n  trial audit --db {db}\n"
+        f"or open it with DuckDB (for example: SELECT * FROM hair_counts)."
+    )
+
+
 # --------------------------------------------------------------------------- uploads
 @main.group(invoke_without_command=True)
 @click.option("--limit", default=50, show_default=True, help="How many of the latest uploads to list.")

@@ -1,0 +1,130 @@
+"""The command-line contract: help everywhere, exit codes, sentences instead of tracebacks."""
+
+import json
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from helpers import HAIR_COUNTS_HEADER, HAIR_COUNTS_ROWS, RANDOMIZATION_HEADER, RANDOMIZATION_ROWS, SUBJECTS_HEADER, SUBJECTS_ROWS, csv_bytes
+from trial.cli import main
+
+
+def _commands(group, prefix=()):
+    for name, command in group.commands.items():
+        yield (*prefix, name), command
+        if isinstance(command, click.Group):
+            yield from _commands(command, (*prefix, name))
+
+
+@pytest.mark.parametrize("path", [p for p, _ in _commands(main)], ids=" ".join)
+def test_every_command_has_help(path):
+    command = dict(_commands(main))[path]
+    assert command.help and len(command.help) > 20
+    result = CliRunner().invoke(main, [*path, "--help"])
+    assert result.exit_code == 0 and "Usage:" in result.output
+
+
+@pytest.fixture
+def db(tmp_path):
+    path = tmp_path / "cli.duckdb"
+    assert CliRunner().invoke(main, ["init", "--db", str(path), "--user", "alice"]).exit_code == 0
+    return path
+
+
+def _write(tmp_path, name, header, rows):
+    path = tmp_path / name
+    path.write_bytes(csv_bytes(header, rows))
+    return str(path)
+
+
+def test_load_several_files_in_domain_order_then_list_and_audit(db, tmp_path):
+    files = [
+        _write(tmp_path, "hc.csv", HAIR_COUNTS_HEADER, HAIR_COUNTS_ROWS),
+        _write(tmp_path, "rand.csv", RANDOMIZATION_HEADER, RANDOMIZATION_ROWS),
+        _write(tmp_path, "subj.csv", SUBJECTS_HEADER, SUBJECTS_ROWS),
+    ]
+    runner = CliRunner()
+    result = runner.invoke(main, ["load", *files, "--db", str(db), "--user", "carol"])
+    assert result.exit_code == 0, result.output
+    assert result.output.index("subj.csv") < result.output.index("rand.csv") < result.output.index("hc.csv")
+
+    listed = json.loads(runner.invoke(main, ["uploads", "--db", str(db), "--format", "json"]).output)
+    assert [u["file_name"] for u in listed] == ["hc.csv", "rand.csv", "subj.csv"]
+    assert {u["user_name"] for u in listed} == {"carol"}
+
+    trail = runner.invoke(main, ["audit", "--db", str(db), "--table", "hair_counts"])
+    assert "INSERT" in trail.output and "4 rows from hc.csv" in trail.output
+
+
+def test_correction_via_cli_needs_a_reason_then_shows_in_audit(db, tmp_path):
+    runner = CliRunner()
+    for name, header, rows in (("s.csv", SUBJECTS_HEADER, SUBJECTS_ROWS), ("r.csv", RANDOMIZATION_HEADER, RANDOMIZATION_ROWS)):
+        assert runner.invoke(main, ["load", _write(tmp_path, name, header, rows), "--db", str(db)]).exit_code == 0
+    assert runner.invoke(main, ["load", _write(tmp_path, "hc.csv", HAIR_COUNTS_HEADER, HAIR_COUNTS_ROWS), "--db", str(db)]).exit_code == 0
+    fixed = _write(tmp_path, "hc2.csv", HAIR_COUNTS_HEADER, [HAIR_COUNTS_ROWS[0].replace(",120,", ",121,")])
+
+    refused = runner.invoke(main, ["load", fixed, "--db", str(db)])
+    assert refused.exit_code == 1
+    assert "line 2, hair_count" in refused.output and "--reason" in refused.output
+
+    accepted = runner.invoke(main, ["load", fixed, "--db", str(db), "--user", "dan", "--reason", "CRF says 121"])
+    assert accepted.exit_code == 0, accepted.output
+    trail = json.loads(runner.invoke(main, ["audit", "--db", str(db), "--subject", "s01-001", "--format", "json"]).output)
+    [correction] = [t for t in trail if t["action"] == "CORRECT"]
+    assert (correction["old_value"], correction["new_value"], correction["user_name"], correction["reason"]) == (
+        "120", "121", "dan", "CRF says 121"
+    )
+    assert correction["changed_at"]
+
+
+def test_uploads_show_and_raw_return_the_findings_and_exact_bytes(db, tmp_path):
+    runner = CliRunner()
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"site_id,subject_id,screening_date,consent_date,age,sex,diagnosis,eligible\nS01,S01-001,2024-01-02,2024-01-03,17,M,AGA,Y\n")
+    assert runner.invoke(main, ["load", str(bad), "--db", str(db)]).exit_code == 1
+    shown = runner.invoke(main, ["uploads", "show", "1", "--db", str(db)])
+    assert shown.exit_code == 0 and "rejected" in shown.output and "17 is outside" in shown.output
+    out = tmp_path / "copy.csv"
+    assert runner.invoke(main, ["uploads", "raw", "1", "--out", str(out), "--db", str(db)]).exit_code == 0
+    assert out.read_bytes() == bad.read_bytes()
+
+
+@pytest.mark.parametrize(
+    "args, sentence",
+    [
+        (["uploads"], "There is no database"),
+        (["load", "x.csv"], "There is no database"),
+        (["audit"], "There is no database"),
+    ],
+)
+def test_a_missing_database_is_one_sentence(tmp_path, args, sentence):
+    result = CliRunner().invoke(main, [*args, "--db", str(tmp_path / "none.duckdb")])
+    assert result.exit_code == 2
+    assert sentence in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "none.duckdb").exists()
+
+
+def test_init_twice_and_bad_study_files_are_sentences(db, tmp_path):
+    runner = CliRunner()
+    again = runner.invoke(main, ["init", "--db", str(db)])
+    assert again.exit_code == 2 and "already exists" in again.output
+    broken = tmp_path / "study.toml"
+    broken.write_text('[study]\nid = "X"\n')
+    result = runner.invoke(main, ["init", "--study", str(broken), "--db", str(tmp_path / "new.duckdb")])
+    assert result.exit_code == 2 and "problem" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "new.duckdb").exists()
+
+
+def test_unknown_domain_and_missing_file_are_usage_errors(db, tmp_path):
+    runner = CliRunner()
+    assert runner.invoke(main, ["load", "x.csv", "--domain", "labs", "--db", str(db)]).exit_code == 2
+    missing = runner.invoke(main, ["load", str(tmp_path / "nope.csv"), "--db", str(db)])
+    assert missing.exit_code == 2 and "does not exist" in missing.output
+
+
+def test_a_second_study_is_declared_without_code(tmp_path):
+    runner = CliRunner()
+    path = tmp_path / "single.duckdb"
+    result = runner.invoke(main, ["init", "--study", "single_arm", "--db", str(path)])
+    assert result.exit_code == 0 and "MN-SINGLE" in result.output and "1 arm(s)" in result.output
