@@ -8,11 +8,11 @@ study (sites, arms, visits, regions, age limits, diagnoses) to a domain's model.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 
 import pandera.pandas as pa
 
-from schemas._fields import KIND_CODE, KIND_DATE, KIND_DECIMAL, KIND_INT, KIND_TEXT, DomainModel
+from schemas._fields import KIND_CODE, KIND_DATE, KIND_DECIMAL, KIND_INT, KIND_TEXT, DomainModel  # noqa: F401 (re-exported)
 from schemas.adverse_events import AdverseEvents
 from schemas.disposition import Disposition
 from schemas.global_assessments import GlobalAssessments
@@ -86,8 +86,11 @@ def domain_named(name: str) -> Domain:
     return DOMAINS[key]
 
 
+@cache
 def schema_for(domain: Domain, study) -> pa.DataFrameSchema:
-    """The domain's schema with the study's own rules added (``study`` is a ``trial.study.Study``)."""
+    """The domain's schema with the study's own rules added (``study`` is a ``trial.study.Study``).
+
+    Built once per domain and study; pandera schemas are not changed by validation."""
     schema = domain.model.to_schema()
     study_rules = {
         "site_id": [pa.Check.isin(study.site_ids)],
@@ -104,5 +107,3 @@ def schema_for(domain: Domain, study) -> pa.DataFrameSchema:
             schema = schema.update_column(name, checks=[*column.checks, *checks])
     return schema
 
-
-KINDS = (KIND_CODE, KIND_TEXT, KIND_INT, KIND_DECIMAL, KIND_DATE)

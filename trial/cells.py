@@ -67,9 +67,12 @@ def type_cells(
             typed = _typed(column.kind, raw)
             typed_exprs.append(f"{typed} AS {column.name}")
             failed_exprs.append(f"{_failed(column.kind, raw, typed)} AS {column.name}")
-        typed_table = cur.sql(f"SELECT {LINE}, {', '.join(typed_exprs)} FROM {RAW_CELLS}").to_arrow_table()
+        # A row whose cells are all empty (Excel leaves ",,,," rows behind) is not a record.
+        has_content = " OR ".join(f"{_trimmed(i)} IS NOT NULL" for i in range(len(cells.header))) or "FALSE"
+        rows = f"(SELECT * FROM {RAW_CELLS} WHERE {has_content})"
+        typed_table = cur.sql(f"SELECT {LINE}, {', '.join(typed_exprs)} FROM {rows}").to_arrow_table()
         failures = cur.execute(
-            f"SELECT {LINE}, name, raw FROM (SELECT {LINE}, {', '.join(failed_exprs)} FROM {RAW_CELLS}) "
+            f"SELECT {LINE}, name, raw FROM (SELECT {LINE}, {', '.join(failed_exprs)} FROM {rows}) "
             f"UNPIVOT (raw FOR name IN ({', '.join(c.name for c in domain.columns if c.name in positions)})) "
             f"ORDER BY {LINE}"
         ).fetchall()

@@ -3,7 +3,8 @@
 The header is line 1. A regular file (one record per line) goes through pyarrow's multi-threaded
 reader and its records are lines 2, 3, …; a file with blank lines, quoted line breaks, ragged rows
 or bad bytes goes through Python's ``csv`` module, which counts physical lines exactly. Both give
-the same ``CsvCells``. Nothing here knows about domains; cells are untrimmed strings.
+the same ``CsvCells``: blank lines are skipped, rows of empty cells are kept (typing drops them).
+Nothing here knows about domains; cells are untrimmed strings.
 """
 
 from __future__ import annotations
@@ -118,8 +119,8 @@ def _read_exactly(data: bytes) -> CsvCells:
                         fd.error(line, None, None, "header_position", "the header must be on line 1, not after blank lines")
                     )
                 continue
-            if not any(cell.strip() for cell in record):
-                continue  # blank line, or a row of empty cells
+            if not record:
+                continue  # a blank line (rows of empty cells are dropped when typing)
             if len(record) > len(header):
                 extra = [c for c in record[len(header) :] if c.strip()]
                 if extra:

@@ -117,18 +117,18 @@ def upload_bytes(
         matched_domain = header.domain
         result.findings += header.findings
         if not result.errors:
-            if cells.rows == 0:
-                result.findings.append(
-                    fd.error(None, None, None, "no_rows", "the file has a header but no data rows")
-                )
+            say("checking values")
+            present = [c for c in matched_domain.column_names if c in header.positions]
+            cur = store.cursor()
+            try:
+                typed, cell_findings = type_cells(cur, cells, matched_domain, header.positions)
+            finally:
+                cur.close()
+            result.rows_in_file = typed.num_rows
+            if typed.num_rows == 0:
+                typed = None
+                result.findings.append(fd.error(None, None, None, "no_rows", "the file has a header but no data rows"))
             else:
-                say("checking values")
-                present = [c for c in matched_domain.column_names if c in header.positions]
-                cur = store.cursor()
-                try:
-                    typed, cell_findings = type_cells(cur, cells, matched_domain, header.positions)
-                finally:
-                    cur.close()
                 result.findings += cell_findings
                 result.findings += validate_rows(to_frame(typed), matched_domain, store.study)
     result.domain = matched_domain.name if matched_domain else None
