@@ -57,6 +57,13 @@ class Domain:
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
 
+    def maximum(self, name: str):
+        """The largest value the model allows in a column, or None when it sets no maximum."""
+        for check in self.model.to_schema().columns[name].checks:
+            if "max_value" in (check.statistics or {}):
+                return check.statistics["max_value"]
+        return None
+
 
 DOMAINS: dict[str, Domain] = {
     d.name: d

@@ -19,7 +19,7 @@ from trial import findings as fd
 from trial.csvfile import LINE, CsvCells, column_key
 
 SPREADSHEET_ERRORS = ("#N/A", "#NA", "#N/D", "#VALUE!", "#REF!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#######")
-_BLANKS = " \t\r\n\u00a0"
+_BLANKS = " \t\r\n\u00a0\ufeff"  # \ufeff: a byte-order mark where two files were joined
 _PATTERNS = {
     KIND_INT: "[+-]?[0-9]+",
     KIND_DECIMAL: "[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)",
@@ -27,6 +27,7 @@ _PATTERNS = {
 }
 _SQL_TYPES = {KIND_INT: "BIGINT", KIND_DECIMAL: "DOUBLE", KIND_DATE: "DATE"}
 RAW_CELLS = "raw_cells"
+_UNNAMED = "unnamed_column_"
 
 
 def _trimmed(position: int) -> str:
@@ -52,9 +53,15 @@ def _failed(kind: str, raw: str, typed: str) -> str:
 
 
 def type_cells(
-    cur: duckdb.DuckDBPyConnection, cells: CsvCells, domain: Domain, positions: dict[str, int]
+    cur: duckdb.DuckDBPyConnection,
+    cells: CsvCells,
+    domain: Domain,
+    positions: dict[str, int],
+    unnamed: list[int] = (),
 ) -> tuple[pa.Table, list[fd.Finding]]:
-    """Typed columns in the domain's order (absent optional ones all missing) plus ``_line``."""
+    """Typed columns in the domain's order (absent optional ones all missing) plus ``_line``.
+
+    ``unnamed`` positions (trailing columns without a header) must be empty on every line."""
     cur.register(RAW_CELLS, cells.cells)
     try:
         typed_exprs, failed_exprs = [], []
@@ -67,26 +74,36 @@ def type_cells(
             typed = _typed(column.kind, raw)
             typed_exprs.append(f"{typed} AS {column.name}")
             failed_exprs.append(f"{_failed(column.kind, raw, typed)} AS {column.name}")
+        checked = [c.name for c in domain.columns if c.name in positions]
+        for position in unnamed:
+            failed_exprs.append(f"{_trimmed(position)} AS {_UNNAMED}{position + 1}")
+            checked.append(f"{_UNNAMED}{position + 1}")
         # A row whose cells are all empty (Excel leaves ",,,," rows behind) is not a record.
         has_content = " OR ".join(f"{_trimmed(i)} IS NOT NULL" for i in range(len(cells.header))) or "FALSE"
         rows = f"(SELECT * FROM {RAW_CELLS} WHERE {has_content})"
         typed_table = cur.sql(f"SELECT {LINE}, {', '.join(typed_exprs)} FROM {rows}").to_arrow_table()
         failures = cur.execute(
             f"SELECT {LINE}, name, raw FROM (SELECT {LINE}, {', '.join(failed_exprs)} FROM {rows}) "
-            f"UNPIVOT (raw FOR name IN ({', '.join(c.name for c in domain.columns if c.name in positions)})) "
+            f"UNPIVOT (raw FOR name IN ({', '.join(checked)})) "
             f"ORDER BY {LINE}"
         ).fetchall()
     finally:
         cur.unregister(RAW_CELLS)
-    kinds = {c.name: c.kind for c in domain.columns}
-    return typed_table, [_explain(line, name, raw, kinds[name]) for line, name, raw in failures]
+    return typed_table, [_explain(line, name, raw, domain) for line, name, raw in failures]
 
 
 _AMBIGUOUS_DATE = re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}$")
 _ISO_SHAPE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}")
 
 
-def _explain(line: int, column: str, raw: str, kind: str) -> fd.Finding:
+def _explain(line: int, column: str, raw: str, domain: Domain) -> fd.Finding:
+    if column.startswith(_UNNAMED):
+        number = column[len(_UNNAMED) :]
+        return fd.error(
+            line, None, raw, "value_without_column",
+            f"{raw} is in column {number}, which has no name in the header; name the column or remove the value",
+        )
+    kind = domain.column(column).kind
     if raw.upper() in SPREADSHEET_ERRORS:
         return fd.error(
             line, column, raw, "spreadsheet_error",
@@ -107,6 +124,10 @@ def _explain(line: int, column: str, raw: str, kind: str) -> fd.Finding:
             )
         return fd.error(line, column, raw, "date_format", f"{raw} is not a date; write dates as YYYY-MM-DD")
     if kind == KIND_INT:
+        if re.fullmatch(_PATTERNS[KIND_INT], raw):  # a whole number too long for 64 bits
+            maximum = domain.maximum(column)
+            limit = f"the maximum {maximum}" if maximum is not None else "any value this column accepts"
+            return fd.error(line, column, raw, "above_maximum", f"{raw} is above {limit}")
         if re.fullmatch(_PATTERNS[KIND_DECIMAL], raw):
             return fd.error(line, column, raw, "not_whole_number", f"{raw} is not a whole number")
         return fd.error(line, column, raw, "not_a_number", f"{raw} is not a whole number")

@@ -44,6 +44,23 @@ def read_cells(data: bytes) -> CsvCells:
         data = data[len(BOM) :]
     if not data.strip():
         return CsvCells([], None, [fd.error(None, None, None, "empty_file", "the file is empty")])
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        return CsvCells(
+            [],
+            None,
+            [
+                fd.error(
+                    line,
+                    None,
+                    "0x00",
+                    "encoding",
+                    f"the file is not UTF-8 text: line {line} holds a NUL byte (0x00), as files saved as "
+                    "'Unicode text' (UTF-16) do. Save the file as 'CSV UTF-8' and upload it again",
+                )
+            ],
+        )
     header_end = data.find(b"\n")
     first_line = data if header_end < 0 else data[:header_end]
     if b'"' not in first_line:
@@ -100,7 +117,7 @@ def _read_exactly(data: bytes) -> CsvCells:
                 )
             ],
         )
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header: list[str] | None = None
     columns: list[list[str]] = []
     lines: list[int] = []
@@ -130,7 +147,8 @@ def _read_exactly(data: bytes) -> CsvCells:
                             None,
                             ",".join(extra),
                             "too_many_values",
-                            f"the line has {len(record)} values but the header has {len(header)} columns "
+                            f"the line has {len(record)} values but the header has {len(header)} columns; "
+                            f"the extra values are {', '.join(extra)} "
                             "(a comma inside a value needs the value in double quotes)",
                         )
                     )
@@ -140,7 +158,19 @@ def _read_exactly(data: bytes) -> CsvCells:
                 column.append(cell)
             lines.append(line)
     except csv.Error as exc:
-        problems.append(fd.error(reader.line_num, None, None, "unreadable", f"the file cannot be read as CSV here: {exc}"))
+        if "end of data" in str(exc) or "unexpected end" in str(exc):
+            problems.append(
+                fd.error(
+                    start,
+                    None,
+                    '"',
+                    "unclosed_quote",
+                    'a double quote (") opened on this line is never closed, so the rest of the file '
+                    "would run into one value; close the quote or remove it",
+                )
+            )
+        else:
+            problems.append(fd.error(start, None, None, "unreadable", f"the line cannot be read as CSV: {exc}"))
     if header is None:
         return CsvCells([], None, [fd.error(None, None, None, "empty_file", "the file is empty")])
     arrays = {column_key(i): pa.array(col, type=pa.string()) for i, col in enumerate(columns)}

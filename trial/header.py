@@ -18,6 +18,7 @@ class HeaderMatch:
     domain: Domain | None
     positions: dict[str, int] = field(default_factory=dict)  # column name → position in the file
     findings: list[fd.Finding] = field(default_factory=list)
+    unnamed: list[int] = field(default_factory=list)  # trailing nameless columns (Excel leaves them)
 
 
 def normalise(name: str) -> str:
@@ -32,6 +33,11 @@ def fits(domain: Domain, names: list[str]) -> bool:
 def match_header(header: list[str], domain: Domain | None) -> HeaderMatch:
     """The domain (given, or guessed when None) and the column positions, or findings saying why not."""
     names = [normalise(h) for h in header]
+    unnamed = []
+    while len(names) > 1 and not names[-1]:
+        unnamed.insert(0, len(names) - 1)
+        names.pop()
+        header = header[:-1]
     if len(names) == 1 and any(sep in header[0] for sep in (";", "\t", "|")):
         sep = next(s for s in (";", "\t", "|") if s in header[0])
         shown = "tab" if sep == "\t" else f"'{sep}'"
@@ -41,7 +47,7 @@ def match_header(header: list[str], domain: Domain | None) -> HeaderMatch:
                 fd.error(
                     1,
                     None,
-                    header[0][:60],
+                    sep,
                     "separator",
                     f"the header is a single column: the file seems to separate values with {shown}. "
                     "Save it as comma-separated values (CSV)",
@@ -87,7 +93,7 @@ def match_header(header: list[str], domain: Domain | None) -> HeaderMatch:
     problems = _column_findings(domain, header, names)
     if problems:
         return HeaderMatch(domain, findings=problems)
-    return HeaderMatch(domain, positions={name: i for i, name in enumerate(names)})
+    return HeaderMatch(domain, positions={name: i for i, name in enumerate(names)}, unnamed=unnamed)
 
 
 def _column_findings(domain: Domain, header: list[str], names: list[str]) -> list[fd.Finding]:

@@ -121,7 +121,7 @@ def upload_bytes(
             present = [c for c in matched_domain.column_names if c in header.positions]
             cur = store.cursor()
             try:
-                typed, cell_findings = type_cells(cur, cells, matched_domain, header.positions)
+                typed, cell_findings = type_cells(cur, cells, matched_domain, header.positions, header.unnamed)
             finally:
                 cur.close()
             result.rows_in_file = typed.num_rows
@@ -234,9 +234,10 @@ def _corrections_need_reason(changes: list[Change]) -> list[fd.Finding]:
 
 
 def _one_per_cell(found: list[fd.Finding]) -> list[fd.Finding]:
-    """Keep the first finding for each cell (a bad date is not also reported as missing), sorted by line."""
+    """Keep one finding for each cell, errors before warnings and otherwise the first (a bad date
+    is not also reported as missing), sorted by line."""
     seen, kept = set(), []
-    for finding in found:
+    for finding in sorted(found, key=lambda f: f.severity != fd.Severity.ERROR):
         cell = (finding.line, finding.column)
         if finding.column is not None and cell in seen:
             continue

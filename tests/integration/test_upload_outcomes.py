@@ -104,3 +104,25 @@ def test_warnings_load_and_are_kept_for_monitors(seeded):
     assert (warning.line, warning.column, warning.rule) == (3, "assessment_date", "visit_window")
     stored = seeded.query("SELECT severity, rule FROM findings WHERE upload_id = $id", {"id": result.upload_id})
     assert stored.iloc[0].tolist() == ["warning", "visit_window"]
+
+
+def test_trailing_nameless_columns_are_ignored_when_empty(seeded):
+    rows = [r + ",," for r in HAIR_COUNTS_ROWS]
+    result = load(seeded, csv_bytes(HAIR_COUNTS_HEADER + ",,", rows), "hair_counts")
+    assert (result.status, result.inserted) == ("loaded", 4), [f.sentence for f in result.findings]
+
+
+def test_a_value_under_a_nameless_column_is_refused(seeded):
+    rows = [HAIR_COUNTS_ROWS[0] + ",", HAIR_COUNTS_ROWS[1] + ",oops"]
+    result = load(seeded, csv_bytes(HAIR_COUNTS_HEADER + ",", rows), "hair_counts")
+    assert result.status == "rejected"
+    [finding] = result.errors
+    assert (finding.line, finding.value, finding.rule) == (3, "oops", "value_without_column")
+    assert "column 12" in finding.sentence
+
+
+def test_a_byte_order_mark_where_two_files_were_joined_is_trimmed(seeded):
+    data = csv_bytes(HAIR_COUNTS_HEADER, [HAIR_COUNTS_ROWS[0], "\ufeff" + HAIR_COUNTS_ROWS[1]])
+    result = load(seeded, data, "hair_counts")
+    assert result.status == "loaded", [f.sentence for f in result.findings]
+    assert seeded.scalar("SELECT count(*) FROM hair_counts WHERE site_id = 'S01'") == 2
