@@ -9,14 +9,18 @@ from trial.errors import NotFound
 CODEC = "zstd"
 
 
-def store_bytes(cur, sha256: str, data: bytes) -> None:
-    """Archive ``data`` under its SHA-256 unless the same content is already there."""
+def pack(data: bytes) -> bytes:
+    """The archived form of ``data`` (compression releases the GIL: callers may run it on a thread)."""
+    return pa.compress(data, codec=CODEC, asbytes=True)
+
+
+def store_packed(cur, sha256: str, size: int, packed: bytes) -> None:
+    """Archive packed bytes under their SHA-256 unless the same content is already there."""
     if cur.execute("SELECT 1 FROM upload_files WHERE sha256 = $sha", {"sha": sha256}).fetchone():
         return
-    packed = pa.compress(data, codec=CODEC, asbytes=True)
     cur.execute(
         "INSERT INTO upload_files VALUES ($sha, $codec, $size, $content)",
-        {"sha": sha256, "codec": CODEC, "size": len(data), "content": packed},
+        {"sha": sha256, "codec": CODEC, "size": size, "content": packed},
     )
 
 

@@ -1,18 +1,19 @@
-"""Type a file's string cells by the domain's column kinds, in DuckDB, strictly.
+"""Type a file's string cells by the domain's column kinds, strictly, with pyarrow compute.
 
-Cells are trimmed (spaces, tabs, non-breaking spaces) and empty means missing; codes are upper-cased.
-Numbers and dates must look exactly like numbers and ISO dates: DuckDB's own casts are lenient
-('12.5' → 13 as an integer, '2024-1-5' as a date), so each cast is guarded by a pattern. A cell that
-does not fit its kind, or holds a spreadsheet error such as ``#N/A``, becomes a finding naming its
-line, column and value; the typed cell is then missing.
+Cells are trimmed once (spaces, tabs, non-breaking spaces, stray byte-order marks) and empty means
+missing; codes are upper-cased; a row whose cells are all empty (Excel leaves ",,,," rows behind)
+is not a record. Numbers and dates must look exactly like numbers and ISO dates: every cast is
+guarded by a pattern, so '12.5' is not an integer and '2024-1-5' is not a date. A cell that does
+not fit its kind, or holds a spreadsheet error such as ``#N/A``, becomes a finding naming its
+line, column and value; its typed cell is then missing.
 """
 
 from __future__ import annotations
 
 import re
 
-import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from schemas import KIND_CODE, KIND_DATE, KIND_DECIMAL, KIND_INT, Domain
 from trial import findings as fd
@@ -21,75 +22,90 @@ from trial.csvfile import LINE, CsvCells, column_key
 SPREADSHEET_ERRORS = ("#N/A", "#NA", "#N/D", "#VALUE!", "#REF!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#######")
 _BLANKS = " \t\r\n\u00a0\ufeff"  # \ufeff: a byte-order mark where two files were joined
 _PATTERNS = {
-    KIND_INT: "[+-]?[0-9]+",
+    KIND_INT: "[+-]?[0-9]{1,18}",  # 18 digits always fit in 64 bits; longer ones are reported as too large
     KIND_DECIMAL: "[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)",
     KIND_DATE: "[0-9]{4}-[0-9]{2}-[0-9]{2}",
 }
-_SQL_TYPES = {KIND_INT: "BIGINT", KIND_DECIMAL: "DOUBLE", KIND_DATE: "DATE"}
-RAW_CELLS = "raw_cells"
-_UNNAMED = "unnamed_column_"
+_ARROW_TYPES = {KIND_INT: pa.int64(), KIND_DECIMAL: pa.float64(), KIND_DATE: pa.date32()}
+_ERROR_VALUES = pa.array(SPREADSHEET_ERRORS)
+_NO_TEXT = pa.scalar(None, pa.string())
 
 
-def _trimmed(position: int) -> str:
-    return f"NULLIF(trim({column_key(position)}, '{_BLANKS}'), '')"
+def _trimmed(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    trimmed = pc.utf8_trim(column, characters=_BLANKS)
+    return pc.if_else(pc.equal(trimmed, ""), _NO_TEXT, trimmed)
 
 
-def _typed(kind: str, raw: str) -> str:
-    errors = ", ".join(f"'{e}'" for e in SPREADSHEET_ERRORS)
+def _dates(texts: pa.Array) -> pa.Array:
+    """ISO dates that exist; strptime rolls 2024-02-30 over to 2024-03-01, so a real date must
+    format back to exactly what was written."""
+    stamps = pc.strptime(texts, format="%Y-%m-%d", unit="s", error_is_null=True)
+    real = pc.equal(pc.strftime(stamps, format="%Y-%m-%d"), texts)
+    return pc.cast(pc.if_else(real, stamps, pa.scalar(None, stamps.type)), pa.date32())
+
+
+def _typed(kind: str, cells: pa.ChunkedArray) -> pa.ChunkedArray:
+    """The cells as values of ``kind``; a cell that does not fit is missing."""
     if kind in _PATTERNS:
-        return (
-            f"CASE WHEN regexp_full_match({raw}, '{_PATTERNS[kind]}') "
-            f"THEN TRY_CAST({raw} AS {_SQL_TYPES[kind]}) END"
-        )
-    value = f"upper({raw})" if kind == KIND_CODE else raw
-    return f"CASE WHEN upper({raw}) IN ({errors}) THEN NULL ELSE {value} END"
+        fits = pc.match_substring_regex(cells, f"^{_PATTERNS[kind]}$")
+        candidates = pc.if_else(fits, cells, _NO_TEXT)
+        if kind == KIND_DATE:
+            # A file holds few distinct dates: parse each once, then spread them back over the rows.
+            encoded = pc.dictionary_encode(candidates.combine_chunks())
+            return pc.take(_dates(encoded.dictionary), encoded.indices)
+        unsigned = pc.utf8_ltrim(candidates, characters="+")  # the pattern allows one
+        return pc.cast(unsigned, _ARROW_TYPES[kind])
+    upper = pc.utf8_upper(cells)
+    value = upper if kind == KIND_CODE else cells
+    return pc.if_else(pc.is_in(upper, value_set=_ERROR_VALUES), _NO_TEXT, value)
 
 
-def _failed(kind: str, raw: str, typed: str) -> str:
-    if kind in _PATTERNS:
-        return f"CASE WHEN {raw} IS NOT NULL AND ({typed}) IS NULL THEN {raw} END"
-    errors = ", ".join(f"'{e}'" for e in SPREADSHEET_ERRORS)
-    return f"CASE WHEN upper({raw}) IN ({errors}) THEN {raw} END"
-
-
-def type_cells(
-    cur: duckdb.DuckDBPyConnection,
-    cells: CsvCells,
-    domain: Domain,
-    positions: dict[str, int],
-    unnamed: list[int] = (),
-) -> tuple[pa.Table, list[fd.Finding]]:
+def type_cells(cells: CsvCells, domain: Domain, positions: dict[str, int], unnamed=()) -> tuple[pa.Table, list[fd.Finding]]:
     """Typed columns in the domain's order (absent optional ones all missing) plus ``_line``.
 
     ``unnamed`` positions (trailing columns without a header) must be empty on every line."""
-    cur.register(RAW_CELLS, cells.cells)
-    try:
-        typed_exprs, failed_exprs = [], []
-        for column in domain.columns:
-            if column.name not in positions:
-                sql_type = _SQL_TYPES.get(column.kind, "VARCHAR")
-                typed_exprs.append(f"CAST(NULL AS {sql_type}) AS {column.name}")
-                continue
-            raw = _trimmed(positions[column.name])
-            typed = _typed(column.kind, raw)
-            typed_exprs.append(f"{typed} AS {column.name}")
-            failed_exprs.append(f"{_failed(column.kind, raw, typed)} AS {column.name}")
-        checked = [c.name for c in domain.columns if c.name in positions]
-        for position in unnamed:
-            failed_exprs.append(f"{_trimmed(position)} AS {_UNNAMED}{position + 1}")
-            checked.append(f"{_UNNAMED}{position + 1}")
-        # A row whose cells are all empty (Excel leaves ",,,," rows behind) is not a record.
-        has_content = " OR ".join(f"{_trimmed(i)} IS NOT NULL" for i in range(len(cells.header))) or "FALSE"
-        rows = f"(SELECT * FROM {RAW_CELLS} WHERE {has_content})"
-        typed_table = cur.sql(f"SELECT {LINE}, {', '.join(typed_exprs)} FROM {rows}").to_arrow_table()
-        failures = cur.execute(
-            f"SELECT {LINE}, name, raw FROM (SELECT {LINE}, {', '.join(failed_exprs)} FROM {rows}) "
-            f"UNPIVOT (raw FOR name IN ({', '.join(checked)})) "
-            f"ORDER BY {LINE}"
-        ).fetchall()
-    finally:
-        cur.unregister(RAW_CELLS)
-    return typed_table, [_explain(line, name, raw, domain) for line, name, raw in failures]
+    table = cells.cells
+    trimmed = {position: _trimmed(table.column(column_key(position))) for position in range(len(cells.header))}
+    has_content = None
+    for column in trimmed.values():
+        valid = pc.is_valid(column)
+        has_content = valid if has_content is None else pc.or_(has_content, valid)
+    lines = table.column(LINE)
+    if has_content is not None and pc.sum(pc.invert(has_content)).as_py():
+        lines = pc.filter(lines, has_content)
+        trimmed = {p: pc.filter(c, has_content) for p, c in trimmed.items()}
+
+    typed_columns, found = {LINE: lines}, []
+    for column in domain.columns:
+        if column.name not in positions:
+            typed_columns[column.name] = pa.nulls(len(lines), _ARROW_TYPES.get(column.kind, pa.string()))
+            continue
+        raw = trimmed[positions[column.name]]
+        typed = _typed(column.kind, raw)
+        typed_columns[column.name] = typed
+        failed = pc.and_(pc.is_valid(raw), pc.is_null(typed))
+        found += _failures(lines, raw, failed, lambda line, value, name=column.name: _explain(line, name, value, domain))
+    for position in unnamed:
+        raw = trimmed[position]
+        found += _failures(
+            lines,
+            raw,
+            pc.is_valid(raw),
+            lambda line, value, number=position + 1: fd.error(
+                line, None, value, "value_without_column",
+                f"{value} is in column {number}, which has no name in the header; name the column or remove the value",
+            ),
+        )
+    return pa.table(typed_columns), sorted(found, key=fd.sort_key)
+
+
+def _failures(lines, raw, failed, explain) -> list[fd.Finding]:
+    if not pc.any(failed).as_py():
+        return []
+    return [
+        explain(line, value)
+        for line, value in zip(pc.filter(lines, failed).to_pylist(), pc.filter(raw, failed).to_pylist(), strict=True)
+    ]
 
 
 _AMBIGUOUS_DATE = re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}$")
@@ -97,12 +113,6 @@ _ISO_SHAPE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}")
 
 
 def _explain(line: int, column: str, raw: str, domain: Domain) -> fd.Finding:
-    if column.startswith(_UNNAMED):
-        number = column[len(_UNNAMED) :]
-        return fd.error(
-            line, None, raw, "value_without_column",
-            f"{raw} is in column {number}, which has no name in the header; name the column or remove the value",
-        )
     kind = domain.column(column).kind
     if raw.upper() in SPREADSHEET_ERRORS:
         return fd.error(
@@ -124,7 +134,7 @@ def _explain(line: int, column: str, raw: str, domain: Domain) -> fd.Finding:
             )
         return fd.error(line, column, raw, "date_format", f"{raw} is not a date; write dates as YYYY-MM-DD")
     if kind == KIND_INT:
-        if re.fullmatch(_PATTERNS[KIND_INT], raw):  # a whole number too long for 64 bits
+        if re.fullmatch(r"[+-]?[0-9]+", raw):  # a whole number too long for 64 bits
             maximum = domain.maximum(column)
             limit = f"the maximum {maximum}" if maximum is not None else "any value this column accepts"
             return fd.error(line, column, raw, "above_maximum", f"{raw} is above {limit}")

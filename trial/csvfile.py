@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,6 +21,7 @@ import pyarrow.csv as pacsv
 from trial import findings as fd
 
 BOM = b"\xef\xbb\xbf"
+_BLANK_FILE = re.compile(rb"\s*\Z")  # stops at the first byte that is not white space
 LINE = "_line"
 
 
@@ -42,7 +44,7 @@ def read_cells(data: bytes) -> CsvCells:
     """Split ``data`` into a header and string cells; structural problems come back as findings."""
     if data.startswith(BOM):
         data = data[len(BOM) :]
-    if not data.strip():
+    if _BLANK_FILE.match(data):
         return CsvCells([], None, [fd.error(None, None, None, "empty_file", "the file is empty")])
     nul = data.find(b"\x00")
     if nul >= 0:
@@ -63,10 +65,10 @@ def read_cells(data: bytes) -> CsvCells:
         )
     header_end = data.find(b"\n")
     first_line = data if header_end < 0 else data[:header_end]
-    if b'"' not in first_line:
+    if first_line.count(b'"') % 2 == 0:  # the header is whole on line 1
         try:
-            header = first_line.decode("utf-8").rstrip("\r").split(",")
-        except UnicodeDecodeError:
+            header = next(csv.reader([first_line.decode("utf-8").rstrip("\r")]))
+        except (UnicodeDecodeError, csv.Error, StopIteration):
             return _read_exactly(data)
         fast = _read_fast(data, header)
         if fast is not None:
@@ -90,7 +92,10 @@ def _read_fast(data: bytes, header: list[str]) -> CsvCells | None:
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return None
-    physical_lines = data.rstrip(b"\r\n").count(b"\n") + 1
+    end = len(data)
+    while end and data[end - 1] in b"\r\n":  # trailing line breaks end no record
+        end -= 1
+    physical_lines = data.count(b"\n", 0, end) + 1
     if table.num_rows + 1 != physical_lines:
         return None  # blank lines or quoted line breaks: line numbers are not row + 2
     lines = pa.array(np.arange(2, table.num_rows + 2, dtype=np.int64))

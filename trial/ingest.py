@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -96,51 +97,73 @@ def upload_bytes(
     """Validate ``data`` as one CSV file of ``domain`` (guessed from the header when None) and load it."""
     say = progress or (lambda _stage: None)
     chosen = _domain(domain)
-    result = UploadResult(file_name, REJECTED, sha256=hashlib.sha256(data).hexdigest(), size_bytes=len(data))
-    if not dry_run:
-        previous = store.scalar(
-            "SELECT max(upload_id) FROM uploads WHERE sha256 = $sha AND status = 'loaded'", {"sha": result.sha256}
-        )
-        if previous is not None:
-            result.status, result.previous_upload = ALREADY_LOADED, int(previous)
-            result.domain = store.scalar("SELECT domain FROM uploads WHERE upload_id = $id", {"id": previous})
-            return result
+    with ThreadPoolExecutor(max_workers=1) as helper:  # hashing and packing overlap the parsing
+        digest = helper.submit(lambda: hashlib.sha256(data).hexdigest())
+        packed = None if dry_run else helper.submit(archive.pack, data)
+        say("reading")
+        checked = _check_file(data, chosen, store.study, say)
+        result = UploadResult(file_name, REJECTED, checked.domain_name, sha256=digest.result(), size_bytes=len(data))
+        result.rows_in_file, result.findings = checked.rows, checked.findings
+        if not dry_run:
+            previous = store.scalar(
+                "SELECT max(upload_id) FROM uploads WHERE sha256 = $sha AND status = 'loaded'", {"sha": result.sha256}
+            )
+            if previous is not None:
+                result.status, result.previous_upload, result.findings = ALREADY_LOADED, int(previous), []
+                result.domain = store.scalar("SELECT domain FROM uploads WHERE upload_id = $id", {"id": previous})
+                return result
+        say("checking against the study")
+        _check_and_write(store, result, checked, packed, user=user, reason=reason, dry_run=dry_run, say=say)
+    say("done")
+    return result
 
-    say("reading")
+
+@dataclass
+class _CheckedFile:
+    """What can be known of a file without the store: its domain, typed rows and findings."""
+
+    domain: Domain | None
+    typed: pa.Table | None = None
+    present: list[str] = field(default_factory=list)
+    findings: list[fd.Finding] = field(default_factory=list)
+    rows: int = 0
+
+    @property
+    def domain_name(self) -> str | None:
+        return self.domain.name if self.domain else None
+
+
+def _check_file(data: bytes, chosen: Domain | None, study, say: Progress) -> _CheckedFile:
     cells = read_cells(data)
-    result.findings = list(cells.findings)
-    result.rows_in_file = cells.rows
-    typed = None
-    matched_domain, present = chosen, []
-    if cells.cells is not None and not result.errors:
-        header = match_header(cells.header, chosen)
-        matched_domain = header.domain
-        result.findings += header.findings
-        if not result.errors:
-            say("checking values")
-            present = [c for c in matched_domain.column_names if c in header.positions]
-            cur = store.cursor()
-            try:
-                typed, cell_findings = type_cells(cur, cells, matched_domain, header.positions, header.unnamed)
-            finally:
-                cur.close()
-            result.rows_in_file = typed.num_rows
-            if typed.num_rows == 0:
-                typed = None
-                result.findings.append(fd.error(None, None, None, "no_rows", "the file has a header but no data rows"))
-            else:
-                result.findings += cell_findings
-                result.findings += validate_rows(to_frame(typed), matched_domain, store.study)
-    result.domain = matched_domain.name if matched_domain else None
+    checked = _CheckedFile(chosen, findings=list(cells.findings), rows=cells.rows)
+    if cells.cells is None or cells.findings:
+        return checked
+    header = match_header(cells.header, chosen)
+    checked.domain, checked.findings = header.domain, header.findings
+    if header.findings:
+        return checked
+    say("checking values")
+    checked.present = [c for c in header.domain.column_names if c in header.positions]
+    typed, cell_findings = type_cells(cells, header.domain, header.positions, header.unnamed)
+    checked.rows = typed.num_rows
+    if typed.num_rows == 0:
+        checked.findings = [fd.error(None, None, None, "no_rows", "the file has a header but no data rows")]
+        return checked
+    checked.typed = typed
+    checked.findings = cell_findings + validate_rows(to_frame(typed), header.domain, study)
+    return checked
 
-    say("checking against the study")
+
+def _check_and_write(store: Store, result: UploadResult, checked: _CheckedFile, packed, *, user, reason, dry_run, say) -> None:
+    """Edit checks and the comparison with the store, then the write: one transaction, so that
+    concurrent uploads see each other's rows."""
     with store.transaction(commit=not dry_run) as cur:
         plan = None
-        if typed is not None:
-            cur.register(INCOMING, typed)
-            result.findings += duplicate_keys(cur, matched_domain)
-            result.findings += run_edit_checks(cur, matched_domain.name, _parameters(store))
-            plan = plan_changes(cur, matched_domain, present)
+        if checked.typed is not None:
+            cur.register(INCOMING, checked.typed)
+            result.findings += duplicate_keys(cur, checked.domain)
+            result.findings += run_edit_checks(cur, checked.domain.name, _parameters(store))
+            plan = plan_changes(cur, checked.domain, checked.present)
             if plan.changes and not (reason and reason.strip()):
                 result.findings += _corrections_need_reason(plan.changes)
         result.findings = _one_per_cell(result.findings)
@@ -149,14 +172,12 @@ def upload_bytes(
             result.inserted, result.corrected, result.unchanged = plan.new_rows, plan.corrected_rows, plan.unchanged_rows
             result.changes = plan.changes
         if dry_run:
-            return result
+            return
         say("writing")
-        result.upload_id = _log_upload(cur, result, data, user=user, reason=reason)
+        result.upload_id = _log_upload(cur, result, packed.result(), user=user, reason=reason)
         if result.status == LOADED:
-            apply_changes(cur, matched_domain, present, plan, result.upload_id)
+            apply_changes(cur, checked.domain, checked.present, plan, result.upload_id)
             _audit(cur, result, user=user, reason=reason)
-    say("done")
-    return result
 
 
 def upload_path(store: Store, path: str | Path, *, size_limit: int = DEFAULT_SIZE_LIMIT, **options) -> UploadResult:
@@ -246,9 +267,9 @@ def _one_per_cell(found: list[fd.Finding]) -> list[fd.Finding]:
     return sorted(kept, key=fd.sort_key)
 
 
-def _log_upload(cur, result: UploadResult, data: bytes, *, user: str, reason: str | None) -> int:
+def _log_upload(cur, result: UploadResult, packed: bytes, *, user: str, reason: str | None) -> int:
     upload_id = cur.execute("SELECT coalesce(max(upload_id), 0) + 1 FROM uploads").fetchone()[0]
-    archive.store_bytes(cur, result.sha256, data)
+    archive.store_packed(cur, result.sha256, result.size_bytes, packed)
     cur.execute(
         """
         INSERT INTO uploads VALUES ($id, $file, $sha, $size, $domain, $user, $at, $status, $reason,

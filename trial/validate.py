@@ -37,10 +37,7 @@ def to_frame(typed: pa_arrow.Table) -> pd.DataFrame:
     """The typed rows as pandas, indexed by file line; dates as timestamps, integers nullable."""
     frame = typed.to_pandas(types_mapper={pa_arrow.int64(): pd.Int64Dtype()}.get, date_as_object=False)
     frame.index = frame.pop(LINE).astype("int64").to_numpy()
-    for name in frame.columns:
-        if frame[name].dtype.kind == "M":
-            frame[name] = frame[name].astype("datetime64[ns]")
-    return frame
+    return frame  # dates stay in milliseconds: nanoseconds cannot hold 9999-12-31
 
 
 def validate_rows(frame: pd.DataFrame, domain: Domain, study) -> list[fd.Finding]:

@@ -126,3 +126,11 @@ def test_a_byte_order_mark_where_two_files_were_joined_is_trimmed(seeded):
     result = load(seeded, data, "hair_counts")
     assert result.status == "loaded", [f.sentence for f in result.findings]
     assert seeded.scalar("SELECT count(*) FROM hair_counts WHERE site_id = 'S01'") == 2
+
+
+def test_a_far_future_date_is_a_finding_not_a_crash(seeded):
+    row = HAIR_COUNTS_ROWS[0].replace("2024-01-09", "9999-12-31")
+    result = load(seeded, csv_bytes(HAIR_COUNTS_HEADER, [row]), "hair_counts")
+    assert result.status == "rejected"
+    assert (result.errors[0].line, result.errors[0].column, result.errors[0].value) == (2, "assessment_date", "9999-12-31")
+    assert "future" in result.errors[0].message
