@@ -36,27 +36,27 @@ def _trimmed(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.if_else(pc.equal(trimmed, ""), _NO_TEXT, trimmed)
 
 
-def _dates(texts: pa.Array) -> pa.Array:
-    """ISO dates that exist; strptime rolls 2024-02-30 over to 2024-03-01, so a real date must
-    format back to exactly what was written."""
-    stamps = pc.strptime(texts, format="%Y-%m-%d", unit="s", error_is_null=True)
-    real = pc.equal(pc.strftime(stamps, format="%Y-%m-%d"), texts)
-    return pc.cast(pc.if_else(real, stamps, pa.scalar(None, stamps.type)), pa.date32())
+def _typed(kind: str, cells: pa.ChunkedArray) -> pa.Array:
+    """The cells as values of ``kind``; a cell that does not fit is missing.
+
+    Files repeat their values (codes, dates, counts): each distinct value is typed once."""
+    encoded = pc.dictionary_encode(cells.combine_chunks())
+    return pc.take(_typed_values(kind, encoded.dictionary), encoded.indices)
 
 
-def _typed(kind: str, cells: pa.ChunkedArray) -> pa.ChunkedArray:
-    """The cells as values of ``kind``; a cell that does not fit is missing."""
+def _typed_values(kind: str, texts: pa.Array) -> pa.Array:
     if kind in _PATTERNS:
-        fits = pc.match_substring_regex(cells, f"^{_PATTERNS[kind]}$")
-        candidates = pc.if_else(fits, cells, _NO_TEXT)
+        fits = pc.match_substring_regex(texts, f"^{_PATTERNS[kind]}$")
+        candidates = pc.if_else(fits, texts, _NO_TEXT)
         if kind == KIND_DATE:
-            # A file holds few distinct dates: parse each once, then spread them back over the rows.
-            encoded = pc.dictionary_encode(candidates.combine_chunks())
-            return pc.take(_dates(encoded.dictionary), encoded.indices)
+            # strptime rolls 2024-02-30 over to 2024-03-01: a real date formats back to what was written.
+            stamps = pc.strptime(candidates, format="%Y-%m-%d", unit="s", error_is_null=True)
+            real = pc.equal(pc.strftime(stamps, format="%Y-%m-%d"), candidates)
+            return pc.cast(pc.if_else(real, stamps, pa.scalar(None, stamps.type)), pa.date32())
         unsigned = pc.utf8_ltrim(candidates, characters="+")  # the pattern allows one
         return pc.cast(unsigned, _ARROW_TYPES[kind])
-    upper = pc.utf8_upper(cells)
-    value = upper if kind == KIND_CODE else cells
+    upper = pc.utf8_upper(texts)
+    value = upper if kind == KIND_CODE else texts
     return pc.if_else(pc.is_in(upper, value_set=_ERROR_VALUES), _NO_TEXT, value)
 
 
