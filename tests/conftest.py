@@ -5,7 +5,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from helpers import new_store, seed  # noqa: E402
+from helpers import new_store, seed
 
 
 @pytest.fixture

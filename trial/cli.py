@@ -54,7 +54,7 @@ def _reports_errors(func):
         except KeyboardInterrupt:
             click.echo("Interrupted: nothing of the file in progress was loaded.", err=True)
             sys.exit(130)
-        except Exception as exc:  # noqa: BLE001 - the last guard before a person sees a traceback
+        except Exception as exc:
             if os.environ.get("TRIAL_DEBUG"):
                 raise
             click.echo(

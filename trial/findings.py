@@ -45,10 +45,6 @@ def error(line, column, value, rule, message) -> Finding:
     return Finding(line, column, show(value), rule, Severity.ERROR, message)
 
 
-def warning(line, column, value, rule, message) -> Finding:
-    return Finding(line, column, show(value), rule, Severity.WARNING, message)
-
-
 def show(value) -> str | None:
     """A cell value as a person would write it: 12 not 12.0, 2024-03-01 not a timestamp."""
     if value is None:
@@ -75,7 +71,3 @@ def show(value) -> str | None:
 
 def sort_key(finding: Finding) -> tuple:
     return (finding.line or 0, finding.column or "", finding.rule)
-
-
-def count(findings, severity: Severity) -> int:
-    return sum(1 for f in findings if f.severity == severity)

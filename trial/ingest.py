@@ -25,7 +25,7 @@ from trial.changes import INCOMING, Change, apply_changes, duplicate_keys, plan_
 from trial.csvfile import read_cells
 from trial.editchecks import run_edit_checks
 from trial.errors import UploadError
-from trial.header import match_header
+from trial.header import fits, match_header, normalise
 from trial.store import Store
 from trial.validate import to_frame, validate_rows
 
@@ -221,8 +221,6 @@ def _domain(name: str | None) -> Domain | None:
 
 def _guessed_order(path: Path) -> int:
     """Position of the domain a file's header fits, for ordering a batch; unknown last."""
-    from trial.header import fits, normalise
-
     order = list(DOMAINS)
     try:
         with path.open("rb") as fh:

@@ -202,8 +202,7 @@ def load_study(path: str | Path | None = None) -> Study:
     """Read a study definition: a TOML file path, a built-in name (``demo``), or the demo when None."""
     if path is None or str(path) in BUILTIN_STUDIES:
         name = "demo" if path is None else str(path)
-        text = resources.files("trial.studies").joinpath(f"{name}.toml").read_text(encoding="utf-8")
-        return parse_study(text, f"built-in study '{name}'")
+        return parse_study(builtin_study_text(name), f"built-in study '{name}'")
     file = Path(path)
     try:
         text = file.read_text(encoding="utf-8")
