@@ -36,14 +36,6 @@ def _trimmed(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.if_else(pc.equal(trimmed, ""), _NO_TEXT, trimmed)
 
 
-def _typed(kind: str, cells: pa.ChunkedArray) -> pa.Array:
-    """The cells as values of ``kind``; a cell that does not fit is missing.
-
-    Files repeat their values (codes, dates, counts): each distinct value is typed once."""
-    encoded = pc.dictionary_encode(cells.combine_chunks())
-    return pc.take(_typed_values(kind, encoded.dictionary), encoded.indices)
-
-
 def _typed_values(kind: str, texts: pa.Array) -> pa.Array:
     if kind in _PATTERNS:
         fits = pc.match_substring_regex(texts, f"^{_PATTERNS[kind]}$")
@@ -63,48 +55,58 @@ def _typed_values(kind: str, texts: pa.Array) -> pa.Array:
 def type_cells(cells: CsvCells, domain: Domain, positions: dict[str, int], unnamed=()) -> tuple[pa.Table, list[fd.Finding]]:
     """Typed columns in the domain's order (absent optional ones all missing) plus ``_line``.
 
-    ``unnamed`` positions (trailing columns without a header) must be empty on every line."""
+    ``unnamed`` positions (trailing columns without a header) must be empty on every line.
+    Files repeat their values (codes, dates, counts), so each column is dictionary-encoded and
+    every distinct value is trimmed, typed and judged once; rows then take their value by index."""
     table = cells.cells
-    trimmed = {position: _trimmed(table.column(column_key(position))) for position in range(len(cells.header))}
-    has_content = None
-    for column in trimmed.values():
-        valid = pc.is_valid(column)
-        has_content = valid if has_content is None else pc.or_(has_content, valid)
+    distinct = {}
+    for position in range(len(cells.header)):
+        encoded = pc.dictionary_encode(table.column(column_key(position)).combine_chunks())
+        distinct[position] = (encoded.indices, _trimmed(encoded.dictionary))
     lines = table.column(LINE)
-    if has_content is not None and pc.sum(pc.invert(has_content)).as_py():
-        lines = pc.filter(lines, has_content)
-        trimmed = {p: pc.filter(c, has_content) for p, c in trimmed.items()}
+    has_content = None
+    for indices, values in distinct.values():
+        filled = pc.take(pc.is_valid(values), indices)
+        has_content = filled if has_content is None else pc.or_(has_content, filled)
 
     typed_columns, found = {LINE: lines}, []
     for column in domain.columns:
         if column.name not in positions:
             typed_columns[column.name] = pa.nulls(len(lines), _ARROW_TYPES.get(column.kind, pa.string()))
             continue
-        raw = trimmed[positions[column.name]]
-        typed = _typed(column.kind, raw)
-        typed_columns[column.name] = typed
-        failed = pc.and_(pc.is_valid(raw), pc.is_null(typed))
-        found += _failures(lines, raw, failed, lambda line, value, name=column.name: _explain(line, name, value, domain))
+        indices, values = distinct[positions[column.name]]
+        typed = _typed_values(column.kind, values)
+        typed_columns[column.name] = pc.take(typed, indices)
+        failed = pc.and_(pc.is_valid(values), pc.is_null(typed))
+        found += _failures(lines, indices, values, failed, lambda line, value, name=column.name: _explain(line, name, value, domain))
     for position in unnamed:
-        raw = trimmed[position]
+        indices, values = distinct[position]
         found += _failures(
             lines,
-            raw,
-            pc.is_valid(raw),
+            indices,
+            values,
+            pc.is_valid(values),
             lambda line, value, number=position + 1: fd.error(
                 line, None, value, "value_without_column",
                 f"{value} is in column {number}, which has no name in the header; name the column or remove the value",
             ),
         )
-    return pa.table(typed_columns), sorted(found, key=fd.sort_key)
+    typed_table = pa.table(typed_columns)
+    if has_content is not None and not pc.all(has_content).as_py():
+        typed_table = typed_table.filter(has_content)  # rows of empty cells are no records
+    return typed_table, sorted(found, key=fd.sort_key)
 
 
-def _failures(lines, raw, failed, explain) -> list[fd.Finding]:
-    if not pc.any(failed).as_py():
+def _failures(lines, indices, values, failed_values, explain) -> list[fd.Finding]:
+    """Findings for the rows whose (distinct) value failed."""
+    if not pc.any(failed_values).as_py():
         return []
+    rows = pc.take(failed_values, indices)
     return [
         explain(line, value)
-        for line, value in zip(pc.filter(lines, failed).to_pylist(), pc.filter(raw, failed).to_pylist(), strict=True)
+        for line, value in zip(
+            pc.filter(lines, rows).to_pylist(), pc.take(values, pc.filter(indices, rows)).to_pylist(), strict=True
+        )
     ]
 
 

@@ -26,6 +26,9 @@ _TEMPLATES = {
 }
 
 
+_NANOSECONDS_END = pd.Timestamp.max.floor("D")
+
+
 def _listing(values, most: int = 12) -> str:
     values = [str(v) for v in values]
     if len(values) <= most:
@@ -37,7 +40,12 @@ def to_frame(typed: pa_arrow.Table) -> pd.DataFrame:
     """The typed rows as pandas, indexed by file line; dates as timestamps, integers nullable."""
     frame = typed.to_pandas(types_mapper={pa_arrow.int64(): pd.Int64Dtype()}.get, date_as_object=False)
     frame.index = frame.pop(LINE).astype("int64").to_numpy()
-    return frame  # dates stay in milliseconds: nanoseconds cannot hold 9999-12-31
+    for name in frame.columns:
+        # pandera checks nanosecond dates faster; nanoseconds end in 2262, so a date like
+        # 9999-12-31 (an error, reported as in the future) keeps its column in milliseconds.
+        if frame[name].dtype.kind == "M" and not (frame[name] >= _NANOSECONDS_END).any():
+            frame[name] = frame[name].astype("datetime64[ns]")
+    return frame
 
 
 def validate_rows(frame: pd.DataFrame, domain: Domain, study) -> list[fd.Finding]:
