@@ -30,7 +30,7 @@ class AdverseEvents(f.DomainModel):
 
     @f.row_rule("resolution_date", "{resolution_date} is before the onset date {onset_date}")
     def resolved_after_onset(cls, df: pd.DataFrame) -> pd.Series:
-        return (df.resolution_date >= df.onset_date) | df.resolution_date.isna()
+        return (df.resolution_date >= df.onset_date) | df.resolution_date.isna() | df.onset_date.isna()
 
     @f.row_rule("serious", "{serious} is not possible with outcome {outcome}: a fatal event is serious")
     def fatal_is_serious(cls, df: pd.DataFrame) -> pd.Series:

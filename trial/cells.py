@@ -111,6 +111,22 @@ def _failures(lines, indices, values, failed_values, explain) -> list[fd.Finding
 
 
 _AMBIGUOUS_DATE = re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}$")
+
+
+def _day_month_year(line: int, column: str, raw: str) -> fd.Finding:
+    """03/04/2024 could be 3 April or 4 March: say so. 28/12/2016 can only be one date: say which."""
+    first, second, year = (int(part) for part in re.split(r"[/.-]", raw))
+    if first <= 12 and second <= 12:
+        return fd.error(
+            line, column, raw, "ambiguous_date",
+            f"{raw} is an ambiguous date (day/month or month/day?); write dates as YYYY-MM-DD",
+        )
+    day, month = (first, second) if first > 12 else (second, first)
+    if len(str(year)) == 4 and month <= 12:
+        return fd.error(
+            line, column, raw, "date_format", f"{raw} is not written as YYYY-MM-DD; write {year}-{month:02d}-{day:02d}"
+        )
+    return fd.error(line, column, raw, "date_format", f"{raw} is not a date; write dates as YYYY-MM-DD")
 _ISO_SHAPE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}")
 
 
@@ -123,10 +139,7 @@ def _explain(line: int, column: str, raw: str, domain: Domain) -> fd.Finding:
         )
     if kind == KIND_DATE:
         if _AMBIGUOUS_DATE.match(raw):
-            return fd.error(
-                line, column, raw, "ambiguous_date",
-                f"{raw} is an ambiguous date (day/month or month/day?); write dates as YYYY-MM-DD",
-            )
+            return _day_month_year(line, column, raw)
         if re.fullmatch(_PATTERNS[KIND_DATE], raw):
             return fd.error(line, column, raw, "invalid_date", f"{raw} is not a real calendar date")
         if _ISO_SHAPE.match(raw):

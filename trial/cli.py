@@ -166,7 +166,7 @@ def _progress_printer():
     return progress
 
 
-def _print_result(result) -> None:
+def _print_result(result, most: int = MOST_FINDINGS_SHOWN) -> None:
     from trial.ingest import ALREADY_LOADED, CHECKED, LOADED
 
     name = f"{result.file_name} ({result.domain or 'domain unknown'})"
@@ -184,11 +184,11 @@ def _print_result(result) -> None:
             f"{name}: REJECTED{logged}: nothing was loaded. "
             f"{len(result.errors)} error(s), {len(result.warnings)} warning(s):"
         )
-    for change in result.changes[:MOST_FINDINGS_SHOWN]:
+    for change in result.changes[:most]:
         click.echo(f"  line {change.line}, {change.column}: {change.key}: {change.old} → {change.new}")
-    for finding in result.findings[:MOST_FINDINGS_SHOWN]:
+    for finding in result.findings[:most]:
         click.echo(f"  {finding.sentence}" + (" (warning)" if finding.severity == "warning" else ""))
-    hidden = len(result.findings) - MOST_FINDINGS_SHOWN
+    hidden = len(result.findings) - most
     if hidden > 0:
         where = f"`trial uploads show {result.upload_id}`" if result.upload_id else "--format json"
         click.echo(f"  … and {hidden} more; see them all with {where}.")
@@ -196,8 +196,44 @@ def _print_result(result) -> None:
         click.echo("  Fix these lines and upload the whole file again.")
 
 
-# --------------------------------------------------------------------------- demo
+# --------------------------------------------------------------------------- synth and demo
 @main.command()
+@click.option("--scenario", required=True, help="dhurat2013, kumar2018, starace2019 or scale.")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the files.")
+@click.option("--seed", default=1, show_default=True, help="The same seed writes the same bytes.")
+@click.option("--subjects", type=click.IntRange(10, 100_000), default=None, help="Subjects to randomize (default: the paper's).")
+@click.option("--dirty", type=click.FloatRange(0, 1), default=None, help="Inject faults into this share of data lines (manifest in DIR/manifest/).")
+@_reports_errors
+def synth(scenario, out, seed, subjects, dirty):
+    """Write a synthetic scenario's eight CSV files and its study.toml."""
+    import numpy as np
+
+    from synthetic_data.scenarios import SCENARIOS, write_scenario
+
+    if scenario not in SCENARIOS:
+        raise click.BadParameter(f"'{scenario}' is not a scenario; choose from {', '.join(SCENARIOS)}", param_hint="--scenario")
+    if dirty is None:
+        files = write_scenario(scenario, out, seed=seed, subjects=subjects)
+        click.echo(f"Wrote {len(files)} files and study.toml for {scenario} (seed {seed}) into {out}.")
+        return
+    import tempfile
+
+    from synthetic_data.dirty import inject_faults, write_manifest
+
+    with tempfile.TemporaryDirectory() as clean:
+        write_scenario(scenario, clean, seed=seed, subjects=subjects)
+        faults = inject_faults(Path(clean), Path(out), dirty, np.random.default_rng(seed))
+    # Not beside the data files: `trial load DIR/*.csv` must not upload the manifest.
+    manifest = Path(out) / "manifest" / "faults.csv"
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    write_manifest(faults, manifest)
+    errors = sum(1 for f in faults if f.expected == "error")
+    click.echo(f"Wrote {scenario} (seed {seed}) into {out}: {errors} findings to expect from injected faults; the manifest is {manifest}.")
+
+
+@main.command()
+@click.option("--scenario", default="dhurat2013", show_default=True, help="The scenario to load.")
+@click.option("--seed", default=1, show_default=True, help="The scenario's seed.")
 @click.option(
     "--db",
     "db",
@@ -208,20 +244,23 @@ def _print_result(result) -> None:
 )
 @click.option("--no-serve", is_flag=True, help="Build the database and stop (the dashboards are not built yet).")
 @_reports_errors
-def demo(db, no_serve):
-    """Build the demo study's database from the example files, through the normal upload path."""
-    from synthetic_data import EXAMPLES
-    from trial.demo import build_demo
+def demo(scenario, seed, db, no_serve):
+    """Synthesise a scenario, create its database and load every file through the normal upload path."""
+    from synthetic_data.demo import build_demo, files_folder
+    from synthetic_data.scenarios import SCENARIOS
 
-    results = build_demo(db, EXAMPLES, user=_settings(db).user)
+    if scenario not in SCENARIOS:
+        raise click.BadParameter(f"'{scenario}' is not a scenario; choose from {', '.join(SCENARIOS)}", param_hint="--scenario")
+    results = build_demo(db, user=_settings(db).user, scenario=scenario, seed=seed)
     for result in results:
-        _print_result(result)
+        _print_result(result, most=3)
     if any(not r.ok for r in results):
         sys.exit(EXIT_REJECTED)
     click.echo(
-        f"\nThe demo study is in {db}. The dashboards are not built yet, so the demo stops here; explore it with\n"
+        f"\nThe {scenario} study is in {db}; its site files are in {files_folder(db)}/.\n"
+        "The dashboards are not built yet, so the demo stops here. Explore it with\n"
         f"  trial uploads --db {db}\n  trial audit --db {db}\n"
-        f"or open it with DuckDB (for example: SELECT * FROM hair_counts)."
+        "or open it with DuckDB (for example: SELECT * FROM hair_counts)."
     )
 
 

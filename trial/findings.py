@@ -12,6 +12,8 @@ import math
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 
+import pandas as pd
+
 
 class Severity(StrEnum):
     ERROR = "error"
@@ -47,7 +49,7 @@ def error(line, column, value, rule, message) -> Finding:
 
 def show(value) -> str | None:
     """A cell value as a person would write it: 12 not 12.0, 2024-03-01 not a timestamp."""
-    if value is None:
+    if value is None or value is pd.NaT:
         return None
     if isinstance(value, float):
         if math.isnan(value):
@@ -57,9 +59,7 @@ def show(value) -> str | None:
         return value.date().isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
-    try:  # pandas NA / NaT
-        import pandas as pd
-
+    try:  # pandas NA
         if pd.isna(value):
             return None
         if isinstance(value, pd.Timestamp):

@@ -215,3 +215,33 @@ def load_study(path: str | Path | None = None) -> Study:
 
 def builtin_study_text(name: str = "demo") -> str:
     return resources.files("trial.studies").joinpath(f"{name}.toml").read_text(encoding="utf-8")
+
+
+def study_to_toml(study: Study, comment: str = "") -> str:
+    """The study definition as TOML text that :func:`parse_study` reads back to an equal study."""
+    data = study.model_dump(mode="python", exclude_none=True)
+    lines = [f"# {row}" if row else "#" for row in comment.splitlines()]
+    for section, value in data.items():
+        if isinstance(value, dict):
+            lines += ["", f"[{section}]", *(_toml_pair(k, v) for k, v in value.items())]
+        else:
+            for item in value:
+                lines += ["", f"[[{section}]]", *(_toml_pair(k, v) for k, v in item.items())]
+    return "\n".join(lines).lstrip("\n") + "\n"
+
+
+def _toml_pair(key: str, value) -> str:
+    return f"{key} = {_toml_value(value)}"
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+        return f'"{escaped}"'
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {value!r} as TOML")

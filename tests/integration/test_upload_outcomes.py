@@ -134,3 +134,11 @@ def test_a_far_future_date_is_a_finding_not_a_crash(seeded):
     assert result.status == "rejected"
     assert (result.errors[0].line, result.errors[0].column, result.errors[0].value) == (2, "assessment_date", "9999-12-31")
     assert "future" in result.errors[0].message
+
+
+def test_a_day_month_date_that_can_be_only_one_date_says_which(seeded):
+    row = HAIR_COUNTS_ROWS[1].replace("2024-02-07", "28/02/2024")
+    result = load(seeded, csv_bytes(HAIR_COUNTS_HEADER, [row]), "hair_counts")
+    [finding] = result.errors
+    assert (finding.line, finding.column, finding.rule) == (2, "assessment_date", "date_format")
+    assert "write 2024-02-28" in finding.message and "ambiguous" not in finding.message

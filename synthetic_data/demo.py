@@ -1,19 +1,21 @@
-"""The demo: a fresh database for the demo study, loaded through the normal upload path."""
+"""The demo: a scenario written as site files, a fresh database for its study, and every file
+loaded through the normal upload path, as a site would."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from synthetic_data.scenarios import write_scenario
 from trial.errors import TrialError
 from trial.ingest import UploadResult, upload_paths
 from trial.store import Store
-from trial.study import builtin_study_text
 
 DEMO_MARK = "demo"
+DEFAULT_SCENARIO = "dhurat2013"
 
 
-def build_demo(db_path: Path, data_folder: Path, *, user: str) -> list[UploadResult]:
-    """Create (or re-create) a demo database at ``db_path`` and load every CSV file of ``data_folder``.
+def build_demo(db_path: Path, *, user: str, scenario: str = DEFAULT_SCENARIO, seed: int = 1) -> list[UploadResult]:
+    """Write ``scenario`` beside ``db_path`` (in ``<name>-files/``), create the database and load it.
 
     An existing file is replaced only if it is itself a demo database, so a real study is never lost.
     """
@@ -25,10 +27,14 @@ def build_demo(db_path: Path, data_folder: Path, *, user: str) -> list[UploadRes
             raise TrialError(f"{db_path} holds a study that is not the demo; name another file with --db PATH.")
         db_path.unlink()
         Path(f"{db_path}.wal").unlink(missing_ok=True)
-    files = sorted(Path(data_folder).glob("*.csv"))
-    if not files:
-        raise TrialError(f"there are no CSV files in {data_folder}")
-    with Store.create(db_path, builtin_study_text("demo"), user=user, source="built-in study 'demo'") as store:
+    folder = files_folder(db_path)
+    files = write_scenario(scenario, folder, seed=seed)
+    study_file = folder / "study.toml"
+    with Store.create(db_path, study_file.read_text(encoding="utf-8"), user=user, source=str(study_file)) as store:
         with store.transaction() as cur:
             cur.execute("INSERT INTO meta VALUES ('origin', $mark)", {"mark": DEMO_MARK})
         return upload_paths(store, files, user=user)
+
+
+def files_folder(db_path: Path) -> Path:
+    return db_path.with_name(f"{db_path.stem}-files")
