@@ -149,7 +149,8 @@ def _adverse_events(trial: SimulatedTrial, sessions: pd.DataFrame) -> pd.DataFra
     start = subjects.randomization_date.to_numpy().astype("datetime64[D]")
     end = subjects.status_date.to_numpy().astype("datetime64[D]")
     span = np.maximum(1, np.minimum(84, (end - start) // DAY))
-    first_session = dict(zip(sessions.subject_id, sessions.session_date, strict=False)) if len(sessions) else {}
+    ids = subjects.subject_id.to_numpy()
+    treated_ids = sessions.subject_id.unique() if len(sessions) else np.array([], dtype=object)
     frames = []
     for model in protocol.adverse_events:
         risk = subjects.arm.map(model.risk).fillna(0).to_numpy()
@@ -158,7 +159,7 @@ def _adverse_events(trial: SimulatedTrial, sessions: pd.DataFrame) -> pd.DataFra
             continue
         onset = start[has] + (rng.random(len(has)) * span[has]).astype(int) * DAY
         if model.cause in ("MICRONEEDLING", "BOTH"):  # felt at a session: the first one, or a later one
-            treated = np.array([subjects.subject_id[i] in first_session for i in has])
+            treated = pd.Series(ids[has]).isin(treated_ids).to_numpy()  # hashing: numpy's isin sorts objects
             later = (rng.integers(0, 4, len(has)) * 7) * DAY
             onset = np.where(treated, start[has] + later, onset)
         onset = np.minimum(onset, end[has])

@@ -142,9 +142,9 @@ def _follow(protocol, study, rng, subjects, primary_n_ok) -> pd.DataFrame:
     rows["date"] = rows.randomization_date.to_numpy().astype("datetime64[D]") + day * DAY
 
     # A subject seen only at baseline (before randomization) still leaves after being randomized.
-    last_visit = rows.groupby("subject_id").date.max().combine(
-        randomized.set_index("subject_id").randomization_date.astype("datetime64[s]"), max
-    )
+    seen = rows.groupby("subject_id").date.max().reindex(randomized.subject_id)
+    randomized_on = randomized.randomization_date.to_numpy().astype("datetime64[D]")
+    last_visit = pd.Series(np.maximum(seen.to_numpy().astype("datetime64[D]"), randomized_on), index=seen.index)
     completed = pd.Series(attended == last, index=randomized.subject_id)
     status_date = last_visit + pd.to_timedelta(np.where(completed, rng.integers(0, 4, n), rng.integers(7, 22, n)), unit="D")
     reasons = list(protocol.dropout_reasons)
