@@ -264,6 +264,28 @@ def demo(scenario, seed, db, no_serve):
     )
 
 
+# --------------------------------------------------------------------------- tables
+@main.command()
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the pack.")
+@_db_option
+@_reports_errors
+def tables(out, db):
+    """Write the analysis results dataset (ard.csv, ard.parquet): every statistic of the end-of-study tables."""
+    from trial.analysis.ard import ard_for
+    from trial.store import Store
+
+    out.mkdir(parents=True, exist_ok=True)
+    with Store.open(_settings(db).db_path, read_only=True) as store:
+        ard = ard_for(store)
+        version = store.data_version()
+    ard.to_csv(out / "ard.csv", index=False)
+    ard.to_parquet(out / "ard.parquet", index=False)
+    click.echo(
+        f"Wrote {len(ard):,} statistics of {ard.table_id.nunique() - 1} tables (data version {version}) to "
+        f"{out}/ard.csv and ard.parquet. The rendered tables (HTML, DOCX) are not built yet."
+    )
+
+
 # --------------------------------------------------------------------------- uploads
 @main.group(invoke_without_command=True)
 @click.option("--limit", default=50, show_default=True, help="How many of the latest uploads to list.")

@@ -84,12 +84,19 @@ class Store:
         store = cls(_connect(path, read_only), path, read_only)
         try:
             version = store._schema_version()
+            if read_only and version < SCHEMA_VERSION:  # readers need the current schema too
+                store.close()
+                cls.open(path).close()
+                return cls.open(path, read_only=True)
             if version > SCHEMA_VERSION:
                 raise DatabaseVersionError(
                     f"{path} was written by a newer version of trial (schema {version}); upgrade trial to use it."
                 )
             if version < SCHEMA_VERSION and not read_only:
                 store._migrate()
+                with store.transaction() as cur:
+                    if not cur.execute("SELECT count(*) FROM study_parameters").fetchone()[0]:
+                        _write_parameters(cur, store.study)
         except BaseException:
             store.close()
             raise
@@ -222,6 +229,7 @@ class Store:
             )
             cur.executemany("INSERT INTO study_regions VALUES (?)", [(r,) for r in study.assessments.regions])
             cur.executemany("INSERT INTO study_coding VALUES (?, ?)", [(c.pt, c.soc) for c in study.coding])
+            _write_parameters(cur, study)
             cur.execute(
                 "INSERT INTO audit_trail (changed_at, user_name, action, new_value) VALUES ($at, $user, 'INIT', $study)",
                 {"at": now, "user": user, "study": study.study.id},
@@ -229,3 +237,16 @@ class Store:
             cur.commit()
         finally:
             cur.close()
+
+
+def study_parameters(study: Study) -> dict[str, float]:
+    """The study's numbers that SQL needs (pull-test threshold, responder score, baseline lead)."""
+    return {
+        "pull_positive_above_pct": study.pull_test.positive_above_pct,
+        "responder_min_score": 2,
+        "baseline_lead_days": study.study.baseline_lead_days,
+    }
+
+
+def _write_parameters(cur, study: Study) -> None:
+    cur.executemany("INSERT INTO study_parameters VALUES (?, ?)", list(study_parameters(study).items()))

@@ -128,3 +128,17 @@ def test_a_second_study_is_declared_without_code(tmp_path):
     path = tmp_path / "single.duckdb"
     result = runner.invoke(main, ["init", "--study", "single_arm", "--db", str(path)])
     assert result.exit_code == 0 and "MN-SINGLE" in result.output and "1 arm(s)" in result.output
+
+
+def test_tables_writes_the_ard(tmp_path):
+    runner = CliRunner()
+    db = tmp_path / "demo.duckdb"
+    assert runner.invoke(main, ["demo", "--no-serve", "--db", str(db)]).exit_code == 0
+    result = runner.invoke(main, ["tables", "--out", str(tmp_path / "pack"), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    import pandas as pd
+
+    ard = pd.read_csv(tmp_path / "pack" / "ard.csv", keep_default_na=False)
+    assert list(ard.columns) == ["table_id", "population", "param", "category", "visit", "group", "method", "stat", "value"]
+    assert {"14.1.1", "14.2.1", "14.2.5", "14.3.2"} <= set(ard.table_id)
+    assert pd.read_parquet(tmp_path / "pack" / "ard.parquet").shape == ard.shape

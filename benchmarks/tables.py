@@ -1,0 +1,61 @@
+"""Benchmark: the analysis results dataset (and, as it grows, the table pack) at several sizes.
+
+For each size, the `scale` scenario is written and loaded into a fresh database (not timed), then
+in a fresh process: deriving the analysis datasets and computing the whole ARD (`compute_ard`),
+cold and then again (a second computation on the same data: what a cache miss costs in a running
+app). Target (issue 4): ARD under 1 s at 10,000 subjects. No assertions: the script prints a table.
+
+    .venv/bin/python benchmarks/tables.py [--sizes 100,10000,100000] [--out DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+CHILD = """
+import json, time
+from trial.store import Store
+from trial.analysis.ard import compute_ard
+with Store.open({db!r}, read_only=True) as store:
+    t = time.perf_counter(); ard = compute_ard(store); cold = time.perf_counter() - t
+    t = time.perf_counter(); compute_ard(store); warm = time.perf_counter() - t
+print(json.dumps({{"cold": cold, "warm": warm, "rows": len(ard)}}))
+"""
+
+
+def prepare(size: int, folder: Path) -> Path:
+    from synthetic_data.scenarios import write_scenario
+    from trial.ingest import upload_paths
+    from trial.store import Store
+
+    files = write_scenario("scale", folder / "files", seed=1, subjects=size)
+    db = folder / "study.duckdb"
+    with Store.create(db, (folder / "files" / "study.toml").read_text(), user="bench") as store:
+        upload_paths(store, files, user="bench")
+    return db
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100,10000,100000")
+    parser.add_argument("--out", type=Path, default=HERE / "out" / "tables")
+    args = parser.parse_args()
+    shutil.rmtree(args.out, ignore_errors=True)
+    print(f"{'subjects':>9} | {'ARD rows':>8} | {'ARD s (cold process)':>20} | {'ARD s (again)':>13}")
+    for size in (int(s) for s in args.sizes.split(",")):
+        db = prepare(size, args.out / str(size))
+        done = subprocess.run([sys.executable, "-c", CHILD.format(db=str(db))], capture_output=True, text=True, check=True)
+        result = json.loads(done.stdout)
+        print(f"{size:>9,} | {result['rows']:>8,} | {result['cold']:>20.2f} | {result['warm']:>13.2f}")
+    print("Target: ARD under 1 s at 10,000 subjects.")
+
+
+if __name__ == "__main__":
+    main()

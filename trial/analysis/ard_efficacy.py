@@ -1,0 +1,128 @@
+"""ARD for section 14.2: the primary endpoint (14.2.1), hair counts by visit (14.2.2), pull test
+(14.2.3), % change by subgroup (14.2.4) and global assessment (14.2.5).
+
+Efficacy is analysed in the ITT population, observed cases: a subject counts at a visit where it
+was assessed (and, for a change, also at baseline). Percentages are of the arm's ITT count.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from trial.analysis.ard import Inputs, Rows
+from trial.analysis.stats import (
+    s_ancova,
+    s_count,
+    s_descriptive,
+    s_fisher,
+    s_mann_whitney,
+    s_paired,
+    s_welch,
+)
+
+SUBGROUPS = ((), ("diagnosis",), ("sex",), ("diagnosis", "sex"))
+
+
+def endpoint_rows(inputs: Inputs) -> pd.DataFrame:
+    """The primary endpoint's analysis rows: one per subject with a value at the primary visit."""
+    e = inputs.study.endpoint
+    adhc = inputs.adhc
+    chosen = adhc[(adhc.param == e.parameter) & (adhc.region == e.region) & (adhc.avisit == e.visit)]
+    return chosen[chosen[e.measure].notna()]
+
+
+def primary(inputs: Inputs) -> list[dict]:
+    e = inputs.study.endpoint
+    rows = Rows("14.2.1", "ITT")
+    param = f"{e.parameter}_{e.measure.upper()}"
+    data = endpoint_rows(inputs)
+    where = {"param": param, "category": e.region, "visit": e.visit}
+    for arm in inputs.arms:
+        rows.add(s_descriptive(data[data.arm == arm][e.measure]), group=arm, **where)
+    if inputs.control is None:  # a single-arm study: change within the arm, against no change
+        for arm in inputs.arms:  # the paired test compares the values themselves with baseline
+            mine = data[data.arm == arm]
+            rows.add(s_paired(mine.base, mine.aval), group=arm, method="PAIRED_T", **(where | {"param": e.parameter}))
+        return rows.rows
+    for test in inputs.tests:
+        pair = data[data.arm.isin([test, inputs.control])]
+        ancova = s_ancova(pair[e.measure], pair.base, (pair.arm == test).astype(int))
+        rows.add({"lsmean": ancova["lsmean_control"], "se": ancova["se_control"]}, group=inputs.control, method="ANCOVA", **where)
+        rows.add({"lsmean": ancova["lsmean_test"], "se": ancova["se_test"]}, group=test, method="ANCOVA", **where)
+        contrast = inputs.contrast(test)
+        rows.add({k: ancova[k] for k in ("diff", "se", "ci_lower", "ci_upper", "p_value")}, group=contrast, method="ANCOVA", **where)
+        treated, control = pair[pair.arm == test][e.measure], pair[pair.arm == inputs.control][e.measure]
+        welch = s_welch(treated, control)
+        rows.add({k: welch[k] for k in ("diff", "ci_lower", "ci_upper", "p_value")}, group=contrast, method="WELCH_T", **where)
+        rows.add(s_mann_whitney(treated, control), group=contrast, method="MANN_WHITNEY", **where)
+    return rows.rows
+
+
+def by_visit(inputs: Inputs) -> list[dict]:
+    rows = Rows("14.2.2", "ITT")
+    adhc = inputs.adhc[inputs.adhc.param.isin(["HAIR_COUNT", "DENSITY"])]
+    for (param, region, visit, arm), group in adhc.groupby(["param", "region", "avisit", "arm"], sort=True):
+        where = {"category": region, "visit": visit, "group": arm}
+        rows.add(s_descriptive(group.aval), param=param, **where)
+        if not group.ablfl.any():
+            rows.add(s_descriptive(group.chg), param=f"{param}_CHG", **where)
+            rows.add(s_descriptive(group.pchg), param=f"{param}_PCHG", **where)
+    return rows.rows
+
+
+def pull_test(inputs: Inputs) -> list[dict]:
+    rows = Rows("14.2.3", "ITT")
+    adpt = inputs.adpt
+    big_n = inputs.big_n("ITT")
+    for (visit, arm), group in adpt.groupby(["avisit", "arm"], sort=True):
+        rows.add({"tested": len(group)} | s_count(int(group.positive.sum()), big_n[arm]), param="PULL_POSITIVE", visit=visit, group=arm, method="COUNT")
+    primary_visit = inputs.study.primary_visit.code
+    at_primary = adpt[adpt.avisit == primary_visit]
+    for test in inputs.tests:
+        t, c = at_primary[at_primary.arm == test], at_primary[at_primary.arm == inputs.control]
+        if len(t) and len(c):
+            stats = s_fisher(int(t.positive.sum()), len(t), int(c.positive.sum()), len(c))
+            rows.add(stats, param="PULL_POSITIVE", visit=primary_visit, group=inputs.contrast(test), method="FISHER")
+    return rows.rows
+
+
+def subgroups(inputs: Inputs) -> list[dict]:
+    """% change in density at the primary visit by region, diagnosis and sex, with paired tests."""
+    rows = Rows("14.2.4", "ITT")
+    visit = inputs.study.primary_visit.code
+    adhc = inputs.adhc
+    data = adhc[(adhc.param == "DENSITY") & (adhc.avisit == visit) & adhc.pchg.notna()]
+    for region, in_region in data.groupby("region", sort=True):
+        for by in SUBGROUPS:
+            levels = in_region.groupby(list(by), sort=True) if by else [((), in_region)]
+            for level, group in levels:
+                level = level if isinstance(level, tuple) else (level,)
+                category = ";".join([f"region={region}", *(f"{k}={v}" for k, v in zip(by, level, strict=True))])
+                for arm, mine in group.groupby("arm", sort=True):
+                    where = {"param": "DENSITY_PCHG", "category": category, "visit": visit, "group": arm}
+                    rows.add(s_descriptive(mine.pchg), **where)
+                    if len(mine) > 1:  # density at the visit against density at baseline
+                        rows.add(s_paired(mine.base, mine.aval), method="PAIRED_T", **(where | {"param": "DENSITY"}))
+    return rows.rows
+
+
+def global_assessment(inputs: Inputs) -> list[dict]:
+    rows = Rows("14.2.5", "ITT")
+    visit = inputs.study.primary_visit.code
+    adga = inputs.adga[inputs.adga.avisit == visit]
+    big_n = inputs.big_n("ITT")
+    for assessor, by_assessor in adga.groupby("assessor", sort=True):
+        param = f"GLOBAL_{assessor}"
+        for arm in inputs.arms:
+            mine = by_assessor[by_assessor.arm == arm]
+            for score in range(-3, 4):
+                rows.add(s_count(int((mine.score == score).sum()), big_n[arm]), param=param, category=f"score={score:+d}", visit=visit, group=arm, method="COUNT")
+            rows.add({"assessed": len(mine)} | s_count(int(mine.respfl.sum()), big_n[arm]), param=param, category="RESPONDER", visit=visit, group=arm, method="COUNT")
+        for test in inputs.tests:
+            t, c = by_assessor[by_assessor.arm == test], by_assessor[by_assessor.arm == inputs.control]
+            stats = s_fisher(int(t.respfl.sum()), big_n[test], int(c.respfl.sum()), big_n[inputs.control])
+            rows.add(stats, param=param, category="RESPONDER", visit=visit, group=inputs.contrast(test), method="FISHER")
+    return rows.rows
+
+
+ANALYSES = (primary, by_visit, pull_test, subgroups, global_assessment)

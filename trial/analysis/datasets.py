@@ -1,0 +1,26 @@
+"""The analysis datasets, derived in DuckDB from the study tables (``trial/sql/analysis/*.sql``).
+
+``open_datasets(cur)`` makes them temporary views on a cursor, in dependency order, so later
+queries (and the ARD) read ``adsl``, ``adhc``, ``adpt``, ``adga`` and ``adae`` like tables.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from trial.sqlfiles import sql_text
+
+DATASETS = ("adsl", "adhc", "adpt", "adga", "adae")
+
+
+def open_datasets(cur: duckdb.DuckDBPyConnection) -> None:
+    for name in DATASETS:
+        cur.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql_text(f'analysis/{name}')}")
+
+
+def derive(cur: duckdb.DuckDBPyConnection, name: str) -> pd.DataFrame:
+    """One analysis dataset as a DataFrame (the views must be open on ``cur``)."""
+    if name not in DATASETS:
+        raise KeyError(f"'{name}' is not an analysis dataset; they are {', '.join(DATASETS)}")
+    return cur.execute(f"SELECT * FROM {name}").df()
