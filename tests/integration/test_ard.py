@@ -8,7 +8,6 @@ single-arm starace2019.
 
 import math
 
-import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
