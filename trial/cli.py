@@ -270,20 +270,13 @@ def demo(scenario, seed, db, no_serve):
 @_db_option
 @_reports_errors
 def tables(out, db):
-    """Write the analysis results dataset (ard.csv, ard.parquet): every statistic of the end-of-study tables."""
-    from trial.analysis.ard import ard_for
+    """Write the end-of-study pack: every table as HTML, DOCX and CSV, one combined DOCX, and the ARD."""
+    from trial.reports.pack import write_pack
     from trial.store import Store
 
-    out.mkdir(parents=True, exist_ok=True)
     with Store.open(_settings(db).db_path, read_only=True) as store:
-        ard = ard_for(store)
-        version = store.data_version()
-    ard.to_csv(out / "ard.csv", index=False)
-    ard.to_parquet(out / "ard.parquet", index=False)
-    click.echo(
-        f"Wrote {len(ard):,} statistics of {ard.table_id.nunique() - 1} tables (data version {version}) to "
-        f"{out}/ard.csv and ard.parquet. The rendered tables (HTML, DOCX) are not built yet."
-    )
+        written = write_pack(store, out)
+    click.echo(f"Wrote {len(written)} files to {out}: open {out}/index.html, or {out}/end-of-study-tables.docx.")
 
 
 # --------------------------------------------------------------------------- uploads

@@ -82,6 +82,7 @@ class Endpoint(_Strict):
     measure: Literal["chg", "pchg"]
     region: str
     visit: str
+    decimals: int = Field(default=2, ge=0, le=4)  # reporting precision of the primary endpoint
 
 
 class Procedures(_Strict):

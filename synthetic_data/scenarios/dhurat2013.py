@@ -53,7 +53,12 @@ def protocol(subjects: int) -> Protocol:
 
 def study():
     demo = load_study("demo")
-    return demo.model_copy(update={"sites": (Site(id="S01", name="Mumbai hair research centre", target_enrolment=100),)})
+    return demo.model_copy(
+        update={
+            "sites": (Site(id="S01", name="Mumbai hair research centre", target_enrolment=100),),
+            "endpoint": demo.endpoint.model_copy(update={"decimals": 1}),  # the paper prints one decimal
+        }
+    )
 
 
 def make(rng: np.random.Generator, subjects: int | None = None) -> SimulatedTrial:

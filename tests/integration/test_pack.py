@@ -1,0 +1,82 @@
+"""The end-of-study pack: every table in three formats, a combined DOCX, and the published numbers."""
+
+import docx
+import pandas as pd
+import pytest
+
+from synthetic_data.scenarios import write_scenario
+from trial.ingest import upload_paths
+from trial.reports.pack import LAYOUTS, build_tables, write_pack
+from trial.analysis.ard import ard_for
+from trial.store import Store
+
+SCENARIOS = ["dhurat2013", "kumar2018", "starace2019"]
+
+
+@pytest.fixture(scope="module", params=SCENARIOS)
+def pack(request, tmp_path_factory):
+    folder = tmp_path_factory.mktemp(request.param)
+    files = write_scenario(request.param, folder / "files", seed=3)
+    store = Store.create(folder / "study.duckdb", (folder / "files" / "study.toml").read_text(), user="t")
+    upload_paths(store, files, user="t")
+    written = write_pack(store, folder / "pack")
+    tables = build_tables(ard_for(store), store.study)
+    yield request.param, folder / "pack", tables, written
+    store.close()
+
+
+def test_every_table_is_written_in_three_formats(pack):
+    _, out, tables, written = pack
+    assert len(tables) == len(LAYOUTS)
+    for table in tables:
+        for suffix in ("csv", "html", "docx"):
+            path = out / f"table-{table.id}.{suffix}"
+            assert path.is_file() and path.stat().st_size > 0, path
+    assert {p.name for p in written} >= {"end-of-study-tables.docx", "ard.csv", "ard.parquet", "index.html"}
+
+
+def test_each_docx_is_a_real_word_table_with_the_expected_rows(pack):
+    _, out, tables, _ = pack
+    for table in tables:
+        document = docx.Document(out / f"table-{table.id}.docx")
+        [word_table] = document.tables
+        assert len(word_table.rows) == len(table.rows) + 1
+        header = [cell.text for cell in word_table.rows[0].cells]
+        assert header == table.headings
+        assert [word_table.rows[i + 1].cells[0].text.strip() for i in range(len(table.rows))] == [r.label for r in table.rows]
+        csv = pd.read_csv(out / f"table-{table.id}.csv", keep_default_na=False)
+        assert list(csv.columns) == table.headings and len(csv) == len(table.rows)
+
+
+def test_the_combined_docx_holds_every_table_in_order(pack):
+    _, out, tables, _ = pack
+    document = docx.Document(out / "end-of-study-tables.docx")
+    assert len(document.tables) == len(tables)
+    text = "\n".join(p.text for p in document.paragraphs)
+    for table in tables:
+        assert table.id in text
+
+
+def _cells(out, table_id):
+    frame = pd.read_csv(out / f"table-{table_id}.csv", keep_default_na=False, dtype=str)
+    return frame.set_index(frame.columns[0].strip())
+
+
+def test_the_published_numbers_are_in_the_tables(pack):
+    scenario, out, _, _ = pack
+    primary = pd.read_csv(out / "table-14.2.1.csv", keep_default_na=False, dtype=str)
+    mean_row = primary[primary.iloc[:, 0].str.strip() == "Mean (SD)"].iloc[0].tolist()
+    if scenario == "dhurat2013":
+        assert mean_row[1].startswith("22.2 (") and mean_row[2].startswith("91.4 (")
+        global_table = pd.read_csv(out / "table-14.2.5.csv", keep_default_na=False, dtype=str)
+        responders = global_table[global_table.iloc[:, 0].str.strip() == "Responders (+2 or +3)"].iloc[0].tolist()
+        assert responders[1] == "0" and responders[2] == "40 (80.0)"
+    elif scenario == "kumar2018":
+        assert mean_row[1].startswith("1.89 (") and mean_row[2].startswith("12.52 (")
+    else:
+        median_row = primary[primary.iloc[:, 0].str.strip() == "Median (Min, Max)"].iloc[0].tolist()
+        assert median_row[1].startswith("36.64 (")
+        subgroups = pd.read_csv(out / "table-14.2.4.csv", keep_default_na=False, dtype=str)
+        medians = subgroups[subgroups.iloc[:, 0].str.strip() == "Median (Q1, Q3)"].iloc[:, 1].str.split(" ").str[0].tolist()
+        for published in ("36.64", "35.10", "52.40", "51.97", "25.16", "17.45", "32.35", "35.88"):
+            assert published in medians, (published, medians)

@@ -1,0 +1,256 @@
+"""Word rendering: each table is a real Word table laid out as the pack asks, alone and combined."""
+
+import docx
+import pytest
+from docx.enum.section import WD_ORIENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
+from docx.shared import Cm
+from docx.table import Table as DocxTable
+from docx.text.paragraph import Paragraph
+
+from trial.reports.model import Column, PackInfo, Row, Table
+from trial.reports.render_docx import pack_docx, table_docx
+
+INFO = PackInfo(
+    study_id="HAIR-01",
+    study_title="Minoxidil with and without microneedling in androgenetic alopecia",
+    data_cut="2025-03-01T12:00:00",
+    data_version=7,
+    lock_state="UNLOCKED",
+    generated_at="2025-03-02T08:15:00",
+)
+
+DEMOGRAPHICS = Table(
+    id="14.1.2",
+    title="Demographics and baseline characteristics",
+    population="Intent-to-treat population (all randomized subjects)",
+    stub="Characteristic",
+    columns=(Column("Minoxidil 5 %", 50), Column("Minoxidil 5 % + microneedling", 49), Column("Total", 99)),
+    rows=(
+        Row("Age (years)", ("", "", ""), 0, heading=True),
+        Row("n", ("50", "49", "99"), 1),
+        Row("Mean (SD)", ("34.2 (8.11)", "35.0 (7.93)", "34.6 (8.01)"), 1),
+        Row("Sex, n (%)", ("", "", ""), 0, heading=True),
+        Row("Female", ("20 (40.0)", "22 (44.9)", "42 (42.4)"), 1),
+        Row("Male", ("30 (60.0)", "27 (55.1)", "57 (57.6)"), 1),
+        Row("Grade", ("", "", ""), 0, heading=True),
+        Row("Norwood III", ("10 (20.0)", "9 (18.4)", "19 (19.2)"), 1),
+        Row("Vertex", ("4 (8.0)", "3 (6.1)", "7 (7.1)"), 2),
+    ),
+    footnotes=("Percentages use the arm's population count as denominator.", "SD: standard deviation."),
+)
+
+BY_VISIT = Table(
+    id="14.2.2",
+    title="Hair count by visit, region and arm",
+    population="Intent-to-treat population (all randomized subjects)",
+    stub="Visit / statistic",
+    columns=(
+        Column("Baseline"),
+        Column("Week 4", 50),
+        Column("Week 8", 50),
+        Column("Week 12", 49),
+        Column("Change at week 12", 49),
+    ),
+    rows=(
+        Row("Vertex", ("",) * 5, 0, heading=True),
+        Row("n", ("50", "50", "49", "49", "49"), 1),
+        Row("Mean (SD)", ("151.2 (20.31)", "155.0 (21.02)", "160.4 (19.77)", "171.9 (22.40)", "20.6 (9.84)"), 1),
+    ),
+    footnotes=("Hair count per 1 cm² target area.",),
+    landscape=True,
+)
+
+OVERVIEW = Table(
+    id="14.3.1",
+    title="Overview of treatment-emergent adverse events",
+    population="Safety population (randomized and treated)",
+    stub="Subjects with",
+    columns=(Column("Minoxidil 5 %", 50), Column("Minoxidil 5 % + microneedling", 49)),
+    rows=(Row("Any TEAE", ("12 (24.0)", "18 (36.7)")), Row("Severe TEAE", ("0", "1 (2.0)"))),
+)
+
+TABLES = [DEMOGRAPHICS, BY_VISIT, OVERVIEW]
+
+
+def _body(path):
+    """The document and its body in reading order: paragraphs and tables."""
+    document = docx.Document(str(path))
+    return document, list(document.iter_inner_content())
+
+
+def _texts(grid: DocxTable) -> list[list[str]]:
+    return [[cell.text for cell in row.cells] for row in grid.rows]
+
+
+def _flags(row) -> set[str]:
+    tr_pr = row._tr.trPr
+    return set() if tr_pr is None else {child.tag.split("}")[1] for child in tr_pr}
+
+
+def _edges(cell) -> dict[str, str]:
+    borders = cell._tc.tcPr.find(qn("w:tcBorders"))
+    return {} if borders is None else {child.tag.split("}")[1]: child.get(qn("w:val")) for child in borders}
+
+
+@pytest.fixture(params=TABLES, ids=lambda t: t.id)
+def single(request, tmp_path):
+    table = request.param
+    return table, table_docx(table, INFO, tmp_path / f"t{table.id}.docx")
+
+
+def test_a_single_table_document_holds_one_word_table_with_the_table_text(single):
+    table, path = single
+    document, _ = _body(path)
+    assert len(document.tables) == 1
+    header, *rows = _texts(document.tables[0])
+    assert header == table.headings
+    assert rows == [[row.label, *row.cells] for row in table.rows]
+
+
+def test_the_title_and_population_come_before_the_table_and_the_title_is_bold(single):
+    table, path = single
+    _, body = _body(path)
+    at = next(i for i, item in enumerate(body) if isinstance(item, DocxTable))
+    title, population = body[at - 2], body[at - 1]
+    assert title.text == f"Table {table.id}  {table.title}"
+    assert title.style.font.bold or all(run.bold for run in title.runs)
+    assert population.text == table.population
+
+
+def test_the_header_row_repeats_and_no_row_splits_across_pages(single):
+    _, path = single
+    document, _ = _body(path)
+    header, *rows = document.tables[0].rows
+    assert {"tblHeader", "cantSplit"} <= _flags(header)
+    assert [("cantSplit" in _flags(r), "tblHeader" in _flags(r)) for r in rows] == [(True, False)] * len(rows)
+
+
+def test_footnotes_then_the_stamp_follow_the_table(single):
+    table, path = single
+    _, body = _body(path)
+    at = next(i for i, item in enumerate(body) if isinstance(item, DocxTable))
+    after = [item.text for item in body[at + 1 :] if isinstance(item, Paragraph) and item.text]
+    assert after == [*table.footnotes, INFO.stamp]
+
+
+def test_rules_above_and_below_the_header_and_under_the_last_row_only(single):
+    _, path = single
+    document, _ = _body(path)
+    header, *middle, last = document.tables[0].rows
+    assert [_edges(c) for c in header.cells] == [{"top": "single", "bottom": "single"}] * len(header.cells)
+    assert [_edges(c) for r in middle for c in r.cells] == [{}] * sum(len(r.cells) for r in middle)
+    assert [_edges(c) for c in last.cells] == [{"bottom": "single"}] * len(last.cells)
+    table_borders = document.tables[0]._tbl.tblPr.find(qn("w:tblBorders"))
+    assert {child.tag.split("}")[1]: child.get(qn("w:val")) for child in table_borders} == dict.fromkeys(
+        ("top", "left", "bottom", "right", "insideH", "insideV"), "nil"
+    )
+
+
+def test_labels_are_indented_headings_bold_and_statistics_centred(tmp_path):
+    document, _ = _body(table_docx(DEMOGRAPHICS, INFO, tmp_path / "t.docx"))
+    _, *rows = document.tables[0].rows
+    labels = [r.cells[0].paragraphs[0] for r in rows]
+    indents = [round((p.paragraph_format.left_indent or 0) / Cm(0.35), 2) for p in labels]
+    assert indents == [row.indent for row in DEMOGRAPHICS.rows]
+    assert [bool(p.runs) and all(run.bold for run in p.runs) for p in labels] == [row.heading for row in DEMOGRAPHICS.rows]
+    alignments = {c.paragraphs[0].alignment for r in rows for c in r.cells[1:]}
+    assert alignments == {WD_ALIGN_PARAGRAPH.CENTER}
+
+
+def test_a_listing_keeps_its_words_left_and_its_dates_centred(tmp_path):
+    listing = Table(
+        "16.2.7", "Listing of adverse events", "Safety population", "Subject",
+        (Column("Preferred term"), Column("Onset")),
+        (Row("HAIR-01-001", ("Headache", "2024-02-11"), 1), Row("HAIR-01-002", ("Scalp pruritus", "2024-03-12"), 1)),
+    )
+    document, _ = _body(table_docx(listing, INFO, tmp_path / "listing.docx"))
+    alignments = [[c.paragraphs[0].alignment for c in row.cells] for row in document.tables[0].rows]
+    left, centre = WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.CENTER
+    assert alignments == [[left, left, centre]] * 3  # the header follows its column
+    indents = [[bool(c.paragraphs[0].paragraph_format.left_indent) for c in row.cells] for row in document.tables[0].rows[1:]]
+    assert indents == [[True, False, False]] * 2  # only the label is indented
+
+
+def test_the_label_column_is_wider_and_the_table_spans_the_text_width(tmp_path):
+    document, _ = _body(table_docx(BY_VISIT, INFO, tmp_path / "t.docx"))
+    section = document.sections[0]
+    widths = [cell.width for cell in document.tables[0].rows[0].cells]
+    assert widths[0] > max(widths[1:])
+    text_width = section.page_width - section.left_margin - section.right_margin
+    assert abs(sum(widths) - text_width) < Cm(0.05)
+
+
+def test_a_landscape_table_gets_a_landscape_page(tmp_path):
+    wide, _ = _body(table_docx(BY_VISIT, INFO, tmp_path / "wide.docx"))
+    tall, _ = _body(table_docx(DEMOGRAPHICS, INFO, tmp_path / "tall.docx"))
+    assert wide.sections[0].orientation == WD_ORIENT.LANDSCAPE
+    assert wide.sections[0].page_width > wide.sections[0].page_height
+    assert tall.sections[0].orientation == WD_ORIENT.PORTRAIT
+    assert tall.sections[0].page_width < tall.sections[0].page_height
+
+
+def test_a_row_with_the_wrong_number_of_cells_is_refused(tmp_path):
+    broken = Table("14.9.9", "Broken", "ITT", "Statistic", (Column("A", 1), Column("B", 2)), (Row("n", ("1",)),))
+    with pytest.raises(ValueError, match="14.9.9.*'n' has 1 cells for 2 columns"):
+        table_docx(broken, INFO, tmp_path / "broken.docx")
+
+
+@pytest.fixture
+def pack(tmp_path):
+    return _body(pack_docx(TABLES, INFO, tmp_path / "pack.docx"))
+
+
+def test_the_pack_opens_with_a_title_page(pack):
+    _, body = pack
+    before_contents = []
+    for item in body:
+        if item.text == "Contents":
+            break
+        before_contents.append(item.text)
+    title_page = "\n".join(before_contents)
+    for words in (INFO.study_title, INFO.study_id, "End-of-study tables", INFO.data_cut, f"Data version: {INFO.data_version}",
+                  INFO.lock_state, INFO.generated_at):
+        assert words in title_page, words
+
+
+def test_the_pack_lists_every_table_and_has_a_word_toc_field(pack):
+    document, body = pack
+    first_break = next(i for i, item in enumerate(body) if item._element.find(f"{qn('w:pPr')}/{qn('w:sectPr')}") is not None)
+    contents = [item.text for item in body[:first_break]]  # the title page and contents: the first section
+    listed = [text for text in contents if text.startswith("Table ")]
+    assert listed == [f"Table {t.id}\t{t.title}" for t in TABLES]
+    codes = [code.text.strip() for code in document.element.body.iter(qn("w:instrText"))]
+    assert codes and codes[0].startswith("TOC ") and '"Table Title,1"' in codes[0]
+
+
+def test_the_pack_holds_one_word_table_per_table_in_order(pack):
+    document, body = pack
+    assert [_texts(grid)[0] for grid in document.tables] == [t.headings for t in TABLES]
+    assert [_texts(grid)[1:] for grid in document.tables] == [[[r.label, *r.cells] for r in t.rows] for t in TABLES]
+    titles = [body[i - 2].text for i, item in enumerate(body) if isinstance(item, DocxTable)]
+    assert titles == [f"Table {t.id}  {t.title}" for t in TABLES]
+
+
+def test_each_table_has_its_own_section_in_its_orientation(pack):
+    document, _ = pack
+    title, *sections = document.sections
+    assert title.page_width < title.page_height
+    assert [s.page_width > s.page_height for s in sections] == [t.landscape for t in TABLES]
+    assert [s.orientation == WD_ORIENT.LANDSCAPE for s in sections] == [t.landscape for t in TABLES]
+    assert [s.start_type for s in sections] == [docx.enum.section.WD_SECTION.NEW_PAGE] * len(TABLES)
+
+
+def test_the_pack_pages_carry_the_study_the_data_cut_and_page_x_of_y(pack):
+    document, _ = pack
+    last = document.sections[-1]
+    assert last.header.is_linked_to_previous  # every table section shows the first section's header
+    header = document.sections[0].header
+    assert f"{INFO.study_id} · data cut {INFO.data_cut}" in header.paragraphs[0].text
+    footer = document.sections[0].footer.paragraphs[0]
+    codes = [code.text.strip() for code in footer._p.iter(qn("w:instrText"))]
+    assert codes == ["PAGE", "NUMPAGES"]
+    assert footer.text.startswith("Page ") and " of " in footer.text
+    assert document.sections[0].different_first_page_header_footer  # the title page is bare
+    assert not any(s.different_first_page_header_footer for s in document.sections[1:])

@@ -1,0 +1,50 @@
+"""Formatting of ARD statistics into table cells: one way for every table of the pack."""
+
+from __future__ import annotations
+
+import math
+
+
+def fmt_num(value: float | None, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:.{digits}f}"
+
+
+def fmt_int(value: float | None) -> str:
+    return "–" if value is None or math.isnan(value) else f"{int(round(value))}"
+
+
+def fmt_count_pct(count: float | None, pct: float | None) -> str:
+    """``12 (24.0)``; a zero count is shown as ``0``."""
+    if count is None:
+        return "–"
+    if count == 0 or pct is None or math.isnan(pct):
+        return fmt_int(count)
+    return f"{fmt_int(count)} ({pct:.1f})"
+
+
+def fmt_mean_sd(mean: float | None, sd: float | None, digits: int = 1) -> str:
+    return f"{fmt_num(mean, digits)} ({fmt_num(sd, digits + 1)})"
+
+
+def fmt_median_range(median: float | None, low: float | None, high: float | None, digits: int = 1) -> str:
+    return f"{fmt_num(median, digits)} ({fmt_num(low, digits)}, {fmt_num(high, digits)})"
+
+
+def fmt_ci(estimate: float | None, lower: float | None, upper: float | None, digits: int = 1) -> str:
+    """``69.3 (61.0, 77.5)``: an estimate and its 95 % confidence interval."""
+    return f"{fmt_num(estimate, digits)} ({fmt_num(lower, digits)}, {fmt_num(upper, digits)})"
+
+
+def fmt_p(p: float | None) -> str:
+    if p is None or math.isnan(p):
+        return "–"
+    if p < 0.001:
+        return "<0.001"
+    return f"{p:.3f}"
+
+
+def visit_label(code: str) -> str:
+    """WEEK_12 → Week 12, MONTH_6 → Month 6, BASELINE → Baseline."""
+    return code.replace("_", " ").capitalize()

@@ -1,0 +1,51 @@
+"""Layouts of section 14.1: disposition and demographics."""
+
+from __future__ import annotations
+
+from trial.reports.formats import fmt_int
+from trial.reports.layouts import POPULATIONS, arm_columns, count_rows, descriptive_rows, heading
+from trial.reports.model import Row, Table
+from trial.reports.view import ArdView
+
+
+def disposition(ard, study) -> Table:
+    view = ArdView(ard, "14.1.1")
+    groups, columns = arm_columns(study, ard, "ITT")
+
+    def total_only(param):
+        value = view.get(param, "count", group="TOTAL", method="COUNT")
+        return tuple(fmt_int(value) if g == "TOTAL" or len(groups) == 1 else "" for g in groups)
+
+    rows = [
+        Row("Screened", total_only("SCREENED")),
+        Row("Screen failures", total_only("SCREEN_FAILURE")),
+        Row("Randomized", tuple(fmt_int(view.get("RANDOMIZED", "count", group=g, method="COUNT")) for g in groups)),
+        *count_rows(view, "COMPLETED", groups, [("Completed", "")], indent=0),
+        *count_rows(view, "DISCONTINUED", groups, [("Discontinued", "")], indent=0),
+    ]
+    reasons = view.values("category", param="DISCONTINUED_REASON")
+    rows += count_rows(view, "DISCONTINUED_REASON", groups, [(r.replace("_", " ").capitalize(), r) for r in reasons])
+    return Table(
+        "14.1.1", "Subject disposition", POPULATIONS["ITT"], "Subjects", columns, tuple(rows),
+        ("Percentages are of the subjects randomized to the arm.",),
+    )
+
+
+def demographics(ard, study) -> Table:
+    view = ArdView(ard, "14.1.2")
+    groups, columns = arm_columns(study, ard, "ITT")
+    width = len(groups)
+    rows = [heading("Age (years)", width), *descriptive_rows(view, "AGE", groups)]
+    for param, title in (("SEX", "Sex"), ("DIAGNOSIS", "Diagnosis"), ("SEVERITY_GRADE", "Severity grade"), ("FITZPATRICK", "Fitzpatrick skin type")):
+        levels = view.values("category", param=param)
+        rows += [heading(title, width), *count_rows(view, param, groups, [(lvl, lvl) for lvl in levels])]
+    region = study.endpoint.region
+    for param, title in (("BASELINE_HAIR_COUNT", "Baseline hair count"), ("BASELINE_DENSITY", "Baseline density (hairs/cm²)")):
+        rows += [heading(f"{title}, {region.lower()}", width), *descriptive_rows(view, param, groups, category=region)]
+    return Table(
+        "14.1.2", "Demographics and baseline characteristics", POPULATIONS["ITT"], "Characteristic", columns, tuple(rows),
+        ("n (%) unless stated; percentages are of the subjects randomized to the arm. SD: standard deviation.",),
+    )
+
+
+LAYOUTS = (disposition, demographics)

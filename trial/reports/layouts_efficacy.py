@@ -1,0 +1,148 @@
+"""Layouts of section 14.2: the primary endpoint, hair counts by visit, pull test, subgroups and
+global assessment."""
+
+from __future__ import annotations
+
+from trial.reports.formats import fmt_ci, fmt_int, fmt_mean_sd, fmt_median_range, fmt_num, fmt_p, visit_label
+from trial.reports.layouts import POPULATIONS, arm_columns, count_rows, descriptive_rows, heading
+from trial.reports.model import Row, Table
+from trial.reports.view import ArdView
+
+MEASURES = {"chg": "change from baseline", "pchg": "% change from baseline"}
+NAMES = {"HAIR_COUNT": "hair count", "DENSITY": "hair density (hairs/cm²)"}
+
+
+def _in(groups, values: dict) -> tuple[str, ...]:
+    return tuple(values.get(g, "") for g in groups)
+
+
+def primary(ard, study) -> Table:
+    e = study.endpoint
+    view = ArdView(ard, "14.2.1")
+    groups, columns = arm_columns(study, ard, "ITT", total=False)
+    param = f"{e.parameter}_{e.measure.upper()}"
+    where = {"category": e.region, "visit": e.visit}
+    digits = e.decimals  # the study's reporting precision for its primary endpoint
+    rows = [heading("Observed", len(groups)), *descriptive_rows(view, param, groups, digits=digits, **where)]
+    notes = [f"Observed cases: subjects with the {e.region.lower()} region assessed at baseline and {visit_label(e.visit)}."]
+    control = study.control_arm
+    if control is None:
+        arm = groups[0]
+        get = lambda stat: view.get(e.parameter, stat, group=arm, method="PAIRED_T", **where)
+        rows += [
+            heading("Against baseline", 1),
+            Row("Mean change (95 % CI)", (fmt_ci(get("diff"), get("ci_lower"), get("ci_upper"), digits),), 1),
+            Row("Paired t test p", (fmt_p(get("p_value")),), 1),
+            Row("Wilcoxon signed-rank p", (fmt_p(get("p_value_wilcoxon")),), 1),
+        ]
+        notes.append("Paired t test and Wilcoxon signed-rank test of the value at the visit against baseline.")
+    else:
+        contrast_of = {a.code: f"{a.code}-{control.code}" for a in study.arms if not a.control}
+        def cell(method, stat, g):
+            return view.get(param, stat, group=g, method=method, **where)
+
+        lsmeans = {g: fmt_mean_sd(cell("ANCOVA", "lsmean", g), cell("ANCOVA", "se", g), digits) for g in groups}
+        diff, welch, mw = {}, {}, {}
+        for arm, contrast in contrast_of.items():
+            diff[arm] = fmt_ci(cell("ANCOVA", "diff", contrast), cell("ANCOVA", "ci_lower", contrast), cell("ANCOVA", "ci_upper", contrast), digits)
+            welch[arm] = fmt_ci(cell("WELCH_T", "diff", contrast), cell("WELCH_T", "ci_lower", contrast), cell("WELCH_T", "ci_upper", contrast), digits)
+            mw[arm] = fmt_p(cell("MANN_WHITNEY", "p_value", contrast))
+        p_ancova = {a: fmt_p(cell("ANCOVA", "p_value", c)) for a, c in contrast_of.items()}
+        p_welch = {a: fmt_p(cell("WELCH_T", "p_value", c)) for a, c in contrast_of.items()}
+        rows += [
+            heading("ANCOVA (change ~ arm + baseline)", len(groups)),
+            Row("LS mean (SE)", _in(groups, lsmeans), 1),
+            Row(f"Difference vs {control.label} (95 % CI)", _in(groups, diff), 1),
+            Row("p-value", _in(groups, p_ancova), 1),
+            heading("Sensitivity analyses", len(groups)),
+            Row("Welch t: difference (95 % CI)", _in(groups, welch), 1),
+            Row("Welch t: p-value", _in(groups, p_welch), 1),
+            Row("Mann–Whitney U: p-value", _in(groups, mw), 1),
+        ]
+        notes += [
+            "ANCOVA: ordinary least squares of the change on arm and baseline value; LS means at the mean baseline; "
+            "difference is test minus control with a 95 % CI from the t distribution.",
+            "Welch's t test (unequal variances) and the two-sided Mann–Whitney U test as sensitivity analyses.",
+        ]
+    title = f"Primary endpoint: {MEASURES[e.measure]} in {NAMES[e.parameter]}, {e.region.lower()} region, at {visit_label(e.visit)}"
+    return Table("14.2.1", title, POPULATIONS["ITT"], "Statistic", columns, tuple(rows), tuple(notes))
+
+
+def by_visit(ard, study) -> Table:
+    view = ArdView(ard, "14.2.2")
+    groups, columns = arm_columns(study, ard, "ITT", total=False)
+    rows = []
+    for param in ("HAIR_COUNT", "DENSITY"):
+        for region in view.values("category", param=param):
+            rows.append(heading(f"{NAMES[param].capitalize()}, {region.lower()}", len(groups)))
+            for visit in view.values("visit", param=param, category=region):
+                def get(p, stat, g, region=region, visit=visit):
+                    return view.get(p, stat, group=g, category=region, visit=visit)
+
+                rows.append(Row(visit_label(visit), tuple(f"n={fmt_int(get(param, 'n', g))}" for g in groups), 1))
+                rows.append(Row("Value, mean (SD)", tuple(fmt_mean_sd(get(param, "mean", g), get(param, "sd", g)) for g in groups), 2))
+                if get(f"{param}_CHG", "n", groups[0]) is not None:
+                    rows.append(Row("Change, mean (SD)", tuple(fmt_mean_sd(get(f"{param}_CHG", "mean", g), get(f"{param}_CHG", "sd", g)) for g in groups), 2))
+                    rows.append(Row("% change, mean (SD)", tuple(fmt_mean_sd(get(f"{param}_PCHG", "mean", g), get(f"{param}_PCHG", "sd", g)) for g in groups), 2))
+    return Table("14.2.2", "Hair count and density by visit, region and arm", POPULATIONS["ITT"], "Visit", columns, tuple(rows),
+                 ("Observed cases at each visit; changes are from the subject's baseline in the same region.",))
+
+
+def pull_test(ard, study) -> Table:
+    view = ArdView(ard, "14.2.3")
+    groups, columns = arm_columns(study, ard, "ITT", total=False)
+    rows = []
+    for visit in view.values("visit", param="PULL_POSITIVE", method="COUNT"):
+        rows += count_rows(view, "PULL_POSITIVE", groups, [(f"{visit_label(visit)}: positive", "")], indent=0, visit=visit)
+        rows.append(Row("tested", tuple(fmt_int(view.get("PULL_POSITIVE", "tested", group=g, method="COUNT", visit=visit)) for g in groups), 1))
+    fisher = view.frame[view.frame.method == "FISHER"]
+    for r in fisher[fisher.stat == "p_value"].itertuples(index=False):
+        rows.append(Row(f"Fisher's exact test at {visit_label(r.visit)}, p", tuple(fmt_p(r.value) if g == r.group.split("-")[0] else "" for g in groups)))
+    threshold = study.pull_test.positive_above_pct
+    return Table("14.2.3", "Pull test: subjects with a positive test by visit", POPULATIONS["ITT"], "Visit", columns, tuple(rows),
+                 (f"Positive: more than {fmt_num(threshold, 0)} % of the grasped hairs extracted. Percentages are of the arm's ITT count.",))
+
+
+def subgroups(ard, study) -> Table:
+    view = ArdView(ard, "14.2.4")
+    groups, columns = arm_columns(study, ard, "ITT", total=False)
+    rows = []
+    visit = study.primary_visit.code
+    for category in view.values("category", param="DENSITY_PCHG"):
+        parts = dict(p.split("=") for p in category.split(";"))
+        region = parts.pop("region")
+        label = ", ".join(f"{k} {v}" for k, v in parts.items()) or "All subjects"
+        if not parts:
+            rows.append(heading(f"{region.capitalize()}", len(groups)))
+        def get(stat, g, method="DESCRIPTIVE", p="DENSITY_PCHG", category=category):
+            return view.get(p, stat, group=g, method=method, category=category, visit=visit)
+
+        rows.append(Row(label, tuple(f"n={fmt_int(get('n', g))}" for g in groups), 1))
+        rows.append(Row("Median (Q1, Q3)", tuple(fmt_median_range(get("median", g), get("q1", g), get("q3", g), 2) for g in groups), 2))
+        rows.append(Row("Mean (SD)", tuple(fmt_mean_sd(get("mean", g), get("sd", g), 2) for g in groups), 2))
+        rows.append(Row("Paired t test p", tuple(fmt_p(get("p_value", g, "PAIRED_T", "DENSITY")) for g in groups), 2))
+    return Table("14.2.4", f"% change in hair density at {visit_label(visit)} by region, diagnosis and sex", POPULATIONS["ITT"], "Subgroup",
+                 columns, tuple(rows), ("% change = 100 × (density at the visit − baseline density) / baseline density; "
+                                        "paired t test of density at the visit against baseline.",))
+
+
+def global_assessment(ard, study) -> Table:
+    view = ArdView(ard, "14.2.5")
+    groups, columns = arm_columns(study, ard, "ITT", total=False)
+    visit = study.primary_visit.code
+    rows = []
+    for param in view.values("param"):
+        who = param.removeprefix("GLOBAL_").capitalize()
+        rows.append(heading(f"{who} global assessment", len(groups)))
+        scores = [(f"{s:+d}", f"score={s:+d}") for s in range(3, -4, -1)]
+        rows += count_rows(view, param, groups, scores, visit=visit)
+        rows += count_rows(view, param, groups, [("Responders (+2 or +3)", "RESPONDER")], visit=visit)
+        p = view.frame[(view.frame.param == param) & (view.frame.method == "FISHER") & (view.frame.stat == "p_value")]
+        for r in p.itertuples(index=False):
+            rows.append(Row("Fisher's exact test p", tuple(fmt_p(r.value) if g == r.group.split("-")[0] else "" for g in groups), 1))
+    return Table("14.2.5", f"Global assessment at {visit_label(visit)}: scores and responders", POPULATIONS["ITT"], "Score", columns, tuple(rows),
+                 ("7-point scale from −3 (greatly worse) to +3 (greatly improved). Percentages are of the arm's ITT count; "
+                  "subjects not assessed count as non-responders in Fisher's test.",))
+
+
+LAYOUTS = (primary, by_visit, pull_test, subgroups, global_assessment)

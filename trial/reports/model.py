@@ -1,0 +1,59 @@
+"""A table of the pack as data: what every renderer (CSV, HTML, DOCX) draws.
+
+Cells are already formatted text (``12 (24.0)``, ``91.4 (25.3)``, ``<0.001``); a renderer only
+lays them out. ``PackInfo`` carries what every page states: the study, the data cut and the lock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str  # e.g. "Minoxidil 5 % + microneedling"
+    n: int | None = None  # the population count shown as (N=50) under the label
+
+    @property
+    def heading(self) -> str:
+        return self.label if self.n is None else f"{self.label} (N={self.n})"
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    cells: tuple[str, ...]
+    indent: int = 0  # 0 for a group heading or a top-level row, 1 and more for rows under it
+    heading: bool = False  # a section heading row (its cells are empty)
+
+
+@dataclass(frozen=True)
+class Table:
+    id: str  # ICH E3 number, e.g. "14.2.1"
+    title: str
+    population: str  # e.g. "Intent-to-treat population"
+    stub: str  # the heading of the label column, e.g. "Statistic"
+    columns: tuple[Column, ...]
+    rows: tuple[Row, ...]
+    footnotes: tuple[str, ...] = ()
+    landscape: bool = False  # wide tables print on landscape pages
+
+    @property
+    def headings(self) -> list[str]:
+        return [self.stub, *(c.heading for c in self.columns)]
+
+
+@dataclass(frozen=True)
+class PackInfo:
+    study_id: str
+    study_title: str
+    data_cut: str  # ISO time of the data the pack was computed from
+    data_version: int
+    lock_state: str  # "UNLOCKED" until database lock exists (issue 6)
+    generated_at: str
+    tables: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def stamp(self) -> str:
+        """The line every table carries at its foot."""
+        return f"{self.study_id} · data cut {self.data_cut} (version {self.data_version}) · database {self.lock_state.lower()}"

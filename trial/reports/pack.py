@@ -1,0 +1,73 @@
+"""The end-of-study pack: every table as CSV, HTML and DOCX, one combined DOCX, the ARD, and an
+index page, written into one folder."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from pathlib import Path
+
+from trial.analysis.ard import ard_for
+from trial.reports import layouts_baseline, layouts_efficacy, layouts_safety
+from trial.reports.model import PackInfo, Table
+from trial.reports.render_docx import pack_docx, table_docx
+from trial.reports.render_text import table_csv, table_html
+
+LAYOUTS = (*layouts_baseline.LAYOUTS, *layouts_efficacy.LAYOUTS, *layouts_safety.LAYOUTS)
+
+
+def build_tables(ard, study) -> list[Table]:
+    return [layout(ard, study) for layout in LAYOUTS]
+
+
+def pack_info(store, tables: list[Table]) -> PackInfo:
+    # Epoch seconds: a TIMESTAMPTZ fetched as a Python value would need pytz.
+    cut = store.scalar("SELECT epoch(max(uploaded_at)) FROM uploads WHERE status = 'loaded'")
+    return PackInfo(
+        study_id=store.study.study.id,
+        study_title=store.study.study.title,
+        data_cut=dt.datetime.fromtimestamp(cut, dt.UTC).strftime("%Y-%m-%d %H:%M UTC") if cut else "no data loaded",
+        data_version=store.data_version(),
+        lock_state="UNLOCKED",
+        generated_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        tables=tuple(t.id for t in tables),
+    )
+
+
+def write_pack(store, out: Path) -> list[Path]:
+    """Write the whole pack into ``out``; returns the files written."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    ard = ard_for(store)
+    tables = build_tables(ard, store.study)
+    info = pack_info(store, tables)
+    written = []
+    for table in tables:
+        stem = f"table-{table.id}"
+        written += [
+            table_csv(table, info, out / f"{stem}.csv"),
+            table_html(table, info, out / f"{stem}.html"),
+            table_docx(table, info, out / f"{stem}.docx"),
+        ]
+    written.append(pack_docx(tables, info, out / "end-of-study-tables.docx"))
+    ard.to_csv(out / "ard.csv", index=False)
+    ard.to_parquet(out / "ard.parquet", index=False)
+    written += [out / "ard.csv", out / "ard.parquet", _index(tables, info, out / "index.html")]
+    return written
+
+
+def _index(tables: list[Table], info: PackInfo, path: Path) -> Path:
+    items = "".join(
+        f"<tr><td>{html.escape(t.id)}</td><td><a href='table-{t.id}.html'>{html.escape(t.title)}</a></td>"
+        f"<td><a href='table-{t.id}.docx'>DOCX</a> · <a href='table-{t.id}.csv'>CSV</a></td></tr>"
+        for t in tables
+    )
+    path.write_text(
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>End-of-study tables</title>"
+        "<style>body{font-family:system-ui,Arial,sans-serif;margin:2rem}td{padding:.3rem .8rem}</style></head><body>"
+        f"<h1>{html.escape(info.study_title)}</h1><p>{html.escape(info.stamp)} · generated {html.escape(info.generated_at)}</p>"
+        f"<p><a href='end-of-study-tables.docx'>All tables (DOCX)</a> · <a href='ard.csv'>Analysis results dataset (CSV)</a></p>"
+        f"<table>{items}</table></body></html>",
+        encoding="utf-8",
+    )
+    return path

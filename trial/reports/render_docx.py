@@ -1,0 +1,356 @@
+"""Word rendering of the pack: one document per table, and one combined document.
+
+A table is drawn as a real Word table in the clinical-report style: the number and title in bold,
+the population, a header row (repeated on every page) between two rules, the body rows with their
+labels indented and their statistics centred, one rule under the last row, then the footnotes and
+the data-cut stamp. Cells arrive formatted (see ``model``); nothing here computes or rounds.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from docx import Document
+from docx.document import Document as DocxDocument
+from docx.enum.section import WD_ORIENT, WD_SECTION
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Emu, Pt, RGBColor
+
+from trial.reports.model import PackInfo, Table
+
+FONT = "Calibri"
+PAGE = (Cm(21.0), Cm(29.7))  # A4, portrait
+MARGIN = Cm(2.0)
+INDENT = Cm(0.35)  # per indent level of a row label
+LABEL_WEIGHT = 2.0  # the label column is this many times as wide as a statistic column
+RULE = 6  # rule thickness in eighths of a point (0.75 pt)
+GREY = RGBColor(0x59, 0x59, 0x59)
+
+TITLE_STYLE = "Table Title"  # the table of contents collects the paragraphs of this style
+TEXT_STYLE = "Table Text"
+NOTE_STYLE = "Table Note"
+
+
+# ---- document, styles and sections -----------------------------------------------------------
+
+
+def _new_document() -> DocxDocument:
+    """An empty document with the pack's fonts and paragraph styles."""
+    document = Document()
+    styles = document.styles
+    normal = styles["Normal"]
+    normal.font.name, normal.font.size = FONT, Pt(10)
+    normal.element.rPr.rFonts.set(qn("w:eastAsia"), FONT)
+    normal.paragraph_format.space_before, normal.paragraph_format.space_after = Pt(0), Pt(0)
+    for name, size, bold, after in ((TITLE_STYLE, 11, True, 2), (TEXT_STYLE, 9, False, 0), (NOTE_STYLE, 8, False, 1)):
+        style = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        style.base_style = normal
+        style.font.size, style.font.bold = Pt(size), bold
+        style.paragraph_format.space_after = Pt(after)
+    for name in ("Header", "Footer"):
+        styles[name].font.size, styles[name].font.color.rgb = Pt(8), GREY
+    title = styles[TITLE_STYLE]
+    title.paragraph_format.keep_with_next = True
+    outline = OxmlElement("w:outlineLvl")  # a level-1 entry in the navigation pane and PDF bookmarks
+    outline.set(qn("w:val"), "0")
+    title.element.get_or_add_pPr().insert_element_before(outline, "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
+    return document
+
+
+def _set_page(section, landscape: bool) -> None:
+    """A4 with 2 cm margins; landscape swaps width and height."""
+    width, height = PAGE
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = (height, width) if landscape else (width, height)
+    section.left_margin = section.right_margin = section.top_margin = section.bottom_margin = MARGIN
+    section.header_distance = section.footer_distance = Cm(1.0)
+
+
+def _text_width(section) -> int:
+    return section.page_width - section.left_margin - section.right_margin
+
+
+def _set_header_footer(section, info: PackInfo) -> None:
+    """Study id and data cut in the header; ``Page X of Y`` in the footer."""
+    header = section.header.paragraphs[0]
+    header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    header.add_run(f"{info.study_id} · data cut {info.data_cut}")
+    footer = section.footer.paragraphs[0]
+    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for text, field in (("Page ", "PAGE"), (" of ", "NUMPAGES")):
+        footer.add_run(text)
+        _add_field(footer, field, "1")
+
+
+# ---- field codes, runs, cells and borders ------------------------------------------------------
+
+
+def _field_char(paragraph, kind: str) -> None:
+    run = paragraph.add_run()
+    char = OxmlElement("w:fldChar")
+    char.set(qn("w:fldCharType"), kind)
+    run._r.append(char)
+
+
+def _field_begin(paragraph, instruction: str) -> None:
+    """Open a field: what follows, up to ``_field_char(p, "end")``, is its last computed result."""
+    _field_char(paragraph, "begin")
+    run = paragraph.add_run()
+    code = OxmlElement("w:instrText")
+    code.set(qn("xml:space"), "preserve")
+    code.text = f" {instruction} "
+    run._r.append(code)
+    _field_char(paragraph, "separate")
+
+
+def _add_field(paragraph, instruction: str, shown: str) -> None:
+    """A field such as ``PAGE`` inside a paragraph, showing ``shown`` until Word updates it."""
+    _field_begin(paragraph, instruction)
+    paragraph.add_run(shown)
+    _field_char(paragraph, "end")
+
+
+def _small(run, size: float, colour: RGBColor) -> None:
+    run.font.size, run.font.color.rgb = Pt(size), colour
+
+
+def _rules(cell, *edges: str) -> None:
+    """Draw a horizontal rule on the given edges (``top``, ``bottom``) of a cell."""
+    tc_pr = cell._tc.get_or_add_tcPr()
+    borders = tc_pr.find(qn("w:tcBorders"))
+    if borders is None:
+        borders = OxmlElement("w:tcBorders")
+        tc_pr.insert_element_before(borders, "w:shd", "w:noWrap", "w:tcMar", "w:textDirection", "w:tcFitText", "w:vAlign", "w:hideMark")
+    for edge in edges:
+        line = OxmlElement(f"w:{edge}")
+        for key, value in (("val", "single"), ("sz", str(RULE)), ("space", "0"), ("color", "000000")):
+            line.set(qn(f"w:{key}"), value)
+        borders.append(line)
+
+
+def _no_borders(table) -> None:
+    """Remove every table border (the rules are drawn on cells)."""
+    borders = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        line = OxmlElement(f"w:{edge}")
+        line.set(qn("w:val"), "nil")
+        borders.append(line)
+    table._tbl.tblPr.insert_element_before(borders, "w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption", "w:tblDescription")
+
+
+def _row_flags(row, *flags: str) -> None:
+    """Set row properties such as ``cantSplit`` (keep on one page) and ``tblHeader`` (repeat)."""
+    tr_pr = row._tr.get_or_add_trPr()
+    for flag in flags:
+        tr_pr.append(OxmlElement(f"w:{flag}"))
+
+
+def _fill(cell, text: str, *, align=WD_ALIGN_PARAGRAPH.LEFT, bold: bool = False, indent: int = 0) -> None:
+    """Write one cell's text in the table style, aligned and indented."""
+    paragraph = cell.paragraphs[0]
+    paragraph.style = TEXT_STYLE
+    paragraph.alignment = align
+    if indent:
+        paragraph.paragraph_format.left_indent = INDENT * indent
+    if text:
+        paragraph.add_run(text).bold = bold or None
+
+
+def _air(cells, before: float | None = None, after: float | None = None) -> None:
+    """Space (points) above and/or below the text of these cells, clear of the rules."""
+    for cell in cells:
+        spacing = cell.paragraphs[0].paragraph_format
+        if before is not None:
+            spacing.space_before = Pt(before)
+        if after is not None:
+            spacing.space_after = Pt(after)
+
+
+def _is_text_column(table: Table, index: int) -> bool:
+    """A column of words (a listing's terms) is left-aligned; one of statistics is centred."""
+    cells = [row.cells[index] for row in table.rows if not row.heading and row.cells[index].strip()]
+    return sum(any(ch.isalpha() for ch in cell) for cell in cells) * 2 > len(cells)
+
+
+# ---- the table ---------------------------------------------------------------------------------
+
+
+def add_table(document: DocxDocument, table: Table, info: PackInfo) -> None:
+    """Append one table of the pack to the last section of ``document``.
+
+    Parameters
+    ----------
+    document : docx.document.Document
+        A document made by this module; the table spans the text width of its last section.
+    table : Table
+        The table: title, population, headings, formatted rows and footnotes.
+    info : PackInfo
+        The study and data cut, printed under the footnotes.
+
+    Raises
+    ------
+    ValueError
+        When a row has a different number of cells than the table has columns.
+    """
+    width = len(table.columns)
+    for row in table.rows:
+        if len(row.cells) != width:
+            raise ValueError(f"Table {table.id}: row {row.label!r} has {len(row.cells)} cells for {width} columns.")
+    document.add_paragraph(f"Table {table.id}  {table.title}", style=TITLE_STYLE)
+    population = document.add_paragraph(table.population)
+    population.paragraph_format.keep_with_next = True
+    population.paragraph_format.space_after = Pt(4)
+
+    grid = document.add_table(rows=1 + len(table.rows), cols=1 + width)
+    grid.alignment = WD_TABLE_ALIGNMENT.CENTER
+    grid.autofit = False
+    _no_borders(grid)
+    total = _text_width(document.sections[-1])
+    share = int(total / (LABEL_WEIGHT + width))
+    widths = [total - share * width, *[share] * width]
+    grid._tbl.tblPr.find(qn("w:tblW")).set(qn("w:type"), "dxa")
+    grid._tbl.tblPr.find(qn("w:tblW")).set(qn("w:w"), str(Emu(total).twips))
+    for column, w in zip(grid.columns, widths, strict=True):
+        column.width = w
+    left, centre = WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.CENTER
+    aligns = [left, *(left if _is_text_column(table, i) else centre for i in range(width))]
+
+    header, *body = grid.rows
+    _row_flags(header, "cantSplit", "tblHeader")
+    for cell, text, align in zip(header.cells, table.headings, aligns, strict=True):
+        _fill(cell, text, align=align, bold=True)
+        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.BOTTOM
+        _rules(cell, "top", "bottom")
+    for line, row in zip(body, table.rows):
+        _row_flags(line, "cantSplit")
+        label, *cells = line.cells
+        _fill(label, row.label, bold=row.heading, indent=row.indent)
+        for cell, text, align in zip(cells, row.cells, aligns[1:]):
+            _fill(cell, text, align=align, bold=row.heading)
+        if row.heading:  # a section heading stays on the page of its first row
+            for cell in line.cells:
+                cell.paragraphs[0].paragraph_format.keep_with_next = True
+    for cell in body[-1].cells if body else ():
+        _rules(cell, "bottom")
+    for line in grid.rows:
+        for cell, w in zip(line.cells, widths):
+            cell.width = w
+    # a little air between the text and the rules
+    _air(header.cells, before=2, after=2)
+    if body:
+        _air(body[0].cells, before=2)
+        _air(body[-1].cells, after=2)
+
+    notes = [document.add_paragraph(note, style=NOTE_STYLE) for note in table.footnotes]
+    stamp = document.add_paragraph(style=NOTE_STYLE)
+    _small(stamp.add_run(info.stamp), 7.5, GREY)
+    [*notes, stamp][0].paragraph_format.space_before = Pt(4)
+    if notes:
+        stamp.paragraph_format.space_before = Pt(2)
+
+
+# ---- the two documents -------------------------------------------------------------------------
+
+
+def table_docx(table: Table, info: PackInfo, path: Path) -> Path:
+    """Write one table as its own Word document.
+
+    Parameters
+    ----------
+    table : Table
+        The table to draw; ``table.landscape`` chooses the page orientation.
+    info : PackInfo
+        The study, data cut and lock state for the stamp, header and footer.
+    path : Path
+        Where to write the ``.docx``.
+
+    Returns
+    -------
+    Path
+        ``path``, written.
+    """
+    document = _new_document()
+    section = document.sections[0]
+    _set_page(section, table.landscape)
+    _set_header_footer(section, info)
+    add_table(document, table, info)
+    path = Path(path)
+    document.save(path)
+    return path
+
+
+def _title_page(document: DocxDocument, tables: list[Table], info: PackInfo) -> None:
+    """The title page, then the contents: a Word TOC field whose shown result lists every table."""
+    lines = [
+        (info.study_title, 20, True, 60),
+        (info.study_id, 14, False, 6),
+        ("End-of-study tables", 16, True, 36),
+        (f"Data cut: {info.data_cut}", 11, False, 4),
+        (f"Data version: {info.data_version}", 11, False, 4),
+        (f"Database lock state: {info.lock_state}", 11, False, 4),
+        (f"Generated at: {info.generated_at}", 11, False, 4),
+        (f"Tables: {len(tables)}", 11, False, 4),
+    ]
+    for text, size, bold, before in lines:
+        paragraph = document.add_paragraph()
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        paragraph.paragraph_format.space_before = Pt(before)
+        run = paragraph.add_run(text)
+        run.font.size, run.bold = Pt(size), bold or None
+    document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+
+    heading = document.add_paragraph()
+    heading.paragraph_format.space_after = Pt(12)
+    run = heading.add_run("Contents")
+    run.font.size, run.bold = Pt(14), True
+    # The field's shown result is the plain list: readable as it is, replaced by Word's own
+    # table of contents (with page numbers) when the reader updates fields (F9).
+    entries = [document.add_paragraph() for _ in tables] or [document.add_paragraph()]
+    _field_begin(entries[0], f'TOC \\h \\z \\t "{TITLE_STYLE},1"')
+    for paragraph, table in zip(entries, tables):
+        paragraph.paragraph_format.space_after = Pt(3)
+        paragraph.paragraph_format.left_indent = Cm(2.2)
+        paragraph.paragraph_format.first_line_indent = Cm(-2.2)
+        paragraph.paragraph_format.tab_stops.add_tab_stop(Cm(2.2))
+        paragraph.add_run(f"Table {table.id}\t{table.title}")
+    _field_char(entries[-1], "end")
+    note = document.add_paragraph(style=NOTE_STYLE)
+    note.paragraph_format.space_before = Pt(12)
+    _small(note.add_run("Page numbers appear when fields are updated (F9 in Word)."), 8, GREY)
+
+
+def pack_docx(tables: list[Table], info: PackInfo, path: Path) -> Path:
+    """Write the combined document: title page, contents, then every table in its own section.
+
+    Parameters
+    ----------
+    tables : list of Table
+        The tables in pack order; each starts on a new page, portrait or landscape as it asks.
+    info : PackInfo
+        The study, data cut, data version, lock state and generation time.
+    path : Path
+        Where to write the ``.docx``.
+
+    Returns
+    -------
+    Path
+        ``path``, written.
+    """
+    document = _new_document()
+    first = document.sections[0]
+    _set_page(first, landscape=False)
+    _set_header_footer(first, info)  # later sections inherit the header and footer
+    first.different_first_page_header_footer = True  # a bare title page
+    _title_page(document, tables, info)
+    for table in tables:
+        section = document.add_section(WD_SECTION.NEW_PAGE)
+        section.different_first_page_header_footer = False
+        _set_page(section, table.landscape)
+        add_table(document, table, info)
+    path = Path(path)
+    document.save(path)
+    return path

@@ -1,0 +1,58 @@
+"""Tables as CSV (one row per table row: label, then one column per heading) and as HTML with
+great_tables."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import pandas as pd
+from great_tables import GT, loc, style
+
+from trial.reports.model import PackInfo, Table
+
+
+def table_frame(table: Table) -> pd.DataFrame:
+    """The table as a DataFrame: the stub column (labels, indented) and one column per heading."""
+    labels = [("    " * row.indent) + row.label for row in table.rows]
+    data = {table.stub: labels}
+    for i, column in enumerate(table.columns):
+        data[column.heading] = [row.cells[i] if i < len(row.cells) else "" for row in table.rows]
+    return pd.DataFrame(data)
+
+
+def table_csv(table: Table, info: PackInfo, path: Path) -> Path:
+    frame = table_frame(table)
+    frame.to_csv(path, index=False)
+    return path
+
+
+def table_html(table: Table, info: PackInfo, path: Path) -> Path:
+    """A standalone HTML page with the table drawn by great_tables (no external assets)."""
+    frame = table_frame(table)
+    stub = table.stub
+    gt = (
+        GT(frame)
+        .tab_header(title=f"Table {table.id}  {table.title}", subtitle=table.population)
+        .cols_align(align="left", columns=stub)
+        .cols_align(align="center", columns=[c for c in frame.columns if c != stub])
+        .tab_options(table_font_size="13px", heading_title_font_size="16px", heading_align="left", table_width="100%")
+    )
+    headings = [i for i, row in enumerate(table.rows) if row.heading]
+    if headings:
+        gt = gt.tab_style(style=style.text(weight="bold"), locations=loc.body(columns=stub, rows=headings))
+    indented = [i for i, row in enumerate(table.rows) if row.indent]
+    for level in sorted({table.rows[i].indent for i in indented}):
+        rows = [i for i in indented if table.rows[i].indent == level]
+        gt = gt.tab_style(style=style.css(f"padding-left: {0.4 + 1.2 * level}em;"), locations=loc.body(columns=stub, rows=rows))
+    for note in (*table.footnotes, info.stamp):
+        gt = gt.tab_source_note(note)
+    body = gt.as_raw_html()
+    page = (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'>"
+        f"<title>Table {html.escape(table.id)}</title>"
+        "<style>body{font-family:system-ui,Segoe UI,Arial,sans-serif;margin:2rem;max-width:1100px}</style>"
+        f"</head><body>{body}</body></html>"
+    )
+    path.write_text(page, encoding="utf-8")
+    return path
