@@ -9,7 +9,7 @@ database and data version, so it is computed once per change of the data.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -29,7 +29,8 @@ class Inputs:
     adpt: pd.DataFrame
     adga: pd.DataFrame
     adae: pd.DataFrame
-    sessions: pd.DataFrame
+    sessions: pd.DataFrame  # microneedling sessions of the safety population, with the arm
+    _big_n: dict = field(default_factory=dict, repr=False)
 
     @property
     def arms(self) -> list[str]:
@@ -48,10 +49,13 @@ class Inputs:
         return f"{test}-{self.control}"
 
     def big_n(self, population: str) -> dict[str, int]:
-        flag = {"ITT": "ittfl", "SAF": "saffl", "PP": "pprotfl"}[population]
-        chosen = self.adsl[self.adsl[flag]]
-        counts = {arm: int((chosen.arm == arm).sum()) for arm in self.arms}
-        return counts | {TOTAL: int(len(chosen))}
+        """Subjects per arm (and in total) in a population: the denominators of every percentage."""
+        if population not in self._big_n:
+            flag = {"ITT": "ittfl", "SAF": "saffl", "PP": "pprotfl"}[population]
+            chosen = self.adsl[self.adsl[flag]]
+            counts = {arm: int((chosen.arm == arm).sum()) for arm in self.arms}
+            self._big_n[population] = counts | {TOTAL: int(len(chosen))}
+        return self._big_n[population]
 
 
 class Rows:
@@ -74,9 +78,7 @@ def load_inputs(store) -> Inputs:
     try:
         open_datasets(cur)
         frames = {name: derive(cur, name) for name in ("adsl", "adhc", "adpt", "adga", "adae")}
-        sessions = cur.execute(
-            "SELECT p.*, r.arm FROM procedures AS p JOIN randomization AS r USING (subject_id)"
-        ).df()
+        sessions = cur.execute("SELECT p.*, a.arm FROM procedures AS p JOIN adsl AS a USING (subject_id) WHERE a.saffl").df()
     finally:
         cur.close()
     return Inputs(store.study, sessions=sessions, **frames)

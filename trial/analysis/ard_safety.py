@@ -73,7 +73,7 @@ def sessions(inputs: Inputs) -> list[dict]:
     rows = Rows("14.3.4", "SAF")
     adsl = inputs.adsl
     treated_arms = [a.code for a in inputs.study.arms if a.microneedling]
-    log = inputs.sessions[inputs.sessions.subject_id.isin(adsl[adsl.saffl].subject_id)]
+    log = inputs.sessions
     for arm in treated_arms:
         mine = log[log.arm == arm]
         per_subject = mine.groupby("subject_id").size().reindex(adsl[adsl.saffl & (adsl.arm == arm)].subject_id, fill_value=0)
