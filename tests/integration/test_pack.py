@@ -48,10 +48,21 @@ def test_each_docx_is_a_real_word_table_with_the_expected_rows(pack):
         assert list(csv.columns) == table.headings and len(csv) == len(table.rows)
 
 
+def test_the_listings_are_written_by_site_and_subject(pack):
+    _, out, _, _ = pack
+    listing = pd.read_csv(out / "listing-16.2.7.csv", keep_default_na=False, dtype=str)
+    labels = listing.iloc[:, 0].str.strip()
+    assert labels.iloc[0].startswith("Site ")
+    assert labels.str.match(r"^[A-Z0-9]+-\d+$").sum() > 0  # one row per event, labelled by subject
+    document = docx.Document(out / "listing-16.2.7.docx")
+    assert len(document.tables[0].rows) == len(listing) + 1
+    assert (out / "listing-16.2.2.html").is_file()
+
+
 def test_the_combined_docx_holds_every_table_in_order(pack):
     _, out, tables, _ = pack
     document = docx.Document(out / "end-of-study-tables.docx")
-    assert len(document.tables) == len(tables)
+    assert len(document.tables) == len(tables) + 2  # and the two listings
     text = "\n".join(p.text for p in document.paragraphs)
     for table in tables:
         assert table.id in text

@@ -9,11 +9,15 @@ from pathlib import Path
 
 from trial.analysis.ard import ard_for
 from trial.reports import layouts_baseline, layouts_efficacy, layouts_safety
+from trial.reports.listings import LISTINGS
 from trial.reports.model import PackInfo, Table
 from trial.reports.render_docx import pack_docx, table_docx
-from trial.reports.render_text import table_csv, table_html
+from trial.reports.render_text import listing_html, table_csv, table_html
 
 LAYOUTS = (*layouts_baseline.LAYOUTS, *layouts_efficacy.LAYOUTS, *layouts_safety.LAYOUTS)
+# python-docx fills a Word table cell by cell: past this many rows a listing takes minutes, so it is
+# written as CSV and HTML only (and said so in the index).
+MOST_LISTING_ROWS_IN_WORD = 400  # about 20 ms a row in python-docx: 8 s at most
 
 
 def build_tables(ard, study) -> list[Table]:
@@ -49,19 +53,31 @@ def write_pack(store, out: Path) -> list[Path]:
             table_html(table, info, out / f"{stem}.html"),
             table_docx(table, info, out / f"{stem}.docx"),
         ]
-    written.append(pack_docx(tables, info, out / "end-of-study-tables.docx"))
+    listings = [make(store) for make in LISTINGS]
+    in_word = [t for t in listings if len(t.rows) <= MOST_LISTING_ROWS_IN_WORD]
+    for listing in listings:
+        stem = f"listing-{listing.id}"
+        written += [table_csv(listing, info, out / f"{stem}.csv"), listing_html(listing, info, out / f"{stem}.html")]
+        if listing in in_word:
+            written.append(table_docx(listing, info, out / f"{stem}.docx"))
+    written.append(pack_docx([*tables, *in_word], info, out / "end-of-study-tables.docx"))
     ard.to_csv(out / "ard.csv", index=False)
     ard.to_parquet(out / "ard.parquet", index=False)
-    written += [out / "ard.csv", out / "ard.parquet", _index(tables, info, out / "index.html")]
+    written += [out / "ard.csv", out / "ard.parquet", _index(tables, listings, in_word, info, out / "index.html")]
     return written
 
 
-def _index(tables: list[Table], info: PackInfo, path: Path) -> Path:
+def _index(tables: list[Table], listings: list[Table], in_word: list[Table], info: PackInfo, path: Path) -> Path:
     items = "".join(
         f"<tr><td>{html.escape(t.id)}</td><td><a href='table-{t.id}.html'>{html.escape(t.title)}</a></td>"
         f"<td><a href='table-{t.id}.docx'>DOCX</a> · <a href='table-{t.id}.csv'>CSV</a></td></tr>"
         for t in tables
     )
+    for t in listings:
+        word = (f"<a href='listing-{t.id}.docx'>DOCX</a> · " if t in in_word
+                else f"too long for Word ({len(t.rows):,} rows) · ")
+        items += (f"<tr><td>{html.escape(t.id)}</td><td><a href='listing-{t.id}.html'>{html.escape(t.title)}</a></td>"
+                  f"<td>{word}<a href='listing-{t.id}.csv'>CSV</a></td></tr>")
     path.write_text(
         "<!DOCTYPE html><html><head><meta charset='utf-8'><title>End-of-study tables</title>"
         "<style>body{font-family:system-ui,Arial,sans-serif;margin:2rem}td{padding:.3rem .8rem}</style></head><body>"

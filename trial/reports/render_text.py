@@ -56,3 +56,24 @@ def table_html(table: Table, info: PackInfo, path: Path) -> Path:
     )
     path.write_text(page, encoding="utf-8")
     return path
+
+
+def listing_html(table: Table, info: PackInfo, path: Path) -> Path:
+    """A long listing as a plain HTML page (great_tables styles each row and is slow on thousands)."""
+    frame = table_frame(table)
+    frame[table.stub] = frame[table.stub].str.strip()
+    body = frame.to_html(index=False, escape=True, border=0, classes="listing")
+    notes = "".join(f"<p class='note'>{html.escape(n)}</p>" for n in (*table.footnotes, info.stamp))
+    page = (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'>"
+        f"<title>Listing {html.escape(table.id)}</title><style>"
+        "body{font-family:system-ui,Segoe UI,Arial,sans-serif;margin:2rem;font-size:13px}"
+        "table.listing{border-collapse:collapse;width:100%}"
+        "table.listing th{text-align:left;border-top:2px solid #444;border-bottom:1px solid #444;padding:4px 8px}"
+        "table.listing td{padding:3px 8px;border-bottom:1px solid #eee;vertical-align:top}"
+        ".note{color:#555;font-size:12px;margin:.3rem 0}"
+        f"</style></head><body><h2>Listing {html.escape(table.id)}  {html.escape(table.title)}</h2>"
+        f"<p>{html.escape(table.population)}</p>{body}{notes}</body></html>"
+    )
+    path.write_text(page, encoding="utf-8")
+    return path

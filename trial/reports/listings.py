@@ -1,0 +1,63 @@
+"""Listings of section 16.2: every adverse event (16.2.7) and every protocol deviation or
+data-quality finding (16.2.2), by site and subject. Listings show records, not statistics, so they
+read the analysis datasets and the findings directly."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from trial.analysis.datasets import open_datasets
+from trial.reports.model import Column, Row, Table
+from trial.sqlfiles import sql_text
+
+
+def _query(store, name: str) -> pd.DataFrame:
+    cur = store.cursor()
+    try:
+        open_datasets(cur)
+        return cur.execute(sql_text(f"listings/{name}")).df()
+    finally:
+        cur.close()
+
+
+def _by_site(frame: pd.DataFrame, columns: list[str]) -> tuple[Row, ...]:
+    rows: list[Row] = []
+    for site, records in frame.groupby("site_id", sort=True):
+        rows.append(Row(f"Site {site}", ("",) * len(columns), heading=True))
+        for record in records.itertuples(index=False):
+            rows.append(Row(record.subject_id, tuple(str(getattr(record, c)) for c in columns), 1))
+    return tuple(rows)
+
+
+AE_COLUMNS = {
+    "arm": "Arm", "ae_seq": "No.", "term": "Verbatim term", "pt": "Preferred term", "onset": "Onset (day)",
+    "resolution": "Resolved", "severity": "Severity", "serious": "Serious", "relationship": "Relationship",
+    "cause": "Suspected cause", "action": "Action", "outcome": "Outcome", "teae": "TEAE",
+}
+DEVIATION_COLUMNS = {
+    "domain": "Domain", "upload_id": "Upload", "file_name": "File", "line": "Line", "column_name": "Column",
+    "value": "Value", "rule": "Rule", "message": "Finding",
+}
+
+
+def ae_listing(store) -> Table:
+    frame = _query(store, "adverse_events")
+    return Table(
+        "16.2.7", "Listing of adverse events", "All subjects with an adverse event", "Site / Subject",
+        tuple(Column(label) for label in AE_COLUMNS.values()), _by_site(frame, list(AE_COLUMNS)),
+        ("Onset (day): date and study day from randomization. TEAE: onset on or after randomization.",),
+        landscape=True,
+    )
+
+
+def deviation_listing(store) -> Table:
+    frame = _query(store, "deviations")
+    return Table(
+        "16.2.2", "Listing of protocol deviations and data-quality findings", "All loaded uploads", "Site / Subject",
+        tuple(Column(label) for label in DEVIATION_COLUMNS.values()), _by_site(frame, list(DEVIATION_COLUMNS)),
+        ("Warnings kept from uploads that loaded (for example visits outside their window), each with its upload, file and line.",),
+        landscape=True,
+    )
+
+
+LISTINGS = (ae_listing, deviation_listing)
