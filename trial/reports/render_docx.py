@@ -225,11 +225,11 @@ def add_table(document: DocxDocument, table: Table, info: PackInfo) -> None:
         _fill(cell, text, align=align, bold=True)
         cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.BOTTOM
         _rules(cell, "top", "bottom")
-    for line, row in zip(body, table.rows):
+    for line, row in zip(body, table.rows, strict=True):
         _row_flags(line, "cantSplit")
         label, *cells = line.cells
         _fill(label, row.label, bold=row.heading, indent=row.indent)
-        for cell, text, align in zip(cells, row.cells, aligns[1:]):
+        for cell, text, align in zip(cells, row.cells, aligns[1:], strict=True):
             _fill(cell, text, align=align, bold=row.heading)
         if row.heading:  # a section heading stays on the page of its first row
             for cell in line.cells:
@@ -237,7 +237,7 @@ def add_table(document: DocxDocument, table: Table, info: PackInfo) -> None:
     for cell in body[-1].cells if body else ():
         _rules(cell, "bottom")
     for line in grid.rows:
-        for cell, w in zip(line.cells, widths):
+        for cell, w in zip(line.cells, widths, strict=True):
             cell.width = w
     # a little air between the text and the rules
     _air(header.cells, before=2, after=2)
@@ -311,7 +311,7 @@ def _title_page(document: DocxDocument, tables: list[Table], info: PackInfo) -> 
     # table of contents (with page numbers) when the reader updates fields (F9).
     entries = [document.add_paragraph() for _ in tables] or [document.add_paragraph()]
     _field_begin(entries[0], f'TOC \\h \\z \\t "{TITLE_STYLE},1"')
-    for paragraph, table in zip(entries, tables):
+    for paragraph, table in zip(entries, tables, strict=False):
         paragraph.paragraph_format.space_after = Pt(3)
         paragraph.paragraph_format.left_indent = Cm(2.2)
         paragraph.paragraph_format.first_line_indent = Cm(-2.2)
