@@ -81,6 +81,9 @@ def test_primary_endpoint_descriptives(parallel):
         close(value(ard, stat="min", **where), group.chg.min())
         close(value(ard, stat="max", **where), group.chg.max())
         close(value(ard, stat="q1", **where), group.chg.quantile(0.25))
+        low, high = stats.t.interval(0.95, len(group) - 1, loc=group.chg.mean(), scale=stats.sem(group.chg))
+        close(value(ard, stat="ci_lower", **where), low)
+        close(value(ard, stat="ci_upper", **where), high)
 
 
 def test_primary_endpoint_ancova_equals_statsmodels(parallel):

@@ -91,3 +91,13 @@ def test_the_published_numbers_are_in_the_tables(pack):
         medians = subgroups[subgroups.iloc[:, 0].str.strip() == "Median (Q1, Q3)"].iloc[:, 1].str.split(" ").str[0].tolist()
         for published in ("36.64", "35.10", "52.40", "51.97", "25.16", "17.45", "32.35", "35.88"):
             assert published in medians, (published, medians)
+
+
+def test_the_figures_are_written_as_png_and_html(pack):
+    _, out, _, written = pack
+    for name in ("figure-mean-change", "figure-individual-changes", "figure-ae-incidence", "figure-consort"):
+        html = (out / f"{name}.html").read_text()
+        assert "plotly.min.js" in html and "cdn." not in html  # Plotly's script is local, never fetched
+        png = out / f"{name}.png"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
+    assert (out / "plotly.min.js").is_file()

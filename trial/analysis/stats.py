@@ -15,17 +15,21 @@ CONFIDENCE = 0.95
 
 
 def s_descriptive(values) -> dict[str, float]:
-    """n, mean, sd (n-1), median, q1, q3 (linear interpolation), min, max of the non-missing values."""
+    """n, mean, sd (n-1), 95 % CI of the mean, median, q1, q3 (linear interpolation), min, max."""
     x = np.asarray(values, dtype=float)
     x = x[~np.isnan(x)]
     n = len(x)
     if n == 0:
         return {"n": 0}
     q1, median, q3 = np.percentile(x, [25, 50, 75])
+    mean, sd = float(x.mean()), float(x.std(ddof=1)) if n > 1 else math.nan
+    half = sp.t.ppf(0.5 + CONFIDENCE / 2, n - 1) * sd / math.sqrt(n) if n > 1 else math.nan
     return {
         "n": n,
-        "mean": float(x.mean()),
-        "sd": float(x.std(ddof=1)) if n > 1 else math.nan,
+        "mean": mean,
+        "sd": sd,
+        "ci_lower": mean - half,  # 95 % CI of the mean (t distribution)
+        "ci_upper": mean + half,
         "median": float(median),
         "q1": float(q1),
         "q3": float(q3),

@@ -7,8 +7,9 @@ import datetime as dt
 import html
 from pathlib import Path
 
-from trial.analysis.ard import ard_for
+from trial.analysis.ard import ard_for, load_inputs
 from trial.reports import layouts_baseline, layouts_efficacy, layouts_safety
+from trial.reports.figures import build_figures, write_figures
 from trial.reports.listings import LISTINGS
 from trial.reports.model import PackInfo, Table
 from trial.reports.render_docx import pack_docx, table_docx
@@ -61,13 +62,17 @@ def write_pack(store, out: Path) -> list[Path]:
         if listing in in_word:
             written.append(table_docx(listing, info, out / f"{stem}.docx"))
     written.append(pack_docx([*tables, *in_word], info, out / "end-of-study-tables.docx"))
+    figures = build_figures(ard, load_inputs(store).adhc, store.study)
+    figure_files, figure_problem = write_figures(figures, out)
+    written += figure_files
     ard.to_csv(out / "ard.csv", index=False)
     ard.to_parquet(out / "ard.parquet", index=False)
-    written += [out / "ard.csv", out / "ard.parquet", _index(tables, listings, in_word, info, out / "index.html")]
+    index = _index(tables, listings, in_word, list(figures), figure_problem, info, out / "index.html")
+    written += [out / "ard.csv", out / "ard.parquet", index]
     return written
 
 
-def _index(tables: list[Table], listings: list[Table], in_word: list[Table], info: PackInfo, path: Path) -> Path:
+def _index(tables, listings, in_word, figures: list[str], figure_problem: str | None, info: PackInfo, path: Path) -> Path:
     items = "".join(
         f"<tr><td>{html.escape(t.id)}</td><td><a href='table-{t.id}.html'>{html.escape(t.title)}</a></td>"
         f"<td><a href='table-{t.id}.docx'>DOCX</a> · <a href='table-{t.id}.csv'>CSV</a></td></tr>"
@@ -78,6 +83,12 @@ def _index(tables: list[Table], listings: list[Table], in_word: list[Table], inf
                 else f"too long for Word ({len(t.rows):,} rows) · ")
         items += (f"<tr><td>{html.escape(t.id)}</td><td><a href='listing-{t.id}.html'>{html.escape(t.title)}</a></td>"
                   f"<td>{word}<a href='listing-{t.id}.csv'>CSV</a></td></tr>")
+    for name in figures:
+        title = name.removeprefix("figure-").replace("-", " ").capitalize()
+        png = "" if figure_problem else f" · <a href='{name}.png'>PNG</a>"
+        items += f"<tr><td>Figure</td><td><a href='{name}.html'>{html.escape(title)}</a></td><td>interactive{png}</td></tr>"
+    if figure_problem:
+        items += f"<tr><td></td><td colspan='2'>{html.escape(figure_problem)}</td></tr>"
     path.write_text(
         "<!DOCTYPE html><html><head><meta charset='utf-8'><title>End-of-study tables</title>"
         "<style>body{font-family:system-ui,Arial,sans-serif;margin:2rem}td{padding:.3rem .8rem}</style></head><body>"

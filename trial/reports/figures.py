@@ -1,0 +1,161 @@
+"""Figures of the pack as Plotly figures, built from the ARD (and, for individual changes, from the
+analysis rows): pure builders, no files. ``write_figures`` saves each as interactive HTML (Plotly's
+JavaScript written once into the folder, never fetched) and as PNG through Kaleido and the local
+Chromium, all PNGs in one browser session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+from plotly.subplots import make_subplots
+
+from trial.reports.formats import visit_label
+from trial.reports.view import ArdView, big_n
+
+PALETTE = ["#4C78A8", "#F58518", "#54A24B", "#B279A2"]
+MOST_BARS = 2000  # above this many subjects the individual changes are drawn as sorted lines
+LAYOUT = {"template": "simple_white", "font": {"family": "Arial, sans-serif", "size": 13}, "margin": {"l": 70, "r": 30, "t": 70, "b": 60}}
+
+
+def _arm_colours(study) -> dict[str, str]:
+    return {a.code: PALETTE[i % len(PALETTE)] for i, a in enumerate(study.arms)}
+
+
+def mean_change_by_visit(ard: pd.DataFrame, study) -> go.Figure:
+    """Mean change (or % change) from baseline by visit, 95 % CI, one line per arm."""
+    e = study.endpoint
+    param = f"{e.parameter}_{e.measure.upper()}"
+    view = ArdView(ard, "14.2.2")
+    colours = _arm_colours(study)
+    fig = go.Figure()
+    for arm in study.arms:
+        visits = [v for v in study.visit_codes if view.get(param, "mean", group=arm.code, category=e.region, visit=v) is not None]
+        get = lambda stat, code=arm.code: [view.get(param, stat, group=code, category=e.region, visit=v) for v in visits]  # noqa: E731
+        mean, low, high = get("mean"), get("ci_lower"), get("ci_upper")
+        fig.add_trace(go.Scatter(
+            x=[visit_label(v) for v in visits], y=mean, name=arm.label, mode="lines+markers", line={"color": colours[arm.code]},
+            error_y={"type": "data", "symmetric": False, "array": [h - m for h, m in zip(high, mean, strict=True)],
+                     "arrayminus": [m - lo for m, lo in zip(mean, low, strict=True)]},
+        ))
+    what = "% change" if e.measure == "pchg" else "Change"
+    fig.update_layout(title=f"{what} from baseline in {e.parameter.replace('_', ' ').lower()}, {e.region.lower()} (mean, 95 % CI)",
+                      yaxis_title=what, xaxis_title="Visit", legend={"orientation": "h", "y": -0.2}, **LAYOUT)
+    fig.add_hline(y=0, line={"color": "#999", "width": 1})
+    return fig
+
+
+def individual_changes(adhc: pd.DataFrame, study) -> go.Figure:
+    """Each subject's change at the primary visit, sorted (a waterfall), coloured by arm."""
+    e = study.endpoint
+    rows = adhc[(adhc.param == e.parameter) & (adhc.region == e.region) & (adhc.avisit == e.visit) & adhc[e.measure].notna()]
+    rows = rows.sort_values(e.measure, ascending=False).reset_index(drop=True)
+    colours = _arm_colours(study)
+    labels = {a.code: a.label for a in study.arms}
+    fig = go.Figure()
+    if len(rows) <= MOST_BARS:  # a waterfall: one bar per subject
+        for arm, mine in rows.groupby("arm", sort=False):
+            fig.add_trace(go.Bar(x=mine.index, y=mine[e.measure], name=labels.get(arm, arm), marker_color=colours.get(arm),
+                                 hovertext=mine.subject_id, hovertemplate="%{hovertext}: %{y:.1f}<extra></extra>"))
+        x_title = "Subjects, ordered by their change"
+    else:  # thousands of bars are unreadable (and slow to draw): each arm's sorted values as one line
+        for arm, mine in rows.groupby("arm", sort=False):
+            values = mine[e.measure].sort_values(ascending=False).to_numpy()
+            share = (pd.RangeIndex(len(values)) + 0.5) / len(values) * 100
+            fig.add_trace(go.Scatter(x=share, y=values, mode="lines", name=labels.get(arm, arm), line={"color": colours.get(arm)}))
+        x_title = "Subjects of the arm, ordered by their change (%)"
+    what = "% change" if e.measure == "pchg" else "change"
+    fig.update_layout(title=f"Individual {what} at {visit_label(e.visit)}, {e.region.lower()}", yaxis_title=what.capitalize(),
+                      xaxis={"title": x_title, "showticklabels": len(rows) > MOST_BARS}, bargap=0.1,
+                      legend={"orientation": "h", "y": -0.15}, **LAYOUT)
+    return fig
+
+
+def ae_incidence(ard: pd.DataFrame, study) -> go.Figure:
+    """Incidence of each preferred term by arm (left) and the risk difference with 95 % CI (right)."""
+    view = ArdView(ard, "14.3.2")
+    pts = view.frame[(view.frame.param == "TEAE_PT") & (view.frame.stat == "count") & (view.frame.group == "TOTAL")]
+    order = pts.sort_values("value").category.tolist()  # most frequent at the top
+    names = [c.split(";pt=")[1] for c in order]
+    colours = _arm_colours(study)
+    contrast = None
+    control = study.control_arm
+    if control is not None:
+        test = next(a for a in study.arms if not a.control)
+        contrast = f"{test.code}-{control.code}"
+    fig = make_subplots(rows=1, cols=2 if contrast else 1, shared_yaxes=True, column_widths=[0.55, 0.45] if contrast else None,
+                        subplot_titles=["Subjects with the event (%)", *(["Risk difference, % (95 % CI)"] if contrast else [])])
+    for arm in study.arms:
+        pct = [view.get("TEAE_PT", "pct", group=arm.code, method="COUNT", category=c) or 0 for c in order]
+        fig.add_trace(go.Scatter(x=pct, y=names, mode="markers", name=arm.label, marker={"color": colours[arm.code], "size": 10}), 1, 1)
+    if contrast:
+        get = lambda stat: [view.get("TEAE_PT", stat, group=contrast, method="RISK_DIFF", category=c) for c in order]  # noqa: E731
+        diff, low, high = get("diff"), get("ci_lower"), get("ci_upper")
+        fig.add_trace(go.Scatter(
+            x=diff, y=names, mode="markers", name=f"{test.label} − {control.label}", marker={"color": "#333", "size": 9},
+            error_x={"type": "data", "symmetric": False, "array": [h - d for h, d in zip(high, diff, strict=True)],
+                     "arrayminus": [d - lo for d, lo in zip(diff, low, strict=True)]},
+        ), 1, 2)
+        fig.add_vline(x=0, line={"color": "#999", "width": 1}, row=1, col=2)
+    fig.update_layout(title="Treatment-emergent adverse events by preferred term", height=max(420, 60 + 32 * len(names)),
+                      legend={"orientation": "h", "y": -0.12}, **LAYOUT)
+    return fig
+
+
+def consort(ard: pd.DataFrame, study) -> go.Figure:
+    """A CONSORT flow diagram drawn from the disposition counts (table 14.1.1)."""
+    view = ArdView(ard, "14.1.1")
+    count = lambda param, group="TOTAL", category="": view.get(param, "count", group=group, method="COUNT", category=category)  # noqa: E731
+    screened, failed = count("SCREENED"), count("SCREEN_FAILURE")
+    fig = go.Figure()
+    boxes = [(0.5, 0.92, f"Screened (n={screened:.0f})"), (0.85, 0.77, f"Screen failures (n={failed:.0f})"),
+             (0.5, 0.62, f"Randomized (n={count('RANDOMIZED'):.0f})")]
+    arms = study.arms
+    links: list[tuple[tuple[float, float], tuple[float, float]]] = []
+    for i, arm in enumerate(arms):
+        x = (i + 1) / (len(arms) + 1)
+        reasons = [(c, count("DISCONTINUED_REASON", arm.code, c)) for c in view.values("category", param="DISCONTINUED_REASON", group=arm.code)]
+        detail = "<br>".join(f"{c.replace('_', ' ').lower()}: {n:.0f}" for c, n in reasons if n)
+        boxes += [
+            (x, 0.42, f"<b>{arm.label}</b><br>allocated (n={count('RANDOMIZED', arm.code):.0f})"),
+            (x, 0.22, f"Discontinued (n={count('DISCONTINUED', arm.code):.0f})" + (f"<br>{detail}" if detail else "")),
+            (x, 0.04, f"Completed (n={count('COMPLETED', arm.code):.0f})"),
+        ]
+        links += [((0.5, 0.58), (x, 0.47)), ((x, 0.37), (x, 0.29)), ((x, 0.15), (x, 0.08))]
+    for x, y, text in boxes:
+        fig.add_annotation(x=x, y=y, xref="paper", yref="paper", text=text, showarrow=False, bordercolor="#444", borderwidth=1,
+                           borderpad=6, bgcolor="#f7f7f7", align="center", font={"size": 12})
+    links += [((0.5, 0.88), (0.5, 0.66)), ((0.5, 0.77), (0.76, 0.77))]
+    for (x0, y0), (x1, y1) in links:  # connectors drawn under the boxes
+        fig.add_shape(type="line", xref="paper", yref="paper", x0=x0, y0=y0, x1=x1, y1=y1, line={"color": "#666", "width": 1.5}, layer="below")
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    fig.update_layout(title="Flow of subjects (CONSORT)", height=620, **LAYOUT)
+    return fig
+
+
+def build_figures(ard: pd.DataFrame, adhc: pd.DataFrame, study) -> dict[str, go.Figure]:
+    return {
+        "figure-mean-change": mean_change_by_visit(ard, study),
+        "figure-individual-changes": individual_changes(adhc, study),
+        "figure-ae-incidence": ae_incidence(ard, study),
+        "figure-consort": consort(ard, study),
+    }
+
+
+def write_figures(figures: dict[str, go.Figure], out: Path) -> tuple[list[Path], str | None]:
+    """HTML for each figure, and PNGs when Chromium is there; returns the files and a sentence on
+    why the PNGs are missing, if they are."""
+    written = []
+    for name, fig in figures.items():
+        path = out / f"{name}.html"
+        fig.write_html(path, include_plotlyjs="directory", full_html=True)
+        written.append(path)
+    pngs = [out / f"{name}.png" for name in figures]
+    try:
+        pio.write_images(list(figures.values()), pngs, width=1000, height=[f.layout.height or 560 for f in figures.values()])
+    except Exception as exc:  # noqa: BLE001 - a missing browser must not stop the pack
+        return written, f"The PNG figures need Chromium, which could not be started ({type(exc).__name__}); the HTML figures are there."
+    return written + pngs, None
