@@ -13,7 +13,7 @@ import plotly.io as pio
 from plotly.subplots import make_subplots
 
 from trial.reports.formats import visit_label
-from trial.reports.view import ArdView, big_n
+from trial.reports.view import ArdView
 
 PALETTE = ["#4C78A8", "#F58518", "#54A24B", "#B279A2"]
 MOST_BARS = 2000  # above this many subjects the individual changes are drawn as sorted lines
@@ -33,8 +33,8 @@ def mean_change_by_visit(ard: pd.DataFrame, study) -> go.Figure:
     fig = go.Figure()
     for arm in study.arms:
         visits = [v for v in study.visit_codes if view.get(param, "mean", group=arm.code, category=e.region, visit=v) is not None]
-        get = lambda stat, code=arm.code: [view.get(param, stat, group=code, category=e.region, visit=v) for v in visits]  # noqa: E731
-        mean, low, high = get("mean"), get("ci_lower"), get("ci_upper")
+        mean, low, high = ([view.get(param, stat, group=arm.code, category=e.region, visit=v) for v in visits]
+                           for stat in ("mean", "ci_lower", "ci_upper"))
         fig.add_trace(go.Scatter(
             x=[visit_label(v) for v in visits], y=mean, name=arm.label, mode="lines+markers", line={"color": colours[arm.code]},
             error_y={"type": "data", "symmetric": False, "array": [h - m for h, m in zip(high, mean, strict=True)],
@@ -91,7 +91,7 @@ def ae_incidence(ard: pd.DataFrame, study) -> go.Figure:
         pct = [view.get("TEAE_PT", "pct", group=arm.code, method="COUNT", category=c) or 0 for c in order]
         fig.add_trace(go.Scatter(x=pct, y=names, mode="markers", name=arm.label, marker={"color": colours[arm.code], "size": 10}), 1, 1)
     if contrast:
-        get = lambda stat: [view.get("TEAE_PT", stat, group=contrast, method="RISK_DIFF", category=c) for c in order]  # noqa: E731
+        get = lambda stat: [view.get("TEAE_PT", stat, group=contrast, method="RISK_DIFF", category=c) for c in order]
         diff, low, high = get("diff"), get("ci_lower"), get("ci_upper")
         fig.add_trace(go.Scatter(
             x=diff, y=names, mode="markers", name=f"{test.label} − {control.label}", marker={"color": "#333", "size": 9},
@@ -107,7 +107,7 @@ def ae_incidence(ard: pd.DataFrame, study) -> go.Figure:
 def consort(ard: pd.DataFrame, study) -> go.Figure:
     """A CONSORT flow diagram drawn from the disposition counts (table 14.1.1)."""
     view = ArdView(ard, "14.1.1")
-    count = lambda param, group="TOTAL", category="": view.get(param, "count", group=group, method="COUNT", category=category)  # noqa: E731
+    count = lambda param, group="TOTAL", category="": view.get(param, "count", group=group, method="COUNT", category=category)
     screened, failed = count("SCREENED"), count("SCREEN_FAILURE")
     fig = go.Figure()
     boxes = [(0.5, 0.92, f"Screened (n={screened:.0f})"), (0.85, 0.77, f"Screen failures (n={failed:.0f})"),
@@ -156,6 +156,6 @@ def write_figures(figures: dict[str, go.Figure], out: Path) -> tuple[list[Path],
     pngs = [out / f"{name}.png" for name in figures]
     try:
         pio.write_images(list(figures.values()), pngs, width=1000, height=[f.layout.height or 560 for f in figures.values()])
-    except Exception as exc:  # noqa: BLE001 - a missing browser must not stop the pack
+    except Exception as exc:
         return written, f"The PNG figures need Chromium, which could not be started ({type(exc).__name__}); the HTML figures are there."
     return written + pngs, None
