@@ -267,16 +267,19 @@ def demo(scenario, seed, db, no_serve):
 # --------------------------------------------------------------------------- tables
 @main.command()
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the pack.")
+@click.option("--pdf", is_flag=True, help="Also convert the combined document to PDF (needs LibreOffice).")
 @_db_option
 @_reports_errors
-def tables(out, db):
-    """Write the end-of-study pack: every table as HTML, DOCX and CSV, one combined DOCX, and the ARD."""
-    from trial.reports.pack import write_pack
+def tables(out, pdf, db):
+    """Write the end-of-study pack: tables and listings as HTML, DOCX and CSV, figures, one combined DOCX, and the ARD."""
+    from trial.reports.pack import write_pack, write_pdf
     from trial.store import Store
 
     with Store.open(_settings(db).db_path, read_only=True) as store:
         written = write_pack(store, out)
     click.echo(f"Wrote {len(written)} files to {out}: open {out}/index.html, or {out}/end-of-study-tables.docx.")
+    if pdf:
+        click.echo(f"Wrote {write_pdf(out / 'end-of-study-tables.docx')}.")
 
 
 # --------------------------------------------------------------------------- uploads

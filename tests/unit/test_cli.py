@@ -142,3 +142,27 @@ def test_tables_writes_the_ard(tmp_path):
     assert list(ard.columns) == ["table_id", "population", "param", "category", "visit", "group", "method", "stat", "value"]
     assert {"14.1.1", "14.2.1", "14.2.5", "14.3.2"} <= set(ard.table_id)
     assert pd.read_parquet(tmp_path / "pack" / "ard.parquet").shape == ard.shape
+
+
+def test_tables_pdf_without_a_converter_is_one_sentence(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    db = tmp_path / "demo.duckdb"
+    assert CliRunner().invoke(main, ["demo", "--no-serve", "--db", str(db)]).exit_code == 0
+    bin_dir = str(Path(sys.executable).parent)  # the venv's tools only: no soffice
+    done = subprocess.run([sys.executable, "-m", "trial.cli", "tables", "--out", str(tmp_path / "pack"), "--pdf", "--db", str(db)],
+                          capture_output=True, text=True, env={**os.environ, "PATH": bin_dir}, timeout=300)
+    assert done.returncode == 2 and "No PDF converter found" in done.stderr and "Traceback" not in done.stderr
+    assert (tmp_path / "pack" / "end-of-study-tables.docx").is_file()  # the pack itself was written
+
+
+@pytest.mark.skipif(__import__("shutil").which("soffice") is None, reason="LibreOffice is not installed here")
+def test_tables_pdf_with_libreoffice(tmp_path):
+    db = tmp_path / "demo.duckdb"
+    CliRunner().invoke(main, ["demo", "--no-serve", "--scenario", "starace2019", "--db", str(db)])
+    result = CliRunner().invoke(main, ["tables", "--out", str(tmp_path / "pack"), "--pdf", "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "pack" / "end-of-study-tables.pdf").read_bytes()[:5] == b"%PDF-"
