@@ -94,10 +94,16 @@ def test_the_published_numbers_are_in_the_tables(pack):
 
 
 def test_the_figures_are_written_as_png_and_html(pack):
+    import shutil
+
     _, out, _, written = pack
+    browser = shutil.which("chromium") is not None  # .ci/run installs it; without it the pack says why
     for name in ("figure-mean-change", "figure-individual-changes", "figure-ae-incidence", "figure-consort"):
         html = (out / f"{name}.html").read_text()
         assert "plotly.min.js" in html and "cdn." not in html  # Plotly's script is local, never fetched
         png = out / f"{name}.png"
-        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
+        if browser:
+            assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
+        else:
+            assert not png.exists() and "need Chromium" in (out / "index.html").read_text()
     assert (out / "plotly.min.js").is_file()
