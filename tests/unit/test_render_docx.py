@@ -197,6 +197,35 @@ def test_a_row_with_the_wrong_number_of_cells_is_refused(tmp_path):
         table_docx(broken, INFO, tmp_path / "broken.docx")
 
 
+
+def _listing(rows: tuple[Row, ...]) -> Table:
+    columns = tuple(Column(f"Item {j}") for j in range(13))
+    return Table("16.2.7", "Listing of adverse events", "Safety population", "Subject", columns, rows, landscape=True)
+
+
+def _listing_row(i: int, *, heading: bool = False) -> Row:
+    if heading:
+        return Row(f"Site {i:03d}", ("",) * 13, 0, heading=True)
+    cells = tuple(f"2024-{1 + i % 12:02d}-{1 + j:02d}" if j % 3 == 0 else f"Term {i} & <{j}>" for j in range(13))
+    return Row(f"HAIR-01-{i:04d}", cells, 1 + i % 2)
+
+
+def test_a_long_listing_is_laid_out_row_for_row_as_a_short_table(tmp_path):
+    rows = tuple(_listing_row(i, heading=i % 100 == 0) for i in range(3000))
+    document, _ = _body(table_docx(_listing(rows), INFO, tmp_path / "long.docx"))
+    grid = document.tables[0]
+    assert len(grid.rows) == 3001
+    assert [cell.text for cell in grid.rows[-1].cells] == [rows[-1].label, *rows[-1].cells]
+    assert [cell.text for cell in grid.rows[1700].cells] == [rows[1699].label, *rows[1699].cells]
+
+    def xml(row):
+        return row._tr.xml
+
+    # the same rows in a four-row table: first, a heading and a plain row from the middle, last
+    picked = (0, 1700, 1699, 2999)
+    short, _ = _body(table_docx(_listing(tuple(rows[i] for i in picked)), INFO, tmp_path / "short.docx"))
+    assert [xml(r) for r in short.tables[0].rows] == [xml(grid.rows[0]), *(xml(grid.rows[1 + i]) for i in picked)]
+
 @pytest.fixture
 def pack(tmp_path):
     return _body(pack_docx(TABLES, INFO, tmp_path / "pack.docx"))

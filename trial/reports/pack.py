@@ -18,9 +18,10 @@ from trial.reports.render_docx import pack_docx, table_docx
 from trial.reports.render_text import listing_html, table_csv, table_html
 
 LAYOUTS = (*layouts_baseline.LAYOUTS, *layouts_efficacy.LAYOUTS, *layouts_safety.LAYOUTS)
-# python-docx fills a Word table cell by cell: past this many rows a listing takes minutes, so it is
-# written as CSV and HTML only (and said so in the index).
-MOST_LISTING_ROWS_IN_WORD = 400  # about 20 ms a row in python-docx: 8 s at most
+# The Word table's body rows are written as XML in bulk (see ``render_docx``): 10,000 rows of 14
+# columns take about 2 s. Past this many rows a listing is written as CSV and HTML only (and said so
+# in the index): Word itself grows slow to open and page such a document.
+MOST_LISTING_ROWS_IN_WORD = 2000  # ~0.4 s a listing in Word; larger ones (and the combined DOCX twice) would break the 10 s pack
 
 
 def build_tables(ard, study) -> list[Table]:
