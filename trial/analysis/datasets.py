@@ -24,3 +24,13 @@ def derive(cur: duckdb.DuckDBPyConnection, name: str) -> pd.DataFrame:
     if name not in DATASETS:
         raise KeyError(f"'{name}' is not an analysis dataset; they are {', '.join(DATASETS)}")
     return cur.execute(f"SELECT * FROM {name}").df()
+
+
+def analysis_dataset(store, name: str) -> pd.DataFrame:
+    """One analysis dataset of the store, on a cursor of its own."""
+    cur = store.cursor()
+    try:
+        open_datasets(cur)
+        return derive(cur, name)
+    finally:
+        cur.close()

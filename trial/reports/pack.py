@@ -9,7 +9,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from trial.analysis.ard import ard_for, load_inputs
+from trial.analysis.ard import ard_for
+from trial.analysis.datasets import analysis_dataset
 from trial.reports import layouts_baseline, layouts_efficacy, layouts_safety
 from trial.reports.figures import build_figures, write_figures
 from trial.reports.listings import LISTINGS
@@ -65,7 +66,7 @@ def write_pack(store, out: Path) -> list[Path]:
         if listing in in_word:
             written.append(table_docx(listing, info, out / f"{stem}.docx"))
     written.append(pack_docx([*tables, *in_word], info, out / "end-of-study-tables.docx"))
-    figures = build_figures(ard, load_inputs(store).adhc, store.study)
+    figures = build_figures(ard, analysis_dataset(store, "adhc")  # only what the figures need, store.study)
     figure_files, figure_problem = write_figures(figures, out)
     written += figure_files
     ard.to_csv(out / "ard.csv", index=False)
