@@ -66,7 +66,7 @@ def write_pack(store, out: Path) -> list[Path]:
         if listing in in_word:
             written.append(table_docx(listing, info, out / f"{stem}.docx"))
     written.append(pack_docx([*tables, *in_word], info, out / "end-of-study-tables.docx"))
-    figures = build_figures(ard, analysis_dataset(store, "adhc")  # only what the figures need, store.study)
+    figures = build_figures(ard, analysis_dataset(store, "adhc"), store.study)  # only ADHC: the ARD has the rest
     figure_files, figure_problem = write_figures(figures, out)
     written += figure_files
     ard.to_csv(out / "ard.csv", index=False)
