@@ -283,3 +283,29 @@ def test_the_pack_pages_carry_the_study_the_data_cut_and_page_x_of_y(pack):
     assert footer.text.startswith("Page ") and " of " in footer.text
     assert document.sections[0].different_first_page_header_footer  # the title page is bare
     assert not any(s.different_first_page_header_footer for s in document.sections[1:])
+
+
+def test_a_listing_puts_each_site_on_its_own_page_under_its_own_header_row(tmp_path):
+    rows = tuple(_listing_row(i, heading=i % 4 == 0) for i in range(12))  # sites 000, 004, 008
+    listing = Table(**{**_listing(rows).__dict__, "listing": True})
+    document, body = _body(table_docx(listing, INFO, tmp_path / "by-site.docx"))
+    assert [grid.rows[1].cells[0].text for grid in document.tables] == ["Site 000", "Site 004", "Site 008"]
+    assert all(grid.rows[0].cells[0].text == "Subject" for grid in document.tables)
+    assert sum(len(grid.rows) - 1 for grid in document.tables) == len(rows)
+    breaks = [b for b in body if isinstance(b, Paragraph) and b.paragraph_format.page_break_before]
+    assert len(breaks) == 2  # before the second and the third site
+    titles = [b for b in body if isinstance(b, Paragraph) and b.text.startswith("Table 16.2.7")]
+    assert len(titles) == 1  # one entry in the contents
+
+
+def test_a_listing_sizes_its_columns_to_their_words(tmp_path):
+    listing = Table(
+        "16.2.7", "Listing of adverse events", "Safety population", "Subject",
+        (Column("No."), Column("Suspected cause"), Column("Verbatim term")),
+        (Row("S01-001", ("1", "MICRONEEDLING", "small bleeding spots on the scalp after the session"), 1),),
+        landscape=True, listing=True,
+    )
+    document, _ = _body(table_docx(listing, INFO, tmp_path / "fitted.docx"))
+    number, cause, verbatim = (cell.width for cell in document.tables[0].rows[0].cells[1:])
+    assert number < cause < verbatim
+    assert cause > Cm(2.2)  # MICRONEEDLING on one line

@@ -21,6 +21,8 @@ def _query(store, name: str) -> pd.DataFrame:
 
 
 def _by_site(frame: pd.DataFrame, columns: list[str]) -> tuple[Row, ...]:
+    if frame.empty:
+        return (Row("None recorded", ("",) * len(columns)),)
     rows: list[Row] = []
     for site, records in frame.groupby("site_id", sort=True):
         rows.append(Row(f"Site {site}", ("",) * len(columns), heading=True))
@@ -46,7 +48,7 @@ def ae_listing(store) -> Table:
         "16.2.7", "Listing of adverse events", "All subjects with an adverse event", "Site / Subject",
         tuple(Column(label) for label in AE_COLUMNS.values()), _by_site(frame, list(AE_COLUMNS)),
         ("Onset (day): date and study day from randomization. TEAE: onset on or after randomization.",),
-        landscape=True,
+        landscape=True, listing=True,
     )
 
 
@@ -56,7 +58,7 @@ def deviation_listing(store) -> Table:
         "16.2.2", "Listing of protocol deviations and data-quality findings", "All loaded uploads", "Site / Subject",
         tuple(Column(label) for label in DEVIATION_COLUMNS.values()), _by_site(frame, list(DEVIATION_COLUMNS)),
         ("Warnings kept from uploads that loaded (for example visits outside their window), each with its upload, file and line.",),
-        landscape=True,
+        landscape=True, listing=True,
     )
 
 

@@ -22,13 +22,16 @@ from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Emu, Pt, RGBColor
 
-from trial.reports.model import PackInfo, Table
+from trial.reports.model import PackInfo, Row, Table
 
 FONT = "Calibri"
 PAGE = (Cm(21.0), Cm(29.7))  # A4, portrait
 MARGIN = Cm(2.0)
 INDENT = Cm(0.35)  # per indent level of a row label
 LABEL_WEIGHT = 2.0  # the label column is this many times as wide as a statistic column
+# Rough widths of 9 pt Calibri characters, for sizing a listing's columns to their text.
+WIDE, NARROW, THIN = Pt(5.4), Pt(4.5), Pt(2.6)  # capitals, digits and _; lower case and other marks; spaces
+CELL_MARGIN = Cm(0.1)  # left and right inside a listing's cells (Word's default is 0.19 cm)
 RULE = 6  # rule thickness in eighths of a point (0.75 pt)
 GREY = RGBColor(0x59, 0x59, 0x59)
 
@@ -145,6 +148,17 @@ def _no_borders(table) -> None:
     table._tbl.tblPr.insert_element_before(borders, "w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption", "w:tblDescription")
 
 
+def _cell_margins(table, margin) -> None:
+    """The left and right space inside every cell of the table."""
+    margins = OxmlElement("w:tblCellMar")
+    for edge in ("left", "right"):
+        side = OxmlElement(f"w:{edge}")
+        side.set(qn("w:w"), str(Emu(margin).twips))
+        side.set(qn("w:type"), "dxa")
+        margins.append(side)
+    table._tbl.tblPr.insert_element_before(margins, "w:tblLook", "w:tblCaption", "w:tblDescription")
+
+
 def _row_flags(row, *flags: str) -> None:
     """Set row properties such as ``cantSplit`` (keep on one page) and ``tblHeader`` (repeat)."""
     tr_pr = row._tr.get_or_add_trPr()
@@ -250,6 +264,67 @@ def _append_body(grid, rows, *, widths: list[int], aligns: list, style: str) -> 
 # ---- the table ---------------------------------------------------------------------------------
 
 
+def _site_groups(rows: tuple[Row, ...]) -> list[tuple[Row, ...]]:
+    """A listing's rows cut before each heading row (one group per site)."""
+    cuts = [i for i, row in enumerate(rows) if row.heading and i > 0]
+    return [rows[a:b] for a, b in zip([0, *cuts], [*cuts, len(rows)], strict=True)] if rows else [rows]
+
+
+def _width_of(text: str) -> int:
+    """About how wide ``text`` prints in the table text style (EMU)."""
+    return sum(WIDE if ch.isupper() or ch.isdigit() or ch == "_" else THIN if ch.isspace() else NARROW for ch in text)
+
+
+def _fitted_widths(table: Table, total: int) -> list[int]:
+    """Column widths (EMU) for a listing: each column gets at least its longest word, so no word is
+    cut, and the width left over goes to the columns whose typical (90th percentile) text is longer."""
+    body = [(row.label, *row.cells) for row in table.rows if not row.heading]
+    least, extra = [], []
+    for index, heading in enumerate(table.headings):
+        cells = [record[index] for record in body]
+        longest_word = max((_width_of(word) for text in (heading, *cells) for word in text.split()), default=0)
+        lengths = sorted(_width_of(cell) for cell in cells) or [0]
+        typical = lengths[int(0.9 * (len(lengths) - 1))]
+        inside = 2 * CELL_MARGIN + Pt(4) + (INDENT if index == 0 else 0)  # the label column's rows are indented
+        least.append(longest_word + inside)
+        extra.append(max(typical - longest_word, 0))
+    room = total - sum(least)
+    if room <= 0:  # not even the longest words fit: shrink every column alike
+        widths = [w * total / sum(least) for w in least]
+    elif sum(extra):
+        widths = [w + room * e / sum(extra) for w, e in zip(least, extra, strict=True)]
+    else:
+        widths = [w + room / len(least) for w in least]
+    whole = [int(w) for w in widths]
+    whole[0] += total - sum(whole)  # whole EMUs adding up to the text width
+    return whole
+
+
+def _grid(document: DocxDocument, headings: list[str], rows, *, widths: list[int], aligns: list, total: int, narrow: bool) -> None:
+    """One Word table: the header row (repeated on every page) between two rules, then the body;
+    ``narrow`` cells have small inner margins (a listing's many columns)."""
+    grid = document.add_table(rows=1, cols=len(headings))
+    grid.alignment = WD_TABLE_ALIGNMENT.CENTER
+    grid.autofit = False
+    _no_borders(grid)
+    if narrow:
+        _cell_margins(grid, CELL_MARGIN)
+    grid._tbl.tblPr.find(qn("w:tblW")).set(qn("w:type"), "dxa")
+    grid._tbl.tblPr.find(qn("w:tblW")).set(qn("w:w"), str(Emu(total).twips))
+    for column, w in zip(grid.columns, widths, strict=True):
+        column.width = w
+    (header,) = grid.rows
+    _row_flags(header, "cantSplit", "tblHeader")
+    for cell, text, align, w in zip(header.cells, headings, aligns, widths, strict=True):
+        _fill(cell, text, align=align, bold=True)
+        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.BOTTOM
+        _rules(cell, "top", "bottom")
+        cell.width = w
+    # a little air between the text and the rules
+    _air(header.cells, before=2, after=2)
+    _append_body(grid, rows, widths=widths, aligns=aligns, style=document.styles[TEXT_STYLE].style_id)
+
+
 def add_table(document: DocxDocument, table: Table, info: PackInfo) -> None:
     """Append one table of the pack to the last section of ``document``.
 
@@ -276,30 +351,19 @@ def add_table(document: DocxDocument, table: Table, info: PackInfo) -> None:
     population.paragraph_format.keep_with_next = True
     population.paragraph_format.space_after = Pt(4)
 
-    grid = document.add_table(rows=1, cols=1 + width)
-    grid.alignment = WD_TABLE_ALIGNMENT.CENTER
-    grid.autofit = False
-    _no_borders(grid)
     total = _text_width(document.sections[-1])
-    share = int(total / (LABEL_WEIGHT + width))
-    widths = [total - share * width, *[share] * width]
-    grid._tbl.tblPr.find(qn("w:tblW")).set(qn("w:type"), "dxa")
-    grid._tbl.tblPr.find(qn("w:tblW")).set(qn("w:w"), str(Emu(total).twips))
-    for column, w in zip(grid.columns, widths, strict=True):
-        column.width = w
+    if table.listing:
+        widths = _fitted_widths(table, total)
+    else:
+        share = int(total / (LABEL_WEIGHT + width))
+        widths = [total - share * width, *[share] * width]
     left, centre = WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.CENTER
     aligns = [left, *(left if _is_text_column(table, i) else centre for i in range(width))]
-
-    (header,) = grid.rows
-    _row_flags(header, "cantSplit", "tblHeader")
-    for cell, text, align, w in zip(header.cells, table.headings, aligns, widths, strict=True):
-        _fill(cell, text, align=align, bold=True)
-        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.BOTTOM
-        _rules(cell, "top", "bottom")
-        cell.width = w
-    # a little air between the text and the rules
-    _air(header.cells, before=2, after=2)
-    _append_body(grid, table.rows, widths=widths, aligns=aligns, style=document.styles[TEXT_STYLE].style_id)
+    groups = _site_groups(table.rows) if table.listing else [table.rows]
+    for number, rows in enumerate(groups):
+        if number:  # each site of a listing starts a page, under its own copy of the header row
+            document.add_paragraph().paragraph_format.page_break_before = True
+        _grid(document, table.headings, rows, widths=widths, aligns=aligns, total=total, narrow=table.listing)
 
     notes = [document.add_paragraph(note, style=NOTE_STYLE) for note in table.footnotes]
     stamp = document.add_paragraph(style=NOTE_STYLE)
