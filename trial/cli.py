@@ -19,6 +19,7 @@ from trial.errors import TrialError
 
 EXIT_REJECTED = 1
 EXIT_PROBLEM = 2
+DEFAULT_PORT = 8501
 MOST_FINDINGS_SHOWN = 50
 PROGRESS_FROM_BYTES = 8 * 2**20  # below this a load takes well under a second
 
@@ -242,9 +243,10 @@ def synth(scenario, out, seed, subjects, dirty):
     show_default=True,
     help="Where to build the demo database (an existing demo database there is replaced).",
 )
-@click.option("--no-serve", is_flag=True, help="Build the database and stop (the dashboards are not built yet).")
+@click.option("--no-serve", is_flag=True, help="Build the database and stop instead of starting the dashboards.")
+@click.option("--port", default=DEFAULT_PORT, show_default=True, help="The port to serve the dashboards on.")
 @_reports_errors
-def demo(scenario, seed, db, no_serve):
+def demo(scenario, seed, db, no_serve, port):
     """Synthesise a scenario, create its database and load every file through the normal upload path."""
     from synthetic_data.demo import build_demo, files_folder
     from synthetic_data.scenarios import SCENARIOS
@@ -256,12 +258,42 @@ def demo(scenario, seed, db, no_serve):
         _print_result(result, most=3)
     if any(not r.ok for r in results):
         sys.exit(EXIT_REJECTED)
-    click.echo(
-        f"\nThe {scenario} study is in {db}; its site files are in {files_folder(db)}/.\n"
-        "The dashboards are not built yet, so the demo stops here. Explore it with\n"
-        f"  trial uploads --db {db}\n  trial audit --db {db}\n"
-        "or open it with DuckDB (for example: SELECT * FROM hair_counts)."
-    )
+    click.echo(f"\nThe {scenario} study is in {db}; its site files are in {files_folder(db)}/.")
+    if no_serve:
+        click.echo(f"Start the dashboards with: trial serve --db {db}")
+        return
+    _serve(db, port)
+
+
+# --------------------------------------------------------------------------- serve
+@main.command()
+@click.option("--port", default=DEFAULT_PORT, show_default=True, help="The port to serve the dashboards on.")
+@click.option("--host", default="localhost", show_default=True,
+              help="The address to listen on; 0.0.0.0 lets other machines in (put sign-in in front first).")
+@_db_option
+@_reports_errors
+def serve(port, host, db):
+    """Start the dashboards (Streamlit) on the database; Ctrl+C stops them."""
+    path = _settings(db).db_path
+    if not path.is_file():
+        raise TrialError(f"There is no database at {path}: create one with `trial init --db {path}`, "
+                         "or build the demonstration study with `trial demo`.")
+    _serve(path, port, host)
+
+
+def _serve(db: Path, port: int, host: str = "localhost") -> None:
+    """Replace this process with the Streamlit server on ``db`` (it opens the database read-write)."""
+    from importlib.util import find_spec
+
+    # located, not imported: the core never imports the dashboards (they import the core)
+    app = Path(next(iter(find_spec("dashboards").submodule_search_locations))) / "app.py"
+    click.echo(f"Serving the dashboards at http://{host}:{port} (Ctrl+C stops them).", err=True)
+    sys.stdout.flush()
+    os.environ["TRIAL_DB"] = str(Path(db).resolve())
+    os.execv(sys.executable, [
+        sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port), "--server.address", host, "--server.headless", "true",
+        "--browser.gatherUsageStats", "false", "--theme.base", "light", "--client.toolbarMode", "minimal",
+    ])
 
 
 # --------------------------------------------------------------------------- tables

@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 
 from schemas import DOMAINS, Domain, domain_named
@@ -93,8 +94,13 @@ def upload_bytes(
     reason: str | None = None,
     dry_run: bool = False,
     progress: Progress | None = None,
+    within: duckdb.DuckDBPyConnection | None = None,
 ) -> UploadResult:
-    """Validate ``data`` as one CSV file of ``domain`` (guessed from the header when None) and load it."""
+    """Validate ``data`` as one CSV file of ``domain`` (guessed from the header when None) and load it.
+
+    ``within`` is an open write transaction to load in (see :func:`preview_batch`); by default the
+    upload is a transaction of its own.
+    """
     say = progress or (lambda _stage: None)
     chosen = _domain(domain)
     with ThreadPoolExecutor(max_workers=1) as helper:  # hashing and packing overlap the parsing
@@ -113,7 +119,11 @@ def upload_bytes(
                 result.domain = store.scalar("SELECT domain FROM uploads WHERE upload_id = $id", {"id": previous})
                 return result
         say("checking against the study")
-        _check_and_write(store, result, checked, packed, user=user, reason=reason, dry_run=dry_run, say=say)
+        if within is None:
+            with store.transaction(commit=not dry_run) as cur:
+                _check_and_write(cur, store, result, checked, packed, user=user, reason=reason, dry_run=dry_run, say=say)
+        else:
+            _check_and_write(within, store, result, checked, packed, user=user, reason=reason, dry_run=dry_run, say=say)
     say("done")
     return result
 
@@ -154,30 +164,29 @@ def _check_file(data: bytes, chosen: Domain | None, study, say: Progress) -> _Ch
     return checked
 
 
-def _check_and_write(store: Store, result: UploadResult, checked: _CheckedFile, packed, *, user, reason, dry_run, say) -> None:
-    """Edit checks and the comparison with the store, then the write: one transaction, so that
-    concurrent uploads see each other's rows."""
-    with store.transaction(commit=not dry_run) as cur:
-        plan = None
-        if checked.typed is not None:
-            cur.register(INCOMING, checked.typed)
-            result.findings += duplicate_keys(cur, checked.domain)
-            result.findings += run_edit_checks(cur, checked.domain.name, _parameters(store))
-            plan = plan_changes(cur, checked.domain, checked.present)
-            if plan.changes and not (reason and reason.strip()):
-                result.findings += _corrections_need_reason(plan.changes)
-        result.findings = _one_per_cell(result.findings)
-        result.status = REJECTED if result.errors else (CHECKED if dry_run else LOADED)
-        if plan is not None and not result.errors:
-            result.inserted, result.corrected, result.unchanged = plan.new_rows, plan.corrected_rows, plan.unchanged_rows
-            result.changes = plan.changes
-        if dry_run:
-            return
-        say("writing")
-        result.upload_id = _log_upload(cur, result, packed.result(), user=user, reason=reason)
-        if result.status == LOADED:
-            apply_changes(cur, checked.domain, checked.present, plan, result.upload_id)
-            _audit(cur, result, user=user, reason=reason)
+def _check_and_write(cur, store: Store, result: UploadResult, checked: _CheckedFile, packed, *, user, reason, dry_run, say) -> None:
+    """Edit checks and the comparison with the store, then the write, on ``cur``: one transaction,
+    so that concurrent uploads see each other's rows."""
+    plan = None
+    if checked.typed is not None:
+        cur.register(INCOMING, checked.typed)
+        result.findings += duplicate_keys(cur, checked.domain)
+        result.findings += run_edit_checks(cur, checked.domain.name, _parameters(store))
+        plan = plan_changes(cur, checked.domain, checked.present)
+        if plan.changes and not (reason and reason.strip()):
+            result.findings += _corrections_need_reason(plan.changes)
+    result.findings = _one_per_cell(result.findings)
+    result.status = REJECTED if result.errors else (CHECKED if dry_run else LOADED)
+    if plan is not None and not result.errors:
+        result.inserted, result.corrected, result.unchanged = plan.new_rows, plan.corrected_rows, plan.unchanged_rows
+        result.changes = plan.changes
+    if dry_run:
+        return
+    say("writing")
+    result.upload_id = _log_upload(cur, result, packed.result(), user=user, reason=reason)
+    if result.status == LOADED:
+        apply_changes(cur, checked.domain, checked.present, plan, result.upload_id)
+        _audit(cur, result, user=user, reason=reason)
 
 
 def upload_path(store: Store, path: str | Path, *, size_limit: int = DEFAULT_SIZE_LIMIT, **options) -> UploadResult:
@@ -210,6 +219,24 @@ def upload_paths(store: Store, paths: Iterable[str | Path], *, domain: str | Non
 
 
 # --------------------------------------------------------------------------- helpers
+def preview_batch(store: Store, files: list[tuple[str, bytes]], *, user: str, domain: str | None = None,
+                  reason: str | None = None, progress: Progress | None = None) -> list[UploadResult]:
+    """Check several files as if they were loaded one after the other, and change nothing.
+
+    The files are loaded in order in one transaction that is then rolled back, so a randomization
+    file is checked against the subjects file of the same batch. Results come back in the order
+    given, with status ``checked`` (would load), ``rejected`` or ``already loaded``.
+    """
+    results: list[UploadResult] = []
+    with store.transaction(commit=False) as cur:
+        for name, data in files:
+            result = upload_bytes(store, data, name, user=user, domain=domain, reason=reason, progress=progress, within=cur)
+            if result.status == LOADED:
+                result.status, result.upload_id = CHECKED, None
+            results.append(result)
+    return results
+
+
 def _domain(name: str | None) -> Domain | None:
     if name is None:
         return None
@@ -221,14 +248,17 @@ def _domain(name: str | None) -> Domain | None:
 
 def _guessed_order(path: Path) -> int:
     """Position of the domain a file's header fits, for ordering a batch; unknown last."""
-    order = list(DOMAINS)
     try:
         with path.open("rb") as fh:
-            first = fh.readline().decode("utf-8-sig", errors="replace")
+            return domain_order(fh.readline())
     except OSError:
-        return len(order)
-    names = [normalise(n) for n in first.strip().split(",")]
-    return next((i for i, d in enumerate(DOMAINS.values()) if fits(d, names)), len(order))
+        return len(DOMAINS)
+
+
+def domain_order(first_line: bytes) -> int:
+    """Position of the domain a header line fits (subjects first, …), for ordering a batch; unknown last."""
+    names = [normalise(n) for n in first_line.decode("utf-8-sig", errors="replace").strip().split(",")]
+    return next((i for i, d in enumerate(DOMAINS.values()) if fits(d, names)), len(DOMAINS))
 
 
 def _parameters(store: Store) -> dict:

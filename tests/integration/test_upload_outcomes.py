@@ -3,6 +3,10 @@
 from helpers import (
     HAIR_COUNTS_HEADER,
     HAIR_COUNTS_ROWS,
+    RANDOMIZATION_HEADER,
+    RANDOMIZATION_ROWS,
+    SUBJECTS_HEADER,
+    SUBJECTS_ROWS,
     csv_bytes,
     load,
     snapshot,
@@ -142,3 +146,20 @@ def test_a_day_month_date_that_can_be_only_one_date_says_which(seeded):
     [finding] = result.errors
     assert (finding.line, finding.column, finding.rule) == (2, "assessment_date", "date_format")
     assert "write 2024-02-28" in finding.message and "ambiguous" not in finding.message
+
+
+def test_a_batch_preview_checks_each_file_against_the_earlier_ones_and_changes_nothing(store):
+    from trial.ingest import preview_batch
+
+    before = snapshot(store)
+    version = store.data_version()
+    subjects = csv_bytes(SUBJECTS_HEADER, SUBJECTS_ROWS)
+    randomization = csv_bytes(RANDOMIZATION_HEADER, RANDOMIZATION_ROWS)
+    results = preview_batch(store, [("s.csv", subjects), ("r.csv", randomization)], user="coordinator")
+    assert [(r.status, r.inserted) for r in results] == [("checked", len(SUBJECTS_ROWS)), ("checked", len(RANDOMIZATION_ROWS))]
+    assert all(r.upload_id is None for r in results)
+    assert snapshot(store) == before and store.data_version() == version
+    assert store.scalar("SELECT count(*) FROM uploads") == 0
+    # alone, the randomization file is rejected: its subjects are not in the study
+    alone = preview_batch(store, [("r.csv", randomization)], user="coordinator")
+    assert alone[0].status == "rejected" and {f.rule for f in alone[0].errors} == {"subject_exists"}

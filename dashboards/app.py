@@ -1,0 +1,43 @@
+"""The dashboards' entry point: ``streamlit run dashboards/app.py`` (``trial serve`` does this).
+
+Pages are grouped by who uses them most; the sidebar says which study and database this is.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboards import data
+
+st.set_page_config(page_title="trial", page_icon=":material/clinical_notes:", layout="wide")
+
+PAGES = {
+    "Sites": [
+        st.Page("pages/upload.py", title="Upload", icon=":material/upload_file:", default=True),
+        st.Page("pages/subject.py", title="Subject profile", icon=":material/person_search:"),
+    ],
+    "Monitoring": [
+        st.Page("pages/overview.py", title="Study overview", icon=":material/monitoring:"),
+        st.Page("pages/tolerability.py", title="Tolerability", icon=":material/healing:"),
+    ],
+    "Analysis": [
+        st.Page("pages/efficacy.py", title="Efficacy", icon=":material/trending_up:"),
+        st.Page("pages/assessments.py", title="Pull test & global assessment", icon=":material/fact_check:"),
+        st.Page("pages/reports.py", title="Reports", icon=":material/description:"),
+    ],
+}
+
+
+def _sidebar() -> None:
+    current = data.store()
+    with st.sidebar:
+        if current is None:
+            st.caption(f"No database at {data.db_path()}")
+            return
+        study = current.study
+        st.markdown(f"**{study.study.id}**  \n{study.study.title}")
+        st.caption(f"Database {data.db_path().name} · data version {current.data_version()} · user {data.settings().user}")
+
+
+_sidebar()
+st.navigation(PAGES).run()

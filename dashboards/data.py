@@ -1,0 +1,92 @@
+"""Everything the pages read, and the only module that uses ``st.cache_*``.
+
+One read-write ``Store`` per database file is kept for the life of the server (``st.cache_resource``):
+the upload page writes through it and every page reads through cursors of it. Results are cached
+with ``st.cache_data`` keyed on the database file and its data version, which grows with every
+committed write, so a successful upload refreshes every page and nothing is computed twice for the
+same data. Pages call core functions through :func:`cached`; they never compute a statistic.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from trial.analysis.ard import ard_for
+from trial.analysis.datasets import analysis_dataset
+from trial.settings import Settings
+from trial.store import Store
+from trial.study import Study
+
+
+def settings() -> Settings:
+    return Settings.from_env()
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _open(path: str) -> Store:
+    return Store.open(path)
+
+
+def store() -> Store | None:
+    """The store of ``TRIAL_DB``, or None when there is no database file there yet."""
+    path = settings().db_path
+    if not path.is_file():
+        return None
+    return _open(str(path.resolve()))
+
+
+def db_path() -> Path:
+    return settings().db_path
+
+
+def version() -> int:
+    return store().data_version()
+
+
+def study() -> Study:
+    return store().study
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _cached(path: str, data_version: int, module: str, name: str, args: tuple, kwargs: tuple):
+    function = getattr(importlib.import_module(module), name)
+    return function(_open(path), *args, **dict(kwargs))
+
+
+def cached(function: Callable, *args, **kwargs):
+    """``function(store, *args, **kwargs)``, computed once per data version of the database.
+
+    ``function`` must be a module-level function of the core (``trial.…``) whose first argument is
+    the store; the arguments must be hashable. The cache forgets old versions as new ones come.
+    """
+    current = store()
+    return _cached(str(current.path), current.data_version(), function.__module__, function.__qualname__, args,
+                   tuple(sorted(kwargs.items())))
+
+
+def ard() -> pd.DataFrame:
+    """The analysis results dataset of the current data: every statistic a page shows."""
+    return cached(ard_for)
+
+
+def dataset(name: str) -> pd.DataFrame:
+    """One analysis dataset (``adsl``, ``adhc``, ``adpt``, ``adga``, ``adae``) of the current data."""
+    return cached(analysis_dataset, name)
+
+
+def subject_count(current: Store) -> int:
+    return int(current.scalar("SELECT count(*) FROM subjects"))
+
+
+def has_subjects() -> bool:
+    return cached(subject_count) > 0
+
+
+def forget() -> None:
+    """Drop every cached result (after a write made outside this server, say)."""
+    _cached.clear()

@@ -1,0 +1,66 @@
+"""Page parts every page shares: the heading, guidance instead of errors on an empty database,
+arm labels and downloads. Pages lay out widgets and call the core; this keeps them short."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboards import data
+from trial.reports.formats import visit_label
+from trial.store import Store
+
+UPLOAD_PAGE = "pages/upload.py"
+
+
+def heading(title: str, caption: str | None = None) -> None:
+    st.title(title)
+    if caption:
+        st.caption(caption)
+
+
+def require_store() -> Store:
+    """The store, or guidance on how to create the database (and the page stops)."""
+    current = data.store()
+    if current is None:
+        path = data.db_path()
+        st.info(
+            f"There is no study database at **{path}** yet.\n\n"
+            f"Create one with `trial init --db {path}` (then upload the site files here), "
+            "or build the demonstration study with `trial demo`."
+        )
+        st.stop()
+    return current
+
+
+def require_subjects(what: str) -> Store:
+    """The store when it holds subjects; otherwise say what to upload first (and the page stops).
+
+    ``what`` completes the sentence "Nothing to show yet: …", e.g. "the efficacy charts need
+    hair counts".
+    """
+    current = require_store()
+    if not data.has_subjects():
+        st.info(
+            f"Nothing to show yet: {what}. The database holds no subjects so far.\n\n"
+            "Upload the site files on the Upload page: subjects first, then randomization, "
+            "then the visit files (hair counts, pull tests, global assessments, procedures, adverse events, disposition)."
+        )
+        st.page_link(UPLOAD_PAGE, label="Go to Upload", icon=":material/upload:")
+        st.stop()
+    return current
+
+
+def arm_labels() -> dict[str, str]:
+    """Arm code → the label people read (``MINOX_MN`` → ``Minoxidil 5 % + microneedling``)."""
+    return {arm.code: arm.label for arm in data.study().arms}
+
+
+def visit_labels() -> dict[str, str]:
+    """Visit code → label, in protocol order (``WEEK_12`` → ``Week 12``)."""
+    return {code: visit_label(code) for code in data.study().visit_codes}
+
+
+def download_csv(frame: pd.DataFrame, file_name: str, label: str = "Download as CSV", *, key: str | None = None) -> None:
+    st.download_button(label, frame.to_csv(index=False).encode("utf-8"), file_name=file_name, mime="text/csv",
+                       icon=":material/download:", key=key)

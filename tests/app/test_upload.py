@@ -1,0 +1,106 @@
+"""The Upload page: check a batch without changing anything, show findings and corrections, then load."""
+
+from __future__ import annotations
+
+from helpers import (
+    HAIR_COUNTS_HEADER,
+    HAIR_COUNTS_ROWS,
+    RANDOMIZATION_HEADER,
+    RANDOMIZATION_ROWS,
+    SUBJECTS_HEADER,
+    SUBJECTS_ROWS,
+    csv_bytes,
+)
+from trial.store import Store
+
+PAGE = "pages/upload.py"
+
+
+def _uploader(at):
+    return next(u for u in at.get("file_uploader"))
+
+
+def _choose(at, *files: tuple[str, bytes]):
+    picker = _uploader(at)
+    for name, content in files:
+        picker.upload(name, content, "text/csv")
+    return picker.run()
+
+
+def _text(at) -> str:
+    return "\n".join(str(m.value) for m in [*at.markdown, *at.success, *at.warning, *at.info, *at.error])
+
+
+def _count(db, table: str) -> int:
+    with Store.open(db) as store:
+        return int(store.scalar(f"SELECT count(*) FROM {table}"))
+
+
+def _db(empty_app) -> str:
+    import os
+
+    return os.environ["TRIAL_DB"]
+
+
+def test_without_files_the_page_explains_what_each_file_holds(empty_app):
+    at = empty_app(PAGE)
+    assert at.title[0].value == "Upload site files"
+    dictionary = at.dataframe[0].value
+    assert list(dictionary["File (domain)"])[:2] == ["subjects", "randomization"]
+    assert dictionary.loc[dictionary["File (domain)"] == "hair_counts", "One row per"].item() == "subject_id, visit, region"
+
+
+def test_a_batch_is_checked_in_domain_order_then_loaded_and_every_page_sees_it(empty_app):
+    at = empty_app(PAGE)
+    db = _db(empty_app)
+    # randomization first on purpose: the batch is put in order and checked as one
+    at = _choose(at, ("rand.csv", csv_bytes(RANDOMIZATION_HEADER, RANDOMIZATION_ROWS)),
+                 ("subjects.csv", csv_bytes(SUBJECTS_HEADER, SUBJECTS_ROWS)))
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Ready to load"] == "2" and metrics["Rejected"] == "0"
+    assert f"{len(SUBJECTS_ROWS)} new row(s)" in _text(at)
+    assert _count(db, "subjects") == 0  # the check changed nothing
+    at.button[0].click().run()
+    assert not at.exception
+    assert "Loaded 2 of 2 file(s)" in _text(at)
+    assert _count(db, "subjects") == len(SUBJECTS_ROWS)
+    assert _count(db, "randomization") == len(RANDOMIZATION_ROWS)
+
+
+def test_a_bad_file_is_rejected_with_its_line_column_and_value(empty_app):
+    at = empty_app(PAGE)
+    rows = list(SUBJECTS_ROWS)
+    rows[1] = rows[1].replace(",M,", ",X,", 1)
+    at = _choose(at, ("subjects.csv", csv_bytes(SUBJECTS_HEADER, rows)))
+    assert {m.label: m.value for m in at.metric}["Rejected"] == "1"
+    findings = at.dataframe[0].value
+    bad = findings[findings.Column == "sex"]
+    assert list(bad.Line) == [3] and list(bad.Value) == ["X"]
+    assert "Nothing to load" in _text(at)
+    assert not [b for b in at.button if b.label.startswith("Load")]
+    assert _count(_db(empty_app), "subjects") == 0
+
+
+def test_a_correction_shows_before_and_after_and_needs_a_reason(empty_app):
+    at = empty_app(PAGE)
+    db = _db(empty_app)
+    _choose(at, ("s.csv", csv_bytes(SUBJECTS_HEADER, SUBJECTS_ROWS)), ("r.csv", csv_bytes(RANDOMIZATION_HEADER, RANDOMIZATION_ROWS)),
+            ("h.csv", csv_bytes(HAIR_COUNTS_HEADER, HAIR_COUNTS_ROWS))).button[0].click().run()
+    corrected = list(HAIR_COUNTS_ROWS)
+    fields = corrected[0].split(",")
+    old = fields[6]
+    fields[6] = str(int(old) + 7)
+    corrected[0] = ",".join(fields)
+    at = _choose(at, ("h2.csv", csv_bytes(HAIR_COUNTS_HEADER, corrected)))
+    assert {m.label: m.value for m in at.metric}["Corrections"] == "1"
+    change = at.dataframe[0].value
+    assert list(change.Column) == ["hair_count"] and list(change.Before) == [old] and list(change.After) == [fields[6]]
+    load = next(b for b in at.button if b.label.startswith("Load"))
+    assert load.disabled  # no reason yet
+    at.text_area[0].input("source data verification").run()
+    next(b for b in at.button if b.label.startswith("Load")).click().run()
+    assert "1 corrected" in _text(at)
+    with Store.open(db) as store:
+        audit = store.query("SELECT old_value, new_value, reason FROM audit_trail WHERE action = 'CORRECT'")
+    assert audit.to_dict("records") == [{"old_value": old, "new_value": fields[6], "reason": "source data verification"}]
