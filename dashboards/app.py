@@ -40,4 +40,5 @@ def _sidebar() -> None:
 
 
 _sidebar()
+data.warm_up()
 st.navigation(PAGES).run()

@@ -10,6 +10,7 @@ same data. Pages call core functions through :func:`cached`; they never compute 
 from __future__ import annotations
 
 import importlib
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -85,6 +86,22 @@ def subject_count(current: Store) -> int:
 
 def has_subjects() -> bool:
     return cached(subject_count) > 0
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _warm(path: str, data_version: int) -> threading.Thread:
+    thread = threading.Thread(target=ard_for, args=(_open(path),), name=f"warm-ard-{data_version}", daemon=True)
+    thread.start()
+    return thread
+
+
+def warm_up() -> None:
+    """Start computing the ARD of the current data version in the background, once per version,
+    so that the first page that needs it finds it ready (``ard_for`` keeps it; a page asking
+    meanwhile waits for that one computation instead of starting another)."""
+    current = store()
+    if current is not None:
+        _warm(str(current.path), current.data_version())
 
 
 def forget() -> None:

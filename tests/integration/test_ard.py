@@ -220,3 +220,18 @@ def test_published_numbers_in_the_primary_and_global_tables(tmp_path_factory):
     assert value(ard, group="MINOX_MN", stat="count", **where) == 40 and value(ard, group="MINOX_MN", stat="pct", **where) == 80
     assert value(ard, group="MINOX", stat="count", **where) == 0
     store.close()
+
+
+def test_an_empty_study_and_its_first_subjects_give_an_ard_without_untestable_statistics(store, tmp_path):
+    from helpers import HAIR_COUNTS_HEADER, HAIR_COUNTS_ROWS, csv_bytes, load, seed
+
+    from trial.reports.pack import write_pack
+
+    empty = compute_ard(store)
+    assert set(empty.method) <= {"COUNT", "DESCRIPTIVE"}  # no test on no data
+    assert not empty.value.isna().all()
+    seed(store)  # four randomized subjects; two with a baseline and a week-4 count
+    assert load(store, csv_bytes(HAIR_COUNTS_HEADER, HAIR_COUNTS_ROWS), "hair_counts").status == "loaded"
+    early = compute_ard(store)
+    assert "ANCOVA" not in set(early.method)  # no one has reached the primary visit yet
+    assert len(write_pack(store, tmp_path / "pack")) > 40  # and the pack still writes, with dashes

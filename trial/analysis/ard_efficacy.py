@@ -47,13 +47,14 @@ def primary(inputs: Inputs) -> list[dict]:
     for test in inputs.tests:
         pair = data[data.arm.isin([test, inputs.control])]
         ancova = s_ancova(pair[e.measure], pair.base, (pair.arm == test).astype(int))
-        rows.add({"lsmean": ancova["lsmean_control"], "se": ancova["se_control"]}, group=inputs.control, method="ANCOVA", **where)
-        rows.add({"lsmean": ancova["lsmean_test"], "se": ancova["se_test"]}, group=test, method="ANCOVA", **where)
         contrast = inputs.contrast(test)
-        rows.add({k: ancova[k] for k in ("diff", "se", "ci_lower", "ci_upper", "p_value")}, group=contrast, method="ANCOVA", **where)
+        if ancova:  # not estimable early in a study (see stats)
+            rows.add({"lsmean": ancova["lsmean_control"], "se": ancova["se_control"]}, group=inputs.control, method="ANCOVA", **where)
+            rows.add({"lsmean": ancova["lsmean_test"], "se": ancova["se_test"]}, group=test, method="ANCOVA", **where)
+            rows.add({k: ancova[k] for k in ("diff", "se", "ci_lower", "ci_upper", "p_value")}, group=contrast, method="ANCOVA", **where)
         treated, control = pair[pair.arm == test][e.measure], pair[pair.arm == inputs.control][e.measure]
         welch = s_welch(treated, control)
-        rows.add({k: welch[k] for k in ("diff", "ci_lower", "ci_upper", "p_value")}, group=contrast, method="WELCH_T", **where)
+        rows.add({k: v for k, v in welch.items() if k in ("diff", "ci_lower", "ci_upper", "p_value")}, group=contrast, method="WELCH_T", **where)
         rows.add(s_mann_whitney(treated, control), group=contrast, method="MANN_WHITNEY", **where)
     return rows.rows
 

@@ -1,7 +1,9 @@
 """Statistics as pure functions: values in, numbers out; no printing, no files, no state.
 
 Each returns a dict of named statistics (the ARD's ``stat`` names). Checked in the tests against
-an independent computation (numpy, SciPy, statsmodels).
+an independent computation (numpy, SciPy, statsmodels). A test that the data cannot support yet
+(early in a study: an arm with one subject, no variation, no one assessed) returns an empty dict,
+and the ARD simply has no row for it; tables show a dash.
 """
 
 from __future__ import annotations
@@ -56,6 +58,8 @@ def s_ancova(change, baseline, treated) -> dict[str, float]:
     design = np.column_stack([np.ones_like(y), arm, base])
     coef, _, rank, _ = np.linalg.lstsq(design, y, rcond=None)
     df = len(y) - rank
+    if rank < 3 or df < 1:  # one arm empty, baseline constant, or no residual degrees of freedom
+        return {}
     residual = y - design @ coef
     sigma2 = float(residual @ residual) / df
     cov = sigma2 * np.linalg.inv(design.T @ design)
@@ -66,6 +70,8 @@ def s_ancova(change, baseline, treated) -> dict[str, float]:
         out[f"lsmean_{name}"] = float(row @ coef)
         out[f"se_{name}"] = float(math.sqrt(row @ cov @ row))
     diff, se = float(coef[1]), float(math.sqrt(cov[1, 1]))
+    if not se > 0:  # a perfect fit: no error to test against
+        return {}
     out |= {"diff": diff, "se": se, "ci_lower": diff - t * se, "ci_upper": diff + t * se,
             "p_value": float(2 * sp.t.sf(abs(diff / se), df))}
     return out
@@ -74,8 +80,12 @@ def s_ancova(change, baseline, treated) -> dict[str, float]:
 def s_welch(test, control) -> dict[str, float]:
     """Welch's t test of mean(test) − mean(control): difference, 95 % CI (Welch–Satterthwaite df), p."""
     a, b = np.asarray(test, dtype=float), np.asarray(control, dtype=float)
+    if len(a) < 2 or len(b) < 2:
+        return {}
     va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
     se = math.sqrt(va + vb)
+    if not se > 0:
+        return {}
     df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
     diff = float(a.mean() - b.mean())
     t = sp.t.ppf(0.5 + CONFIDENCE / 2, df)
@@ -85,6 +95,8 @@ def s_welch(test, control) -> dict[str, float]:
 
 def s_mann_whitney(test, control) -> dict[str, float]:
     """Mann–Whitney U of test vs control, two-sided (SciPy's default exact/asymptotic choice)."""
+    if len(test) == 0 or len(control) == 0:
+        return {}
     result = sp.mannwhitneyu(np.asarray(test, dtype=float), np.asarray(control, dtype=float), alternative="two-sided")
     return {"statistic": float(result.statistic), "p_value": float(result.pvalue)}
 
@@ -93,6 +105,8 @@ def s_paired(before, after) -> dict[str, float]:
     """Paired t test of after − before against 0: mean difference, 95 % CI, p; and Wilcoxon's signed-rank p."""
     d = np.asarray(after, dtype=float) - np.asarray(before, dtype=float)
     n = len(d)
+    if n < 2:
+        return {"n": n}
     mean, se = float(d.mean()), float(d.std(ddof=1) / math.sqrt(n))
     t = sp.t.ppf(0.5 + CONFIDENCE / 2, n - 1)
     out = {"n": n, "diff": mean, "se": se, "ci_lower": mean - t * se, "ci_upper": mean + t * se,
@@ -103,6 +117,8 @@ def s_paired(before, after) -> dict[str, float]:
 
 def s_fisher(events_test: int, n_test: int, events_control: int, n_control: int) -> dict[str, float]:
     """Fisher's exact test (two-sided) of a 2×2 table: test and control, with and without the event."""
+    if n_test == 0 or n_control == 0:
+        return {}
     table = [[events_test, n_test - events_test], [events_control, n_control - events_control]]
     result = sp.fisher_exact(table, alternative="two-sided")
     return {"odds_ratio": float(result.statistic), "p_value": float(result.pvalue)}
