@@ -166,3 +166,9 @@ def test_tables_pdf_with_libreoffice(tmp_path):
     result = CliRunner().invoke(main, ["tables", "--out", str(tmp_path / "pack"), "--pdf", "--db", str(db)])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "pack" / "end-of-study-tables.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_serve_on_a_missing_database_says_how_to_make_one(tmp_path):
+    result = CliRunner().invoke(main, ["serve", "--db", str(tmp_path / "none.duckdb")])
+    assert result.exit_code == 2
+    assert "There is no database at" in result.output and "trial init" in result.output and "Traceback" not in result.output
