@@ -387,15 +387,27 @@ def uploads_raw(upload_id, out, db):
 @click.option("--table", default=None, help="Only this study table (e.g. hair_counts).")
 @click.option("--subject", default=None, help="Only this subject (e.g. S01-001).")
 @click.option("--upload", "upload_id", type=int, default=None, help="Only this upload.")
+@click.option("--verify", is_flag=True, help="Check that no row of the trail was changed, removed or added; exit 1 if one was.")
 @_format_option("text", "json", "csv")
 @_db_option
 @_reports_errors
-def audit(table, subject, upload_id, fmt, db):
+def audit(table, subject, upload_id, verify, fmt, db):
     """The audit trail: every load and correction, with old and new value, who, when and why."""
     from trial.audit import audit_trail
+    from trial.audit import verify as verify_trail
     from trial.store import Store
 
     with Store.open(_settings(db).db_path, read_only=True) as store:
+        if verify:
+            problems = verify_trail(store)
+            rows = store.scalar("SELECT count(*) FROM audit_trail")
+            if problems:
+                click.echo(f"The audit trail has been tampered with ({len(problems)} problem(s) in {rows:,} rows):", err=True)
+                for problem in problems:
+                    click.echo(f"  {problem}", err=True)
+                sys.exit(EXIT_REJECTED)
+            click.echo(f"The audit trail is intact: {rows:,} rows, each chained to the one before.")
+            return
         frame = audit_trail(store, table=table, subject=subject, upload_id=upload_id)
     if frame.empty and fmt == "text":
         click.echo("The audit trail has no entries for that selection.")

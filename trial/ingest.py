@@ -19,7 +19,7 @@ import duckdb
 import pyarrow as pa
 
 from schemas import DOMAINS, Domain, domain_named
-from trial import archive
+from trial import archive, audit
 from trial import findings as fd
 from trial.cells import type_cells
 from trial.changes import INCOMING, Change, apply_changes, duplicate_keys, plan_changes
@@ -340,31 +340,12 @@ def _log_upload(cur, result: UploadResult, packed: bytes, *, user: str, reason: 
 
 
 def _audit(cur, result: UploadResult, *, user: str, reason: str | None) -> None:
-    now = dt.datetime.now(dt.UTC)
+    events = []
     if result.inserted:
-        cur.execute(
-            """
-            INSERT INTO audit_trail (changed_at, user_name, action, table_name, new_value, reason, upload_id)
-            VALUES ($at, $user, 'INSERT', $table, $what, $reason, $upload)
-            """,
-            {
-                "at": now,
-                "user": user,
-                "table": result.domain,
-                "what": f"{result.inserted} rows from {result.file_name}",
-                "reason": reason,
-                "upload": result.upload_id,
-            },
-        )
-    if result.changes:
-        cur.executemany(
-            """
-            INSERT INTO audit_trail (changed_at, user_name, action, table_name, record_key, column_name,
-                                     old_value, new_value, reason, upload_id)
-            VALUES (?, ?, 'CORRECT', ?, ?, ?, ?, ?, ?, ?)
-            """,
-            [
-                (now, user, result.domain, c.key, c.column, c.old, c.new, reason, result.upload_id)
-                for c in result.changes
-            ],
-        )
+        events.append(audit.Event(user, "INSERT", result.domain, new_value=f"{result.inserted} rows from {result.file_name}",
+                                  reason=reason, upload_id=result.upload_id))
+    events += [
+        audit.Event(user, "CORRECT", result.domain, c.key, c.column, c.old, c.new, reason, result.upload_id)
+        for c in result.changes
+    ]
+    audit.record(cur, events)

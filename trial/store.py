@@ -16,11 +16,14 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from trial import audit
 from trial.errors import DatabaseExists, DatabaseLocked, DatabaseMissing, DatabaseVersionError, TrialError
 from trial.sqlfiles import sql_names, sql_text
 from trial.study import Study, parse_study
 
 MIGRATIONS = sql_names("migrations")
+# Steps a migration needs that SQL cannot do, run in its transaction right after its SQL.
+AFTER_MIGRATION = {"migrations/003_audit_chain": audit.seal_existing}
 SCHEMA_VERSION = len(MIGRATIONS)
 _LOCK_HOLDER = re.compile(r"\(PID (\d+)\)")
 
@@ -193,6 +196,8 @@ class Store:
                     continue
                 cur.begin()
                 cur.execute(sql_text(name))
+                if name in AFTER_MIGRATION:
+                    AFTER_MIGRATION[name](cur)
                 cur.execute(
                     "INSERT OR REPLACE INTO meta VALUES ('schema_version', $v)", {"v": str(number)}
                 )
@@ -230,10 +235,7 @@ class Store:
             cur.executemany("INSERT INTO study_regions VALUES (?)", [(r,) for r in study.assessments.regions])
             cur.executemany("INSERT INTO study_coding VALUES (?, ?)", [(c.pt, c.soc) for c in study.coding])
             _write_parameters(cur, study)
-            cur.execute(
-                "INSERT INTO audit_trail (changed_at, user_name, action, new_value) VALUES ($at, $user, 'INIT', $study)",
-                {"at": now, "user": user, "study": study.study.id},
-            )
+            audit.record(cur, [audit.Event(user, "INIT", new_value=study.study.id)], at=now)
             cur.commit()
         finally:
             cur.close()

@@ -1,0 +1,73 @@
+"""The audit trail is hash-chained: a row changed, removed or added directly in DuckDB is detected."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+
+from helpers import HAIR_COUNTS_HEADER, HAIR_COUNTS_ROWS, csv_bytes, load, new_store, seed
+from trial.audit import verify
+from trial.cli import main
+from trial.store import Store
+
+
+@pytest.fixture
+def trail(tmp_path):
+    """A database with an init, four inserts and a correction in its trail, closed."""
+    db = tmp_path / "study.duckdb"
+    with new_store(db) as store:
+        seed(store)
+        load(store, csv_bytes(HAIR_COUNTS_HEADER, HAIR_COUNTS_ROWS), "hair_counts")
+        changed = [HAIR_COUNTS_ROWS[0].replace(",120,", ",125,"), *HAIR_COUNTS_ROWS[1:]]
+        assert load(store, csv_bytes(HAIR_COUNTS_HEADER, changed), "hair_counts", reason="SDV").corrected == 1
+        assert verify(store) == []
+    return db
+
+
+def _tamper(db, sql: str) -> None:
+    con = duckdb.connect(str(db))
+    con.execute(sql)
+    con.close()
+
+
+def _verify_cli(db):
+    return CliRunner().invoke(main, ["audit", "--verify", "--db", str(db)])
+
+
+def test_an_untouched_trail_verifies(trail):
+    result = _verify_cli(trail)
+    assert result.exit_code == 0 and "intact" in result.output
+
+
+@pytest.mark.parametrize(
+    ("sql", "found"),
+    [
+        ("UPDATE audit_trail SET old_value = '119' WHERE action = 'CORRECT'", "its content was changed"),
+        ("UPDATE audit_trail SET user_name = 'someone else' WHERE action = 'INIT'", "its content was changed"),
+        ("UPDATE audit_trail SET changed_at = changed_at - INTERVAL 1 DAY WHERE action = 'CORRECT'", "its content was changed"),
+        ("DELETE FROM audit_trail WHERE audit_id = (SELECT min(audit_id) + 1 FROM audit_trail)", "the row before it"),
+        ("DELETE FROM audit_trail WHERE audit_id = (SELECT max(audit_id) FROM audit_trail)", "removed or added at its end"),
+        ("INSERT INTO audit_trail (changed_at, user_name, action) VALUES (now(), 'x', 'INSERT')", "removed or added at its end"),
+    ],
+)
+def test_a_changed_removed_or_added_row_is_detected(trail, sql, found):
+    _tamper(trail, sql)
+    with Store.open(trail, read_only=True) as store:
+        problems = verify(store)
+    assert any(found in p for p in problems), problems
+    result = _verify_cli(trail)
+    assert result.exit_code == 1 and "tampered" in result.output and "Traceback" not in result.output
+
+
+def test_a_database_from_before_the_chain_is_sealed_when_opened(tmp_path):
+    db = tmp_path / "old.duckdb"
+    with new_store(db) as store:
+        seed(store)
+    # turn it back into a schema-2 database whose trail has no hashes
+    _tamper(db, "UPDATE meta SET value = '2' WHERE key = 'schema_version'; "
+                "DELETE FROM meta WHERE key IN ('audit_head', 'audit_rows'); "
+                "ALTER TABLE audit_trail DROP COLUMN prev_hash; ALTER TABLE audit_trail DROP COLUMN row_hash;")
+    with Store.open(db) as store:
+        assert verify(store) == []
+        assert store.scalar("SELECT count(*) FROM audit_trail WHERE row_hash IS NULL") == 0
