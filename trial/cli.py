@@ -382,6 +382,38 @@ def uploads_raw(upload_id, out, db):
         click.echo(f"Wrote {len(data)} bytes of {name} (upload {upload_id}) to {out}.", err=True)
 
 
+# --------------------------------------------------------------------------- lock
+@main.command("lock")
+@click.option("--reason", required=True, help="Why the database is locked (e.g. final data review complete).")
+@click.option("--user", default=None, help="Who locks it (default: $TRIAL_USER, else the login name).")
+@_db_option
+@_reports_errors
+def lock_command(reason, user, db):
+    """Lock the database: uploads and corrections are refused until it is unlocked."""
+    from trial.lock import lock
+    from trial.store import Store
+
+    settings = _settings(db, user)
+    with Store.open(settings.db_path) as store:
+        click.echo(lock(store, user=settings.user, reason=reason).sentence)
+
+
+@main.command("unlock")
+@click.option("--reason", required=True, help="Why the database is unlocked (e.g. query found after lock).")
+@click.option("--user", default=None, help="Who unlocks it (default: $TRIAL_USER, else the login name).")
+@_db_option
+@_reports_errors
+def unlock_command(reason, user, db):
+    """Unlock a locked database, with a reason kept in the audit trail."""
+    from trial.lock import unlock
+    from trial.store import Store
+
+    settings = _settings(db, user)
+    with Store.open(settings.db_path) as store:
+        unlock(store, user=settings.user, reason=reason)
+        click.echo(f"The database is unlocked; uploads and corrections are accepted again (by {settings.user}: {reason}).")
+
+
 # --------------------------------------------------------------------------- audit
 @main.command()
 @click.option("--table", default=None, help="Only this study table (e.g. hair_counts).")

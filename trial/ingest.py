@@ -27,6 +27,7 @@ from trial.csvfile import read_cells
 from trial.editchecks import run_edit_checks
 from trial.errors import UploadError
 from trial.header import fits, match_header, normalise
+from trial.lock import refuse_if_locked
 from trial.store import Store
 from trial.validate import to_frame, validate_rows
 
@@ -166,7 +167,8 @@ def _check_file(data: bytes, chosen: Domain | None, study, say: Progress) -> _Ch
 
 def _check_and_write(cur, store: Store, result: UploadResult, checked: _CheckedFile, packed, *, user, reason, dry_run, say) -> None:
     """Edit checks and the comparison with the store, then the write, on ``cur``: one transaction,
-    so that concurrent uploads see each other's rows."""
+    so that concurrent uploads see each other's rows. A locked database refuses the file whole."""
+    refuse_if_locked(cur)
     plan = None
     if checked.typed is not None:
         cur.register(INCOMING, checked.typed)

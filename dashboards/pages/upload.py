@@ -25,6 +25,7 @@ from dashboards.upload_parts import (
 )
 from trial.errors import TrialError
 from trial.ingest import domain_order, preview_batch, upload_bytes
+from trial.lock import lock_state
 
 PREVIEW_REASON = "(reason to be given before loading)"  # lets a preview plan corrections; rolled back
 
@@ -35,6 +36,11 @@ ui.heading(
 )
 store = ui.require_store()
 settings = data.settings()
+locked = lock_state(store)
+if locked.locked:
+    st.warning(f"{locked.sentence} Uploads and corrections are refused until a statistician or an administrator "
+               "unlocks it.", icon=":material/lock:")
+    st.stop()
 
 if "upload_round" not in st.session_state:
     st.session_state.upload_round = 0  # a new round empties the file picker after a load

@@ -104,3 +104,13 @@ def test_a_correction_shows_before_and_after_and_needs_a_reason(empty_app):
     with Store.open(db) as store:
         audit = store.query("SELECT old_value, new_value, reason FROM audit_trail WHERE action = 'CORRECT'")
     assert audit.to_dict("records") == [{"old_value": old, "new_value": fields[6], "reason": "source data verification"}]
+
+
+def test_a_locked_database_says_so_instead_of_offering_the_picker(empty_app):
+    from trial.lock import lock
+
+    with Store.open(_db(empty_app)) as store:
+        lock(store, user="stat", reason="final data review")
+    at = empty_app(PAGE)
+    assert "locked" in at.warning[0].value and "final data review" in at.warning[0].value
+    assert not list(at.get("file_uploader"))

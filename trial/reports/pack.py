@@ -11,6 +11,7 @@ from pathlib import Path
 
 from trial.analysis.ard import ard_for
 from trial.analysis.datasets import analysis_dataset
+from trial.lock import lock_state
 from trial.reports import layouts_baseline, layouts_efficacy, layouts_safety
 from trial.reports.figures import build_figures, write_figures
 from trial.reports.listings import LISTINGS
@@ -37,7 +38,7 @@ def pack_info(store, tables: list[Table]) -> PackInfo:
         study_title=store.study.study.title,
         data_cut=dt.datetime.fromtimestamp(cut, dt.UTC).strftime("%Y-%m-%d %H:%M UTC") if cut else "no data loaded",
         data_version=store.data_version(),
-        lock_state="UNLOCKED",
+        lock_state=lock_state(store).label,
         generated_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         tables=tuple(t.id for t in tables),
     )
