@@ -382,6 +382,116 @@ def uploads_raw(upload_id, out, db):
         click.echo(f"Wrote {len(data)} bytes of {name} (upload {upload_id}) to {out}.", err=True)
 
 
+# --------------------------------------------------------------------------- users
+@main.group(invoke_without_command=True)
+@_db_option
+@click.pass_context
+@_reports_errors
+def users(ctx, db):
+    """Accounts for the dashboards: list them (default), add, disable, enable, set a password."""
+    ctx.obj = {"db": db}
+    if ctx.invoked_subcommand is None:
+        from trial.store import Store
+        from trial.users import list_users
+
+        with Store.open(_settings(db).db_path, read_only=True) as store:
+            frame = list_users(store)
+        if frame.empty:
+            click.echo("No accounts yet. Add the first, an administrator: trial users add NAME --role ADMIN")
+            return
+        frame["roles"] = frame["roles"].map(lambda r: ",".join(r))
+        _emit(frame, "text")
+
+
+def _admin_store(ctx, user):
+    """The store, once the acting user may manage accounts (anyone may add the first, an ADMIN)."""
+    from trial.store import Store
+    from trial.users import Role
+
+    settings = _settings(ctx.obj["db"], user)
+    store = Store.open(settings.db_path)
+    roles = store.query("SELECT roles FROM users WHERE user_name = $u AND active", {"u": settings.user})
+    if store.scalar("SELECT count(*) FROM users") and (roles.empty or Role.ADMIN not in roles.roles.iloc[0]):
+        store.close()
+        raise TrialError(f"{settings.user} is not an administrator: only an ADMIN manages accounts (name one with --user).")
+    return store, settings.user
+
+
+def _new_password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", "roles", multiple=True, required=True,
+              help="ADMIN, SITE_STAFF, EVALUATOR, MONITOR or STATISTICIAN; repeat for several.")
+@click.option("--site", default=None, help="The site of a SITE_STAFF or EVALUATOR account.")
+@click.option("--full-name", default=None, help="The person's name as shown in the dashboards.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of asking.")
+@click.option("--user", default=None, help="Who adds it (an ADMIN; default: $TRIAL_USER, else the login name).")
+@click.pass_context
+@_reports_errors
+def users_add(ctx, name, roles, site, full_name, password_stdin, user):
+    """Add an account with its roles (and site, for site staff and evaluators)."""
+    from trial.users import Role, add_user
+
+    store, acting = _admin_store(ctx, user)
+    with store:
+        if not store.scalar("SELECT count(*) FROM users") and Role.ADMIN not in {r.upper() for r in roles}:
+            raise TrialError("The first account must be an administrator (--role ADMIN), who then adds the others.")
+        made = add_user(store, name, _new_password(password_stdin), roles, site_id=site, full_name=full_name, by=acting)
+    click.echo(f"Added {made.user_name}: {', '.join(sorted(made.roles))}, {made.site_id or 'all sites'}"
+               f"{', blinded' if made.blinded else ', unblinded'}.")
+
+
+@users.command("password")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of asking.")
+@click.option("--user", default=None, help="Who sets it (an ADMIN).")
+@click.pass_context
+@_reports_errors
+def users_password(ctx, name, password_stdin, user):
+    """Set an account's password (and lift a lock-out)."""
+    from trial.users import set_password
+
+    store, acting = _admin_store(ctx, user)
+    with store:
+        set_password(store, name, _new_password(password_stdin), by=acting)
+    click.echo(f"The password of {name} is set.")
+
+
+@users.command("disable")
+@click.argument("name")
+@click.option("--user", default=None, help="Who disables it (an ADMIN).")
+@click.pass_context
+@_reports_errors
+def users_disable(ctx, name, user):
+    """Disable an account: it can no longer sign in, and its sessions end."""
+    from trial.users import set_active
+
+    store, acting = _admin_store(ctx, user)
+    with store:
+        set_active(store, name, False, by=acting)
+    click.echo(f"{name} is disabled.")
+
+
+@users.command("enable")
+@click.argument("name")
+@click.option("--user", default=None, help="Who enables it (an ADMIN).")
+@click.pass_context
+@_reports_errors
+def users_enable(ctx, name, user):
+    """Enable a disabled account again."""
+    from trial.users import set_active
+
+    store, acting = _admin_store(ctx, user)
+    with store:
+        set_active(store, name, True, by=acting)
+    click.echo(f"{name} is enabled.")
+
+
 # --------------------------------------------------------------------------- lock
 @main.command("lock")
 @click.option("--reason", required=True, help="Why the database is locked (e.g. final data review complete).")

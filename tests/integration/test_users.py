@@ -1,0 +1,101 @@
+"""Accounts: argon2 hashes only, the lock-out after five failed sign-ins, sessions that expire."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from trial.audit import verify
+from trial.errors import TrialError
+from trial.users import Role, SignInRefused, add_user, end_session, session_user, set_active, sign_in, start_session
+
+PASSWORD = "correct horse battery"
+
+
+def test_a_password_is_kept_only_as_an_argon2_hash(store):
+    add_user(store, "maria", PASSWORD, ["site_staff"], site_id="S01", by="admin")
+    stored = store.scalar("SELECT password_hash FROM users WHERE user_name = 'maria'")
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+    cur = store.cursor()
+    cur.execute("CHECKPOINT")
+    cur.close()
+    assert PASSWORD.encode() not in store.path.read_bytes()  # nowhere in the database file
+
+
+def test_sign_in_gives_the_user_with_roles_site_and_blinding(store):
+    add_user(store, "maria", PASSWORD, ["SITE_STAFF", "EVALUATOR"], site_id="S01", by="admin")
+    add_user(store, "sam", PASSWORD, ["STATISTICIAN"], by="admin")
+    maria, sam = sign_in(store, "maria", PASSWORD), sign_in(store, "sam", PASSWORD)
+    assert maria.roles == {Role.SITE_STAFF, Role.EVALUATOR} and maria.sites == {"S01"} and maria.blinded
+    assert sam.sites is None and not sam.blinded
+
+
+def test_five_failed_sign_ins_lock_the_account_for_a_while(store):
+    add_user(store, "maria", PASSWORD, ["MONITOR"], by="admin")
+    for _ in range(4):
+        with pytest.raises(SignInRefused, match="name or the password is wrong"):
+            sign_in(store, "maria", "wrong password!")
+    with pytest.raises(SignInRefused, match="locked for 15 minutes"):
+        sign_in(store, "maria", "wrong password!")
+    with pytest.raises(SignInRefused, match="locked until"):
+        sign_in(store, "maria", PASSWORD)  # even the right password, while locked out
+    with store.transaction() as cur:  # fifteen minutes later
+        cur.execute("UPDATE users SET locked_until = now() - INTERVAL 1 MINUTE")
+    assert sign_in(store, "maria", PASSWORD).user_name == "maria"
+    actions = store.query("SELECT action, reason FROM audit_trail WHERE user_name = 'maria' ORDER BY audit_id")
+    assert actions.action.tolist() == ["SIGN_IN_FAILED"] * 6 + ["SIGN_IN"]
+    assert "locked out" in actions.reason.iloc[4]
+    assert verify(store) == []
+
+
+def test_sessions_expire_and_end(store):
+    user = add_user(store, "maria", PASSWORD, ["MONITOR"], by="admin")
+    token = start_session(store, user)
+    assert session_user(store, token).user_name == "maria"
+    assert session_user(store, "not-a-token") is None
+    end_session(store, token)
+    assert session_user(store, token) is None
+    expired = start_session(store, user, length=dt.timedelta(seconds=-1))
+    assert session_user(store, expired) is None
+    live = start_session(store, user)
+    set_active(store, "maria", False, by="admin")
+    assert session_user(store, live) is None  # a disabled account's sessions stop at once
+    with pytest.raises(SignInRefused, match="disabled"):
+        sign_in(store, "maria", PASSWORD)
+
+
+def test_accounts_are_checked_when_made(store):
+    with pytest.raises(TrialError, match="see one site: give it with --site"):
+        add_user(store, "e", PASSWORD, ["EVALUATOR"], by="admin")
+    with pytest.raises(TrialError, match="S99 is not a site"):
+        add_user(store, "e", PASSWORD, ["EVALUATOR"], site_id="S99", by="admin")
+    with pytest.raises(TrialError, match="at least 10 characters"):
+        add_user(store, "e", "short", ["MONITOR"], by="admin")
+    with pytest.raises(TrialError, match="Roles are"):
+        add_user(store, "e", PASSWORD, ["NURSE"], by="admin")
+    add_user(store, "e", PASSWORD, ["MONITOR"], by="admin")
+    with pytest.raises(TrialError, match="already an account"):
+        add_user(store, "e", PASSWORD, ["MONITOR"], by="admin")
+
+
+def test_the_users_command_bootstraps_an_admin_who_then_manages_accounts(tmp_path):
+    from click.testing import CliRunner
+
+    from helpers import new_store
+    from trial.cli import main
+
+    db = str(tmp_path / "study.duckdb")
+    new_store(db).close()
+    run = CliRunner().invoke
+    first = run(main, ["users", "--db", db, "add", "maria", "--role", "MONITOR", "--password-stdin", "--user", "x"], input=PASSWORD + "\n")
+    assert first.exit_code == 2 and "first account must be an administrator" in first.output
+    assert run(main, ["users", "--db", db, "add", "ada", "--role", "ADMIN", "--password-stdin", "--user", "x"], input=PASSWORD + "\n").exit_code == 0
+    refused = run(main, ["users", "--db", db, "add", "maria", "--role", "MONITOR", "--password-stdin", "--user", "bob"], input=PASSWORD + "\n")
+    assert refused.exit_code == 2 and "bob is not an administrator" in refused.output
+    added = run(main, ["users", "--db", db, "add", "maria", "--role", "SITE_STAFF", "--site", "S01", "--password-stdin", "--user", "ada"],
+                input=PASSWORD + "\n")
+    assert added.exit_code == 0 and "S01, blinded" in added.output
+    listed = run(main, ["users", "--db", db])
+    assert "maria" in listed.output and "SITE_STAFF" in listed.output and PASSWORD not in listed.output
+    assert run(main, ["users", "--db", db, "disable", "maria", "--user", "ada"]).exit_code == 0
