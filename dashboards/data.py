@@ -95,10 +95,26 @@ def _warm(path: str, data_version: int) -> threading.Thread:
     return thread
 
 
+@st.cache_resource(show_spinner=False)
+def _warm_plotly() -> threading.Thread:
+    """Plotly loads a template and its trace classes the first time a figure uses them (~0.6 s):
+    done once per server, in the background, instead of in the first chart a person waits for."""
+    import plotly.graph_objects as go
+
+    def draw() -> None:
+        go.Figure(go.Scatter(x=[0], y=[0]), layout={"template": "simple_white"}).to_dict()
+        go.Figure([go.Bar(x=[0], y=[0]), go.Heatmap(z=[[0]]), go.Box(y=[0])]).to_dict()
+
+    thread = threading.Thread(target=draw, name="warm-plotly", daemon=True)
+    thread.start()
+    return thread
+
+
 def warm_up() -> None:
     """Start computing the ARD of the current data version in the background, once per version,
     so that the first page that needs it finds it ready (``ard_for`` keeps it; a page asking
-    meanwhile waits for that one computation instead of starting another)."""
+    meanwhile waits for that one computation instead of starting another); and load Plotly's parts."""
+    _warm_plotly()
     current = store()
     if current is not None:
         _warm(str(current.path), current.data_version())

@@ -62,5 +62,6 @@ def visit_labels() -> dict[str, str]:
 
 
 def download_csv(frame: pd.DataFrame, file_name: str, label: str = "Download as CSV", *, key: str | None = None) -> None:
-    st.download_button(label, frame.to_csv(index=False).encode("utf-8"), file_name=file_name, mime="text/csv",
+    """A download button whose CSV is written only when it is clicked (not on every rerun)."""
+    st.download_button(label, lambda: frame.to_csv(index=False).encode("utf-8"), file_name=file_name, mime="text/csv",
                        icon=":material/download:", key=key)

@@ -17,7 +17,7 @@ SCREEN_LAYOUT = {
     "template": "simple_white",
     "font": {"family": "Source Sans Pro, Arial, sans-serif", "size": 13},
     "margin": {"l": 60, "r": 20, "t": 50, "b": 50},
-    "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+    "legend": {"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0},  # below: above it, it covers the title
     "hoverlabel": {"namelength": -1},
 }
 
