@@ -5,9 +5,12 @@ Pages are grouped by who uses them most; the sidebar says which study and databa
 
 from __future__ import annotations
 
+import contextlib
+
 import streamlit as st
 
 from dashboards import data
+from trial.errors import TrialError
 
 st.set_page_config(page_title="trial", page_icon=":material/clinical_notes:", layout="wide")
 
@@ -29,7 +32,10 @@ PAGES = {
 
 
 def _sidebar() -> None:
-    current = data.store()
+    try:
+        current = data.store()
+    except TrialError:
+        return  # the page says why (ui.require_store)
     with st.sidebar:
         if current is None:
             st.caption(f"No database at {data.db_path()}")
@@ -40,5 +46,6 @@ def _sidebar() -> None:
 
 
 _sidebar()
-data.warm_up()
+with contextlib.suppress(TrialError):
+    data.warm_up()
 st.navigation(PAGES).run()

@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboards import data
 from trial.reports.formats import visit_label
+from trial.errors import TrialError
 from trial.store import Store
 
 UPLOAD_PAGE = "pages/upload.py"
@@ -21,7 +22,11 @@ def heading(title: str, caption: str | None = None) -> None:
 
 def require_store() -> Store:
     """The store, or guidance on how to create the database (and the page stops)."""
-    current = data.store()
+    try:
+        current = data.store()
+    except TrialError as exc:  # held by another program, or not a trial database
+        st.error(str(exc), icon=":material/error:")
+        st.stop()
     if current is None:
         path = data.db_path()
         st.info(
