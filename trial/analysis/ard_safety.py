@@ -1,5 +1,6 @@
 """ARD for section 14.3: treatment-emergent adverse events (overview 14.3.1, by SOC and PT 14.3.2,
-by maximum severity 14.3.3) and microneedling sessions (14.3.4).
+by maximum severity and by strongest relationship 14.3.3) and microneedling sessions (14.3.4,
+overall and by session number).
 
 Safety population (SAF); a subject counts once per row however many events it had; percentages
 are of the arm's SAF count; risk differences are test − control with Newcombe's hybrid score CI.
@@ -13,6 +14,8 @@ from trial.analysis.ard import TOTAL, Inputs, Rows
 from trial.analysis.stats import s_count, s_descriptive, s_risk_difference
 
 SEVERITY_ORDER = ["MILD", "MODERATE", "SEVERE"]
+# Weakest to strongest attribution to the study treatment (the adverse-events file's codes).
+RELATIONSHIP_ORDER = ["NOT_RELATED", "UNLIKELY", "POSSIBLE", "PROBABLE", "DEFINITE"]
 
 
 def _teae(inputs: Inputs) -> pd.DataFrame:
@@ -56,17 +59,35 @@ def by_term(inputs: Inputs) -> list[dict]:
     return rows.rows
 
 
-def by_severity(inputs: Inputs) -> list[dict]:
-    rows = Rows("14.3.3", "SAF")
+def _by_worst(rows: Rows, inputs: Inputs, levels: pd.Series, order: list[str], param: str) -> None:
+    """Subjects by the highest of ``levels`` (an ordinal code per TEAE, aligned with the TEAE rows)
+    among their TEAEs: one ``n (%)`` row per level and group, a subject counted once."""
     teae = _teae(inputs)
-    level = teae.severity.map({s: i for i, s in enumerate(SEVERITY_ORDER)})
-    worst = teae.assign(level=level).groupby(["arm", "subject_id"])["level"].max().reset_index()
+    rank = levels.map({level: i for i, level in enumerate(order)})
+    worst = teae.assign(rank=rank).groupby(["arm", "subject_id"])["rank"].max().reset_index()
     big_n = inputs.big_n("SAF")
     for group in [*inputs.arms, TOTAL]:
         mine = worst if group == TOTAL else worst[worst.arm == group]
-        for i, severity in enumerate(SEVERITY_ORDER):
-            rows.add(s_count(int((mine.level == i).sum()), big_n[group]), param="TEAE_MAX_SEVERITY", category=severity, group=group, method="COUNT")
+        for i, level in enumerate(order):
+            rows.add(s_count(int((mine["rank"] == i).sum()), big_n[group]), param=param, category=level, group=group, method="COUNT")
+
+
+def by_severity(inputs: Inputs) -> list[dict]:
+    rows = Rows("14.3.3", "SAF")
+    _by_worst(rows, inputs, _teae(inputs).severity, SEVERITY_ORDER, "TEAE_MAX_SEVERITY")
     return rows.rows
+
+
+def by_relationship(inputs: Inputs) -> list[dict]:
+    """Subjects by the strongest relationship to study treatment among their TEAEs (table 14.3.3)."""
+    rows = Rows("14.3.3", "SAF")
+    _by_worst(rows, inputs, _teae(inputs).relationship, RELATIONSHIP_ORDER, "TEAE_MAX_RELATIONSHIP")
+    return rows.rows
+
+
+def session_numbers(log: pd.DataFrame) -> pd.Series:
+    """Each session's number for its subject (1 for the first session by date), aligned with ``log``."""
+    return log.groupby("subject_id").session_date.rank(method="first").astype(int)
 
 
 def sessions(inputs: Inputs) -> list[dict]:
@@ -82,7 +103,20 @@ def sessions(inputs: Inputs) -> list[dict]:
         rows.add(s_descriptive(mine.pain_vas), param="PAIN_VAS", group=arm)
         bleeding = mine.pinpoint_bleeding.dropna()
         rows.add(s_count(int((bleeding == "Y").sum()), len(bleeding)), param="PINPOINT_BLEEDING", group=arm, method="COUNT")
+        _by_session(rows, mine, arm)
     return rows.rows
 
 
-ANALYSES = (overview, by_term, by_severity, sessions)
+def _by_session(rows: Rows, mine: pd.DataFrame, arm: str) -> None:
+    """Pain (descriptive, with quartiles for a box plot) and pinpoint bleeding (n, % of the
+    sessions with it recorded) for each session number: does tolerance change as sessions go on?"""
+    numbered = mine.assign(session=session_numbers(mine)) if len(mine) else mine.assign(session=pd.Series(dtype=int))
+    for number, at in numbered.groupby("session", sort=True):
+        category = f"session={number}"
+        rows.add(s_descriptive(at.pain_vas), param="PAIN_VAS_BY_SESSION", category=category, group=arm)
+        bleeding = at.pinpoint_bleeding.dropna()
+        rows.add(s_count(int((bleeding == "Y").sum()), len(bleeding)), param="PINPOINT_BLEEDING_BY_SESSION", category=category,
+                 group=arm, method="COUNT")
+
+
+ANALYSES = (overview, by_term, by_severity, by_relationship, sessions)

@@ -72,13 +72,16 @@ def individual_changes(adhc: pd.DataFrame, study, *, param: str | None = None, m
     colours = arm_colours(study)
     labels = {a.code: a.label for a in study.arms}
     fig = go.Figure()
+    arms = [a.code for a in study.arms if a.code in set(rows.arm)]  # the study's order, as in every other figure
     if len(rows) <= MOST_BARS:  # a waterfall: one bar per subject
-        for arm, mine in rows.groupby("arm", sort=False):
+        for arm in arms:
+            mine = rows[rows.arm == arm]
             fig.add_trace(go.Bar(x=mine.index, y=mine[measure], name=labels.get(arm, arm), marker_color=colours.get(arm),
                                  hovertext=mine.subject_id, hovertemplate="%{hovertext}: %{y:.1f}<extra></extra>"))
         x_title = "Subjects, ordered by their change"
     else:  # thousands of bars are unreadable (and slow to draw): each arm's sorted values as one line
-        for arm, mine in rows.groupby("arm", sort=False):
+        for arm in arms:
+            mine = rows[rows.arm == arm]
             values = mine[measure].sort_values(ascending=False).to_numpy()
             keep = np.unique(np.linspace(0, len(values) - 1, min(len(values), MOST_BARS)).round().astype(int))
             share = (keep + 0.5) / len(values) * 100
@@ -92,7 +95,7 @@ def individual_changes(adhc: pd.DataFrame, study, *, param: str | None = None, m
 
 
 def ae_incidence(ard: pd.DataFrame, study, *, top: int | None = None, order: str = "incidence", title: str | None = None,
-                 layout: dict | None = None) -> go.Figure:
+                 panel_titles: tuple[str, str] | None = None, layout: dict | None = None) -> go.Figure:
     """Incidence of each preferred term by arm (left) and the risk difference with 95 % CI (right).
 
     Parameters
@@ -104,9 +107,9 @@ def ae_incidence(ard: pd.DataFrame, study, *, top: int | None = None, order: str
     order
         ``"incidence"`` (most frequent at the top, the pack's order) or ``"risk_difference"``
         (largest excess in the test arm at the top; incidence when the study has no control arm).
-    title, layout
-        The figure's title, and layout settings replacing the pack's (the dashboards pass their own
-        look); the pack's when None.
+    title, panel_titles, layout
+        The figure's title, the titles of its two panels (incidence, risk difference), and layout
+        settings replacing the pack's (the dashboards pass their own look); the pack's when None.
     """
     view = ArdView(ard, "14.3.2")
     pts = view.frame[(view.frame.param == "TEAE_PT") & (view.frame.stat == "count") & (view.frame.group == "TOTAL")]
@@ -123,9 +126,10 @@ def ae_incidence(ard: pd.DataFrame, study, *, top: int | None = None, order: str
         diff_of = {c: view.get("TEAE_PT", "diff", group=contrast, method="RISK_DIFF", category=c) for c in order_terms}
         order_terms = sorted(order_terms, key=lambda c: (diff_of[c] is not None, diff_of[c] or 0.0))  # largest at the top
     names = [c.split(";pt=")[1] for c in order_terms]
+    incidence_title, difference_title = panel_titles or ("Subjects with the event (%)", "Risk difference, % (95 % CI)")
     fig = make_subplots(rows=1, cols=2 if contrast else 1, shared_yaxes=True, column_widths=[0.55, 0.45] if contrast else None,
                         horizontal_spacing=0.04,
-                        subplot_titles=["Subjects with the event (%)", *(["Risk difference, % (95 % CI)"] if contrast else [])])
+                        subplot_titles=[incidence_title, *([difference_title] if contrast else [])])
     for arm in study.arms:
         count = [view.get("TEAE_PT", "count", group=arm.code, method="COUNT", category=c) or 0 for c in order_terms]
         pct = [view.get("TEAE_PT", "pct", group=arm.code, method="COUNT", category=c) or 0 for c in order_terms]

@@ -1,0 +1,120 @@
+"""Reports: the end-of-study pack for the current data, for a statistician the week of database lock.
+
+The pack (every table as Word, CSV and HTML, the listings, the figures, the ARD) is built once per
+data version and only when asked: at 10,000 subjects it takes several seconds, so the page opens
+without it and a button builds it (or the one already built for this data version is shown). Then
+it downloads whole, as a zip, or file by file, and any table previews here as it prints.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboards import data, ui
+from trial.reports.archive_zip import (
+    PackArchive,
+    build_pack_archive,
+    built_archive,
+    current_info,
+)
+from trial.reports.pack import LAYOUTS
+
+MIME = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "csv": "text/csv",
+        "html": "text/html", "png": "image/png", "zip": "application/zip"}
+SECTIONS = (("table", "Tables (section 14)"), ("listing", "Listings (section 16.2)"), ("figure", "Figures"))
+FORMATS = {"table": ("docx", "csv", "html"), "listing": ("docx", "csv", "html"), "figure": ("html", "png")}
+LARGEST_PREVIEW = 3 * 2**20  # bytes of HTML; a 10,000-subject listing is larger and better opened from the zip
+
+
+def show_stamp(info, *, built: bool) -> None:
+    columns = st.columns([2, 1, 1])
+    columns[0].metric("Data cut", info.data_cut, border=True, help="The time of the last upload that loaded.")
+    columns[1].metric("Data version", info.data_version, border=True, help="Grows with every committed change of the data.")
+    columns[2].metric("Database", info.lock_state.capitalize(), border=True,
+                      help="Tables for the clinical study report come from a locked database.")
+    if built:
+        st.caption(f"Every table of this pack carries: {info.stamp}. Generated {info.generated_at}.")
+
+
+def download(container, archive: PackArchive, name: str, label: str, *, key: str, primary: bool = False) -> None:
+    """A download written only when clicked (deferred): the page does not send the whole pack on every run."""
+    container.download_button(label, lambda: archive.member(name), file_name=name, mime=MIME.get(name.rsplit(".", 1)[-1]),
+                              key=key, on_click="ignore", type="primary" if primary else "secondary", icon=":material/download:")
+
+
+def show_items(archive: PackArchive) -> None:
+    for kind, heading in SECTIONS:
+        items = archive.items[archive.items.kind == kind]
+        if items.empty:
+            continue
+        st.subheader(heading)
+        for item in items.itertuples(index=False):
+            row = st.container(horizontal=True, vertical_alignment="center", gap="small", border=False)
+            # wide enough to take a whole line on a phone, so the buttons wrap together below it
+            row.markdown(item.title if kind == "figure" else f"**{item.id}** {item.title}", width=560)
+            for fmt in FORMATS[kind]:
+                name = getattr(item, fmt, None)
+                if isinstance(name, str):
+                    download(row, archive, name, fmt.upper(), key=f"{kind}-{item.id}-{fmt}")
+            if kind == "listing" and not isinstance(getattr(item, "docx", None), str):
+                row.caption("too long for Word")
+
+
+def show_preview(archive: PackArchive) -> None:
+    st.subheader("Preview")
+    previewable = archive.items[archive.items.kind.isin(["table", "listing"])]
+    labels = {f"{r.kind}:{r.id}": f"{r.id} · {r.title}" for r in previewable.itertuples(index=False)}
+    chosen = st.selectbox("Table to preview", list(labels), format_func=labels.get, key="preview_table")
+    if chosen is None:
+        return
+    kind, item = chosen.split(":", 1)
+    name = f"{kind}-{item}.html"
+    size = int(archive.files.loc[archive.files.name == name, "size"].iloc[0])
+    if size > LARGEST_PREVIEW:
+        st.info(f"{labels[chosen]} is {size / 2**20:.1f} MiB of HTML, too large to preview here: download it above.")
+        return
+    # a table at its own height; a listing in a scrolling frame
+    st.iframe(archive.member(name).decode("utf-8"), height="content" if kind == "table" else 640)
+
+
+ui.heading(
+    "Reports",
+    "The end-of-study pack for the current data: the section 14 tables as Word, CSV and HTML, the listings, "
+    "the figures and the analysis results dataset. Build it, then download it whole or table by table.",
+)
+store = ui.require_subjects("the end-of-study tables need the site files")
+archive = built_archive(store)  # a lookup, never a build: the first render stays fast
+if archive is None and st.session_state.get("pack_version") == data.version():
+    archive = data.cached(build_pack_archive)  # this session built it (and this server's cache kept it)
+show_stamp(archive.info if archive else data.cached(current_info), built=archive is not None)
+
+if archive is None:
+    st.markdown("The pack has not been built for this data version yet.")
+    if not st.button("Build the pack", type="primary", icon=":material/build:", key="build_pack"):
+        st.caption("Writes every table, listing and figure and zips them: a few seconds for a small study, "
+                   "about twenty at 10,000 subjects. It is built once per data version and kept for everyone.")
+        st.markdown(f"""**What the pack holds**
+- the {len(LAYOUTS)} tables of section 14 (disposition, demographics, efficacy, safety), each as Word, CSV and HTML,
+  and all of them in one Word document with a contents page;
+- the listings of adverse events (16.2.7) and of deviations and data-quality findings (16.2.2);
+- the figures (CONSORT flow, change from baseline, individual changes, adverse events) as PNG and interactive HTML;
+- the analysis results dataset (`ard.csv`, `ard.parquet`) every number comes from.""")
+        st.stop()
+    with st.status("Building the end-of-study pack…", expanded=False) as status:
+        archive = data.cached(build_pack_archive)
+        status.update(label=f"Pack built in {archive.seconds:.1f} s", state="complete")
+    st.session_state.pack_version = archive.info.data_version
+    st.rerun()  # show the pack's own stamp and the downloads
+
+archive = data.cached(build_pack_archive)  # the one kept for this data version
+with st.container(horizontal=True, vertical_alignment="center"):
+    st.download_button(f"Download the whole pack (zip, {len(archive.zip_bytes) / 2**20:.1f} MiB)", lambda: archive.zip_bytes,
+                       file_name=f"{archive.folder}.zip", mime=MIME["zip"], type="primary", icon=":material/folder_zip:",
+                       key="pack_zip", on_click="ignore")
+    download(st, archive, "end-of-study-tables.docx", "All tables in one Word document", key="pack_docx")
+    download(st, archive, "ard.csv", "Analysis results dataset (CSV)", key="pack_ard")
+show_items(archive)
+show_preview(archive)
+with st.expander(f"Files in the zip ({len(archive.files)})"):
+    st.dataframe(archive.files.assign(size=(archive.files["size"] / 1024).round(1)).rename(columns={"size": "size (KiB)"}),
+                 hide_index=True, width="stretch", key="pack_files")
