@@ -25,8 +25,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-PAGES = ["pages/upload.py", "pages/subject.py", "pages/overview.py", "pages/tolerability.py", "pages/efficacy.py",
-         "pages/assessments.py", "pages/reports.py"]
+PAGES = ["views/upload.py", "views/subject.py", "views/overview.py", "views/tolerability.py", "views/efficacy.py",
+         "views/assessments.py", "views/reports.py"]
 
 CHILD = """
 import json, sys, time
@@ -81,7 +81,7 @@ def main() -> None:
         for page in PAGES:
             first, again = visits["times"][page]
             cold = f"{run(db, [page], again=False)['times'][page][0]:>13.2f}" if args.cold else f"{'–':>13}"
-            name = page.removeprefix("pages/").removesuffix(".py")
+            name = page.removeprefix("views/").removesuffix(".py")
             print(f"{size:>9,} | {name:<22} | {first:>13.2f} | {again:>7.2f} | {cold}")
         print(f"{size:>9,} | {'(app start)':<22} | {visits['start']:>13.2f} |")
     print("Target: each page's first render under 1 s of server time at 10,000 subjects.")

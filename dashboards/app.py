@@ -16,17 +16,17 @@ st.set_page_config(page_title="trial", page_icon=":material/clinical_notes:", la
 
 PAGES = {
     "Sites": [
-        st.Page("pages/upload.py", title="Upload", icon=":material/upload_file:", default=True),
-        st.Page("pages/subject.py", title="Subject profile", icon=":material/person_search:"),
+        st.Page("views/upload.py", title="Upload", icon=":material/upload_file:", default=True),
+        st.Page("views/subject.py", title="Subject profile", icon=":material/person_search:"),
     ],
     "Monitoring": [
-        st.Page("pages/overview.py", title="Study overview", icon=":material/monitoring:"),
-        st.Page("pages/tolerability.py", title="Tolerability", icon=":material/healing:"),
+        st.Page("views/overview.py", title="Study overview", icon=":material/monitoring:"),
+        st.Page("views/tolerability.py", title="Tolerability", icon=":material/healing:"),
     ],
     "Analysis": [
-        st.Page("pages/efficacy.py", title="Efficacy", icon=":material/trending_up:"),
-        st.Page("pages/assessments.py", title="Pull test & global assessment", icon=":material/fact_check:"),
-        st.Page("pages/reports.py", title="Reports", icon=":material/description:"),
+        st.Page("views/efficacy.py", title="Efficacy", icon=":material/trending_up:"),
+        st.Page("views/assessments.py", title="Pull test & global assessment", icon=":material/fact_check:"),
+        st.Page("views/reports.py", title="Reports", icon=":material/description:"),
     ],
 }
 

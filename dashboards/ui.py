@@ -11,7 +11,7 @@ from trial.reports.formats import visit_label
 from trial.errors import TrialError
 from trial.store import Store
 
-UPLOAD_PAGE = "pages/upload.py"
+UPLOAD_PAGE = "views/upload.py"
 
 
 def heading(title: str, caption: str | None = None) -> None:

@@ -46,7 +46,7 @@ def _opener(db: Path, monkeypatch):
     monkeypatch.setenv("TRIAL_USER", "apptest")
 
     def open_page(page: str | None = None) -> AppTest:
-        """The app on ``page`` (e.g. ``"pages/efficacy.py"``; None for the default page), run once."""
+        """The app on ``page`` (e.g. ``"views/efficacy.py"``; None for the default page), run once."""
         at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
         at.run()
         if page is not None:

@@ -20,7 +20,7 @@ from trial.reports.formats import fmt_count_pct, fmt_int, fmt_p, visit_label
 from trial.reports.view import ArdView
 from trial.store import Store
 
-PAGE = "pages/assessments.py"
+PAGE = "views/assessments.py"
 APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
 
 

@@ -29,7 +29,7 @@ from trial.reports.formats import (
 from trial.reports.view import ArdView
 from trial.store import Store
 
-PAGE = "pages/efficacy.py"
+PAGE = "views/efficacy.py"
 APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
 PUBLISHED_STARACE = {("Frontal", "All subjects"): "36.64", ("Vertex", "All subjects"): "35.10", ("Frontal", "TE"): "52.40",
                      ("Vertex", "TE"): "51.97", ("Frontal", "AGA men"): "25.16", ("Vertex", "AGA men"): "17.45",

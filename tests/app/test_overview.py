@@ -17,7 +17,7 @@ from trial.ingest import upload_paths
 from trial.reports.formats import fmt_num, visit_label
 from trial.store import Store
 
-PAGE = "pages/overview.py"
+PAGE = "views/overview.py"
 APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
 DISPOSITION = [("Screened", "SCREENED"), ("Screen failures", "SCREEN_FAILURE"), ("Randomized", "RANDOMIZED"),
                ("Completed", "COMPLETED"), ("Discontinued", "DISCONTINUED")]

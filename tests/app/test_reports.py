@@ -13,7 +13,7 @@ from trial.reports import archive_zip
 from trial.reports.pack import LAYOUTS, build_tables, pack_info
 from trial.store import Store
 
-PAGE = "pages/reports.py"
+PAGE = "views/reports.py"
 
 
 def test_an_empty_database_gets_guidance(empty_app):

@@ -21,7 +21,7 @@ from streamlit.testing.v1 import AppTest
 from trial.reports.formats import visit_label
 from trial.store import Store
 
-PAGE = "pages/subject.py"
+PAGE = "views/subject.py"
 APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
 
 

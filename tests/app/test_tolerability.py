@@ -17,7 +17,7 @@ from trial.reports.formats import fmt_ci, fmt_count_pct, fmt_mean_sd
 from trial.reports.view import ArdView
 from trial.store import Store
 
-PAGE = "pages/tolerability.py"
+PAGE = "views/tolerability.py"
 OVERVIEW = {"Any TEAE": "ANY", "Related TEAE": "RELATED", "Severe TEAE": "SEVERE", "Serious TEAE": "SERIOUS",
             "TEAE leading to withdrawal": "LEADING_TO_WITHDRAWAL"}
 ARMS, CONTRAST = ("MINOX", "MINOX_MN"), "MINOX_MN-MINOX"

@@ -13,7 +13,7 @@ from helpers import (
 )
 from trial.store import Store
 
-PAGE = "pages/upload.py"
+PAGE = "views/upload.py"
 
 
 def _uploader(at):

@@ -20,8 +20,8 @@ SHOTS = Path(os.environ.get("TRIAL_SCREENSHOTS", ROOT / "test-output" / "screens
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]
-PAGES = {  # url path → the page's title
-    "upload": "Upload site files",
+PAGES = {  # url path → the page's title (Upload is the default page, at the root)
+    "": "Upload site files",
     "subject": "Subject profile",
     "overview": "Study overview",
     "tolerability": "Tolerability",

@@ -10,14 +10,16 @@ from helpers import RANDOMIZATION_HEADER, RANDOMIZATION_ROWS, SUBJECTS_HEADER, S
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("path", list(PAGES))
+@pytest.mark.parametrize("path", list(PAGES), ids=lambda p: p or "upload")
 def test_every_page_opens_without_an_exception(browser, demo_server, path):
     for size, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
         page = open_page(browser, f"{demo_server}/{path}", viewport)
         try:
             assert page.locator('[data-testid="stException"]').count() == 0, page.locator('[data-testid="stException"]').first.inner_text()
             assert page.locator("h1").first.inner_text().strip() == PAGES[path]
-            screenshot(page, f"{path}-{size}")
+            if size == "desktop":  # opened by its own link, the page still runs inside the app and its navigation
+                assert "Pull test & global assessment" in page.locator('[data-testid="stSidebarNav"]').inner_text()
+            screenshot(page, f"{path or 'upload'}-{size}")
         finally:
             page.close()
 
@@ -33,7 +35,7 @@ def _choose_files(page, files: list[tuple[str, bytes]]) -> None:
 @pytest.mark.slow
 def test_a_good_file_loads_and_a_bad_file_shows_its_line(browser, empty_server):
     url, db = empty_server
-    page = open_page(browser, f"{url}/upload", DESKTOP)
+    page = open_page(browser, url, DESKTOP)
     try:
         rows = list(SUBJECTS_ROWS)
         rows[2] = rows[2].replace(",26,", ",260,")  # line 4: an age no one has
@@ -45,11 +47,12 @@ def test_a_good_file_loads_and_a_bad_file_shows_its_line(browser, empty_server):
         assert any("outside the allowed range" in cell for cell in cells)
         screenshot(page, "upload-rejected")
 
-        page.goto(f"{url}/upload", wait_until="domcontentloaded")  # a fresh picker
+        page.goto(url, wait_until="domcontentloaded")  # a fresh picker
         settle(page)
         _choose_files(page, [("randomization.csv", csv_bytes(RANDOMIZATION_HEADER, RANDOMIZATION_ROWS)),
                              ("subjects.csv", csv_bytes(SUBJECTS_HEADER, SUBJECTS_ROWS))])
         page.get_by_text("Ready to load").first.wait_for()
+        screenshot(page, "upload-ready")
         page.get_by_role("button", name="Load 2 file(s)").click()
         outcome = page.get_by_text("Loaded 2 of 2 file(s)")
         outcome.wait_for(timeout=60_000)
