@@ -90,7 +90,9 @@ def has_subjects() -> bool:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _warm(path: str, data_version: int) -> threading.Thread:
-    thread = threading.Thread(target=ard_for, args=(_open(path),), name=f"warm-ard-{data_version}")  # not a daemon: the process waits for it at exit instead of killing it inside DuckDB
+    thread = threading.Thread(target=ard_for, args=(_open(path),), name=f"warm-ard-{data_version}", daemon=False)
+    # not a daemon (which it would inherit from the script thread): at exit the process waits for it
+    # instead of killing it inside DuckDB
     thread.start()
     return thread
 
@@ -105,7 +107,7 @@ def _warm_plotly() -> threading.Thread:
         go.Figure(go.Scatter(x=[0], y=[0]), layout={"template": "simple_white"}).to_dict()
         go.Figure([go.Bar(x=[0], y=[0]), go.Heatmap(z=[[0]]), go.Box(y=[0])]).to_dict()
 
-    thread = threading.Thread(target=draw, name="warm-plotly")
+    thread = threading.Thread(target=draw, name="warm-plotly", daemon=False)
     thread.start()
     return thread
 
