@@ -469,12 +469,7 @@ def users_password(ctx, name, password_stdin, user):
 @_reports_errors
 def users_disable(ctx, name, user):
     """Disable an account: it can no longer sign in, and its sessions end."""
-    from trial.users import set_active
-
-    store, acting = _admin_store(ctx, user)
-    with store:
-        set_active(store, name, False, by=acting)
-    click.echo(f"{name} is disabled.")
+    _set_active(ctx, name, user, active=False)
 
 
 @users.command("enable")
@@ -484,12 +479,16 @@ def users_disable(ctx, name, user):
 @_reports_errors
 def users_enable(ctx, name, user):
     """Enable a disabled account again."""
+    _set_active(ctx, name, user, active=True)
+
+
+def _set_active(ctx, name: str, user: str | None, *, active: bool) -> None:
     from trial.users import set_active
 
     store, acting = _admin_store(ctx, user)
     with store:
-        set_active(store, name, True, by=acting)
-    click.echo(f"{name} is enabled.")
+        set_active(store, name, active, by=acting)
+    click.echo(f"{name} is {'enabled' if active else 'disabled'}.")
 
 
 # --------------------------------------------------------------------------- lock
