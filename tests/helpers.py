@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from schemas import DOMAINS
-from trial.ingest import upload_bytes
+from trial.ingest import upload_bytes, upload_paths
 from trial.store import Store
 from trial.study import builtin_study_text
 
@@ -89,3 +89,15 @@ def hair_count_file(subject_ids: list[str], site: str = "S01") -> bytes:
         for j, (visit, date) in enumerate(VISIT_DATES.items())
     ]
     return csv_bytes(HAIR_COUNTS_HEADER, rows)
+
+
+def scenario_store(folder, scenario: str, *, seed: int, subjects: int | None = None, user: str = "t") -> Store:
+    """``folder/study.duckdb`` holding a synthetic scenario, its files (in ``folder/files``) loaded
+    through the normal upload path; returned open, read-write."""
+    from synthetic_data.scenarios import write_scenario
+
+    files = write_scenario(scenario, folder / "files", seed=seed, subjects=subjects)
+    store = Store.create(folder / "study.duckdb", (folder / "files" / "study.toml").read_text(), user=user)
+    results = upload_paths(store, files, user=user)
+    assert all(r.status == "loaded" for r in results), [r.as_dict() for r in results if r.status != "loaded"]
+    return store

@@ -11,10 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import scenario_store
 from streamlit.testing.v1 import AppTest
 
-from synthetic_data.scenarios import write_scenario
-from trial.ingest import upload_paths
 from trial.store import Store
 from trial.study import builtin_study_text
 
@@ -23,12 +22,8 @@ TIMEOUT = 120
 
 
 def _scenario_db(folder: Path, scenario: str) -> Path:
-    files = write_scenario(scenario, folder / "files", seed=3)
-    db = folder / "study.duckdb"
-    with Store.create(db, (folder / "files" / "study.toml").read_text(), user="fixture") as store:
-        results = upload_paths(store, files, user="fixture")
-    assert all(r.ok for r in results), [r.as_dict() for r in results if not r.ok]
-    return db
+    scenario_store(folder, scenario, seed=3, user="fixture").close()
+    return folder / "study.duckdb"
 
 
 @pytest.fixture(scope="session")

@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers import scenario_store
 from streamlit.testing.v1 import AppTest
 
-from synthetic_data.scenarios import write_scenario
 from trial.analysis.datasets import analysis_dataset
-from trial.ingest import upload_paths
 from trial.reports.formats import fmt_num, visit_label
 from trial.store import Store
 
@@ -128,11 +127,8 @@ def test_a_visit_filter_narrows_the_out_of_window_list(loaded_app):
 @pytest.fixture(scope="module")
 def scale_db(tmp_path_factory):
     folder = tmp_path_factory.mktemp("scale")
-    files = write_scenario("scale", folder / "files", seed=7, subjects=600)
-    db = folder / "study.duckdb"
-    with Store.create(db, (folder / "files" / "study.toml").read_text(), user="fixture") as store:
-        assert all(r.ok for r in upload_paths(store, files, user="fixture"))
-    return db
+    scenario_store(folder, "scale", seed=7, subjects=600, user="fixture").close()
+    return folder / "study.duckdb"
 
 
 def test_the_site_filter_restricts_the_metrics(scale_db, monkeypatch, ard_of):

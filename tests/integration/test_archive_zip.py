@@ -8,11 +8,9 @@ import io
 import zipfile
 
 import pytest
-from helpers import HAIR_COUNTS_HEADER, csv_bytes, load
+from helpers import HAIR_COUNTS_HEADER, csv_bytes, load, scenario_store
 
-from synthetic_data.scenarios import write_scenario
 from trial.analysis.ard import ard_for
-from trial.ingest import upload_paths
 from trial.reports import archive_zip
 from trial.reports.listings import LISTINGS
 from trial.reports.pack import LAYOUTS, build_tables
@@ -22,9 +20,7 @@ from trial.store import Store
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     folder = tmp_path_factory.mktemp("kumar2018")
-    files = write_scenario("kumar2018", folder / "files", seed=2)
-    with Store.create(folder / "study.duckdb", (folder / "files" / "study.toml").read_text(), user="t") as created:
-        assert all(r.ok for r in upload_paths(created, files, user="t"))
+    scenario_store(folder, "kumar2018", seed=2).close()
     opened = Store.open(folder / "study.duckdb")
     yield opened
     opened.close()

@@ -11,23 +11,17 @@ import math
 import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
+from helpers import scenario_store
 from scipy import stats
 from statsmodels.stats.proportion import confint_proportions_2indep
 
-from synthetic_data.scenarios import write_scenario
 from trial.analysis.ard import compute_ard
-from trial.ingest import upload_paths
-from trial.store import Store
 
 PARALLEL = [("dhurat2013", 1, None), ("kumar2018", 2, None), ("scale", 3, 300)]
 
 
 def _study(tmp_path_factory, scenario, seed, subjects):
-    folder = tmp_path_factory.mktemp(scenario)
-    files = write_scenario(scenario, folder / "files", seed=seed, subjects=subjects)
-    store = Store.create(folder / "study.duckdb", (folder / "files" / "study.toml").read_text(), user="t")
-    assert all(r.status == "loaded" for r in upload_paths(store, files, user="t"))
-    return store
+    return scenario_store(tmp_path_factory.mktemp(scenario), scenario, seed=seed, subjects=subjects)
 
 
 @pytest.fixture(scope="module", params=PARALLEL, ids=[p[0] for p in PARALLEL])

@@ -6,11 +6,9 @@ import math
 
 import numpy as np
 import pytest
+from helpers import scenario_store
 
-from synthetic_data.scenarios import write_scenario
 from trial.analysis.ard import compute_ard
-from trial.ingest import upload_paths
-from trial.store import Store
 
 SAFETY = """
     SELECT r.subject_id, r.arm FROM randomization r
@@ -25,10 +23,7 @@ GRADE = {"MILD": 0, "MODERATE": 1, "SEVERE": 2}
 @pytest.fixture(scope="module", params=[("dhurat2013", 1, None), ("scale", 5, 300)], ids=["dhurat2013", "scale"])
 def study(request, tmp_path_factory):
     scenario, seed, subjects = request.param
-    folder = tmp_path_factory.mktemp(scenario)
-    files = write_scenario(scenario, folder / "files", seed=seed, subjects=subjects)
-    store = Store.create(folder / "study.duckdb", (folder / "files" / "study.toml").read_text(), user="t")
-    assert all(r.status == "loaded" for r in upload_paths(store, files, user="t"))
+    store = scenario_store(tmp_path_factory.mktemp(scenario), scenario, seed=seed, subjects=subjects)
     yield store, compute_ard(store)
     store.close()
 

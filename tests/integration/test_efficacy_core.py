@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from helpers import scenario_store
 
-from synthetic_data.scenarios import write_scenario
 from trial.analysis.ard import compute_ard
 from trial.analysis.datasets import analysis_dataset
 from trial.efficacy import assessments, summaries
 from trial.efficacy.rows import individual_values
-from trial.ingest import upload_paths
 from trial.reports.formats import (
     fmt_ci,
     fmt_count_pct,
@@ -23,15 +22,11 @@ from trial.reports.formats import (
     visit_label,
 )
 from trial.reports.view import ArdView
-from trial.store import Store
 
 
 @pytest.fixture(scope="module", params=["dhurat2013", "starace2019"])
 def loaded(request, tmp_path_factory):
-    folder = tmp_path_factory.mktemp(request.param)
-    files = write_scenario(request.param, folder / "files", seed=3)
-    store = Store.create(folder / "study.duckdb", (folder / "files" / "study.toml").read_text(), user="t")
-    upload_paths(store, files, user="t")
+    store = scenario_store(tmp_path_factory.mktemp(request.param), request.param, seed=3)
     yield request.param, store, compute_ard(store)
     store.close()
 

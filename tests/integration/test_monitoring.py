@@ -10,13 +10,11 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from helpers import HAIR_COUNTS_HEADER, csv_bytes, load, new_store, seed
+from helpers import HAIR_COUNTS_HEADER, csv_bytes, load, new_store, scenario_store, seed
 
-from synthetic_data.scenarios import write_scenario
 from trial import monitoring
 from trial.analysis.ard import compute_ard
 from trial.analysis.datasets import analysis_dataset
-from trial.ingest import upload_paths
 from trial.store import Store
 
 DISPOSITION_HEADER = "site_id,subject_id,status,status_date,reason"
@@ -28,11 +26,7 @@ DATE_COLUMNS = {
 
 
 def _scenario(tmp_path_factory, scenario: str, seed_: int, subjects: int | None = None) -> Store:
-    folder = tmp_path_factory.mktemp(scenario)
-    files = write_scenario(scenario, folder / "files", seed=seed_, subjects=subjects)
-    store = Store.create(folder / "study.duckdb", (folder / "files" / "study.toml").read_text(), user="t")
-    assert all(r.status == "loaded" for r in upload_paths(store, files, user="t"))
-    return store
+    return scenario_store(tmp_path_factory.mktemp(scenario), scenario, seed=seed_, subjects=subjects)
 
 
 @pytest.fixture(scope="module")

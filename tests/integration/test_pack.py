@@ -3,12 +3,10 @@
 import docx
 import pandas as pd
 import pytest
+from helpers import scenario_store
 
-from synthetic_data.scenarios import write_scenario
-from trial.ingest import upload_paths
-from trial.reports.pack import LAYOUTS, build_tables, write_pack
 from trial.analysis.ard import ard_for
-from trial.store import Store
+from trial.reports.pack import LAYOUTS, build_tables, write_pack
 
 SCENARIOS = ["dhurat2013", "kumar2018", "starace2019"]
 
@@ -16,9 +14,7 @@ SCENARIOS = ["dhurat2013", "kumar2018", "starace2019"]
 @pytest.fixture(scope="module", params=SCENARIOS)
 def pack(request, tmp_path_factory):
     folder = tmp_path_factory.mktemp(request.param)
-    files = write_scenario(request.param, folder / "files", seed=3)
-    store = Store.create(folder / "study.duckdb", (folder / "files" / "study.toml").read_text(), user="t")
-    upload_paths(store, files, user="t")
+    store = scenario_store(folder, request.param, seed=3)
     written = write_pack(store, folder / "pack")
     tables = build_tables(ard_for(store), store.study)
     yield request.param, folder / "pack", tables, written
