@@ -1,6 +1,8 @@
 """The dashboards' entry point: ``streamlit run dashboards/app.py`` (``trial serve`` does this).
 
-Pages are grouped by who uses them most; the sidebar says which study and database this is.
+Once the study has accounts, nobody sees a page before signing in, and each person's navigation
+holds only the pages their roles allow (``catalogue.py``). Pages are grouped by who uses them
+most; the sidebar says which study and database this is, and who is signed in.
 """
 
 from __future__ import annotations
@@ -9,29 +11,32 @@ import contextlib
 
 import streamlit as st
 
-from dashboards import data
+from dashboards import data, signin
+from dashboards.catalogue import pages_for
 from trial.errors import TrialError
+from trial.users import User
 
 st.set_page_config(page_title="trial", page_icon=":material/clinical_notes:", layout="wide")
 
-PAGES = {
-    "Sites": [
-        st.Page("views/upload.py", title="Upload", icon=":material/upload_file:", default=True),
-        st.Page("views/subject.py", title="Subject profile", icon=":material/person_search:"),
-    ],
-    "Monitoring": [
-        st.Page("views/overview.py", title="Study overview", icon=":material/monitoring:"),
-        st.Page("views/tolerability.py", title="Tolerability", icon=":material/healing:"),
-    ],
-    "Analysis": [
-        st.Page("views/efficacy.py", title="Efficacy", icon=":material/trending_up:"),
-        st.Page("views/assessments.py", title="Pull test & global assessment", icon=":material/fact_check:"),
-        st.Page("views/reports.py", title="Reports", icon=":material/description:"),
-    ],
-}
+HOME = st.Page("views/home.py", title="Home", icon=":material/home:", default=True)
 
 
-def _sidebar() -> None:
+def _signed_in() -> tuple[bool, User | None]:
+    """Whether the database can be read, and who is signed in."""
+    try:
+        return True, data.user()
+    except TrialError:
+        return False, None  # held by another program, or not a study database: Home says why
+
+
+def _navigation(who: User | None) -> dict[str, list[st.Page]]:
+    groups: dict[str, list[st.Page]] = {"": [HOME]}
+    for spec in pages_for(who) if who is not None else ():
+        groups.setdefault(spec.group, []).append(st.Page(spec.path, title=spec.title, icon=spec.icon))
+    return groups
+
+
+def _sidebar(who: User | None) -> None:
     try:
         current = data.store()
     except TrialError:
@@ -42,10 +47,17 @@ def _sidebar() -> None:
             return
         study = current.study
         st.markdown(f"**{study.study.id}**  \n{study.study.title}")
-        st.caption(f"Database {data.db_path().name} · data version {current.data_version()} · user {data.settings().user}")
+        st.caption(f"Database {data.db_path().name} · data version {current.data_version()}")
+        if who is not None:
+            signin.who_is_signed_in(who)
 
 
-_sidebar()
+readable, who = _signed_in()
+if readable and who is None:
+    signin.note_if_ended()
+    st.navigation([st.Page(signin.sign_in_page, title="Sign in", icon=":material/login:")]).run()
+    st.stop()
+_sidebar(who)
 with contextlib.suppress(TrialError):
     data.warm_up()
-st.navigation(PAGES).run()
+st.navigation(_navigation(who)).run()

@@ -2,9 +2,11 @@
 
 One read-write ``Store`` per database file is kept for the life of the server (``st.cache_resource``):
 the upload page writes through it and every page reads through cursors of it. Results are cached
-with ``st.cache_data`` keyed on the database file and its data version, which grows with every
-committed write, so a successful upload refreshes every page and nothing is computed twice for the
-same data. Pages call core functions through :func:`cached`; they never compute a statistic.
+with ``st.cache_data`` keyed on the database file, its data version (which grows with every
+committed change of the data, so a successful upload refreshes every page) and the signed-in
+user's :class:`~trial.access.Access`: core functions run on that user's view of the store, so a
+site user's pages hold their site's rows only and a blinded user's pages pooled data only. Pages
+call core functions through :func:`cached`; they never compute a statistic.
 """
 
 from __future__ import annotations
@@ -17,11 +19,16 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from trial import users
+from trial.access import Access, scoped
 from trial.analysis.ard import ard_for
 from trial.analysis.datasets import analysis_dataset
 from trial.settings import Settings
 from trial.store import Store
 from trial.study import Study
+from trial.users import User
+
+SESSION_TOKEN = "session_token"
 
 
 def settings() -> Settings:
@@ -49,24 +56,44 @@ def version() -> int:
     return store().data_version()
 
 
+def user() -> User | None:
+    """Who is using this browser session: the account signed in (None when nobody is, or the
+    session has expired or been ended). Before the study's first account exists the study is
+    open, and ``TRIAL_USER`` acts with every role but the evaluator's (see ``trial.users.acting_user``)."""
+    current = store()
+    if current is None:
+        return User(settings().user, users.OPEN_ROLES)
+    if not users.has_accounts(current):
+        return users.acting_user(current, settings().user)
+    return users.session_user(current, st.session_state.get(SESSION_TOKEN))
+
+
+def access() -> Access:
+    """What the signed-in user may see (nothing when nobody is signed in)."""
+    who = user()
+    return Access.of(who) if who is not None else Access(sites=frozenset(), blinded=True, assessments_only=True)
+
+
 def study() -> Study:
-    return store().study
+    """The study as the user sees it: their sites; one pooled arm when blinded."""
+    return scoped(store(), access()).study
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _cached(path: str, data_version: int, module: str, name: str, args: tuple, kwargs: tuple):
+def _cached(path: str, data_version: int, seen: Access, module: str, name: str, args: tuple, kwargs: tuple):
     function = getattr(importlib.import_module(module), name)
-    return function(_open(path), *args, **dict(kwargs))
+    return function(scoped(_open(path), seen), *args, **dict(kwargs))
 
 
 def cached(function: Callable, *args, **kwargs):
-    """``function(store, *args, **kwargs)``, computed once per data version of the database.
+    """``function(store, *args, **kwargs)`` on the user's view of the store, computed once per data
+    version of the database and access.
 
     ``function`` must be a module-level function of the core (``trial.…``) whose first argument is
     the store; the arguments must be hashable. The cache forgets old versions as new ones come.
     """
     current = store()
-    return _cached(str(current.path), current.data_version(), function.__module__, function.__qualname__, args,
+    return _cached(str(current.path), current.data_version(), access(), function.__module__, function.__qualname__, args,
                    tuple(sorted(kwargs.items())))
 
 
@@ -88,9 +115,9 @@ def has_subjects() -> bool:
     return cached(subject_count) > 0
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _warm(path: str, data_version: int) -> threading.Thread:
-    thread = threading.Thread(target=ard_for, args=(_open(path),), name=f"warm-ard-{data_version}", daemon=False)
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _warm(path: str, data_version: int, seen: Access) -> threading.Thread:
+    thread = threading.Thread(target=ard_for, args=(scoped(_open(path), seen),), name=f"warm-ard-{data_version}", daemon=False)
     # not a daemon (which it would inherit from the script thread): at exit the process waits for it
     # instead of killing it inside DuckDB
     thread.start()
@@ -118,8 +145,8 @@ def warm_up() -> None:
     meanwhile waits for that one computation instead of starting another); and load Plotly's parts."""
     _warm_plotly()
     current = store()
-    if current is not None:
-        _warm(str(current.path), current.data_version())
+    if current is not None and user() is not None:
+        _warm(str(current.path), current.data_version(), access())
 
 
 def forget() -> None:

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import data
+from trial.audit import record_export
 from trial.reports.formats import visit_label
 from trial.errors import TrialError
 from trial.store import Store
@@ -67,6 +68,16 @@ def visit_labels() -> dict[str, str]:
 
 
 def download_csv(frame: pd.DataFrame, file_name: str, label: str = "Download as CSV", *, key: str | None = None) -> None:
-    """A download button whose CSV is written only when it is clicked (not on every rerun)."""
-    st.download_button(label, lambda: frame.to_csv(index=False).encode("utf-8"), file_name=file_name, mime="text/csv",
-                       icon=":material/download:", key=key)
+    """A download button whose CSV is written only when it is clicked (not on every rerun); the
+    export is noted in the audit trail."""
+
+    def csv() -> bytes:
+        exported(file_name, f"{len(frame):,} rows")
+        return frame.to_csv(index=False).encode("utf-8")
+
+    st.download_button(label, csv, file_name=file_name, mime="text/csv", icon=":material/download:", key=key, on_click="ignore")
+
+
+def exported(what: str, detail: str | None = None) -> None:
+    """Note in the audit trail that the signed-in user took ``what`` out of the system."""
+    record_export(data.store(), data.user().user_name, what, detail)

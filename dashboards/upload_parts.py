@@ -16,8 +16,10 @@ FINDING_COLUMNS = {"line": "Line", "column": "Column", "value": "Value", "severi
 KIND_WORDS = {"code": "code", "text": "text", "int": "whole number", "decimal": "number", "date": "date (YYYY-MM-DD)"}
 
 
-def domain_choices() -> dict[str, str]:
-    return {GUESS: "Guess from each file's header"} | {name: f"{name} — {d.description}" for name, d in DOMAINS.items()}
+def domain_choices(allowed: frozenset[str] | None = None) -> dict[str, str]:
+    """The domains to choose from (those ``allowed``, or all), after guessing from the header."""
+    return {GUESS: "Guess from each file's header"} | {
+        name: f"{name} — {d.description}" for name, d in DOMAINS.items() if allowed is None or name in allowed}
 
 
 def verdict(result: UploadResult) -> tuple[str, str]:

@@ -74,6 +74,28 @@ def _settings(db, user=None):
     return Settings.from_env(db=db, user=user)
 
 
+def _user_option(func):
+    return click.option("--user", default=None, help="Who you are (default: $TRIAL_USER, else your login name).")(func)
+
+
+def _acting(store, settings, permission=None):
+    """The account the command acts as (see trial.users.acting_user), once it may do ``permission``."""
+    from trial.access import require
+    from trial.users import acting_user
+
+    who = acting_user(store, settings.user)
+    if permission is not None:
+        require(who, permission)
+    return who
+
+
+def _as_seen_by(store, who):
+    """The store as ``who`` may read it: their sites; pooled when blinded."""
+    from trial.access import Access, scoped
+
+    return scoped(store, Access.of(who))
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="trial")
 def main() -> None:
@@ -126,6 +148,7 @@ def init(study_file, db, user):
 def load(files, domain, user, reason, dry_run, fmt, db):
     """Upload CSV files: each loads whole or is rejected whole, with a reason for every bad line."""
     from schemas import domain_named
+    from trial.access import Permission, UploadScope
     from trial.ingest import upload_paths
     from trial.store import Store
 
@@ -137,11 +160,13 @@ def load(files, domain, user, reason, dry_run, fmt, db):
     settings = _settings(db, user)
     progress = _progress_printer() if fmt == "text" and _total_size(files) >= PROGRESS_FROM_BYTES else None
     with Store.open(settings.db_path) as store:
+        who = _acting(store, settings, Permission.UPLOAD)
         results = upload_paths(
             store,
             files,
             domain=domain,
-            user=settings.user,
+            user=who.user_name,
+            scope=UploadScope.of(who),
             reason=reason,
             dry_run=dry_run,
             size_limit=settings.upload_limit_bytes,
@@ -300,15 +325,21 @@ def _serve(db: Path, port: int, host: str = "localhost") -> None:
 @main.command()
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the pack.")
 @click.option("--pdf", is_flag=True, help="Also convert the combined document to PDF (needs LibreOffice).")
+@_user_option
 @_db_option
 @_reports_errors
-def tables(out, pdf, db):
+def tables(out, pdf, user, db):
     """Write the end-of-study pack: tables and listings as HTML, DOCX and CSV, figures, one combined DOCX, and the ARD."""
+    from trial.access import Permission
+    from trial.audit import record_export
     from trial.reports.pack import write_pack, write_pdf
     from trial.store import Store
 
-    with Store.open(_settings(db).db_path, read_only=True) as store:
+    settings = _settings(db, user)
+    with Store.open(settings.db_path) as store:
+        who = _acting(store, settings, Permission.BUILD_PACK)
         written = write_pack(store, out)
+        record_export(store, who.user_name, "end-of-study pack", f"{len(written)} files to {out}")
     click.echo(f"Wrote {len(written)} files to {out}: open {out}/index.html, or {out}/end-of-study-tables.docx.")
     if pdf:
         click.echo(f"Wrote {write_pdf(out / 'end-of-study-tables.docx')}.")
@@ -318,18 +349,20 @@ def tables(out, pdf, db):
 @main.group(invoke_without_command=True)
 @click.option("--limit", default=50, show_default=True, help="How many of the latest uploads to list.")
 @_format_option("text", "json", "csv")
+@_user_option
 @_db_option
 @click.pass_context
 @_reports_errors
-def uploads(ctx, limit, fmt, db):
+def uploads(ctx, limit, fmt, user, db):
     """List uploads, newest first; `uploads show ID` gives one upload's findings."""
     if ctx.invoked_subcommand is not None:
         return
     from trial.store import Store
     from trial.uploads import list_uploads
 
-    with Store.open(_settings(db).db_path, read_only=True) as store:
-        frame = list_uploads(store, limit)
+    settings = _settings(db, user)
+    with Store.open(settings.db_path, read_only=True) as store:
+        frame = list_uploads(_as_seen_by(store, _acting(store, settings)), limit)
     if frame.empty and fmt == "text":
         click.echo("No uploads yet. Load files with `trial load FILE…`.")
         return
@@ -339,16 +372,19 @@ def uploads(ctx, limit, fmt, db):
 @uploads.command("show")
 @click.argument("upload_id", type=int)
 @_format_option("text", "json", "csv")
+@_user_option
 @_db_option
 @_reports_errors
-def uploads_show(upload_id, fmt, db):
+def uploads_show(upload_id, fmt, user, db):
     """One upload: who, when, outcome, and every finding."""
     from trial.store import Store
     from trial.uploads import upload_findings, upload_record
 
-    with Store.open(_settings(db).db_path, read_only=True) as store:
-        record = upload_record(store, upload_id)
-        frame = upload_findings(store, upload_id)
+    settings = _settings(db, user)
+    with Store.open(settings.db_path, read_only=True) as store:
+        seen = _as_seen_by(store, _acting(store, settings))
+        record = upload_record(seen, upload_id)
+        frame = upload_findings(seen, upload_id)
     if fmt == "text":
         click.echo(
             f"Upload {upload_id}: {record['file_name']} ({record['domain'] or 'domain unknown'}), "
@@ -366,15 +402,21 @@ def uploads_show(upload_id, fmt, db):
 @uploads.command("raw")
 @click.argument("upload_id", type=int)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write to this file (default: standard output).")
+@_user_option
 @_db_option
 @_reports_errors
-def uploads_raw(upload_id, out, db):
-    """The exact bytes of an upload, as archived."""
+def uploads_raw(upload_id, out, user, db):
+    """The exact bytes of an upload, as archived (for a statistician or administrator)."""
+    from trial.access import Permission
     from trial.archive import raw_bytes
+    from trial.audit import record_export
     from trial.store import Store
 
-    with Store.open(_settings(db).db_path, read_only=True) as store:
+    settings = _settings(db, user)
+    with Store.open(settings.db_path) as store:
+        who = _acting(store, settings, Permission.READ_AUDIT)
         name, data = raw_bytes(store, upload_id)
+        record_export(store, who.user_name, f"raw file of upload {upload_id}", name)
     if out is None:
         sys.stdout.buffer.write(data)
     else:
@@ -405,16 +447,17 @@ def users(ctx, db):
 
 def _admin_store(ctx, user):
     """The store, once the acting user may manage accounts (anyone may add the first, an ADMIN)."""
+    from trial.access import Permission
     from trial.store import Store
-    from trial.users import Role
 
     settings = _settings(ctx.obj["db"], user)
     store = Store.open(settings.db_path)
-    roles = store.query("SELECT roles FROM users WHERE user_name = $u AND active", {"u": settings.user})
-    if store.scalar("SELECT count(*) FROM users") and (roles.empty or Role.ADMIN not in roles.roles.iloc[0]):
+    try:
+        who = _acting(store, settings, Permission.MANAGE_USERS)
+    except TrialError:
         store.close()
-        raise TrialError(f"{settings.user} is not an administrator: only an ADMIN manages accounts (name one with --user).")
-    return store, settings.user
+        raise
+    return store, who.user_name
 
 
 def _new_password(password_stdin: bool) -> str:
@@ -492,35 +535,54 @@ def _set_active(ctx, name: str, user: str | None, *, active: bool) -> None:
 
 
 # --------------------------------------------------------------------------- lock
+_SIGN_HELP = "Read your password (the electronic signature) from standard input instead of asking."
+
+
+def _signature(store, password_stdin: bool) -> str | None:
+    """The signer's password, once the study has accounts (an open study has nobody to sign)."""
+    from trial.users import has_accounts
+
+    if not has_accounts(store):
+        return None
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return click.prompt("Password (your electronic signature)", hide_input=True, err=True)
+
+
 @main.command("lock")
 @click.option("--reason", required=True, help="Why the database is locked (e.g. final data review complete).")
-@click.option("--user", default=None, help="Who locks it (default: $TRIAL_USER, else the login name).")
+@click.option("--password-stdin", is_flag=True, help=_SIGN_HELP)
+@_user_option
 @_db_option
 @_reports_errors
-def lock_command(reason, user, db):
-    """Lock the database: uploads and corrections are refused until it is unlocked."""
-    from trial.lock import lock
+def lock_command(reason, password_stdin, user, db):
+    """Lock the database (a statistician or administrator, signing with their password):
+    uploads and corrections are refused until it is unlocked."""
+    from trial.lock import signed_lock
     from trial.store import Store
 
     settings = _settings(db, user)
     with Store.open(settings.db_path) as store:
-        click.echo(lock(store, user=settings.user, reason=reason).sentence)
+        who = _acting(store, settings)
+        click.echo(signed_lock(store, who, reason=reason, password=_signature(store, password_stdin)).sentence)
 
 
 @main.command("unlock")
 @click.option("--reason", required=True, help="Why the database is unlocked (e.g. query found after lock).")
-@click.option("--user", default=None, help="Who unlocks it (default: $TRIAL_USER, else the login name).")
+@click.option("--password-stdin", is_flag=True, help=_SIGN_HELP)
+@_user_option
 @_db_option
 @_reports_errors
-def unlock_command(reason, user, db):
-    """Unlock a locked database, with a reason kept in the audit trail."""
-    from trial.lock import unlock
+def unlock_command(reason, password_stdin, user, db):
+    """Unlock a locked database (signed, with a reason kept in the audit trail)."""
+    from trial.lock import signed_unlock
     from trial.store import Store
 
     settings = _settings(db, user)
     with Store.open(settings.db_path) as store:
-        unlock(store, user=settings.user, reason=reason)
-        click.echo(f"The database is unlocked; uploads and corrections are accepted again (by {settings.user}: {reason}).")
+        who = _acting(store, settings)
+        signed_unlock(store, who, reason=reason, password=_signature(store, password_stdin))
+        click.echo(f"The database is unlocked; uploads and corrections are accepted again (by {who.user_name}: {reason}).")
 
 
 # --------------------------------------------------------------------------- audit
@@ -530,15 +592,20 @@ def unlock_command(reason, user, db):
 @click.option("--upload", "upload_id", type=int, default=None, help="Only this upload.")
 @click.option("--verify", is_flag=True, help="Check that no row of the trail was changed, removed or added; exit 1 if one was.")
 @_format_option("text", "json", "csv")
+@_user_option
 @_db_option
 @_reports_errors
-def audit(table, subject, upload_id, verify, fmt, db):
-    """The audit trail: every load and correction, with old and new value, who, when and why."""
-    from trial.audit import audit_trail
+def audit(table, subject, upload_id, verify, fmt, user, db):
+    """The audit trail (for a statistician or administrator): every load, correction, sign-in,
+    query, lock and export, with old and new value, who, when and why. --format csv exports it whole."""
+    from trial.access import Permission
+    from trial.audit import audit_trail, record_export
     from trial.audit import verify as verify_trail
     from trial.store import Store
 
-    with Store.open(_settings(db).db_path, read_only=True) as store:
+    settings = _settings(db, user)
+    with Store.open(settings.db_path) as store:
+        who = _acting(store, settings, Permission.READ_AUDIT)
         if verify:
             problems = verify_trail(store)
             rows = store.scalar("SELECT count(*) FROM audit_trail")
@@ -550,6 +617,7 @@ def audit(table, subject, upload_id, verify, fmt, db):
             click.echo(f"The audit trail is intact: {rows:,} rows, each chained to the one before.")
             return
         frame = audit_trail(store, table=table, subject=subject, upload_id=upload_id)
+        record_export(store, who.user_name, "audit trail", f"{len(frame):,} rows as {fmt}")
     if frame.empty and fmt == "text":
         click.echo("The audit trail has no entries for that selection.")
         return
@@ -569,6 +637,9 @@ def _emit(frame, fmt: str) -> None:
         with pd.option_context("display.max_colwidth", 80, "display.width", 250):
             click.echo(shown.to_string(index=False))
 
+
+from trial.cli_queries import queries  # noqa: E402
+main.add_command(queries)
 
 if __name__ == "__main__":
     main()

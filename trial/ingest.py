@@ -27,6 +27,7 @@ from trial.csvfile import read_cells
 from trial.editchecks import run_edit_checks
 from trial.errors import UploadError
 from trial.header import fits, match_header, normalise
+from trial.access import UploadScope
 from trial.lock import refuse_if_locked
 from trial.store import Store
 from trial.validate import to_frame, validate_rows
@@ -96,11 +97,13 @@ def upload_bytes(
     dry_run: bool = False,
     progress: Progress | None = None,
     within: duckdb.DuckDBPyConnection | None = None,
+    scope: UploadScope | None = None,
 ) -> UploadResult:
     """Validate ``data`` as one CSV file of ``domain`` (guessed from the header when None) and load it.
 
     ``within`` is an open write transaction to load in (see :func:`preview_batch`); by default the
-    upload is a transaction of its own.
+    upload is a transaction of its own. ``scope`` limits the sites and domains the uploader may
+    send (None: any); rows outside it are errors of the file.
     """
     say = progress or (lambda _stage: None)
     chosen = _domain(domain)
@@ -122,9 +125,9 @@ def upload_bytes(
         say("checking against the study")
         if within is None:
             with store.transaction(commit=not dry_run) as cur:
-                _check_and_write(cur, store, result, checked, packed, user=user, reason=reason, dry_run=dry_run, say=say)
+                _check_and_write(cur, store, result, checked, packed, user=user, reason=reason, dry_run=dry_run, say=say, scope=scope)
         else:
-            _check_and_write(within, store, result, checked, packed, user=user, reason=reason, dry_run=dry_run, say=say)
+            _check_and_write(within, store, result, checked, packed, user=user, reason=reason, dry_run=dry_run, say=say, scope=scope)
     say("done")
     return result
 
@@ -165,13 +168,16 @@ def _check_file(data: bytes, chosen: Domain | None, study, say: Progress) -> _Ch
     return checked
 
 
-def _check_and_write(cur, store: Store, result: UploadResult, checked: _CheckedFile, packed, *, user, reason, dry_run, say) -> None:
+def _check_and_write(cur, store: Store, result: UploadResult, checked: _CheckedFile, packed, *, user, reason, dry_run, say,
+                     scope: UploadScope | None) -> None:
     """Edit checks and the comparison with the store, then the write, on ``cur``: one transaction,
     so that concurrent uploads see each other's rows. A locked database refuses the file whole."""
     refuse_if_locked(cur)
     plan = None
     if checked.typed is not None:
         cur.register(INCOMING, checked.typed)
+        if scope is not None:
+            result.findings += scope.refusals(cur, checked.domain.name)
         result.findings += duplicate_keys(cur, checked.domain)
         result.findings += run_edit_checks(cur, checked.domain.name, _parameters(store))
         plan = plan_changes(cur, checked.domain, checked.present)
@@ -222,7 +228,7 @@ def upload_paths(store: Store, paths: Iterable[str | Path], *, domain: str | Non
 
 # --------------------------------------------------------------------------- helpers
 def preview_batch(store: Store, files: list[tuple[str, bytes]], *, user: str, domain: str | None = None,
-                  reason: str | None = None, progress: Progress | None = None) -> list[UploadResult]:
+                  reason: str | None = None, progress: Progress | None = None, scope: UploadScope | None = None) -> list[UploadResult]:
     """Check several files as if they were loaded one after the other, and change nothing.
 
     The files are loaded in order in one transaction that is then rolled back, so a randomization
@@ -232,7 +238,7 @@ def preview_batch(store: Store, files: list[tuple[str, bytes]], *, user: str, do
     results: list[UploadResult] = []
     with store.transaction(commit=False) as cur:
         for name, data in files:
-            result = upload_bytes(store, data, name, user=user, domain=domain, reason=reason, progress=progress, within=cur)
+            result = upload_bytes(store, data, name, user=user, domain=domain, reason=reason, progress=progress, within=cur, scope=scope)
             if result.status == LOADED:
                 result.status, result.upload_id = CHECKED, None
             results.append(result)

@@ -7,8 +7,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from trial import audit
+from trial.access import Permission, require
 from trial.errors import TrialError
 from trial.store import Store
+from trial.users import User, has_accounts, sign
 
 
 class DatabaseIsLocked(TrialError):
@@ -60,7 +62,7 @@ def refuse_if_locked(cur) -> None:
     state = state_on(cur)
     if state.locked:
         raise DatabaseIsLocked(f"{state.sentence} Uploads and corrections are refused until it is unlocked "
-                               "(trial unlock --reason …, by a statistician or an administrator).")
+                               "(by a statistician or an administrator: trial unlock --reason …, or the Administration page).")
 
 
 def lock(store: Store, *, user: str, reason: str) -> LockState:
@@ -83,3 +85,24 @@ def _change(store: Store, action: str, *, user: str, reason: str) -> LockState:
                     {"a": action, "u": user, "at": now, "r": reason.strip()})
         audit.record(cur, [audit.Event(user, action, reason=reason.strip())], at=now)
     return lock_state(store)
+
+
+def signed_lock(store: Store, who: User, *, reason: str, password: str | None) -> LockState:
+    """Lock as ``who``, a statistician or administrator, who signs it with their password."""
+    return _signed(store, who, "LOCK", reason=reason, password=password)
+
+
+def signed_unlock(store: Store, who: User, *, reason: str, password: str | None) -> LockState:
+    """Unlock as ``who``, a statistician or administrator, who signs it with their password."""
+    return _signed(store, who, "UNLOCK", reason=reason, password=password)
+
+
+def _signed(store: Store, who: User, action: str, *, reason: str, password: str | None) -> LockState:
+    require(who, Permission.LOCK)
+    if not (reason and reason.strip()):
+        raise TrialError(f"A reason is needed to {action.lower()} the database.")
+    if has_accounts(store):  # an open study (no accounts yet) has nobody to sign
+        if not password:
+            raise TrialError(f"To {action.lower()} the database, {who.user_name} signs with their password.")
+        sign(store, who.user_name, password, f"{action.lower()} the database: {reason.strip()}")
+    return _change(store, action, user=who.user_name, reason=reason)

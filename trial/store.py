@@ -121,9 +121,11 @@ class Store:
         return self._con.cursor()
 
     @contextlib.contextmanager
-    def transaction(self, *, commit: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+    def transaction(self, *, commit: bool = True, data_change: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
         """One write transaction at a time in this process; rolled back if the block raises,
-        or always when ``commit`` is False (a dry run sees what the write would see)."""
+        or always when ``commit`` is False (a dry run sees what the write would see).
+        ``data_change=False`` for writes no page shows (sign-ins, sessions): the data version,
+        and so every cached result, stays as it was."""
         if self.read_only:
             raise TrialError(f"{self.path} is open read-only; this needs write access.")
         with self._write_lock:
@@ -134,9 +136,10 @@ class Store:
                 if not commit:
                     cur.rollback()
                     return
-                cur.execute(
-                    "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'data_version'"
-                )
+                if data_change:
+                    cur.execute(
+                        "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'data_version'"
+                    )
                 cur.commit()
             except BaseException:
                 with contextlib.suppress(duckdb.Error):
@@ -167,6 +170,11 @@ class Store:
             text = self.scalar("SELECT value FROM meta WHERE key = 'study_toml'")
             self._study = parse_study(text, f"the study definition stored in {self.path}")
         return self._study
+
+    @property
+    def cache_key(self) -> str:
+        """Names this database in caches (a user's view of it, :class:`trial.access.ScopedStore`, adds its access)."""
+        return str(self.path.resolve())
 
     def data_version(self) -> int:
         """Grows by one with every committed write; caches key on it."""

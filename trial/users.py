@@ -53,8 +53,9 @@ class User:
 
     @property
     def blinded(self) -> bool:
-        """Only a statistician sees the arms; everyone else sees pooled data."""
-        return Role.STATISTICIAN not in self.roles
+        """Only a statistician sees the arms; everyone else sees pooled data. An evaluator never
+        does, whatever other role the account also holds."""
+        return Role.STATISTICIAN not in self.roles or Role.EVALUATOR in self.roles
 
     @property
     def sites(self) -> frozenset[str] | None:
@@ -126,6 +127,38 @@ def _require(cur, user_name: str) -> None:
         raise TrialError(f"There is no account named {user_name}.")
 
 
+def has_accounts(store: Store) -> bool:
+    """Whether any account exists. Before the first, the study runs open: see :func:`acting_user`."""
+    return bool(store.scalar("SELECT count(*) FROM users"))
+
+
+def account(store: Store, user_name: str) -> User | None:
+    """The active account of that name, or None."""
+    rows = store.query("SELECT roles, site_id, full_name FROM users WHERE user_name = $u AND active", {"u": user_name})
+    if rows.empty:
+        return None
+    row = rows.iloc[0]
+    return User(user_name, _roles(row.roles), row.site_id, row.full_name)
+
+
+OPEN_ROLES = frozenset({Role.ADMIN, Role.SITE_STAFF, Role.MONITOR, Role.STATISTICIAN})
+
+
+def acting_user(store: Store, user_name: str) -> User:
+    """Who a command acts as. Once accounts exist the name must be an active account and its roles
+    and site apply; before the first account (setting a study up, the demo) the study is open and
+    the name acts with every role but the evaluator's, unblinded, at every site."""
+    if not has_accounts(store):
+        return User(user_name, OPEN_ROLES)
+    found = account(store, user_name)
+    if found is None:
+        raise TrialError(
+            f"{user_name} has no active account in this study; name yours with --user NAME (or TRIAL_USER). "
+            "An administrator lists them with `trial users`."
+        )
+    return found
+
+
 def list_users(store: Store):
     return store.query(
         "SELECT user_name, full_name, roles, site_id, active, failed_attempts, locked_until, created_at FROM users ORDER BY user_name"
@@ -135,14 +168,26 @@ def list_users(store: Store):
 def sign_in(store: Store, user_name: str, password: str) -> User:
     """Check a password; a wrong one counts towards the lock-out. Raises :class:`SignInRefused`
     (after the failure is written: the count and the audit row must outlive the refusal)."""
+    return _authenticate(store, user_name, password, ("SIGN_IN", "SIGN_IN_FAILED"), None)
+
+
+def sign(store: Store, user_name: str, password: str, meaning: str) -> User:
+    """An electronic signature: the signer enters their password again to confirm ``meaning``
+    (e.g. "lock the database: final data review complete"). Audited as E_SIGNATURE with the
+    meaning; a wrong password counts towards the lock-out like a failed sign-in."""
+    return _authenticate(store, user_name, password, ("E_SIGNATURE", "E_SIGNATURE_FAILED"), meaning)
+
+
+def _authenticate(store: Store, user_name: str, password: str, actions: tuple[str, str], meaning: str | None) -> User:
     now = _now()
-    with store.transaction() as cur:
+    with store.transaction(data_change=False) as cur:
         rows = cur.execute(
             "SELECT password_hash, roles, site_id, full_name, active, failed_attempts, epoch_us(locked_until) FROM users WHERE user_name = $u",
             {"u": user_name},
         ).fetchall()
         refusal, why = _refusal(cur, rows, user_name, password, now)
-        audit.record(cur, [audit.Event(user_name, "SIGN_IN_FAILED" if refusal else "SIGN_IN", reason=why)], at=now)
+        succeeded, failed = actions
+        audit.record(cur, [audit.Event(user_name, failed if refusal else succeeded, new_value=meaning, reason=why)], at=now)
     if refusal:
         raise SignInRefused(refusal)
     _, roles, site_id, full_name, *_ = rows[0]
@@ -185,7 +230,7 @@ def start_session(store: Store, user: User, *, length: dt.timedelta = SESSION_LE
     """A new session token for a signed-in user (only its hash is stored)."""
     token = secrets.token_urlsafe(32)
     now = _now()
-    with store.transaction() as cur:
+    with store.transaction(data_change=False) as cur:
         cur.execute("INSERT INTO user_sessions VALUES ($t, $u, $c, $e, NULL)",
                     {"t": _token_hash(token), "u": user.user_name, "c": now, "e": now + length})
     return token
@@ -209,5 +254,5 @@ def session_user(store: Store, token: str | None) -> User | None:
 
 
 def end_session(store: Store, token: str) -> None:
-    with store.transaction() as cur:
+    with store.transaction(data_change=False) as cur:
         cur.execute("UPDATE user_sessions SET ended_at = $n WHERE token_hash = $t", {"n": _now(), "t": _token_hash(token)})

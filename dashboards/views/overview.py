@@ -36,9 +36,7 @@ def _metric(label: str, value: int, share: str | None = None, help: str | None =
 
 
 def _download(frame: pd.DataFrame, file_name: str, label: str, key: str) -> None:
-    """A CSV download made only when clicked: thousands of rows need not be written on every rerun."""
-    st.download_button(label, lambda: frame.to_csv(index=False).encode("utf-8"), file_name=file_name, mime="text/csv",
-                       icon=":material/download:", key=key, on_click="ignore")
+    ui.download_csv(frame, file_name, label, key=key)
 
 
 def _list_height(frame: pd.DataFrame) -> int:

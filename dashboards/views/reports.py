@@ -38,7 +38,11 @@ def show_stamp(info, *, built: bool) -> None:
 
 def download(container, archive: PackArchive, name: str, label: str, *, key: str, primary: bool = False) -> None:
     """A download written only when clicked (deferred): the page does not send the whole pack on every run."""
-    container.download_button(label, lambda: archive.member(name), file_name=name, mime=MIME.get(name.rsplit(".", 1)[-1]),
+    def member() -> bytes:
+        ui.exported(f"pack file {name}", archive.info.stamp)
+        return archive.member(name)
+
+    container.download_button(label, member, file_name=name, mime=MIME.get(name.rsplit(".", 1)[-1]),
                               key=key, on_click="ignore", type="primary" if primary else "secondary", icon=":material/download:")
 
 
@@ -108,7 +112,11 @@ if archive is None:
 
 archive = data.cached(build_pack_archive)  # the one kept for this data version
 with st.container(horizontal=True, vertical_alignment="center"):
-    st.download_button(f"Download the whole pack (zip, {len(archive.zip_bytes) / 2**20:.1f} MiB)", lambda: archive.zip_bytes,
+    def whole_pack() -> bytes:
+        ui.exported("end-of-study pack (zip)", archive.info.stamp)
+        return archive.zip_bytes
+
+    st.download_button(f"Download the whole pack (zip, {len(archive.zip_bytes) / 2**20:.1f} MiB)", whole_pack,
                        file_name=f"{archive.folder}.zip", mime=MIME["zip"], type="primary", icon=":material/folder_zip:",
                        key="pack_zip", on_click="ignore")
     download(st, archive, "end-of-study-tables.docx", "All tables in one Word document", key="pack_docx")

@@ -137,9 +137,7 @@ def show_listing(study, labels) -> None:
                        "Days": st.column_config.NumberColumn(help="Duration in days, onset and resolution included")},
     )
     # The CSV is written only when asked for (a deferred download): thousands of events at 10,000 subjects.
-    st.download_button(f"Download the {len(events):,} events (CSV)", lambda: events.rename(columns=COLUMNS).to_csv(index=False),
-                       file_name="adverse-events.csv", mime="text/csv", icon=":material/download:", key="ae_csv",
-                       on_click="ignore")
+    ui.download_csv(events.rename(columns=COLUMNS), "adverse-events.csv", f"Download the {len(events):,} events (CSV)", key="ae_csv")
 
 
 def show_sessions(screen: ToleranceScreen, study, colours) -> None:

@@ -23,6 +23,7 @@ from dashboards.upload_parts import (
     show_outcome,
     verdict,
 )
+from trial.access import UploadScope
 from trial.errors import TrialError
 from trial.ingest import domain_order, preview_batch, upload_bytes
 from trial.lock import lock_state
@@ -36,6 +37,8 @@ ui.heading(
 )
 store = ui.require_store()
 settings = data.settings()
+me = data.user()
+scope = UploadScope.of(me)
 locked = lock_state(store)
 if locked.locked:
     st.warning(f"{locked.sentence} Uploads and corrections are refused until a statistician or an administrator "
@@ -47,10 +50,11 @@ if "upload_round" not in st.session_state:
 show_outcome(st.session_state.pop("upload_outcome", None))
 
 left, right = st.columns([2, 1], vertical_alignment="bottom")
-choices = domain_choices()
+choices = domain_choices(scope.domains)
 domain = left.selectbox("What the files hold", list(choices), format_func=choices.get,
                         help="Leave it on guessing: each file's header names its domain.")
-right.caption(f"Up to {settings.upload_limit_bytes / 2**20:.0f} MiB a file · loading as **{settings.user}**")
+where = "any site" if scope.sites is None else " and ".join(sorted(scope.sites)) or "no site"
+right.caption(f"Up to {settings.upload_limit_bytes / 2**20:.0f} MiB a file · loading as **{me.user_name}** for {where}")
 uploaded = st.file_uploader("CSV files", type=["csv"], accept_multiple_files=True,
                             key=f"files-{st.session_state.upload_round}")
 
@@ -72,8 +76,8 @@ if st.session_state.get("preview_key") != key:
         def say(stage: str):
             status.update(label=f"Checking: {stage}…")
         try:
-            results = preview_batch(store, batch, user=settings.user, domain=chosen_domain, reason=PREVIEW_REASON,
-                                    progress=say)
+            results = preview_batch(store, batch, user=me.user_name, domain=chosen_domain, reason=PREVIEW_REASON,
+                                    progress=say, scope=scope)
         except TrialError as exc:
             status.update(label="The files could not be checked", state="error")
             st.error(str(exc))
@@ -125,8 +129,8 @@ for number, planned in enumerate(loadable):
     def stage(text: str, _name=planned.file_name):
         progress.progress(number / len(loadable), text=f"{_name}: {text}")
     try:
-        outcome.append(upload_bytes(store, contents[planned.file_name], planned.file_name, user=settings.user,
-                                    domain=chosen_domain, reason=reason.strip() or None, progress=stage))
+        outcome.append(upload_bytes(store, contents[planned.file_name], planned.file_name, user=me.user_name,
+                                    domain=chosen_domain, reason=reason.strip() or None, progress=stage, scope=scope))
     except TrialError as exc:
         st.error(f"{planned.file_name}: {exc}")
         st.stop()

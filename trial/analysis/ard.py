@@ -108,7 +108,7 @@ _cache_lock = threading.Lock()
 
 def ard_for(store) -> pd.DataFrame:
     """The ARD of the store's data version, computed once per version (the latest is kept)."""
-    key = (str(store.path.resolve()), store.data_version())
+    key = (store.cache_key, store.data_version())
     with _cache_lock:
         if key not in _cache:
             for old in [k for k in _cache if k[0] == key[0]]:

@@ -86,7 +86,7 @@ def _describe(names: list[str], titles: dict) -> tuple[pd.DataFrame, pd.DataFram
 
 def build_pack_archive(store) -> PackArchive:
     """Write the pack of the store's current data and zip it; kept per database and data version."""
-    key = str(store.path.resolve())
+    key = store.cache_key
     version = store.data_version()
     with _lock(key):
         kept = _kept.get(key)
@@ -115,7 +115,7 @@ def build_pack_archive(store) -> PackArchive:
 
 def built_archive(store) -> PackArchive | None:
     """The pack of the store's current data version if it has been built (never builds it)."""
-    kept = _kept.get(str(store.path.resolve()))
+    kept = _kept.get(store.cache_key)
     return kept[1] if kept is not None and kept[0] == store.data_version() else None
 
 

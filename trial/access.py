@@ -1,0 +1,302 @@
+"""Who may see what: the store as one user may read it.
+
+Blinding and site scoping are applied where data leaves the store, not in the pages: a
+:class:`ScopedStore` hands out cursors on which every study table is shadowed by a temporary view
+of the same name holding only what the user may see. Every core function that reads through
+``store.cursor()`` / ``store.query()`` (the analysis datasets, the ARD, the monitoring, efficacy,
+tolerability and subject views, the pack) therefore computes on the user's rows and nothing else.
+
+- **Site scoping**: a site user's views hold the rows of their own site only: subjects, visits,
+  events, uploads and findings, and the audit rows about them.
+- **Blinding**: for a blinded user every randomized subject is in one pooled arm, ``ALL``
+  ("All subjects (pooled)"), so every table shows the study as if it had one arm: no arm column,
+  no per-arm split or contrast. The microneedling session log is empty (sessions happen in one arm
+  only), adverse events carry no suspected cause and their verbatim text is replaced by the
+  coded preferred term (verbatim text names the session: "pain during session"), raw files and
+  the findings of randomization and session files are withheld, and the audit trail leaves out
+  the rows about randomization and sessions and about the withheld columns.
+- **Assessments only** (evaluators): no adverse events, sessions or disposition either.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from trial.errors import TrialError
+from trial.findings import Finding, error
+from trial.study import Arm, Study
+from trial.users import Role, User
+
+POOLED_ARM = Arm(code="ALL", label="All subjects (pooled)")
+ASSESSMENT_DOMAINS = ("hair_counts", "pull_tests", "global_assessments")
+ALLOCATION_DOMAINS = ("randomization", "procedures")  # their rows or files reveal the arm
+WITHHELD_AE_COLUMNS = ("term", "suspected_cause")
+_SITE_TABLES = ("subjects", "randomization", "hair_counts", "pull_tests", "global_assessments",
+                "adverse_events", "procedures", "disposition")
+
+
+@dataclass(frozen=True)
+class Access:
+    """What one user may receive: the sites (None for all), whether blinded, whether assessments only."""
+
+    sites: frozenset[str] | None = None
+    blinded: bool = False
+    assessments_only: bool = False
+
+    @classmethod
+    def of(cls, user: User) -> Access:
+        return cls(sites=user.sites, blinded=user.blinded,
+                   assessments_only=Role.EVALUATOR in user.roles and not user.has(Role.SITE_STAFF, Role.MONITOR, Role.STATISTICIAN))
+
+    @property
+    def full(self) -> bool:
+        return self.sites is None and not self.blinded and not self.assessments_only
+
+    @property
+    def key(self) -> str:
+        """A short text naming this access, for cache keys."""
+        sites = "*" if self.sites is None else ",".join(sorted(self.sites))
+        return f"sites={sites};blinded={int(self.blinded)};assessments={int(self.assessments_only)}"
+
+
+FULL_ACCESS = Access()
+
+
+class Permission(StrEnum):
+    """What a person does with the system; :data:`ALLOWED` says which roles may."""
+
+    UPLOAD = "upload files"
+    VIEW_SUBJECTS = "see subject profiles"
+    VIEW_MONITORING = "see the study overview"
+    VIEW_SAFETY = "see tolerability"
+    VIEW_EFFICACY = "see efficacy"
+    BUILD_PACK = "build the end-of-study pack"
+    LOCK = "lock or unlock the database"
+    MANAGE_USERS = "manage accounts"
+    READ_AUDIT = "read and export the whole audit trail"
+    RAISE_QUERY = "open, close or re-open data queries"
+    ANSWER_QUERY = "answer data queries"
+    VIEW_QUERIES = "see data queries"
+    UNBLIND = "unblind a subject in an emergency"
+
+
+_R = Role
+ALLOWED: dict[Permission, frozenset[Role]] = {
+    Permission.UPLOAD: frozenset({_R.SITE_STAFF, _R.EVALUATOR}),
+    Permission.VIEW_SUBJECTS: frozenset({_R.SITE_STAFF, _R.MONITOR, _R.STATISTICIAN}),
+    Permission.VIEW_MONITORING: frozenset({_R.SITE_STAFF, _R.MONITOR, _R.STATISTICIAN, _R.ADMIN}),
+    Permission.VIEW_SAFETY: frozenset({_R.SITE_STAFF, _R.MONITOR, _R.STATISTICIAN}),
+    Permission.VIEW_EFFICACY: frozenset({_R.SITE_STAFF, _R.EVALUATOR, _R.MONITOR, _R.STATISTICIAN}),
+    Permission.BUILD_PACK: frozenset({_R.STATISTICIAN}),
+    Permission.LOCK: frozenset({_R.STATISTICIAN, _R.ADMIN}),
+    Permission.MANAGE_USERS: frozenset({_R.ADMIN}),
+    Permission.READ_AUDIT: frozenset({_R.STATISTICIAN, _R.ADMIN}),
+    Permission.RAISE_QUERY: frozenset({_R.MONITOR, _R.STATISTICIAN}),
+    Permission.ANSWER_QUERY: frozenset({_R.SITE_STAFF, _R.EVALUATOR}),
+    Permission.VIEW_QUERIES: frozenset({_R.SITE_STAFF, _R.EVALUATOR, _R.MONITOR, _R.STATISTICIAN}),
+    Permission.UNBLIND: frozenset({_R.SITE_STAFF}),
+}
+
+
+class NotPermitted(TrialError):
+    """The acting user's roles do not allow this."""
+
+
+def may(user: User, permission: Permission) -> bool:
+    return bool(user.roles & ALLOWED[permission])
+
+
+def require(user: User, permission: Permission) -> None:
+    """Raise :class:`NotPermitted` with a sentence unless ``user`` may do ``permission``."""
+    if not may(user, permission):
+        who = ", ".join(sorted(user.roles)) or "no role"
+        needs = " or ".join(sorted(ALLOWED[permission]))
+        raise NotPermitted(f"{user.user_name} ({who}) may not {permission.value}: that needs the role {needs}.")
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _views(access: Access, db: str) -> dict[str, str]:
+    """Table name → the SELECT its shadowing view runs, for every table this access narrows."""
+
+    def base(table: str) -> str:
+        return f'"{db}".main.{table}'
+
+    sites = None if access.sites is None else "(" + ", ".join(map(_literal, sorted(access.sites)) or ["NULL"]) + ")"
+    in_sites = "TRUE" if sites is None else f"site_id IN {sites}"
+    hidden = set()
+    if access.blinded:
+        hidden.add("procedures")
+    if access.assessments_only:
+        hidden |= {"adverse_events", "procedures", "disposition"}
+
+    views = {}
+    for table in _SITE_TABLES:
+        replace = ""
+        if access.blinded and table == "randomization":
+            replace = f" REPLACE ({_literal(POOLED_ARM.code)} AS arm)"
+        if access.blinded and table == "adverse_events":
+            replace = " REPLACE (pt AS term, CAST(NULL AS VARCHAR) AS suspected_cause)"
+        views[table] = f"SELECT *{replace} FROM {base(table)} WHERE {'FALSE' if table in hidden else in_sites}"
+    if sites is not None:
+        views["study_sites"] = f"SELECT * FROM {base('study_sites')} WHERE {in_sites}"
+    if access.blinded:
+        views["study_arms"] = (f"SELECT {_literal(POOLED_ARM.code)} AS arm, {_literal(POOLED_ARM.label)} AS label, "
+                               "FALSE AS control, FALSE AS microneedling")
+
+    # uploads: a site user's are those that brought rows of their sites, or that they (or a
+    # colleague at the site) sent; findings and raw files follow the uploads they belong to
+    if sites is not None:
+        brought = " UNION ".join(f"SELECT upload_id FROM {base(t)} WHERE {in_sites}" for t in _SITE_TABLES)
+        senders = f"SELECT user_name FROM {base('users')} WHERE {in_sites}"
+        views["uploads"] = (f"SELECT * FROM {base('uploads')} WHERE upload_id IN ({brought}) "
+                            f"OR user_name IN ({senders})")
+    uploads = "uploads" if sites is not None else base("uploads")
+    withheld_domains = ", ".join(map(_literal, ALLOCATION_DOMAINS if access.blinded else ()))
+    open_uploads = f"SELECT upload_id FROM {uploads}" + (
+        f" WHERE coalesce(domain, '') NOT IN ({withheld_domains})" if access.blinded else "")
+    if not access.full:
+        views["findings"] = f"SELECT * FROM {base('findings')} WHERE upload_id IN ({open_uploads})"
+        views["upload_files"] = f"SELECT * FROM {base('upload_files')} WHERE FALSE"
+        views["users"] = f"SELECT * REPLACE ('' AS password_hash) FROM {base('users')}"
+        views["user_sessions"] = f"SELECT * FROM {base('user_sessions')} WHERE FALSE"
+        views["audit_trail"] = _audit_view(access, base, in_sites)
+    return views
+
+
+def _audit_view(access: Access, base, in_sites: str) -> str:
+    """The audit rows this access may read: about their subjects' data (site users: and their own
+    actions), without the rows a blinded user may not see."""
+    conditions = []
+    if access.sites is not None:
+        subject = "split_part(record_key, ' / ', 1)"
+        conditions.append(
+            f"(table_name IN ({', '.join(map(_literal, _SITE_TABLES))}) AND "
+            f"({subject} IN (SELECT subject_id FROM {base('subjects')} WHERE {in_sites}) "
+            f" OR (record_key IS NULL AND upload_id IN (SELECT upload_id FROM uploads))))"
+        )
+    hidden_tables = set()
+    if access.blinded:
+        hidden_tables |= set(ALLOCATION_DOMAINS)
+    if access.assessments_only:
+        hidden_tables |= {"adverse_events", "procedures", "disposition"}
+    keep = [f"coalesce(table_name, '') NOT IN ({', '.join(map(_literal, sorted(hidden_tables)))})"] if hidden_tables else []
+    if access.blinded:
+        keep.append(
+            f"NOT (table_name = 'adverse_events' AND coalesce(column_name, '') IN ({', '.join(map(_literal, WITHHELD_AE_COLUMNS))}))"
+        )
+    where = " AND ".join(keep) or "TRUE"
+    if conditions:
+        where = f"({conditions[0]}) AND {where}"
+    return f"SELECT * FROM {base('audit_trail')} WHERE {where}"
+
+
+def pooled_study(study: Study, access: Access) -> Study:
+    """The study as this access sees it: its own sites; one pooled arm when blinded."""
+    update = {}
+    if access.sites is not None:
+        update["sites"] = tuple(s for s in study.sites if s.id in access.sites)
+    if access.blinded:
+        update["arms"] = (POOLED_ARM,)
+        update["study"] = study.study.model_copy(update={"design": "single-arm"})
+    return study.model_copy(update=update) if update else study
+
+
+class ScopedStore:
+    """A read-only view of a :class:`~trial.store.Store` for one user's :class:`Access`.
+
+    Has what the core's readers use (``cursor``, ``query``, ``scalar``, ``study``,
+    ``data_version``, ``path``) and nothing that writes.
+    """
+
+    read_only = True
+
+    def __init__(self, store, access: Access):
+        self._store = store
+        self.access = access
+        self.path: Path = store.path
+        self._study: Study | None = None
+        self._db: str | None = None
+
+    @property
+    def cache_key(self) -> str:
+        return f"{self._store.cache_key}#{self.access.key}"
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        cur = self._store.cursor()
+        try:
+            if self._db is None:
+                self._db = cur.execute("SELECT current_database()").fetchall()[0][0]
+            for table, select in _views(self.access, self._db).items():
+                cur.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS {select}")
+        except BaseException:
+            cur.close()
+            raise
+        return cur
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        cur = self.cursor()
+        try:
+            yield cur
+        finally:
+            cur.close()
+
+    def query(self, sql: str, params: dict | None = None) -> pd.DataFrame:
+        with self._reading() as cur:
+            return cur.execute(sql, params or {}).df()
+
+    def scalar(self, sql: str, params: dict | None = None):
+        with self._reading() as cur:
+            rows = cur.execute(sql, params or {}).fetchall()
+            return rows[0][0] if rows else None
+
+    @property
+    def study(self) -> Study:
+        if self._study is None:
+            self._study = pooled_study(self._store.study, self.access)
+        return self._study
+
+    def data_version(self) -> int:
+        return self._store.data_version()
+
+
+def scoped(store, access: Access):
+    """The store itself for full access, else the user's view of it."""
+    return store if access.full else ScopedStore(store, access)
+
+
+@dataclass(frozen=True)
+class UploadScope:
+    """What one user may upload: rows of their sites (None for any), of these domains (None for any)."""
+
+    user_name: str
+    sites: frozenset[str] | None = None
+    domains: frozenset[str] | None = None
+
+    @classmethod
+    def of(cls, user: User) -> UploadScope:
+        evaluator_only = Role.EVALUATOR in user.roles and not user.has(Role.SITE_STAFF)
+        return cls(user.user_name, user.sites, frozenset(ASSESSMENT_DOMAINS) if evaluator_only else None)
+
+    def refusals(self, cur: duckdb.DuckDBPyConnection, domain: str) -> list[Finding]:
+        """Findings for a file (registered as ``incoming`` on ``cur``) outside this scope."""
+        if self.domains is not None and domain not in self.domains:
+            return [error(None, None, domain, "upload_scope",
+                          f"{self.user_name} uploads {', '.join(sorted(self.domains))} files only; this file holds {domain}")]
+        if self.sites is None:
+            return []
+        rows = cur.execute("SELECT _line, site_id FROM incoming WHERE NOT list_contains($sites, site_id) ORDER BY _line",
+                           {"sites": sorted(self.sites)}).fetchall()
+        mine = " and ".join(sorted(self.sites)) or "no site"
+        return [error(line, "site_id", site, "upload_scope", f"{site} is not your site: {self.user_name} uploads rows of {mine} only")
+                for line, site in rows]
