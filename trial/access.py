@@ -149,6 +149,7 @@ def _views(access: Access, db: str) -> dict[str, str]:
         views[table] = f"SELECT *{replace} FROM {base(table)} WHERE {'FALSE' if table in hidden else in_sites}"
     if sites is not None:
         views["study_sites"] = f"SELECT * FROM {base('study_sites')} WHERE {in_sites}"
+        views["unblindings"] = f"SELECT * FROM {base('unblindings')} WHERE {in_sites}"
     if access.blinded:
         views["study_arms"] = (f"SELECT {_literal(POOLED_ARM.code)} AS arm, {_literal(POOLED_ARM.label)} AS label, "
                                "FALSE AS control, FALSE AS microneedling")
