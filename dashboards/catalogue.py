@@ -28,6 +28,8 @@ CATALOGUE = (
              "Send site CSV files: checked whole against the data dictionary, then loaded or rejected with a reason per line."),
     PageSpec("views/subject.py", "Subject profile", ":material/person_search:", "Sites", (Permission.VIEW_SUBJECTS,),
              "One subject's visits, assessments, adverse events and audit history."),
+    PageSpec("views/queries.py", "Data queries", ":material/forum:", "Sites", (Permission.VIEW_QUERIES,),
+             "Questions on single data points: monitors raise and close them, sites answer."),
     PageSpec("views/overview.py", "Study overview", ":material/monitoring:", "Monitoring", (Permission.VIEW_MONITORING,),
              "Enrolment, visit completion, windows, missing assessments and data quality by site."),
     PageSpec("views/tolerability.py", "Tolerability", ":material/healing:", "Monitoring", (Permission.VIEW_SAFETY,),

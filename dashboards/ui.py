@@ -8,8 +8,8 @@ import streamlit as st
 
 from dashboards import data
 from trial.audit import record_export
-from trial.reports.formats import visit_label
 from trial.errors import TrialError
+from trial.reports.formats import visit_label
 from trial.store import Store
 
 UPLOAD_PAGE = "views/upload.py"

@@ -38,6 +38,8 @@ POOLED_ARM = Arm(code="ALL", label="All subjects (pooled)")
 ASSESSMENT_DOMAINS = ("hair_counts", "pull_tests", "global_assessments")
 ALLOCATION_DOMAINS = ("randomization", "procedures")  # their rows or files reveal the arm
 WITHHELD_AE_COLUMNS = ("term", "suspected_cause")
+# Data points that tell the arm (None: every column): a blinded user neither sees nor queries them.
+REVEALS_ALLOCATION = {"procedures": None, "randomization": {"arm"}, "adverse_events": set(WITHHELD_AE_COLUMNS)}
 _SITE_TABLES = ("subjects", "randomization", "hair_counts", "pull_tests", "global_assessments",
                 "adverse_events", "procedures", "disposition")
 
@@ -171,7 +173,22 @@ def _views(access: Access, db: str) -> dict[str, str]:
         views["users"] = f"SELECT * REPLACE ('' AS password_hash) FROM {base('users')}"
         views["user_sessions"] = f"SELECT * FROM {base('user_sessions')} WHERE FALSE"
         views["audit_trail"] = _audit_view(access, base, in_sites)
+        views["data_queries"] = _queries_view(access, base, in_sites)
+        views["query_messages"] = f"SELECT * FROM {base('query_messages')} WHERE query_id IN (SELECT query_id FROM data_queries)"
     return views
+
+
+def _queries_view(access: Access, base, in_sites: str) -> str:
+    """The data queries this access may read: of its sites; none on a data point that tells the
+    arm for a blinded user; the assessments' only for an evaluator."""
+    where = [in_sites]
+    if access.blinded:
+        for table, columns in REVEALS_ALLOCATION.items():
+            named = "TRUE" if columns is None else f"column_name IN ({', '.join(map(_literal, sorted(columns)))})"
+            where.append(f"NOT (table_name = {_literal(table)} AND {named})")
+    if access.assessments_only:
+        where.append(f"table_name IN ({', '.join(map(_literal, ASSESSMENT_DOMAINS))})")
+    return f"SELECT * FROM {base('data_queries')} WHERE {' AND '.join(where)}"
 
 
 def _audit_view(access: Access, base, in_sites: str) -> str:

@@ -9,91 +9,27 @@ from __future__ import annotations
 import json
 import os
 import sys
-from functools import wraps
 from pathlib import Path
 
 import click
 
 from trial import __version__
+from trial.cli_common import (
+    EXIT_REJECTED,
+    acting,
+    as_seen_by,
+    db_option,
+    emit,
+    format_option,
+    reports_errors,
+    settings_of,
+    user_option,
+)
 from trial.errors import TrialError
 
-EXIT_REJECTED = 1
-EXIT_PROBLEM = 2
 DEFAULT_PORT = 8501
 MOST_FINDINGS_SHOWN = 50
 PROGRESS_FROM_BYTES = 8 * 2**20  # below this a load takes well under a second
-
-
-def _db_option(func):
-    return click.option(
-        "--db",
-        "db",
-        type=click.Path(dir_okay=False, path_type=Path),
-        default=None,
-        help="The database file (default: $TRIAL_DB, else ./trial.duckdb).",
-    )(func)
-
-
-def _format_option(*choices: str):
-    return click.option(
-        "--format", "fmt", type=click.Choice(choices), default=choices[0], show_default=True, help="Output format."
-    )
-
-
-def _reports_errors(func):
-    """Turn library errors into one sentence and exit code 2; unexpected ones into a short notice."""
-
-    @wraps(func)
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except click.ClickException:
-            raise
-        except TrialError as exc:
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(EXIT_PROBLEM)
-        except KeyboardInterrupt:
-            click.echo("Interrupted: nothing of the file in progress was loaded.", err=True)
-            sys.exit(130)
-        except Exception as exc:
-            if os.environ.get("TRIAL_DEBUG"):
-                raise
-            click.echo(
-                f"Unexpected error ({type(exc).__name__}: {exc}). Nothing was changed by the step that failed. "
-                "Set TRIAL_DEBUG=1 to see the details, and report it with the command you ran.",
-                err=True,
-            )
-            sys.exit(EXIT_PROBLEM)
-
-    return wrapper
-
-
-def _settings(db, user=None):
-    from trial.settings import Settings
-
-    return Settings.from_env(db=db, user=user)
-
-
-def _user_option(func):
-    return click.option("--user", default=None, help="Who you are (default: $TRIAL_USER, else your login name).")(func)
-
-
-def _acting(store, settings, permission=None):
-    """The account the command acts as (see trial.users.acting_user), once it may do ``permission``."""
-    from trial.access import require
-    from trial.users import acting_user
-
-    who = acting_user(store, settings.user)
-    if permission is not None:
-        require(who, permission)
-    return who
-
-
-def _as_seen_by(store, who):
-    """The store as ``who`` may read it: their sites; pooled when blinded."""
-    from trial.access import Access, scoped
-
-    return scoped(store, Access.of(who))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -110,15 +46,15 @@ def main() -> None:
     default=None,
     help="A study definition TOML file, or a built-in name (demo, single_arm). Default: the demo study.",
 )
-@_db_option
+@db_option
 @click.option("--user", default=None, help="Who sets it up (default: $TRIAL_USER, else your login).")
-@_reports_errors
+@reports_errors
 def init(study_file, db, user):
     """Create the database for a study."""
     from trial.store import Store
     from trial.study import BUILTIN_STUDIES, builtin_study_text
 
-    settings = _settings(db, user)
+    settings = settings_of(db, user)
     if study_file is None or study_file in BUILTIN_STUDIES:
         name = study_file or "demo"
         text, source = builtin_study_text(name), f"built-in study '{name}'"
@@ -142,9 +78,9 @@ def init(study_file, db, user):
 @click.option("--user", default=None, help="Who uploads (default: $TRIAL_USER, else your login).")
 @click.option("--reason", default=None, help="Why rows already in the study are being changed (needed for corrections).")
 @click.option("--dry-run", is_flag=True, help="Check the files and say what would change; change nothing.")
-@_format_option("text", "json")
-@_db_option
-@_reports_errors
+@format_option("text", "json")
+@db_option
+@reports_errors
 def load(files, domain, user, reason, dry_run, fmt, db):
     """Upload CSV files: each loads whole or is rejected whole, with a reason for every bad line."""
     from schemas import domain_named
@@ -157,10 +93,10 @@ def load(files, domain, user, reason, dry_run, fmt, db):
             domain_named(domain)
         except KeyError as exc:
             raise click.BadParameter(exc.args[0], param_hint="--domain") from None
-    settings = _settings(db, user)
+    settings = settings_of(db, user)
     progress = _progress_printer() if fmt == "text" and _total_size(files) >= PROGRESS_FROM_BYTES else None
     with Store.open(settings.db_path) as store:
-        who = _acting(store, settings, Permission.UPLOAD)
+        who = acting(store, settings, Permission.UPLOAD)
         results = upload_paths(
             store,
             files,
@@ -229,7 +165,7 @@ def _print_result(result, most: int = MOST_FINDINGS_SHOWN) -> None:
 @click.option("--seed", default=1, show_default=True, help="The same seed writes the same bytes.")
 @click.option("--subjects", type=click.IntRange(10, 100_000), default=None, help="Subjects to randomize (default: the paper's).")
 @click.option("--dirty", type=click.FloatRange(0, 1), default=None, help="Inject faults into this share of data lines (manifest in DIR/manifest/).")
-@_reports_errors
+@reports_errors
 def synth(scenario, out, seed, subjects, dirty):
     """Write a synthetic scenario's eight CSV files and its study.toml."""
     import numpy as np
@@ -270,7 +206,7 @@ def synth(scenario, out, seed, subjects, dirty):
 )
 @click.option("--no-serve", is_flag=True, help="Build the database and stop instead of starting the dashboards.")
 @click.option("--port", default=DEFAULT_PORT, show_default=True, help="The port to serve the dashboards on.")
-@_reports_errors
+@reports_errors
 def demo(scenario, seed, db, no_serve, port):
     """Synthesise a scenario, create its database and load every file through the normal upload path."""
     from synthetic_data.demo import build_demo, files_folder
@@ -278,7 +214,7 @@ def demo(scenario, seed, db, no_serve, port):
 
     if scenario not in SCENARIOS:
         raise click.BadParameter(f"'{scenario}' is not a scenario; choose from {', '.join(SCENARIOS)}", param_hint="--scenario")
-    results = build_demo(db, user=_settings(db).user, scenario=scenario, seed=seed)
+    results = build_demo(db, user=settings_of(db).user, scenario=scenario, seed=seed)
     for result in results:
         _print_result(result, most=3)
     if any(not r.ok for r in results):
@@ -295,11 +231,11 @@ def demo(scenario, seed, db, no_serve, port):
 @click.option("--port", default=DEFAULT_PORT, show_default=True, help="The port to serve the dashboards on.")
 @click.option("--host", default="localhost", show_default=True,
               help="The address to listen on; 0.0.0.0 lets other machines in (put sign-in in front first).")
-@_db_option
-@_reports_errors
+@db_option
+@reports_errors
 def serve(port, host, db):
     """Start the dashboards (Streamlit) on the database; Ctrl+C stops them."""
-    path = _settings(db).db_path
+    path = settings_of(db).db_path
     if not path.is_file():
         raise TrialError(f"There is no database at {path}: create one with `trial init --db {path}`, "
                          "or build the demonstration study with `trial demo`.")
@@ -325,9 +261,9 @@ def _serve(db: Path, port: int, host: str = "localhost") -> None:
 @main.command()
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the pack.")
 @click.option("--pdf", is_flag=True, help="Also convert the combined document to PDF (needs LibreOffice).")
-@_user_option
-@_db_option
-@_reports_errors
+@user_option
+@db_option
+@reports_errors
 def tables(out, pdf, user, db):
     """Write the end-of-study pack: tables and listings as HTML, DOCX and CSV, figures, one combined DOCX, and the ARD."""
     from trial.access import Permission
@@ -335,9 +271,9 @@ def tables(out, pdf, user, db):
     from trial.reports.pack import write_pack, write_pdf
     from trial.store import Store
 
-    settings = _settings(db, user)
+    settings = settings_of(db, user)
     with Store.open(settings.db_path) as store:
-        who = _acting(store, settings, Permission.BUILD_PACK)
+        who = acting(store, settings, Permission.BUILD_PACK)
         written = write_pack(store, out)
         record_export(store, who.user_name, "end-of-study pack", f"{len(written)} files to {out}")
     click.echo(f"Wrote {len(written)} files to {out}: open {out}/index.html, or {out}/end-of-study-tables.docx.")
@@ -348,41 +284,43 @@ def tables(out, pdf, user, db):
 # --------------------------------------------------------------------------- uploads
 @main.group(invoke_without_command=True)
 @click.option("--limit", default=50, show_default=True, help="How many of the latest uploads to list.")
-@_format_option("text", "json", "csv")
-@_user_option
-@_db_option
+@format_option("text", "json", "csv")
+@user_option
+@db_option
 @click.pass_context
-@_reports_errors
+@reports_errors
 def uploads(ctx, limit, fmt, user, db):
     """List uploads, newest first; `uploads show ID` gives one upload's findings."""
+    ctx.obj = {"db": db, "user": user}  # `trial uploads --db X show 3` means that database
     if ctx.invoked_subcommand is not None:
         return
     from trial.store import Store
     from trial.uploads import list_uploads
 
-    settings = _settings(db, user)
+    settings = settings_of(db, user)
     with Store.open(settings.db_path, read_only=True) as store:
-        frame = list_uploads(_as_seen_by(store, _acting(store, settings)), limit)
+        frame = list_uploads(as_seen_by(store, acting(store, settings)), limit)
     if frame.empty and fmt == "text":
         click.echo("No uploads yet. Load files with `trial load FILE…`.")
         return
-    _emit(frame.drop(columns=["sha256", "size_bytes"]) if fmt == "text" else frame, fmt)
+    emit(frame.drop(columns=["sha256", "size_bytes"]) if fmt == "text" else frame, fmt)
 
 
 @uploads.command("show")
 @click.argument("upload_id", type=int)
-@_format_option("text", "json", "csv")
-@_user_option
-@_db_option
-@_reports_errors
-def uploads_show(upload_id, fmt, user, db):
+@format_option("text", "json", "csv")
+@user_option
+@db_option
+@click.pass_context
+@reports_errors
+def uploads_show(ctx, upload_id, fmt, user, db):
     """One upload: who, when, outcome, and every finding."""
     from trial.store import Store
     from trial.uploads import upload_findings, upload_record
 
-    settings = _settings(db, user)
+    settings = settings_of(db or ctx.obj["db"], user or ctx.obj["user"])
     with Store.open(settings.db_path, read_only=True) as store:
-        seen = _as_seen_by(store, _acting(store, settings))
+        seen = as_seen_by(store, acting(store, settings))
         record = upload_record(seen, upload_id)
         frame = upload_findings(seen, upload_id)
     if fmt == "text":
@@ -396,25 +334,26 @@ def uploads_show(upload_id, fmt, user, db):
         if frame.empty:
             click.echo("No findings.")
             return
-    _emit(frame, fmt)
+    emit(frame, fmt)
 
 
 @uploads.command("raw")
 @click.argument("upload_id", type=int)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write to this file (default: standard output).")
-@_user_option
-@_db_option
-@_reports_errors
-def uploads_raw(upload_id, out, user, db):
+@user_option
+@db_option
+@click.pass_context
+@reports_errors
+def uploads_raw(ctx, upload_id, out, user, db):
     """The exact bytes of an upload, as archived (for a statistician or administrator)."""
     from trial.access import Permission
     from trial.archive import raw_bytes
     from trial.audit import record_export
     from trial.store import Store
 
-    settings = _settings(db, user)
+    settings = settings_of(db or ctx.obj["db"], user or ctx.obj["user"])
     with Store.open(settings.db_path) as store:
-        who = _acting(store, settings, Permission.READ_AUDIT)
+        who = acting(store, settings, Permission.READ_AUDIT)
         name, data = raw_bytes(store, upload_id)
         record_export(store, who.user_name, f"raw file of upload {upload_id}", name)
     if out is None:
@@ -426,9 +365,9 @@ def uploads_raw(upload_id, out, user, db):
 
 # --------------------------------------------------------------------------- users
 @main.group(invoke_without_command=True)
-@_db_option
+@db_option
 @click.pass_context
-@_reports_errors
+@reports_errors
 def users(ctx, db):
     """Accounts for the dashboards: list them (default), add, disable, enable, set a password."""
     ctx.obj = {"db": db}
@@ -436,13 +375,13 @@ def users(ctx, db):
         from trial.store import Store
         from trial.users import list_users
 
-        with Store.open(_settings(db).db_path, read_only=True) as store:
+        with Store.open(settings_of(db).db_path, read_only=True) as store:
             frame = list_users(store)
         if frame.empty:
             click.echo("No accounts yet. Add the first, an administrator: trial users add NAME --role ADMIN")
             return
         frame["roles"] = frame["roles"].map(lambda r: ",".join(r))
-        _emit(frame, "text")
+        emit(frame, "text")
 
 
 def _admin_store(ctx, user):
@@ -450,10 +389,10 @@ def _admin_store(ctx, user):
     from trial.access import Permission
     from trial.store import Store
 
-    settings = _settings(ctx.obj["db"], user)
+    settings = settings_of(ctx.obj["db"], user)
     store = Store.open(settings.db_path)
     try:
-        who = _acting(store, settings, Permission.MANAGE_USERS)
+        who = acting(store, settings, Permission.MANAGE_USERS)
     except TrialError:
         store.close()
         raise
@@ -475,7 +414,7 @@ def _new_password(password_stdin: bool) -> str:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of asking.")
 @click.option("--user", default=None, help="Who adds it (an ADMIN; default: $TRIAL_USER, else the login name).")
 @click.pass_context
-@_reports_errors
+@reports_errors
 def users_add(ctx, name, roles, site, full_name, password_stdin, user):
     """Add an account with its roles (and site, for site staff and evaluators)."""
     from trial.users import Role, add_user
@@ -494,7 +433,7 @@ def users_add(ctx, name, roles, site, full_name, password_stdin, user):
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of asking.")
 @click.option("--user", default=None, help="Who sets it (an ADMIN).")
 @click.pass_context
-@_reports_errors
+@reports_errors
 def users_password(ctx, name, password_stdin, user):
     """Set an account's password (and lift a lock-out)."""
     from trial.users import set_password
@@ -509,7 +448,7 @@ def users_password(ctx, name, password_stdin, user):
 @click.argument("name")
 @click.option("--user", default=None, help="Who disables it (an ADMIN).")
 @click.pass_context
-@_reports_errors
+@reports_errors
 def users_disable(ctx, name, user):
     """Disable an account: it can no longer sign in, and its sessions end."""
     _set_active(ctx, name, user, active=False)
@@ -519,7 +458,7 @@ def users_disable(ctx, name, user):
 @click.argument("name")
 @click.option("--user", default=None, help="Who enables it (an ADMIN).")
 @click.pass_context
-@_reports_errors
+@reports_errors
 def users_enable(ctx, name, user):
     """Enable a disabled account again."""
     _set_active(ctx, name, user, active=True)
@@ -552,35 +491,35 @@ def _signature(store, password_stdin: bool) -> str | None:
 @main.command("lock")
 @click.option("--reason", required=True, help="Why the database is locked (e.g. final data review complete).")
 @click.option("--password-stdin", is_flag=True, help=_SIGN_HELP)
-@_user_option
-@_db_option
-@_reports_errors
+@user_option
+@db_option
+@reports_errors
 def lock_command(reason, password_stdin, user, db):
     """Lock the database (a statistician or administrator, signing with their password):
     uploads and corrections are refused until it is unlocked."""
     from trial.lock import signed_lock
     from trial.store import Store
 
-    settings = _settings(db, user)
+    settings = settings_of(db, user)
     with Store.open(settings.db_path) as store:
-        who = _acting(store, settings)
+        who = acting(store, settings)
         click.echo(signed_lock(store, who, reason=reason, password=_signature(store, password_stdin)).sentence)
 
 
 @main.command("unlock")
 @click.option("--reason", required=True, help="Why the database is unlocked (e.g. query found after lock).")
 @click.option("--password-stdin", is_flag=True, help=_SIGN_HELP)
-@_user_option
-@_db_option
-@_reports_errors
+@user_option
+@db_option
+@reports_errors
 def unlock_command(reason, password_stdin, user, db):
     """Unlock a locked database (signed, with a reason kept in the audit trail)."""
     from trial.lock import signed_unlock
     from trial.store import Store
 
-    settings = _settings(db, user)
+    settings = settings_of(db, user)
     with Store.open(settings.db_path) as store:
-        who = _acting(store, settings)
+        who = acting(store, settings)
         signed_unlock(store, who, reason=reason, password=_signature(store, password_stdin))
         click.echo(f"The database is unlocked; uploads and corrections are accepted again (by {who.user_name}: {reason}).")
 
@@ -591,10 +530,10 @@ def unlock_command(reason, password_stdin, user, db):
 @click.option("--subject", default=None, help="Only this subject (e.g. S01-001).")
 @click.option("--upload", "upload_id", type=int, default=None, help="Only this upload.")
 @click.option("--verify", is_flag=True, help="Check that no row of the trail was changed, removed or added; exit 1 if one was.")
-@_format_option("text", "json", "csv")
-@_user_option
-@_db_option
-@_reports_errors
+@format_option("text", "json", "csv")
+@user_option
+@db_option
+@reports_errors
 def audit(table, subject, upload_id, verify, fmt, user, db):
     """The audit trail (for a statistician or administrator): every load, correction, sign-in,
     query, lock and export, with old and new value, who, when and why. --format csv exports it whole."""
@@ -603,9 +542,9 @@ def audit(table, subject, upload_id, verify, fmt, user, db):
     from trial.audit import verify as verify_trail
     from trial.store import Store
 
-    settings = _settings(db, user)
+    settings = settings_of(db, user)
     with Store.open(settings.db_path) as store:
-        who = _acting(store, settings, Permission.READ_AUDIT)
+        who = acting(store, settings, Permission.READ_AUDIT)
         if verify:
             problems = verify_trail(store)
             rows = store.scalar("SELECT count(*) FROM audit_trail")
@@ -621,24 +560,11 @@ def audit(table, subject, upload_id, verify, fmt, user, db):
     if frame.empty and fmt == "text":
         click.echo("The audit trail has no entries for that selection.")
         return
-    _emit(frame, fmt)
+    emit(frame, fmt)
 
 
-def _emit(frame, fmt: str) -> None:
-    if fmt == "json":
-        records = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
-        click.echo(json.dumps(records, indent=2, default=str, ensure_ascii=False))
-    elif fmt == "csv":
-        click.echo(frame.to_csv(index=False), nl=False)
-    else:
-        import pandas as pd
+from trial.cli_queries import queries
 
-        shown = frame.astype(object).where(frame.notna(), "")
-        with pd.option_context("display.max_colwidth", 80, "display.width", 250):
-            click.echo(shown.to_string(index=False))
-
-
-from trial.cli_queries import queries  # noqa: E402
 main.add_command(queries)
 
 if __name__ == "__main__":

@@ -12,8 +12,9 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import data, ui
+from dashboards.catalogue import pages_for
 from dashboards.charts import monitoring as charts
-from trial import monitoring
+from trial import data_queries, monitoring
 from trial.reports.formats import fmt_num
 
 METRIC_WIDTH = 150  # px: six fit across a desktop page, two across a phone
@@ -55,6 +56,32 @@ def _visit_filter(frame: pd.DataFrame, labels: dict[str, str], key: str) -> pd.D
     if subject.strip():
         frame = frame[frame.subject_id.str.contains(subject.strip(), case=False, regex=False)]
     return frame
+
+
+def _open_queries(sites: tuple[str, ...]) -> pd.DataFrame:
+    """Data queries not closed yet, per site, for the sites shown (those the user may see)."""
+    counts = data_queries.visible_to(data.user(), data.cached(data_queries.open_query_counts))
+    if sites:
+        counts = counts[counts.site_id.isin(sites)]
+    return counts.groupby("site_id")[["open_queries", "awaiting_answer", "awaiting_review"]].sum().reset_index()
+
+
+def _open_queries_metric(by_site: pd.DataFrame) -> None:
+    answered = int(by_site.awaiting_review.sum())
+    _metric("Open queries", int(by_site.open_queries.sum()), f"{_count(answered)} answered" if answered else None,
+            help="Data queries not closed yet; the answered ones wait for a monitor to close or re-open them.")
+
+
+def _open_queries_line(by_site: pd.DataFrame) -> None:
+    """Open queries by site, under the headline, with the way to the queries page."""
+    if by_site.empty:
+        return
+    per_site = " · ".join(f"{r.site_id} {r.open_queries:,} ({r.awaiting_answer:,} awaiting the site)"
+                          for r in by_site.itertuples(index=False))
+    left, right = st.columns([3, 1], vertical_alignment="center")
+    left.caption(f"Open data queries by site: {per_site}")
+    if any(spec.path == "views/queries.py" for spec in pages_for(data.user())):
+        right.page_link("views/queries.py", label="Go to data queries", icon=":material/forum:")
 
 
 # The lists and their filters are fragments: filtering one reruns that list alone, not the page.
@@ -156,6 +183,9 @@ with st.container(horizontal=True, gap="small"):
             f"{_count(top.corrected_warnings)} corrected" if top.corrected_warnings else None,
             help="Distinct data-quality warnings kept from loaded uploads whose flagged value is still in the data; "
                  "a re-uploaded file's repeat of a warning counts once.")
+    queries_open = _open_queries(sites)
+    _open_queries_metric(queries_open)
+_open_queries_line(queries_open)
 
 tabs = st.tabs(["Enrolment", "Visit completion", "Out of window", "Missing assessments", "Data quality", "Recent uploads"])
 

@@ -11,7 +11,9 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import data, ui
+from dashboards.catalogue import pages_for
 from dashboards.charts.subject import hair_counts_by_visit, timeline
+from trial import data_queries
 from trial.subject_profile import subject_index, subject_profile
 
 ALL_SITES = "All sites"
@@ -131,6 +133,26 @@ def show_events_and_sessions(profile) -> None:
                          key="sessions", column_config={"Date": st.column_config.DateColumn(format="YYYY-MM-DD")})
 
 
+QUERY_COLUMNS = {"query_id": "Query", "status": "Status", "table_name": "Table", "record_key": "Record",
+                 "column_name": "Column", "question": "Question", "last_action": "Last step", "last_text": "Last text"}
+
+
+def show_open_queries(subject_id: str) -> None:
+    """The subject's data queries not closed yet, with the way to answer or review them."""
+    me = data.user()
+    queries = data_queries.visible_to(me, data.cached(data_queries.query_list, subject_id=subject_id))
+    still_open = queries[queries.status != data_queries.CLOSED]
+    left, right = st.columns([3, 1], vertical_alignment="center")
+    closed = len(queries) - len(still_open)
+    left.markdown(f"**Open data queries: {len(still_open)}**" + (f" ({closed} closed)" if closed else ""))
+    if any(spec.path == "views/queries.py" for spec in pages_for(me)):
+        right.page_link("views/queries.py", label=f"Queries of {subject_id}", icon=":material/forum:",
+                        query_params={"subject": subject_id})
+    if not still_open.empty:
+        st.dataframe(still_open[list(QUERY_COLUMNS)].rename(columns=QUERY_COLUMNS), hide_index=True, width="stretch",
+                     key="open_queries", column_config={"Question": st.column_config.TextColumn(width="large")})
+
+
 def show_history(profile) -> None:
     st.subheader("Audit history")
     history = profile.history
@@ -155,6 +177,7 @@ if profile is None:  # gone since the list was read (a new data version): the ne
     st.stop()
 
 show_facts(profile.facts, labels)
+show_open_queries(profile.subject_id)
 st.plotly_chart(timeline(profile.facts, profile.hair_counts, profile.sessions, profile.adverse_events, visit_labels),
                 width="stretch", config=PLOTLY_CONFIG)
 show_hair_counts(profile, visit_labels)

@@ -8,7 +8,6 @@ because the data version moved.
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from dashboards import data, ui

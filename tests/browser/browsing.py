@@ -20,14 +20,17 @@ SHOTS = Path(os.environ.get("TRIAL_SCREENSHOTS", ROOT / "test-output" / "screens
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]
-PAGES = {  # url path → the page's title (Upload is the default page, at the root)
-    "": "Upload site files",
+PAGES = {  # url path → the page's title (Home is the default page, at the root)
+    "": "Welcome, browser",
+    "upload": "Upload site files",
     "subject": "Subject profile",
+    "queries": "Data queries",
     "overview": "Study overview",
     "tolerability": "Tolerability",
     "efficacy": "Efficacy",
     "assessments": "Pull test & global assessment",
     "reports": "Reports",
+    "admin": "Administration",
 }
 DESKTOP, PHONE = {"width": 1440, "height": 900}, {"width": 390, "height": 844}
 
@@ -43,7 +46,7 @@ def serve(db: Path, log: Path):
     port = _free_port()
     with log.open("wb") as out:
         process = subprocess.Popen([sys.executable, "-m", "trial.cli", "serve", "--db", str(db), "--port", str(port)],
-                                   stdout=out, stderr=subprocess.STDOUT)
+                                   stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "TRIAL_USER": "browser"})
     url = f"http://localhost:{port}"
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
@@ -94,3 +97,23 @@ def screenshot(page, name: str) -> Path:
     path = SHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def sign_in(browser, url: str, user_name: str, password: str, viewport: dict | None = None):
+    """A new tab signed in as ``user_name`` (on the sign-in page every address shows), at Home."""
+    page = open_page(browser, url, viewport or DESKTOP)
+    page.get_by_label("User name").fill(user_name)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Welcome").first.wait_for(timeout=60_000)
+    settle(page)
+    return page
+
+
+def go(page, url: str) -> None:
+    """Move a signed-in tab to another page through the app's navigation (a new address would
+    start a new browser session, which signs out)."""
+    path = url.rstrip("/").rsplit("/", 1)[-1]
+    page.locator(f'[data-testid="stSidebarNav"] a[href$="/{path}"]').first.click()
+    page.wait_for_timeout(300)
+    settle(page)

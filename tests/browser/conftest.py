@@ -46,3 +46,30 @@ def browser():
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         yield chromium
         chromium.close()
+
+
+TEAM_PASSWORD = "correct horse battery"
+TEAM = {  # user name → (roles, site)
+    "ada": (["ADMIN"], None),
+    "stat": (["STATISTICIAN"], None),
+    "mona": (["MONITOR"], None),
+    "sam": (["SITE_STAFF"], "S01"),
+    "eve": (["EVALUATOR"], "S02"),
+}
+
+
+@pytest.fixture(scope="session")
+def team_server(tmp_path_factory):
+    """The dashboards on a two-site study with an account for every role (password TEAM_PASSWORD)."""
+    from helpers import scenario_store
+
+    from trial.users import add_user
+
+    folder = tmp_path_factory.mktemp("team")
+    with scenario_store(folder, "scale", seed=5, subjects=300) as store:
+        for name, (roles, site) in TEAM.items():
+            add_user(store, name, TEAM_PASSWORD, roles, site_id=site, by="setup")
+    process, url = serve(folder / "study.duckdb", folder / "server.log")
+    yield url, folder / "study.duckdb"
+    process.terminate()
+    process.wait(timeout=20)

@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import pytest
 from browsing import DESKTOP, PAGES, PHONE, open_page, screenshot, settle
-
-from helpers import RANDOMIZATION_HEADER, RANDOMIZATION_ROWS, SUBJECTS_HEADER, SUBJECTS_ROWS, csv_bytes
+from helpers import (
+    RANDOMIZATION_HEADER,
+    RANDOMIZATION_ROWS,
+    SUBJECTS_HEADER,
+    SUBJECTS_ROWS,
+    csv_bytes,
+)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("path", list(PAGES), ids=lambda p: p or "upload")
+@pytest.mark.parametrize("path", list(PAGES), ids=lambda p: p or "home")
 def test_every_page_opens_without_an_exception(browser, demo_server, path):
     for size, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
         page = open_page(browser, f"{demo_server}/{path}", viewport)
@@ -19,7 +24,7 @@ def test_every_page_opens_without_an_exception(browser, demo_server, path):
             assert page.locator("h1").first.inner_text().strip() == PAGES[path]
             if size == "desktop":  # opened by its own link, the page still runs inside the app and its navigation
                 assert "Pull test & global assessment" in page.locator('[data-testid="stSidebarNav"]').inner_text()
-            screenshot(page, f"{path or 'upload'}-{size}")
+            screenshot(page, f"{path or 'home'}-{size}")
         finally:
             page.close()
 
@@ -34,8 +39,8 @@ def _choose_files(page, files: list[tuple[str, bytes]]) -> None:
 
 @pytest.mark.slow
 def test_a_good_file_loads_and_a_bad_file_shows_its_line(browser, empty_server):
-    url, db = empty_server
-    page = open_page(browser, url, DESKTOP)
+    url, _ = empty_server
+    page = open_page(browser, f"{url}/upload", DESKTOP)
     try:
         rows = list(SUBJECTS_ROWS)
         rows[2] = rows[2].replace(",26,", ",260,")  # line 4: an age no one has
@@ -47,7 +52,7 @@ def test_a_good_file_loads_and_a_bad_file_shows_its_line(browser, empty_server):
         assert any("outside the allowed range" in cell for cell in cells)
         screenshot(page, "upload-rejected")
 
-        page.goto(url, wait_until="domcontentloaded")  # a fresh picker
+        page.goto(f"{url}/upload", wait_until="domcontentloaded")  # a fresh picker
         settle(page)
         _choose_files(page, [("randomization.csv", csv_bytes(RANDOMIZATION_HEADER, RANDOMIZATION_ROWS)),
                              ("subjects.csv", csv_bytes(SUBJECTS_HEADER, SUBJECTS_ROWS))])

@@ -9,7 +9,14 @@ import numpy as np
 import pytest
 from helpers import csv_bytes, load, scenario_store
 
-from trial.access import Access, NotPermitted, Permission, ScopedStore, UploadScope, require
+from trial.access import (
+    Access,
+    NotPermitted,
+    Permission,
+    ScopedStore,
+    UploadScope,
+    require,
+)
 from trial.analysis.ard import ard_for
 from trial.analysis.datasets import analysis_dataset
 from trial.audit import verify

@@ -1,0 +1,108 @@
+"""Who sees what, in a real browser: nobody sees a page before signing in; each blinded role opens
+every page it can reach and downloads every export there, and finds no arm code, arm label or
+per-arm statistic anywhere; a site-S01 user never receives a site-S02 subject."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from browsing import DESKTOP, go, open_page, screenshot, settle, sign_in
+from conftest import TEAM_PASSWORD
+
+ARM_WORDS = re.compile(r"\bMINOX(_MN)?\b|Topical minoxidil 5 %|Minoxidil 5 % \+ microneedling|\bMICRONEEDLING\b|"
+                       r"[Rr]isk difference|ANCOVA|[Dd]ifference between arms")
+OTHER_SITE = re.compile(r"\bS02-\d+")
+
+
+def _nav_paths(page) -> list[str]:
+    hrefs = page.locator('[data-testid="stSidebarNav"] a').evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    return [href.rstrip("/").rsplit("/", 1)[-1] for href in hrefs]
+
+
+def _everything(page) -> str:
+    """The page as the person receives it: its text, its charts' text, and every download on it."""
+    parts = [page.content()]
+    buttons = page.locator('[data-testid="stDownloadButton"] button')
+    for number in range(buttons.count()):
+        with page.expect_download(timeout=60_000) as download:
+            buttons.nth(number).click()
+        parts.append(Path(download.value.path()).read_text(encoding="utf-8", errors="replace"))
+    return "\n".join(parts)
+
+
+def _visit_every_page(page, url: str, who: str) -> dict[str, str]:
+    seen = {}
+    for path in _nav_paths(page):
+        if path != url.rstrip("/").rsplit("/", 1)[-1]:
+            go(page, f"{url}/{path}")
+        assert page.locator('[data-testid="stException"]').count() == 0, (who, path)
+        seen[path or "home"] = _everything(page)
+        screenshot(page, f"{who}-{path or 'home'}")
+    return seen
+
+
+@pytest.mark.slow
+def test_nothing_shows_before_sign_in_and_a_wrong_password_gets_a_sentence(browser, team_server):
+    url, _ = team_server
+    page = open_page(browser, f"{url}/efficacy", DESKTOP)
+    try:
+        assert page.locator("h1").first.inner_text().strip() == "Sign in"
+        assert not ARM_WORDS.search(page.content()) and "S01-" not in page.content()
+        page.get_by_label("User name").fill("mona")
+        page.get_by_label("Password", exact=True).fill("not the password")
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_text("The name or the password is wrong.").wait_for(timeout=30_000)
+        screenshot(page, "sign-in-refused")
+    finally:
+        page.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("who", ["mona", "eve"])
+def test_a_blinded_role_finds_no_arm_on_any_page_or_download(browser, team_server, who):
+    url, _ = team_server
+    page = sign_in(browser, url, who, TEAM_PASSWORD)
+    try:
+        seen = _visit_every_page(page, url, who)
+        expected = {"mona": {"home", "subject", "queries", "overview", "tolerability", "efficacy", "assessments"},
+                    "eve": {"home", "upload", "queries", "efficacy", "assessments"}}[who]
+        assert set(seen) == expected
+        for path, text in seen.items():
+            found = ARM_WORDS.search(text)
+            assert found is None, f"{who} sees {found.group(0)!r} on {path}"
+        if who == "eve":  # an evaluator of site S02 sees none of S01's subjects either
+            assert not any(re.search(r"\bS01-\d+", text) for text in seen.values())
+    finally:
+        page.close()
+
+
+@pytest.mark.slow
+def test_a_site_user_never_receives_another_sites_subject(browser, team_server):
+    url, _ = team_server
+    page = sign_in(browser, url, "sam", TEAM_PASSWORD)
+    try:
+        seen = _visit_every_page(page, url, "sam")
+        assert {"upload", "subject", "overview"} <= set(seen) and "reports" not in seen and "admin" not in seen
+        for path, text in seen.items():
+            found = OTHER_SITE.search(text)
+            assert found is None, f"sam (S01) receives {found.group(0)} on {path}"
+        assert re.search(r"\bS01-\d+", seen["subject"])  # their own subjects are there
+    finally:
+        page.close()
+
+
+@pytest.mark.slow
+def test_the_statistician_sees_the_arms_and_signs_out(browser, team_server):
+    url, _ = team_server
+    page = sign_in(browser, url, "stat", TEAM_PASSWORD)
+    try:
+        go(page, f"{url}/efficacy")
+        assert "Minoxidil 5 % + microneedling" in page.content()
+        page.get_by_role("button", name="Sign out").click()
+        page.wait_for_timeout(500)
+        settle(page)
+        assert page.locator("h1").first.inner_text().strip() == "Sign in"
+    finally:
+        page.close()

@@ -1,0 +1,105 @@
+"""What every ``trial`` command shares: the --db, --user and --format options, errors as one
+sentence with exit code 2, the settings, the account a command acts as and that account's view of
+the store, and printing a table. (``trial.cli`` and the command groups in their own modules,
+such as ``trial.cli_queries``, import it; it imports none of them.)"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from functools import wraps
+from pathlib import Path
+
+import click
+
+from trial.errors import TrialError
+
+EXIT_REJECTED = 1
+EXIT_PROBLEM = 2
+
+
+def db_option(func):
+    return click.option(
+        "--db",
+        "db",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="The database file (default: $TRIAL_DB, else ./trial.duckdb).",
+    )(func)
+
+
+def format_option(*choices: str):
+    return click.option(
+        "--format", "fmt", type=click.Choice(choices), default=choices[0], show_default=True, help="Output format."
+    )
+
+
+def reports_errors(func):
+    """Turn library errors into one sentence and exit code 2; unexpected ones into a short notice."""
+
+    @wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except click.ClickException:
+            raise
+        except TrialError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(EXIT_PROBLEM)
+        except KeyboardInterrupt:
+            click.echo("Interrupted: nothing of the file in progress was loaded.", err=True)
+            sys.exit(130)
+        except Exception as exc:
+            if os.environ.get("TRIAL_DEBUG"):
+                raise
+            click.echo(
+                f"Unexpected error ({type(exc).__name__}: {exc}). Nothing was changed by the step that failed. "
+                "Set TRIAL_DEBUG=1 to see the details, and report it with the command you ran.",
+                err=True,
+            )
+            sys.exit(EXIT_PROBLEM)
+
+    return wrapper
+
+
+def settings_of(db, user=None):
+    from trial.settings import Settings
+
+    return Settings.from_env(db=db, user=user)
+
+
+def user_option(func):
+    return click.option("--user", default=None, help="Who you are (default: $TRIAL_USER, else your login name).")(func)
+
+
+def acting(store, settings, permission=None):
+    """The account the command acts as (see trial.users.acting_user), once it may do ``permission``."""
+    from trial.access import require
+    from trial.users import acting_user
+
+    who = acting_user(store, settings.user)
+    if permission is not None:
+        require(who, permission)
+    return who
+
+
+def as_seen_by(store, who):
+    """The store as ``who`` may read it: their sites; pooled when blinded."""
+    from trial.access import Access, scoped
+
+    return scoped(store, Access.of(who))
+
+
+def emit(frame, fmt: str) -> None:
+    if fmt == "json":
+        records = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+        click.echo(json.dumps(records, indent=2, default=str, ensure_ascii=False))
+    elif fmt == "csv":
+        click.echo(frame.to_csv(index=False), nl=False)
+    else:
+        import pandas as pd
+
+        shown = frame.astype(object).where(frame.notna(), "")
+        with pd.option_context("display.max_colwidth", 80, "display.width", 250):
+            click.echo(shown.to_string(index=False))
