@@ -8,11 +8,12 @@ most; the sidebar says which study and database this is, and who is signed in.
 from __future__ import annotations
 
 import contextlib
+from pathlib import Path
 
 import streamlit as st
 
 from dashboards import data, signin
-from dashboards.catalogue import pages_for
+from dashboards.catalogue import CATALOGUE, pages_for
 from trial.errors import TrialError
 from trial.users import User
 
@@ -55,7 +56,12 @@ def _sidebar(who: User | None) -> None:
 readable, who = _signed_in()
 if readable and who is None:
     signin.note_if_ended()
-    st.navigation([st.Page(signin.sign_in_page, title="Sign in", icon=":material/login:")]).run()
+    # the sign-in form answers at every page's address, so that a link (or a reload) opens the
+    # page asked for once its reader has signed in
+    asked = [st.Page(signin.sign_in_page, title="Sign in", icon=":material/login:", url_path=Path(spec.path).stem)
+             for spec in CATALOGUE]
+    st.navigation([st.Page(signin.sign_in_page, title="Sign in", icon=":material/login:", default=True), *asked],
+                  position="hidden").run()
     st.stop()
 _sidebar(who)
 with contextlib.suppress(TrialError):

@@ -3,6 +3,8 @@ arm labels and downloads. Pages lay out widgets and call the core; this keeps th
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
@@ -70,14 +72,18 @@ def visit_labels() -> dict[str, str]:
 def download_csv(frame: pd.DataFrame, file_name: str, label: str = "Download as CSV", *, key: str | None = None) -> None:
     """A download button whose CSV is written only when it is clicked (not on every rerun); the
     export is noted in the audit trail."""
+    note = export_recorder()
 
     def csv() -> bytes:
-        exported(file_name, f"{len(frame):,} rows")
+        note(file_name, f"{len(frame):,} rows")
         return frame.to_csv(index=False).encode("utf-8")
 
     st.download_button(label, csv, file_name=file_name, mime="text/csv", icon=":material/download:", key=key, on_click="ignore")
 
 
-def exported(what: str, detail: str | None = None) -> None:
-    """Note in the audit trail that the signed-in user took ``what`` out of the system."""
-    record_export(data.store(), data.user().user_name, what, detail)
+def export_recorder() -> Callable[..., None]:
+    """``note(what, detail=None)``: records in the audit trail that the signed-in user took ``what``
+    out of the system. Made while the page runs; called when a download is clicked, which happens
+    outside the page's run, where the browser session (and so the user) is no longer known."""
+    store, who = data.store(), data.user().user_name
+    return lambda what, detail=None: record_export(store, who, what, detail)

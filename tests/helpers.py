@@ -101,3 +101,24 @@ def scenario_store(folder, scenario: str, *, seed: int, subjects: int | None = N
     results = upload_paths(store, files, user=user)
     assert all(r.status == "loaded" for r in results), [r.as_dict() for r in results if r.status != "loaded"]
     return store
+
+
+TEAM_PASSWORD = "correct horse battery"
+TEAM = {  # user name → (roles, site): an account for every role, at two sites
+    "ada": (["ADMIN"], None),
+    "stat": (["STATISTICIAN"], None),
+    "mona": (["MONITOR"], None),
+    "sam": (["SITE_STAFF"], "S01"),
+    "eve": (["EVALUATOR"], "S02"),
+}
+
+
+def team_store(folder, *, subjects: int = 300) -> Store:
+    """``folder/study.duckdb``: the dhurat2013 protocol at two sites (the ``scale`` scenario), loaded,
+    with the accounts of :data:`TEAM` (password :data:`TEAM_PASSWORD`); returned open, read-write."""
+    from trial.users import add_user
+
+    store = scenario_store(folder, "scale", seed=5, subjects=subjects)
+    for name, (roles, site) in TEAM.items():
+        add_user(store, name, TEAM_PASSWORD, roles, site_id=site, by="setup")
+    return store

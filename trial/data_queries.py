@@ -302,7 +302,8 @@ def visible_to(user: User, queries: pd.DataFrame) -> pd.DataFrame:
     shown = queries if seen.sites is None else queries[queries.site_id.isin(sorted(seen.sites))]
     if "table_name" in shown.columns:
         if seen.blinded:
-            shown = shown[[not reveals_allocation(t, c) for t, c in zip(shown.table_name, shown.column_name, strict=True)]]
+            hidden = [reveals_allocation(t, c) for t, c in zip(shown.table_name, shown.column_name, strict=True)]
+            shown = shown[~pd.Series(hidden, index=shown.index, dtype=bool)]
         if seen.assessments_only:
             shown = shown[shown.table_name.isin(sorted(ASSESSMENT_TABLES))]
     return shown.reset_index(drop=True)

@@ -13,6 +13,7 @@ import streamlit as st
 
 from dashboards import data, ui
 from dashboards.charts import efficacy as charts
+from trial.access import POOLED_ARM
 from trial.efficacy import summaries
 from trial.efficacy.rows import individual_values
 from trial.reports.figures import MOST_BARS
@@ -25,6 +26,10 @@ def caption(study) -> str:
     visit = visit_label(study.endpoint.visit)
     if study.control_arm is None:
         [arm] = study.arms
+        if arm == POOLED_ARM:
+            return (f"Blinded view, every arm pooled: how much did hair grow across all subjects? The change at {visit} "
+                    "against baseline, by diagnosis, sex and region, and at each visit. Intent-to-treat population, observed "
+                    "cases; comparisons between arms are for the unblinded statistician.")
         return (f"How much did hair grow with {arm.label.lower()}? The change within the arm at {visit} against baseline, "
                 "by diagnosis, sex and region, and at each visit. Intent-to-treat population, observed cases; "
                 "the numbers are those of the end-of-study tables 14.2.1, 14.2.2 and 14.2.4.")
@@ -48,7 +53,7 @@ def primary_section(ard, study) -> None:
         st.caption("ANCOVA: least squares of the change on arm and baseline value, LS means at the mean baseline, difference "
                    "test minus control. Welch's t test and the Mann–Whitney U test as sensitivity analyses (table 14.2.1).")
     else:
-        st.caption("No control arm: the change is tested against no change, by a paired t test (and Wilcoxon's signed-rank "
+        st.caption(f"{'Arms pooled' if study.arms == (POOLED_ARM,) else 'No control arm'}: the change is tested against no change, by a paired t test (and Wilcoxon's signed-rank "
                    "test) of the value at the visit against the subject's baseline (table 14.2.1).")
 
 

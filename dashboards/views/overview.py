@@ -16,6 +16,7 @@ from dashboards.catalogue import pages_for
 from dashboards.charts import monitoring as charts
 from trial import data_queries, monitoring
 from trial.reports.formats import fmt_num
+from trial.unblinding import unblindings
 
 METRIC_WIDTH = 150  # px: six fit across a desktop page, two across a phone
 LIST_HEIGHT = 380  # long lists scroll inside the table (Streamlit draws only the visible rows)
@@ -58,9 +59,20 @@ def _visit_filter(frame: pd.DataFrame, labels: dict[str, str], key: str) -> pd.D
     return frame
 
 
+def _unblindings() -> None:
+    """Emergency unblindings, for the monitors to follow up (the arm is not shown)."""
+    done = data.cached(unblindings)
+    if done.empty:
+        return
+    lines = "\n".join(f"- **{r.subject_id}** on {pd.Timestamp(r.unblinded_at):%Y-%m-%d %H:%M} UTC by {r.user_name}: {r.reason}"
+                      for r in done.head(10).itertuples(index=False))
+    more = f"\n\n…and {len(done) - 10} earlier." if len(done) > 10 else ""
+    st.warning(f"**Emergency unblinding: {len(done)} subject(s)**\n\n{lines}{more}", icon=":material/emergency:")
+
+
 def _open_queries(sites: tuple[str, ...]) -> pd.DataFrame:
     """Data queries not closed yet, per site, for the sites shown (those the user may see)."""
-    counts = data_queries.visible_to(data.user(), data.cached(data_queries.open_query_counts))
+    counts = data.cached(data_queries.open_query_counts)  # of the user's sites only (scoped view)
     if sites:
         counts = counts[counts.site_id.isin(sites)]
     return counts.groupby("site_id")[["open_queries", "awaiting_answer", "awaiting_review"]].sum().reset_index()
@@ -186,6 +198,7 @@ with st.container(horizontal=True, gap="small"):
     queries_open = _open_queries(sites)
     _open_queries_metric(queries_open)
 _open_queries_line(queries_open)
+_unblindings()
 
 tabs = st.tabs(["Enrolment", "Visit completion", "Out of window", "Missing assessments", "Data quality", "Recent uploads"])
 

@@ -9,6 +9,7 @@ step by step: subject, table, the subject's record of that table, column. Other 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pandas as pd
@@ -27,17 +28,26 @@ from trial.uploads import list_uploads
 STATUS_FILTERS = {"Not closed": ("OPEN", "ANSWERED"), "Open": ("OPEN",), "Answered": ("ANSWERED",),
                   "Closed": ("CLOSED",), "All": dq.STATUSES}
 STATUS_WORDS = {"OPEN": "Open: waiting for the site", "ANSWERED": "Answered: waiting for the monitor", "CLOSED": "Closed"}
+MARKDOWN_SIGNS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 ALL_SITES, ALL_SUBJECTS = "All sites", "All subjects"
 UPLOADS_OFFERED = 500  # the latest uploads an answer may cite from the list
 LIST_COLUMNS = {"query_id": "Query", "status": "Status", "site_id": "Site", "subject_id": "Subject", "table_name": "Table",
                 "record_key": "Record", "column_name": "Column", "value_when_opened": "Value when opened",
                 "question": "Question", "last_action": "Last step", "last_by": "By", "last_at": "When (UTC)"}
-HISTORY_COLUMNS = {"seq": "#", "written_at": "When (UTC)", "user_name": "Who", "action": "Step", "text": "Text",
+REVIEW_WORDS = {  # status → the review form's heading and the label of its comment
+    "OPEN": ("**Close** (opened in error, or settled without an answer)", "Comment (optional)"),
+    "ANSWERED": ("**Close or re-open**", "Comment (optional to close; to re-open, say what is still wrong)"),
+    "CLOSED": ("**Re-open**", "What is still wrong"),
+}
+HISTORY_COLUMNS = {"seq": "No.", "written_at": "When (UTC)", "user_name": "Who", "action": "Step", "text": "Text",
                    "upload_id": "Upload cited", "file_name": "File"}
 
 
 def _flash() -> None:
     """The outcome of the write that ended the previous run (the page reran after it)."""
+    for key in st.session_state.pop("queries_clear", ()):
+        # set, not deleted: a deleted key leaves the old text showing in the browser
+        st.session_state[key] = ""
     said = st.session_state.pop("queries_flash", None)
     if said:
         st.success(said, icon=":material/check_circle:")
@@ -52,19 +62,36 @@ def _write(action: Callable[[], object], done: Callable[[object], str], *, show_
     except TrialError as exc:
         st.error(str(exc), icon=":material/block:")
         return
-    for key in clear:
-        del st.session_state[key]
+    st.session_state["queries_clear"] = clear  # emptied at the start of the next run, before they are drawn
     st.session_state["queries_flash"] = done(outcome)
     st.session_state["query_wanted"] = show_query if show_query is not None else outcome
     st.rerun()
 
 
 # ----------------------------------------------------------------------------- the list
+def _keep_written_in_view(queries: pd.DataFrame) -> None:
+    """The query just written stays listed when a filter would now hide it (a closed query under
+    "Not closed", a new one on another subject): those filters are widened before they are drawn."""
+    wanted = st.session_state.get("query_wanted")
+    found = queries[queries.query_id == wanted]
+    if wanted is None or found.empty:
+        return
+    query = found.iloc[0]
+    if query.status not in STATUS_FILTERS.get(st.session_state.get("queries_status") or "All", ()):
+        st.session_state["queries_status"] = "All"
+    if st.session_state.get("queries_site", ALL_SITES) not in (ALL_SITES, query.site_id):
+        st.session_state["queries_site"] = ALL_SITES
+    if st.session_state.get("queries_subject", ALL_SUBJECTS) not in (ALL_SUBJECTS, query.subject_id):
+        st.session_state["queries_subject"] = ALL_SUBJECTS
+
+
 def _filters(queries: pd.DataFrame) -> pd.DataFrame:
+    if "queries_status" not in st.session_state:
+        # a link to one query (?query=N) may name a closed one: then start with them all
+        st.session_state["queries_status"] = "All" if _query_in_address() else "Not closed"
+    _keep_written_in_view(queries)
     left, middle, right = st.columns([3, 1, 1])
-    # a link to one query (?query=N) may name a closed one: then start with them all
-    status = left.segmented_control("Status", list(STATUS_FILTERS), default="All" if _query_in_address() else "Not closed",
-                                    key="queries_status")
+    status = left.segmented_control("Status", list(STATUS_FILTERS), key="queries_status")
     sites = sorted(queries.site_id.unique())
     site = middle.selectbox("Site", [ALL_SITES, *sites], key="queries_site")
     listed = queries[queries.status.isin(STATUS_FILTERS[status or "All"])]
@@ -92,7 +119,7 @@ def show_list(queries: pd.DataFrame) -> pd.DataFrame:
     st.dataframe(listed[list(LIST_COLUMNS)].rename(columns=LIST_COLUMNS), hide_index=True, width="stretch",
                  height=min(38 + 35 * max(len(listed), 1), 380), key="queries_list",
                  column_config={"When (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
-                                "Question": st.column_config.TextColumn(width="large")})
+                                "Question": st.column_config.TextColumn(width="medium")})
     return listed
 
 
@@ -128,16 +155,33 @@ def show_query(query: dict, me, locked: bool) -> None:
                 f"**{query['record_key']}** · column **{query['column_name']}**  \n"
                 f"Value when opened: **{_shown(then)}** · now: **{_shown(now)}**"
                 + (" (changed since)" if _shown(then) != _shown(now) else ""))
-    history = data.cached(dq.query_history, query_id)
-    st.dataframe(history[list(HISTORY_COLUMNS)].rename(columns=HISTORY_COLUMNS), hide_index=True, width="stretch",
-                 key="query_history", column_config={"When (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
-                                                     "Text": st.column_config.TextColumn(width="large")})
+    show_history(data.cached(dq.query_history, query_id))
     if locked and status != "CLOSED":
         st.caption("The database is locked: the query can be closed, but not answered or re-opened.")
     if status != "CLOSED" and may(me, Permission.ANSWER_QUERY):
         answer_form(query, me)
     if may(me, Permission.RAISE_QUERY):
         review_form(query, me)
+
+
+def show_history(history: pd.DataFrame) -> None:
+    """Every step, first to last, as a plain table: a handful of rows whose texts wrap instead of
+    being cut off at the column's edge."""
+    shown = history[list(HISTORY_COLUMNS)].rename(columns=HISTORY_COLUMNS)
+    shown["When (UTC)"] = pd.to_datetime(shown["When (UTC)"]).dt.strftime("%Y-%m-%d %H:%M")
+    for column in ("Text", "Upload cited", "File"):
+        shown[column] = ["" if pd.isna(v) else str(int(v)) if column == "Upload cited" else _plain(str(v))
+                         for v in shown[column]]
+    if not (shown["Upload cited"] != "").any():
+        shown = shown.drop(columns=["Upload cited", "File"])  # no answer cited an upload
+    with st.container(key="query_history"):
+        st.table(shown, hide_index=True, border="horizontal")
+
+
+def _plain(text: str) -> str:
+    """A person's text as it was written: ``st.table`` reads cells as Markdown, so the characters
+    that would format it (``#``, ``*``, ``$``, ``:``…) are escaped."""
+    return MARKDOWN_SIGNS.sub(r"\\\1", text)
 
 
 def _shown(value) -> str:
@@ -147,7 +191,8 @@ def _shown(value) -> str:
 def answer_form(query: dict, me) -> None:
     query_id = int(query["query_id"])
     with st.container(border=True):
-        st.markdown("**Answer**")
+        st.markdown("**Answer**" if query["status"] == "OPEN"
+                    else "**Add to the answer** (sent already; the monitor has not reviewed it yet)")
         text = st.text_area("What was checked or corrected", key=f"answer_text_{query_id}",
                             placeholder="e.g. Transcription error: 125 on the source sheet; corrected in the re-uploaded file.")
         uploads = data.cached(list_uploads, UPLOADS_OFFERED)
@@ -166,14 +211,15 @@ def answer_form(query: dict, me) -> None:
 def review_form(query: dict, me) -> None:
     query_id, status = int(query["query_id"]), query["status"]
     with st.container(border=True):
-        st.markdown("**Close or re-open**" if status == "ANSWERED" else "**Re-open**" if status == "CLOSED" else "**Close**")
-        text = st.text_area("Comment (needed to re-open: what is still wrong)", key=f"review_text_{query_id}")
-        left, right = st.columns(2)
-        if status != "CLOSED" and left.button("Close the query", key=f"close_{query_id}", icon=":material/task_alt:",
-                                              type="primary" if status == "ANSWERED" else "secondary"):
+        heading, label = REVIEW_WORDS[status]
+        st.markdown(heading)
+        text = st.text_area(label, key=f"review_text_{query_id}", height=90)
+        buttons = st.container(horizontal=True, gap="small")
+        if status != "CLOSED" and buttons.button("Close the query", key=f"close_{query_id}", icon=":material/task_alt:",
+                                                 type="primary" if status == "ANSWERED" else "secondary"):
             _write(lambda: dq.close_query(data.store(), me, query_id, text),
                    lambda _: f"Query {query_id} is closed.", show_query=query_id, clear=(f"review_text_{query_id}",))
-        if status != "OPEN" and right.button("Re-open the query", key=f"reopen_{query_id}", icon=":material/replay:"):
+        if status != "OPEN" and buttons.button("Re-open the query", key=f"reopen_{query_id}", icon=":material/replay:"):
             _write(lambda: dq.reopen_query(data.store(), me, query_id, text),
                    lambda _: f"Query {query_id} is open again; the site answers it.", show_query=query_id,
                    clear=(f"review_text_{query_id}",))

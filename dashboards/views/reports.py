@@ -38,8 +38,10 @@ def show_stamp(info, *, built: bool) -> None:
 
 def download(container, archive: PackArchive, name: str, label: str, *, key: str, primary: bool = False) -> None:
     """A download written only when clicked (deferred): the page does not send the whole pack on every run."""
+    note = ui.export_recorder()
+
     def member() -> bytes:
-        ui.exported(f"pack file {name}", archive.info.stamp)
+        note(f"pack file {name}", archive.info.stamp)
         return archive.member(name)
 
     container.download_button(label, member, file_name=name, mime=MIME.get(name.rsplit(".", 1)[-1]),
@@ -112,8 +114,10 @@ if archive is None:
 
 archive = data.cached(build_pack_archive)  # the one kept for this data version
 with st.container(horizontal=True, vertical_alignment="center"):
+    note = ui.export_recorder()
+
     def whole_pack() -> bytes:
-        ui.exported("end-of-study pack (zip)", archive.info.stamp)
+        note("end-of-study pack (zip)", archive.info.stamp)
         return archive.zip_bytes
 
     st.download_button(f"Download the whole pack (zip, {len(archive.zip_bytes) / 2**20:.1f} MiB)", whole_pack,

@@ -14,7 +14,10 @@ from dashboards import data, ui
 from dashboards.catalogue import pages_for
 from dashboards.charts.subject import hair_counts_by_visit, timeline
 from trial import data_queries
+from trial.access import Permission, may
+from trial.errors import TrialError
 from trial.subject_profile import subject_index, subject_profile
+from trial.unblinding import unblind
 
 ALL_SITES = "All sites"
 PLOTLY_CONFIG = {"displaylogo": False}
@@ -140,7 +143,7 @@ QUERY_COLUMNS = {"query_id": "Query", "status": "Status", "table_name": "Table",
 def show_open_queries(subject_id: str) -> None:
     """The subject's data queries not closed yet, with the way to answer or review them."""
     me = data.user()
-    queries = data_queries.visible_to(me, data.cached(data_queries.query_list, subject_id=subject_id))
+    queries = data.cached(data_queries.query_list, subject_id=subject_id)  # the user's queries only (scoped view)
     still_open = queries[queries.status != data_queries.CLOSED]
     left, right = st.columns([3, 1], vertical_alignment="center")
     closed = len(queries) - len(still_open)
@@ -165,6 +168,36 @@ def show_history(profile) -> None:
     ui.download_csv(shown, f"audit-{profile.subject_id}.csv", "Download the audit history (CSV)", key="history_csv")
 
 
+def show_emergency_unblinding(subject_id: str) -> None:
+    """For the subject's investigator, in an emergency only: the arm of this one subject, with a
+    reason kept in the audit trail; monitors see on the study overview that it happened."""
+    me = data.user()
+    if not (me.blinded and may(me, Permission.UNBLIND)):
+        return
+    told = st.session_state.setdefault("unblinded", {})
+    with st.expander("Emergency unblinding", icon=":material/emergency:", expanded=subject_id in told):
+        if subject_id in told:
+            st.error(f"**{subject_id}** is in the arm **{told[subject_id]}**. Keep it to the care of the subject.",
+                     icon=":material/visibility:")
+            return
+        st.caption("Only when the care of the subject needs the treatment known. The reason, your name and the time go "
+                   "into the audit trail, and the monitors are told.")
+        with st.form(f"unblind-{subject_id}"):
+            reason = st.text_input("Reason", placeholder="e.g. severe scalp reaction: the treating dermatologist needs the treatment")
+            sure = st.checkbox(f"I need to know the arm of {subject_id} now")
+            go = st.form_submit_button("Unblind this subject", type="primary", disabled=False)
+        if go:
+            if not sure:
+                st.warning("Tick the box to confirm that the arm must be known now.")
+                return
+            try:
+                told[subject_id] = unblind(data.store(), me, subject_id, reason)
+            except TrialError as exc:
+                st.error(str(exc))
+                return
+            st.rerun()
+
+
 ui.heading("Subject profile", "One subject at a glance: key facts, visits, sessions and adverse events over time, "
                               "the hair counts, and every change made to the subject's records.")
 ui.require_subjects("the subject profile needs the subjects file")
@@ -177,6 +210,7 @@ if profile is None:  # gone since the list was read (a new data version): the ne
     st.stop()
 
 show_facts(profile.facts, labels)
+show_emergency_unblinding(profile.subject_id)
 show_open_queries(profile.subject_id)
 st.plotly_chart(timeline(profile.facts, profile.hair_counts, profile.sessions, profile.adverse_events, visit_labels),
                 width="stretch", config=PLOTLY_CONFIG)

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from urllib.parse import urlparse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -113,7 +114,7 @@ def sign_in(browser, url: str, user_name: str, password: str, viewport: dict | N
 def go(page, url: str) -> None:
     """Move a signed-in tab to another page through the app's navigation (a new address would
     start a new browser session, which signs out)."""
-    path = url.rstrip("/").rsplit("/", 1)[-1]
+    path = urlparse(url).path.strip("/")
     page.locator(f'[data-testid="stSidebarNav"] a[href$="/{path}"]').first.click()
     page.wait_for_timeout(300)
     settle(page)

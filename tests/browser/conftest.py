@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from browsing import CHROMIUM, FLAGS, serve
+from helpers import TEAM_PASSWORD  # noqa: F401  (TEMPORARY re-export: test_queries imports it from here)
 
 
 @pytest.fixture(scope="session")
@@ -48,27 +49,14 @@ def browser():
         chromium.close()
 
 
-TEAM_PASSWORD = "correct horse battery"
-TEAM = {  # user name → (roles, site)
-    "ada": (["ADMIN"], None),
-    "stat": (["STATISTICIAN"], None),
-    "mona": (["MONITOR"], None),
-    "sam": (["SITE_STAFF"], "S01"),
-    "eve": (["EVALUATOR"], "S02"),
-}
-
 
 @pytest.fixture(scope="session")
 def team_server(tmp_path_factory):
-    """The dashboards on a two-site study with an account for every role (password TEAM_PASSWORD)."""
-    from helpers import scenario_store
-
-    from trial.users import add_user
+    """The dashboards on a two-site study with an account for every role (helpers.TEAM)."""
+    from helpers import team_store
 
     folder = tmp_path_factory.mktemp("team")
-    with scenario_store(folder, "scale", seed=5, subjects=300) as store:
-        for name, (roles, site) in TEAM.items():
-            add_user(store, name, TEAM_PASSWORD, roles, site_id=site, by="setup")
+    team_store(folder).close()
     process, url = serve(folder / "study.duckdb", folder / "server.log")
     yield url, folder / "study.duckdb"
     process.terminate()

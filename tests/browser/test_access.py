@@ -6,36 +6,46 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 from browsing import DESKTOP, go, open_page, screenshot, settle, sign_in
-from conftest import TEAM_PASSWORD
+from helpers import TEAM_PASSWORD
 
-ARM_WORDS = re.compile(r"\bMINOX(_MN)?\b|Topical minoxidil 5 %|Minoxidil 5 % \+ microneedling|\bMICRONEEDLING\b|"
+ARM_WORDS = re.compile(r"\bMINOX(_MN)?\b|Topical minoxidil 5 %(?! with or without)|Minoxidil 5 % \+ microneedling|\bMICRONEEDLING\b|"
                        r"[Rr]isk difference|ANCOVA|[Dd]ifference between arms")
+# (the arm labels; the control's is also the start of the study's title, which everyone may read)
 OTHER_SITE = re.compile(r"\bS02-\d+")
 
 
 def _nav_paths(page) -> list[str]:
     hrefs = page.locator('[data-testid="stSidebarNav"] a').evaluate_all("links => links.map(a => a.getAttribute('href'))")
-    return [href.rstrip("/").rsplit("/", 1)[-1] for href in hrefs]
+    return [urlparse(href).path.strip("/") for href in hrefs]
 
 
 def _everything(page) -> str:
-    """The page as the person receives it: its text, its charts' text, and every download on it."""
+    """The page as the person receives it: its text and charts in every tab, and every download."""
     parts = [page.content()]
-    buttons = page.locator('[data-testid="stDownloadButton"] button')
-    for number in range(buttons.count()):
-        with page.expect_download(timeout=60_000) as download:
-            buttons.nth(number).click()
-        parts.append(Path(download.value.path()).read_text(encoding="utf-8", errors="replace"))
+    tabs = page.locator('[data-baseweb="tab"]')
+    for tab in [None, *(tabs.nth(n) for n in range(tabs.count()))]:
+        if tab is not None:
+            tab.click()
+            page.wait_for_timeout(400)
+            parts.append(page.content())
+        buttons = page.locator('[data-testid="stDownloadButton"] button')
+        for number in range(buttons.count()):
+            if not buttons.nth(number).is_visible():
+                continue  # in another tab: downloaded there
+            with page.expect_download(timeout=60_000) as download:
+                buttons.nth(number).click()
+            parts.append(Path(download.value.path()).read_text(encoding="utf-8", errors="replace"))
     return "\n".join(parts)
 
 
 def _visit_every_page(page, url: str, who: str) -> dict[str, str]:
     seen = {}
     for path in _nav_paths(page):
-        if path != url.rstrip("/").rsplit("/", 1)[-1]:
+        if seen:  # the first link is Home, where signing in lands
             go(page, f"{url}/{path}")
         assert page.locator('[data-testid="stException"]').count() == 0, (who, path)
         seen[path or "home"] = _everything(page)
@@ -94,12 +104,17 @@ def test_a_site_user_never_receives_another_sites_subject(browser, team_server):
 
 
 @pytest.mark.slow
-def test_the_statistician_sees_the_arms_and_signs_out(browser, team_server):
+def test_the_statistician_sees_the_arms_and_the_exports_of_others_in_the_trail_and_signs_out(browser, team_server):
     url, _ = team_server
     page = sign_in(browser, url, "stat", TEAM_PASSWORD)
     try:
         go(page, f"{url}/efficacy")
         assert "Minoxidil 5 % + microneedling" in page.content()
+        go(page, f"{url}/admin")  # the downloads of the other tests are in the audit trail
+        page.locator('[role="gridcell"]').first.wait_for(state="attached")
+        cells = page.locator('[role="gridcell"]').all_inner_texts()
+        assert "EXPORT" in cells
+        screenshot(page, "stat-admin")
         page.get_by_role("button", name="Sign out").click()
         page.wait_for_timeout(500)
         settle(page)

@@ -1,0 +1,116 @@
+"""The role × page matrix of the dashboards: each role's navigation holds exactly the pages it may
+open, every one of them runs, and a page outside it cannot be reached; nobody sees a page before
+signing in, an expired session asks to sign in again; emergency unblinding from the subject
+profile shows the arm to the site's investigator and tells the monitors."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from helpers import TEAM, TEAM_PASSWORD, team_store
+from streamlit.testing.v1 import AppTest
+
+from dashboards.catalogue import CATALOGUE
+from trial.store import Store
+from trial.users import sign_in, start_session
+
+APP = str(__import__("pathlib").Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
+TIMEOUT = 120
+MATRIX = {  # who → the pages their navigation holds (besides Home)
+    "ada": {"overview", "admin"},
+    "stat": {"subject", "queries", "overview", "tolerability", "efficacy", "assessments", "reports", "admin"},
+    "mona": {"subject", "queries", "overview", "tolerability", "efficacy", "assessments"},
+    "sam": {"upload", "subject", "queries", "overview", "tolerability", "efficacy", "assessments"},
+    "eve": {"upload", "queries", "efficacy", "assessments"},
+}
+PAGE_OF = {spec.path.removeprefix("views/").removesuffix(".py"): spec.path for spec in CATALOGUE}
+
+
+@pytest.fixture(scope="module")
+def team(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("team-app")
+    with team_store(folder) as store:
+        tokens = {name: start_session(store, sign_in(store, name, TEAM_PASSWORD)) for name in TEAM}
+    return folder / "study.duckdb", tokens
+
+
+@pytest.fixture
+def as_user(team, monkeypatch):
+    db, tokens = team
+    monkeypatch.setenv("TRIAL_DB", str(db))
+
+    def open_as(who: str | None, page: str | None = None, token: str | None = None) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+        if who is not None or token is not None:
+            at.session_state["session_token"] = token or tokens[who]
+        at.run()
+        if page is not None:
+            at.switch_page(PAGE_OF[page]).run()
+        assert not at.exception, [e.message for e in at.exception]
+        return at
+
+    return open_as
+
+
+def _text(at: AppTest) -> str:
+    return "\n".join(str(e.value) for kind in ("title", "markdown", "caption", "info", "warning", "error", "success")
+                     for e in getattr(at, kind))
+
+
+@pytest.mark.parametrize("who", list(MATRIX))
+def test_each_role_reaches_exactly_its_pages_and_each_of_them_runs(as_user, who):
+    home = as_user(who)
+    assert home.title[0].value == f"Welcome, {who}"
+    for page, path in PAGE_OF.items():
+        if page in MATRIX[who]:
+            at = as_user(who, page)
+            assert at.title, (who, page)
+        else:
+            with pytest.raises(ValueError, match="Could not find a navigation page"):
+                as_user(who, page)
+
+
+def test_nobody_sees_a_page_before_signing_in_and_an_ended_session_says_so(as_user, team):
+    at = as_user(None)
+    assert at.title[0].value == "Sign in" and len(at.text_input) == 2
+    db, _ = team
+    with Store.open(db) as store:  # a session that has run out
+        expired = start_session(store, sign_in(store, "mona", TEAM_PASSWORD), length=dt.timedelta(seconds=-1))
+    at = as_user(None, token=expired)
+    assert at.title[0].value == "Sign in"
+    assert "Your session has ended" in _text(at)
+
+
+def test_signing_in_through_the_form_opens_the_home_page(as_user):
+    at = as_user(None)
+    at.text_input[0].input("sam")
+    at.text_input[1].input(TEAM_PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.title[0].value == "Welcome, sam"
+    assert "blinded" in _text(at) and "site S01 only" in _text(at)
+
+
+def test_a_blinded_monitor_sees_pooled_efficacy_and_the_statistician_sees_the_arms(as_user):
+    monitor, statistician = _text(as_user("mona", "efficacy")), _text(as_user("stat", "efficacy"))
+    assert "Minoxidil 5 % + microneedling" in statistician
+    assert "Minoxidil 5 % + microneedling" not in monitor and "MINOX_MN" not in monitor
+
+
+def test_emergency_unblinding_shows_the_arm_to_the_investigator_and_tells_the_monitors(as_user, team):
+    db, _ = team
+    with Store.open(db) as store:
+        subject, arm = store.query("SELECT subject_id, arm FROM randomization WHERE site_id = 'S01' ORDER BY subject_id LIMIT 1").iloc[0]
+        label = next(a.label for a in store.study.arms if a.code == arm)
+    at = as_user("sam", "subject")
+    assert at.query_params.get("subject") in (None, [], subject, [subject])  # the first subject is shown
+    next(t for t in at.text_input if t.label == "Reason").input("severe scalp reaction: the treatment must be known")
+    next(c for c in at.checkbox if c.label.startswith("I need to know the arm")).check()
+    next(b for b in at.button if b.label == "Unblind this subject").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert f"is in the arm **{label}**" in _text(at)
+    assert label not in _text(as_user("mona", "subject"))
+    overview = _text(as_user("mona", "overview"))
+    assert "Emergency unblinding: 1 subject(s)" in overview and f"**{subject}**" in overview and "by sam" in overview
+    assert label not in overview
