@@ -1,14 +1,20 @@
 """Parts of the Upload page: the verdict on a file, its findings as a filterable table, the
-corrections it would make, the outcome of a load, and the data dictionary for a first-time user."""
+corrections it would make, the outcome of a load, the data queries a load may answer, and the data
+dictionary for a first-time user."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
 
-from dashboards import ui
+from dashboards import data, ui
 from schemas import DOMAINS
+from trial import data_queries as dq
+from trial.errors import TrialError
 from trial.ingest import ALREADY_LOADED, CHECKED, LOADED, REJECTED, UploadResult
+from trial.users import User
 
 GUESS = "guess"
 LOADABLE = (CHECKED,)
@@ -76,23 +82,128 @@ def show_findings(findings: pd.DataFrame, file_name: str) -> None:
                     key=f"{key}-download")
 
 
-def show_outcome(outcome: list | None) -> None:
+@dataclass(frozen=True)
+class Loaded:
+    """What loading one file did, kept in the session for the page's next runs: the counts, and
+    each value it corrected (record key, column → before, after) for the queries it may answer."""
+
+    file_name: str
+    status: str
+    domain: str | None
+    upload_id: int | None
+    inserted: int
+    corrected: int
+    unchanged: int
+    corrections: tuple[tuple[str, str, str | None, str | None], ...] = ()
+
+    @classmethod
+    def of(cls, result: UploadResult) -> Loaded:
+        return cls(result.file_name, result.status, result.domain, result.upload_id, result.inserted, result.corrected,
+                   result.unchanged, tuple((c.key, c.column, c.old, c.new) for c in result.changes))
+
+
+def show_outcome(outcome: list[Loaded] | None) -> None:
     """What the last press of Load did (kept across the rerun that refreshes every page)."""
     if not outcome:
         return
-    loaded = [o for o in outcome if o[1] == LOADED]
+    loaded = [o for o in outcome if o.status == LOADED]
     lines = []
-    for name, status, upload_id, inserted, corrected, unchanged in outcome:
-        if status == LOADED:
-            lines.append(f"- **{name}**: loaded as upload {upload_id}: {inserted:,} new, {corrected:,} corrected, "
-                         f"{unchanged:,} unchanged row(s)")
-        elif status == ALREADY_LOADED:
-            lines.append(f"- **{name}**: already loaded; nothing changed")
-        elif status == REJECTED:
-            lines.append(f"- **{name}**: rejected when loading (the study changed meanwhile); choose it again to see why")
+    for o in outcome:
+        if o.status == LOADED:
+            lines.append(f"- **{o.file_name}**: loaded as upload {o.upload_id}: {o.inserted:,} new, {o.corrected:,} corrected, "
+                         f"{o.unchanged:,} unchanged row(s)")
+        elif o.status == ALREADY_LOADED:
+            lines.append(f"- **{o.file_name}**: already loaded; nothing changed")
+        elif o.status == REJECTED:
+            lines.append(f"- **{o.file_name}**: rejected when loading (the study changed meanwhile); choose it again to see why")
     (st.success if len(loaded) == len(outcome) else st.warning)(
         f"Loaded {len(loaded)} of {len(outcome)} file(s). Every page now shows the new data.\n\n" + "\n".join(lines)
     )
+
+
+# ----------------------------------------------------------------------------- queries a load answers
+def answerable_queries(queries: pd.DataFrame, outcome: list[Loaded]) -> pd.DataFrame:
+    """The queries (not closed) on the tables just loaded, each with the upload an answer would cite
+    (``cite``, ``cite_file``) and whether that upload ``corrected`` the queried value (``before`` →
+    ``after``); the corrected ones first.
+
+    A query cites the upload that corrected its data point; one the load did not touch cites the
+    last file loaded into its table.
+    """
+    loaded = [o for o in outcome if o.status == LOADED and o.upload_id is not None]
+    rows = []
+    for query in queries[queries.status != dq.CLOSED].to_dict("records"):
+        into_table = [o for o in loaded if o.domain == query["table_name"]]
+        if not into_table:
+            continue
+        point = (query["record_key"], query["column_name"])
+        fixed = [(o, c) for o in into_table for c in o.corrections if c[:2] == point]
+        cited, change = fixed[-1] if fixed else (into_table[-1], None)
+        rows.append(query | {"cite": cited.upload_id, "cite_file": cited.file_name, "corrected": change is not None,
+                             "before": change[2] if change else None, "after": change[3] if change else None})
+    found = pd.DataFrame(rows, columns=[*queries.columns, "cite", "cite_file", "corrected", "before", "after"])
+    found["corrected"] = found["corrected"].astype(bool)
+    return found.sort_values(["corrected", "query_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def _answer_label(query: dict) -> str:
+    if query["corrected"]:
+        changed = f"corrected here: {query['before'] or '(empty)'} → {query['after'] or '(empty)'}"
+    else:
+        changed = "value not changed by this upload"
+    return f"Query {query['query_id']} · {query['record_key']} · {query['column_name']} · {changed}"
+
+
+def cited_text(offered: pd.DataFrame) -> str:
+    """The answer offered: ``Corrected in upload 12 (hair_counts-fix.csv)``."""
+    cited = offered.drop_duplicates("cite")
+    return "Corrected in " + " and ".join(f"upload {int(row.cite)} ({row.cite_file})" for row in cited.itertuples())
+
+
+def offer_answers(me: User, outcome: list[Loaded]) -> None:
+    """After a load: a small form to answer the queries not closed on the tables just loaded, citing
+    the upload. Shown only when the user sees such queries; each answer goes through
+    :func:`trial.data_queries.answer_query`, which refuses with a sentence what the user may not do."""
+    answered = st.session_state.get("upload_answered")
+    if answered:  # sent already: say so instead of offering the form again
+        st.success(answered, icon=":material/reply:")
+        return
+    offered = answerable_queries(dq.visible_to(me, data.cached(dq.query_list)), outcome)
+    if offered.empty:
+        return
+    labels = {int(row["query_id"]): _answer_label(row) for row in offered.to_dict("records")}
+    load = "-".join(str(o.upload_id) for o in outcome)  # a new load starts the form afresh
+    with st.form(f"upload_answers_form-{load}", border=True):
+        st.markdown(f"**Data queries on the tables just loaded** ({len(offered)} not closed)")
+        chosen = st.multiselect("This upload answers query…", list(labels), format_func=labels.get,
+                                default=[int(q) for q in offered.query_id[offered.corrected]],
+                                key=f"upload_answers_chosen-{load}", placeholder="Choose the queries this upload settles",
+                                help="The queries whose value this upload corrected are chosen for you.")
+        text = st.text_input("Answer", value=cited_text(offered), key=f"upload_answers_text-{load}",
+                             help="Sent as the answer to each query chosen, citing the upload; a monitor then closes "
+                                  "or re-opens the query on the Data queries page.")
+        sent = st.form_submit_button("Send the answers", type="primary", icon=":material/reply:")
+    if not sent:
+        return
+    if not chosen:
+        st.error("Choose the queries this upload answers first.", icon=":material/block:")
+        return
+    cites = dict(zip(offered.query_id.astype(int), offered.cite.astype(int), strict=True))
+    done, refusals = [], []
+    for query_id in chosen:
+        try:
+            dq.answer_query(data.store(), me, query_id, text, upload_id=cites[query_id])
+            done.append(query_id)
+        except TrialError as exc:
+            refusals.append(str(exc))
+    for sentence in dict.fromkeys(refusals):  # one refusal (no text, say) is said once, not per query
+        st.error(sentence, icon=":material/block:")
+    if done:
+        named = ", ".join(f"{q} (citing upload {cites[q]})" for q in done)
+        st.session_state["upload_answered"] = (f"Answered query {named}; a monitor closes or re-opens "
+                                               f"{'it' if len(done) == 1 else 'them'} on the Data queries page.")
+        if not refusals:
+            st.rerun()
 
 
 def show_dictionary() -> None:

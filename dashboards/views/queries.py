@@ -118,7 +118,10 @@ def show_list(queries: pd.DataFrame) -> pd.DataFrame:
     st.caption(f"{len(listed):,} of {len(queries):,} queries shown, oldest first.")
     st.dataframe(listed[list(LIST_COLUMNS)].rename(columns=LIST_COLUMNS), hide_index=True, width="stretch",
                  height=min(38 + 35 * max(len(listed), 1), 380), key="queries_list",
-                 column_config={"When (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+                 column_config={"Query": st.column_config.NumberColumn(width="small"),
+                                "Site": st.column_config.TextColumn(width="small"),
+                                "Value when opened": st.column_config.TextColumn("Value then", width="small"),
+                                "When (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
                                 "Question": st.column_config.TextColumn(width="medium")})
     return listed
 

@@ -14,7 +14,7 @@ from dashboards import data, ui
 from dashboards.catalogue import pages_for
 from dashboards.charts.subject import hair_counts_by_visit, timeline
 from trial import data_queries
-from trial.access import Permission, may
+from trial.access import WITHHELD_AE_COLUMNS, Permission, may
 from trial.errors import TrialError
 from trial.subject_profile import subject_index, subject_profile
 from trial.unblinding import unblind
@@ -119,17 +119,24 @@ def show_hair_counts(profile, visit_labels: dict[str, str]) -> None:
 
 def show_events_and_sessions(profile) -> None:
     events, sessions = profile.adverse_events, profile.sessions
-    ae_tab, session_tab = st.tabs([f"Adverse events ({len(events)})", f"Microneedling sessions ({len(sessions)})"])
+    blinded = data.user().blinded  # sessions, verbatim terms and causes tell the arm: withheld
+    columns = {k: v for k, v in AE_COLUMNS.items() if not (blinded and k in WITHHELD_AE_COLUMNS)}
+    labels = [f"Adverse events ({len(events)})", "Microneedling sessions" + ("" if blinded else f" ({len(sessions)})")]
+    ae_tab, session_tab = st.tabs(labels)
     with ae_tab:
         if events.empty:
             st.caption("No adverse event recorded.")
         else:
-            st.dataframe(events[list(AE_COLUMNS)].rename(columns=AE_COLUMNS), hide_index=True, width="stretch", key="adverse_events",
+            st.dataframe(events[list(columns)].rename(columns=columns), hide_index=True, width="stretch", key="adverse_events",
                          column_config={"Onset": st.column_config.DateColumn(format="YYYY-MM-DD"),
                                         "Resolved": st.column_config.DateColumn(format="YYYY-MM-DD"),
                                         "TEAE": st.column_config.CheckboxColumn(help="Onset on or after randomization")})
+            if blinded:
+                st.caption("Verbatim terms and suspected causes are withheld from blinded users; terms are shown coded.")
     with session_tab:
-        if sessions.empty:
+        if blinded:
+            st.caption("Withheld from blinded users: sessions happen in one arm only.")
+        elif sessions.empty:
             st.caption("No microneedling session recorded.")
         else:
             st.dataframe(sessions[list(SESSION_COLUMNS)].rename(columns=SESSION_COLUMNS), hide_index=True, width="stretch",

@@ -15,6 +15,7 @@ import streamlit as st
 from dashboards import data, ui
 from dashboards.charts import SCREEN_LAYOUT, arm_colours
 from dashboards.charts.safety import bleeding_by_session, pain_by_session, worst_bars
+from trial.access import WITHHELD_AE_COLUMNS
 from trial.ae_listing import COLUMNS, FILTERS, ae_listing, filter_events
 from trial.analysis.ard_safety import RELATIONSHIP_ORDER, SEVERITY_ORDER
 from trial.reports.figures import ae_incidence
@@ -98,9 +99,12 @@ def show_listing(study, labels) -> None:
     if listing.empty:
         st.info("No adverse event has been recorded yet: upload the adverse-events file on the Upload page.")
         return
-    present = {column: set(listing[column].unique()) for column in FILTERS}
+    withheld = {"arm", *WITHHELD_AE_COLUMNS} if data.user().blinded else set()  # they tell the arm
+    listing = listing.drop(columns=sorted(withheld & set(listing.columns)))
+    filters_shown = {column: label for column, label in FILTERS.items() if column not in withheld}
+    present = {column: set(listing[column].unique()) for column in filters_shown}
     choices = {
-        "arm": [a for a in study.arm_codes if a in present["arm"]],
+        "arm": [a for a in study.arm_codes if a in present.get("arm", ())],
         "site_id": sorted(present["site_id"]),
         "severity": [s for s in SEVERITY_ORDER if s in present["severity"]],
         "serious": ["Y", "N"],
@@ -110,7 +114,7 @@ def show_listing(study, labels) -> None:
     readable = {"arm": lambda v: labels.get(v, v), "serious": {"Y": "Serious", "N": "Not serious"}.get,
                 "severity": lambda v: v.capitalize(), "relationship": lambda v: v.replace("_", " ").capitalize()}
     chosen = {}
-    for i, (column, label) in enumerate(FILTERS.items()):
+    for i, (column, label) in enumerate(filters_shown.items()):
         if i % 3 == 0:  # rows of three, so that a phone lists them in reading order
             filters = st.columns(3)
         chosen[column] = filters[i % 3].multiselect(label, choices[column], key=f"ae_filter_{column}", placeholder="All",
@@ -129,7 +133,8 @@ def show_listing(study, labels) -> None:
             page = st.pagination(pages, key=f"ae_page_{hash(repr((chosen, page_size, teae_only)))}", max_visible_pages=5)
     rows = events.iloc[(page - 1) * page_size: page * page_size]
     table.dataframe(
-        rows.assign(arm=rows.arm.map(labels).fillna(rows.arm)).rename(columns=COLUMNS), hide_index=True, width="stretch",
+        (rows if "arm" in withheld else rows.assign(arm=rows.arm.map(labels).fillna(rows.arm))).rename(columns=COLUMNS),
+        hide_index=True, width="stretch",
         height=min(38 + 35 * len(rows), 560),
         column_config={"Onset": st.column_config.DateColumn(format="YYYY-MM-DD"),
                        "Resolved": st.column_config.DateColumn(format="YYYY-MM-DD"),
@@ -142,6 +147,10 @@ def show_listing(study, labels) -> None:
 
 def show_sessions(screen: ToleranceScreen, study, colours) -> None:
     st.subheader("Microneedling sessions (table 14.3.4)")
+    if data.user().blinded:
+        st.info("Withheld from blinded users: microneedling sessions happen in one arm only, so the session log "
+                "would tell the allocation. The unblinded statistician reviews it.", icon=":material/visibility_off:")
+        return
     if not any(a.microneedling for a in study.arms):
         st.info("This study has no microneedling arm.")
         return

@@ -3,7 +3,8 @@
 Files are first checked together without changing anything (``preview_batch``): the outcome of
 each, its findings as a filterable table, and the rows it would add or correct. Corrections need a
 reason. Loading then goes file by file through the normal upload path; every page refreshes
-because the data version moved.
+because the data version moved. After a load, someone who answers data queries is offered the
+queries not closed on the tables just loaded, to answer them citing the upload.
 """
 
 from __future__ import annotations
@@ -14,15 +15,17 @@ from dashboards import data, ui
 from dashboards.upload_parts import (
     GUESS,
     LOADABLE,
+    Loaded,
     correction_frame,
     domain_choices,
     findings_frame,
+    offer_answers,
     show_dictionary,
     show_findings,
     show_outcome,
     verdict,
 )
-from trial.access import UploadScope
+from trial.access import Permission, UploadScope, may
 from trial.errors import TrialError
 from trial.ingest import domain_order, preview_batch, upload_bytes
 from trial.lock import lock_state
@@ -46,7 +49,7 @@ if locked.locked:
 
 if "upload_round" not in st.session_state:
     st.session_state.upload_round = 0  # a new round empties the file picker after a load
-show_outcome(st.session_state.pop("upload_outcome", None))
+last_load = st.container()  # the outcome of the last load, until other files are chosen
 
 left, right = st.columns([2, 1], vertical_alignment="bottom")
 choices = domain_choices(scope.domains)
@@ -56,6 +59,12 @@ where = "any site" if scope.sites is None else " and ".join(sorted(scope.sites))
 right.caption(f"Up to {settings.upload_limit_bytes / 2**20:.0f} MiB a file · loading as **{me.user_name}** for {where}")
 uploaded = st.file_uploader("CSV files", type=["csv"], accept_multiple_files=True,
                             key=f"files-{st.session_state.upload_round}")
+if uploaded:  # a new batch: the last load's outcome has been read
+    st.session_state.pop("upload_outcome", None)
+with last_load:
+    show_outcome(st.session_state.get("upload_outcome"))
+    if st.session_state.get("upload_outcome") and may(me, Permission.ANSWER_QUERY):
+        offer_answers(me, st.session_state.upload_outcome)
 
 if not uploaded:
     show_dictionary()
@@ -134,8 +143,8 @@ for number, planned in enumerate(loadable):
         st.error(f"{planned.file_name}: {exc}")
         st.stop()
 progress.progress(1.0, text="Done")
-st.session_state.upload_outcome = [(r.file_name, r.status, r.upload_id, r.inserted, r.corrected, r.unchanged,
-                                    ) for r in outcome]
+st.session_state.upload_outcome = [Loaded.of(r) for r in outcome]
+st.session_state.pop("upload_answered", None)  # the queries this load answers are still to be chosen
 st.session_state.upload_round += 1
 st.session_state.pop("preview_key", None)
 st.rerun()
