@@ -251,9 +251,11 @@ def _serve(db: Path, port: int, host: str = "localhost") -> None:
     click.echo(f"Serving the dashboards at http://{host}:{port} (Ctrl+C stops them).", err=True)
     sys.stdout.flush()
     os.environ["TRIAL_DB"] = str(Path(db).resolve())
+    upload_mb = max(1, settings_of(db).upload_limit_bytes // 2**20)  # the Upload page's limit, not Streamlit's 200 MB
     os.execv(sys.executable, [
         sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port), "--server.address", host, "--server.headless", "true",
         "--browser.gatherUsageStats", "false", "--theme.base", "light", "--client.toolbarMode", "minimal",
+        "--server.maxUploadSize", str(upload_mb),
     ])
 
 

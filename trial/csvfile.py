@@ -42,8 +42,7 @@ def column_key(position: int) -> str:
 
 def read_cells(data: bytes) -> CsvCells:
     """Split ``data`` into a header and string cells; structural problems come back as findings."""
-    if data.startswith(BOM):
-        data = data[len(BOM) :]
+    data = data.removeprefix(BOM)
     if _BLANK_FILE.match(data):
         return CsvCells([], None, [fd.error(None, None, None, "empty_file", "the file is empty")])
     nul = data.find(b"\x00")

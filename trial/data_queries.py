@@ -23,7 +23,7 @@ import pandas as pd
 from schemas import DOMAINS, Domain
 from trial import audit
 from trial import findings as fd
-from trial.access import ASSESSMENT_DOMAINS, REVEALS_ALLOCATION, Access
+from trial.access import ASSESSMENT_DOMAINS, REVEALS_ALLOCATION
 from trial.errors import TrialError
 from trial.lock import DatabaseIsLocked, state_on
 from trial.sqlfiles import sql_text
@@ -291,27 +291,6 @@ def query_list(store, *, status: str | None = None, subject_id: str | None = Non
         "subject": _subject(subject_id) or None,
         "site": site_id.strip().upper() if site_id else None,
     })
-
-
-def visible_to(user: User, queries: pd.DataFrame) -> pd.DataFrame:
-    """The rows of a query list that ``user`` may see (as :class:`trial.access.Access` has it): a
-    site user's own sites only; for a blinded user none on a data point that tells the arm; for
-    someone who is only an evaluator, the assessments' queries only. Open-query counts, which name
-    no data point, are narrowed to the user's sites."""
-    seen = Access.of(user)
-    shown = queries if seen.sites is None else queries[queries.site_id.isin(sorted(seen.sites))]
-    if "table_name" in shown.columns:
-        if seen.blinded:
-            hidden = [reveals_allocation(t, c) for t, c in zip(shown.table_name, shown.column_name, strict=True)]
-            shown = shown[~pd.Series(hidden, index=shown.index, dtype=bool)]
-        if seen.assessments_only:
-            shown = shown[shown.table_name.isin(sorted(ASSESSMENT_TABLES))]
-    return shown.reset_index(drop=True)
-
-
-def may_see(user: User, query: dict) -> bool:
-    """Whether ``user`` may read this query (see :func:`visible_to`)."""
-    return not visible_to(user, pd.DataFrame([query])).empty
 
 
 def query_history(store, query_id: int) -> pd.DataFrame:

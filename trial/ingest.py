@@ -21,13 +21,13 @@ import pyarrow as pa
 from schemas import DOMAINS, Domain, domain_named
 from trial import archive, audit
 from trial import findings as fd
+from trial.access import UploadScope
 from trial.cells import type_cells
 from trial.changes import INCOMING, Change, apply_changes, duplicate_keys, plan_changes
 from trial.csvfile import read_cells
 from trial.editchecks import run_edit_checks
 from trial.errors import UploadError
 from trial.header import fits, match_header, normalise
-from trial.access import UploadScope
 from trial.lock import refuse_if_locked
 from trial.store import Store
 from trial.validate import to_frame, validate_rows

@@ -17,7 +17,13 @@ import duckdb
 import pandas as pd
 
 from trial import audit
-from trial.errors import DatabaseExists, DatabaseLocked, DatabaseMissing, DatabaseVersionError, TrialError
+from trial.errors import (
+    DatabaseExists,
+    DatabaseLocked,
+    DatabaseMissing,
+    DatabaseVersionError,
+    TrialError,
+)
 from trial.sqlfiles import sql_names, sql_text
 from trial.study import Study, parse_study
 

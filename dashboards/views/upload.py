@@ -134,8 +134,8 @@ outcome = []
 progress = st.progress(0.0, text="Loading…")
 contents = dict(batch)
 for number, planned in enumerate(loadable):
-    def stage(text: str, _name=planned.file_name):
-        progress.progress(number / len(loadable), text=f"{_name}: {text}")
+    def stage(text: str, _name=planned.file_name, _number=number):
+        progress.progress(_number / len(loadable), text=f"{_name}: {text}")
     try:
         outcome.append(upload_bytes(store, contents[planned.file_name], planned.file_name, user=me.user_name,
                                     domain=chosen_domain, reason=reason.strip() or None, progress=stage, scope=scope))

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 from browsing import CHROMIUM, FLAGS, serve
-from helpers import TEAM_PASSWORD  # noqa: F401  (TEMPORARY re-export: test_queries imports it from here)
 
 
 @pytest.fixture(scope="session")

@@ -54,7 +54,7 @@ class Inputs:
             flag = {"ITT": "ittfl", "SAF": "saffl", "PP": "pprotfl"}[population]
             chosen = self.adsl[self.adsl[flag]]
             counts = {arm: int((chosen.arm == arm).sum()) for arm in self.arms}
-            self._big_n[population] = counts | {TOTAL: int(len(chosen))}
+            self._big_n[population] = counts | {TOTAL: len(chosen)}
         return self._big_n[population]
 
 

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from trial.reports.formats import fmt_int
-from trial.reports.layouts import POPULATIONS, arm_columns, count_rows, descriptive_rows, heading
+from trial.reports.layouts import (
+    POPULATIONS,
+    arm_columns,
+    count_rows,
+    descriptive_rows,
+    heading,
+)
 from trial.reports.model import Row, Table
 from trial.reports.view import ArdView
 

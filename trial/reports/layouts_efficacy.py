@@ -3,8 +3,22 @@ global assessment."""
 
 from __future__ import annotations
 
-from trial.reports.formats import fmt_ci, fmt_int, fmt_mean_sd, fmt_median_range, fmt_num, fmt_p, visit_label
-from trial.reports.layouts import POPULATIONS, arm_columns, count_rows, descriptive_rows, heading
+from trial.reports.formats import (
+    fmt_ci,
+    fmt_int,
+    fmt_mean_sd,
+    fmt_median_range,
+    fmt_num,
+    fmt_p,
+    visit_label,
+)
+from trial.reports.layouts import (
+    POPULATIONS,
+    arm_columns,
+    count_rows,
+    descriptive_rows,
+    heading,
+)
 from trial.reports.model import Row, Table
 from trial.reports.view import ArdView
 

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from trial.reports.formats import fmt_ci, fmt_count_pct, fmt_int
-from trial.reports.layouts import POPULATIONS, TOTAL, arm_columns, count_rows, descriptive_rows, heading
+from trial.reports.layouts import (
+    POPULATIONS,
+    TOTAL,
+    arm_columns,
+    count_rows,
+    descriptive_rows,
+    heading,
+)
 from trial.reports.model import Column, Row, Table
 from trial.reports.view import ArdView
 

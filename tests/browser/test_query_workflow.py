@@ -88,9 +88,10 @@ def test_monitor_opens_site_answers_monitor_closes(browser, team_server):
         query_id = int(re.search(r"query (\d+)", opened).group(1))
         assert _heading(mona) == f"Query {query_id} · Open: waiting for the site"
         [first] = _history(mona)
-        assert first[:1] + first[2:] == ["1", "mona", "OPEN", QUESTION, "", ""]
+        assert first[:1] + first[2:] == ["1", "mona", "OPEN", QUESTION]
         assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", first[1])
         assert mona.get_by_role("button", name="Send the answer").count() == 0  # a monitor never answers
+        assert _within(mona, "new_text").locator("textarea").input_value() == ""  # emptied for the next query
         screenshot(mona, "queries-2-monitor-opened")
 
         # site staff of S01, in a browser session of their own, find it waiting and answer it

@@ -24,14 +24,15 @@ def _nav_paths(page) -> list[str]:
 
 
 def _everything(page) -> str:
-    """The page as the person receives it: its text and charts in every tab, and every download."""
-    parts = [page.content()]
+    """The page as the person receives it: its text and charts in every tab, the cells of its tables
+    (drawn on a canvas; the grid's accessible cells hold the rows shown), and every download."""
+    parts = [page.content(), *page.locator('[role="gridcell"]').all_inner_texts()]
     tabs = page.locator('[data-baseweb="tab"]')
     for tab in [None, *(tabs.nth(n) for n in range(tabs.count()))]:
         if tab is not None:
             tab.click()
             page.wait_for_timeout(400)
-            parts.append(page.content())
+            parts += [page.content(), *page.locator('[role="gridcell"]').all_inner_texts()]
         buttons = page.locator('[data-testid="stDownloadButton"] button')
         for number in range(buttons.count()):
             if not buttons.nth(number).is_visible():
