@@ -114,3 +114,23 @@ def test_emergency_unblinding_shows_the_arm_to_the_investigator_and_tells_the_mo
     overview = _text(as_user("mona", "overview"))
     assert "Emergency unblinding: 1 subject(s)" in overview and f"**{subject}**" in overview and "by sam" in overview
     assert label not in overview
+
+
+def test_the_administration_page_locks_only_with_the_signers_password_and_the_upload_page_then_refuses(as_user):
+    at = as_user("stat", "admin")
+    reason = next(t for t in at.text_input if t.label.startswith("Reason to lock"))
+    password = next(t for t in at.text_input if t.label.startswith("Your password"))
+    reason.input("final data review complete")
+    password.input("not my password")
+    next(b for b in at.button if b.label == "Sign and lock").click().run()
+    assert "The name or the password is wrong." in _text(at)
+    next(t for t in at.text_input if t.label.startswith("Your password")).input(TEAM_PASSWORD)
+    next(b for b in at.button if b.label == "Sign and lock").click().run()
+    assert not at.exception
+    assert "The database was locked on" in _text(at) and "by stat (final data review complete)" in _text(at)
+    assert "Uploads and corrections are refused" in _text(as_user("sam", "upload"))
+    at = as_user("ada", "admin")  # unlocked again, signed by the administrator
+    next(t for t in at.text_input if t.label.startswith("Reason to unlock")).input("a late query needs a correction")
+    next(t for t in at.text_input if t.label.startswith("Your password")).input(TEAM_PASSWORD)
+    next(b for b in at.button if b.label == "Sign and unlock").click().run()
+    assert "The database is not locked." in _text(at)
