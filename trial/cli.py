@@ -17,6 +17,7 @@ from trial import __version__
 from trial.cli_common import (
     EXIT_REJECTED,
     acting,
+    acting_store,
     as_seen_by,
     db_option,
     emit,
@@ -271,11 +272,8 @@ def tables(out, pdf, user, db):
     from trial.access import Permission
     from trial.audit import record_export
     from trial.reports.pack import write_pack, write_pdf
-    from trial.store import Store
 
-    settings = settings_of(db, user)
-    with Store.open(settings.db_path) as store:
-        who = acting(store, settings, Permission.BUILD_PACK)
+    with acting_store(db, user, Permission.BUILD_PACK) as (store, who):
         written = write_pack(store, out)
         record_export(store, who.user_name, "end-of-study pack", f"{len(written)} files to {out}")
     click.echo(f"Wrote {len(written)} files to {out}: open {out}/index.html, or {out}/end-of-study-tables.docx.")
@@ -296,12 +294,10 @@ def uploads(ctx, limit, fmt, user, db):
     ctx.obj = {"db": db, "user": user}  # `trial uploads --db X show 3` means that database
     if ctx.invoked_subcommand is not None:
         return
-    from trial.store import Store
     from trial.uploads import list_uploads
 
-    settings = settings_of(db, user)
-    with Store.open(settings.db_path, read_only=True) as store:
-        frame = list_uploads(as_seen_by(store, acting(store, settings)), limit)
+    with acting_store(db, user, read_only=True) as (store, who):
+        frame = list_uploads(as_seen_by(store, who), limit)
     if frame.empty and fmt == "text":
         click.echo("No uploads yet. Load files with `trial load FILE…`.")
         return
@@ -317,12 +313,10 @@ def uploads(ctx, limit, fmt, user, db):
 @reports_errors
 def uploads_show(ctx, upload_id, fmt, user, db):
     """One upload: who, when, outcome, and every finding."""
-    from trial.store import Store
     from trial.uploads import upload_findings, upload_record
 
-    settings = settings_of(db or ctx.obj["db"], user or ctx.obj["user"])
-    with Store.open(settings.db_path, read_only=True) as store:
-        seen = as_seen_by(store, acting(store, settings))
+    with acting_store(db or ctx.obj["db"], user or ctx.obj["user"], read_only=True) as (store, who):
+        seen = as_seen_by(store, who)
         record = upload_record(seen, upload_id)
         frame = upload_findings(seen, upload_id)
     if fmt == "text":
@@ -351,11 +345,8 @@ def uploads_raw(ctx, upload_id, out, user, db):
     from trial.access import Permission
     from trial.archive import raw_bytes
     from trial.audit import record_export
-    from trial.store import Store
 
-    settings = settings_of(db or ctx.obj["db"], user or ctx.obj["user"])
-    with Store.open(settings.db_path) as store:
-        who = acting(store, settings, Permission.READ_AUDIT)
+    with acting_store(db or ctx.obj["db"], user or ctx.obj["user"], Permission.READ_AUDIT) as (store, who):
         name, data = raw_bytes(store, upload_id)
         record_export(store, who.user_name, f"raw file of upload {upload_id}", name)
     if out is None:
@@ -500,11 +491,8 @@ def lock_command(reason, password_stdin, user, db):
     """Lock the database (a statistician or administrator, signing with their password):
     uploads and corrections are refused until it is unlocked."""
     from trial.lock import signed_lock
-    from trial.store import Store
 
-    settings = settings_of(db, user)
-    with Store.open(settings.db_path) as store:
-        who = acting(store, settings)
+    with acting_store(db, user) as (store, who):
         click.echo(signed_lock(store, who, reason=reason, password=_signature(store, password_stdin)).sentence)
 
 
@@ -517,11 +505,8 @@ def lock_command(reason, password_stdin, user, db):
 def unlock_command(reason, password_stdin, user, db):
     """Unlock a locked database (signed, with a reason kept in the audit trail)."""
     from trial.lock import signed_unlock
-    from trial.store import Store
 
-    settings = settings_of(db, user)
-    with Store.open(settings.db_path) as store:
-        who = acting(store, settings)
+    with acting_store(db, user) as (store, who):
         signed_unlock(store, who, reason=reason, password=_signature(store, password_stdin))
         click.echo(f"The database is unlocked; uploads and corrections are accepted again (by {who.user_name}: {reason}).")
 
@@ -542,11 +527,8 @@ def audit(table, subject, upload_id, verify, fmt, user, db):
     from trial.access import Permission
     from trial.audit import audit_trail, record_export
     from trial.audit import verify as verify_trail
-    from trial.store import Store
 
-    settings = settings_of(db, user)
-    with Store.open(settings.db_path) as store:
-        who = acting(store, settings, Permission.READ_AUDIT)
+    with acting_store(db, user, Permission.READ_AUDIT) as (store, who):
         if verify:
             problems = verify_trail(store)
             rows = store.scalar("SELECT count(*) FROM audit_trail")

@@ -5,6 +5,7 @@ such as ``trial.cli_queries``, import it; it imports none of them.)"""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -82,6 +83,17 @@ def acting(store, settings, permission=None):
     if permission is not None:
         require(who, permission)
     return who
+
+
+@contextlib.contextmanager
+def acting_store(db, user, permission=None, *, read_only: bool = False):
+    """The database of --db, open, with the account the command acts as (once it may do
+    ``permission``): ``with acting_store(db, user, Permission.X) as (store, who): …``."""
+    from trial.store import Store
+
+    settings = settings_of(db, user)
+    with Store.open(settings.db_path, read_only=read_only) as store:
+        yield store, acting(store, settings, permission)
 
 
 def as_seen_by(store, who):

@@ -11,13 +11,12 @@ from __future__ import annotations
 import click
 
 from trial.cli_common import (
-    acting,
+    acting_store,
     as_seen_by,
     db_option,
     emit,
     format_option,
     reports_errors,
-    settings_of,
     user_option,
 )
 
@@ -30,10 +29,10 @@ def _text_option(required: bool, help: str):
     return click.option("--text", required=required, default=None, help=help)
 
 
-def _settings(ctx, db, user):
-    """The settings of a subcommand: its own --db and --user, else those given to ``trial queries``."""
+def _acting_store(ctx, db, user, permission=None, *, read_only: bool = False):
+    """``acting_store`` for a subcommand: its own --db and --user, else those given to ``trial queries``."""
     given = ctx.obj or {}
-    return settings_of(db or given.get("db"), user or given.get("user"))
+    return acting_store(db or given.get("db"), user or given.get("user"), permission, read_only=read_only)
 
 
 @click.group(invoke_without_command=True)
@@ -55,13 +54,9 @@ def queries(ctx, status, subject, site, fmt, user, db):
 def _list(ctx, status, subject, site, fmt) -> None:
     from trial.access import Permission
     from trial.data_queries import query_list
-    from trial.store import Store
 
-    settings = _settings(ctx, None, None)
-    with Store.open(settings.db_path, read_only=True) as store:
-        me = acting(store, settings, Permission.VIEW_QUERIES)
-        listed = query_list(as_seen_by(store, me), status=status, subject_id=subject, site_id=site)
-        frame = listed  # the user's view holds only the queries they may see
+    with _acting_store(ctx, None, None, Permission.VIEW_QUERIES, read_only=True) as (store, me):
+        frame = query_list(as_seen_by(store, me), status=status, subject_id=subject, site_id=site)  # theirs only
     if frame.empty and fmt == "text":
         click.echo("No queries" + (" for that selection." if status or subject or site else " yet.")
                    + " A monitor opens one with `trial queries open SUBJECT --table T --key K --column C --text …`.")
@@ -91,11 +86,8 @@ def _show(ctx, query_id, fmt, user, db) -> None:
         query_history,
         query_record,
     )
-    from trial.store import Store
 
-    settings = _settings(ctx, db, user)
-    with Store.open(settings.db_path, read_only=True) as store:
-        me = acting(store, settings, Permission.VIEW_QUERIES)
+    with _acting_store(ctx, db, user, Permission.VIEW_QUERIES, read_only=True) as (store, me):
         seen = as_seen_by(store, me)
         found = query_record(seen, query_id)  # a query the user may not see is not in their view
         history = query_history(seen, query_id)
@@ -121,11 +113,8 @@ def _value(value) -> str:
 def _write(ctx, db, user, step) -> None:
     """Run one write step as the acting user on the read-write store (the core decides what the
     user's roles and site allow, and says why not)."""
-    from trial.store import Store
-
-    settings = _settings(ctx, db, user)
-    with Store.open(settings.db_path) as store:
-        step(store, acting(store, settings))
+    with _acting_store(ctx, db, user) as (store, me):
+        step(store, me)
 
 
 @queries.command("open")
