@@ -12,6 +12,10 @@ from trial.errors import TrialError
 from trial.lock import lock_state, signed_lock, signed_unlock
 from trial.users import has_accounts, list_users
 
+TRAIL_COLUMNS = {"audit_id": "No.", "changed_at": "When", "user_name": "Who", "action": "Action", "table_name": "Table",
+                 "record_key": "Record", "column_name": "Column", "old_value": "Old value", "new_value": "New value / what",
+                 "reason": "Reason / detail", "upload_id": "Upload"}
+
 ui.heading("Administration", "Lock the database at the end of the study, check and export the audit trail, see the accounts.")
 store = ui.require_store()
 me = data.user()
@@ -59,9 +63,9 @@ def audit_section() -> None:
 
     right.download_button("Export the whole trail (CSV)", whole_trail, file_name=f"{store.study.study.id}-audit-trail.csv",
                           mime="text/csv", icon=":material/download:")
-    recent = audit_trail(store).tail(200).iloc[::-1]
+    recent = audit_trail(store).tail(200).iloc[::-1].rename(columns=TRAIL_COLUMNS)
     st.dataframe(recent, hide_index=True, width="stretch", height=360,
-                 column_config={"changed_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm:ss")})
+                 column_config={"When": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss")})
     st.caption("The latest 200 rows, newest first.")
 
 
