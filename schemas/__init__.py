@@ -38,6 +38,7 @@ class Domain:
     model: type[DomainModel]
     key: tuple[str, ...]
     description: str
+    unique: tuple[str, ...] = ()  # columns no two records share (besides the key)
 
     @cached_property
     def columns(self) -> tuple[Column, ...]:
@@ -69,7 +70,7 @@ DOMAINS: dict[str, Domain] = {
     d.name: d
     for d in (
         Domain("subjects", Subjects, ("subject_id",), "screening, consent and baseline characteristics"),
-        Domain("randomization", Randomization, ("subject_id",), "arm assignment"),
+        Domain("randomization", Randomization, ("subject_id",), "arm assignment", unique=("randomization_number",)),
         Domain("hair_counts", HairCounts, ("subject_id", "visit", "region"), "hair counts (blinded evaluator)"),
         Domain("pull_tests", PullTests, ("subject_id", "visit", "region"), "pull tests"),
         Domain(

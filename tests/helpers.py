@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from schemas import DOMAINS
 from trial.ingest import upload_bytes, upload_paths
 from trial.store import Store
@@ -91,13 +93,29 @@ def hair_count_file(subject_ids: list[str], site: str = "S01") -> bytes:
     return csv_bytes(HAIR_COUNTS_HEADER, rows)
 
 
-def scenario_store(folder, scenario: str, *, seed: int, subjects: int | None = None, user: str = "t") -> Store:
+DOUBLE_BLIND = ("ADMIN", "SITE_STAFF", "EVALUATOR", "MONITOR")  # everyone but the statistician
+
+
+def with_blinding(study_text: str, blinded_roles) -> str:
+    """The study text with its ``[blinding]`` roles replaced (e.g. :data:`DOUBLE_BLIND`)."""
+    roles = "blinded_roles = [" + ", ".join(f'"{r}"' for r in blinded_roles) + "]"
+    changed, count = re.subn(r"(?m)^blinded_roles = .*$", roles, study_text)
+    assert count == 1, "the study text declares no [blinding]"
+    return changed
+
+
+def scenario_store(folder, scenario: str, *, seed: int, subjects: int | None = None, user: str = "t",
+                   blinded_roles=None) -> Store:
     """``folder/study.duckdb`` holding a synthetic scenario, its files (in ``folder/files``) loaded
-    through the normal upload path; returned open, read-write."""
+    through the normal upload path; returned open, read-write. ``blinded_roles`` replaces the
+    study's (the demo study's are the evaluators', monitors' and administrators')."""
     from synthetic_data.scenarios import write_scenario
 
     files = write_scenario(scenario, folder / "files", seed=seed, subjects=subjects)
-    store = Store.create(folder / "study.duckdb", (folder / "files" / "study.toml").read_text(), user=user)
+    text = (folder / "files" / "study.toml").read_text()
+    if blinded_roles is not None:
+        text = with_blinding(text, blinded_roles)
+    store = Store.create(folder / "study.duckdb", text, user=user)
     results = upload_paths(store, files, user=user)
     assert all(r.status == "loaded" for r in results), [r.as_dict() for r in results if r.status != "loaded"]
     return store
@@ -113,12 +131,13 @@ TEAM = {  # user name → (roles, site): an account for every role, at two sites
 }
 
 
-def team_store(folder, *, subjects: int = 300) -> Store:
+def team_store(folder, *, subjects: int = 300, blinded_roles=None) -> Store:
     """``folder/study.duckdb``: the dhurat2013 protocol at two sites (the ``scale`` scenario), loaded,
-    with the accounts of :data:`TEAM` (password :data:`TEAM_PASSWORD`); returned open, read-write."""
+    with the accounts of :data:`TEAM` (password :data:`TEAM_PASSWORD`); returned open, read-write.
+    Open-label with a blinded evaluator, as the demo study, unless ``blinded_roles`` says otherwise."""
     from trial.users import add_user
 
-    store = scenario_store(folder, "scale", seed=5, subjects=subjects)
+    store = scenario_store(folder, "scale", seed=5, subjects=subjects, blinded_roles=blinded_roles)
     for name, (roles, site) in TEAM.items():
         add_user(store, name, TEAM_PASSWORD, roles, site_id=site, by="setup")
     return store

@@ -28,7 +28,10 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from schemas import DOMAINS
 from trial.errors import TrialError
 from trial.findings import Finding, error
 from trial.study import Arm, Study
@@ -131,10 +134,11 @@ def _views(access: Access, db: str) -> dict[str, str]:
     """Table name → the SELECT its shadowing view runs, for every table this access narrows."""
 
     def base(table: str) -> str:
-        return f'"{db}".main.{table}'
+        return f"{_quoted(db)}.main.{table}"
 
     sites = None if access.sites is None else "(" + ", ".join(map(_literal, sorted(access.sites)) or ["NULL"]) + ")"
     in_sites = "TRUE" if sites is None else f"site_id IN {sites}"
+    senders = f"SELECT user_name FROM {base('users')} WHERE {in_sites}"  # accounts of the reader's sites
     hidden = set()
     if access.blinded:
         hidden.add("procedures")
@@ -160,15 +164,25 @@ def _views(access: Access, db: str) -> dict[str, str]:
     # colleague at the site) sent; findings and raw files follow the uploads they belong to
     if sites is not None:
         brought = " UNION ".join(f"SELECT upload_id FROM {base(t)} WHERE {in_sites}" for t in _SITE_TABLES)
-        senders = f"SELECT user_name FROM {base('users')} WHERE {in_sites}"
         views["uploads"] = (f"SELECT * FROM {base('uploads')} WHERE upload_id IN ({brought}) "
                             f"OR user_name IN ({senders})")
     uploads = "uploads" if sites is not None else base("uploads")
-    withheld_domains = ", ".join(map(_literal, ALLOCATION_DOMAINS if access.blinded else ()))
-    open_uploads = f"SELECT upload_id FROM {uploads}" + (
-        f" WHERE coalesce(domain, '') NOT IN ({withheld_domains})" if access.blinded else "")
+    readable_domains = ""
+    if access.assessments_only:
+        readable_domains = f" WHERE coalesce(domain, '') IN ({', '.join(map(_literal, ('', *ASSESSMENT_DOMAINS)))})"
+    elif access.blinded:
+        readable_domains = f" WHERE coalesce(domain, '') NOT IN ({', '.join(map(_literal, ALLOCATION_DOMAINS))})"
     if not access.full:
-        views["findings"] = f"SELECT * FROM {base('findings')} WHERE upload_id IN ({open_uploads})"
+        # a finding is about one line of one file: it reaches a reader who may see that upload and
+        # that line's site (a site user reads all of an upload sent from their own site: its
+        # messages were made from that sender's view); never a withheld column to a blinded reader
+        keep = [f"upload_id IN (SELECT upload_id FROM {uploads}{readable_domains})"]
+        if sites is not None:
+            keep.append(f"(site_id IS NULL OR site_id IN {sites} OR upload_id IN "
+                        f"(SELECT upload_id FROM {base('uploads')} WHERE user_name IN ({senders})))")
+        if access.blinded:
+            keep.append(f"coalesce(column_name, '') NOT IN ({', '.join(map(_literal, WITHHELD_AE_COLUMNS))})")
+        views["findings"] = f"SELECT * FROM {base('findings')} WHERE {' AND '.join(keep)}"
         views["upload_files"] = f"SELECT * FROM {base('upload_files')} WHERE FALSE"
         views["users"] = f"SELECT * REPLACE ('' AS password_hash) FROM {base('users')}"
         views["user_sessions"] = f"SELECT * FROM {base('user_sessions')} WHERE FALSE"
@@ -293,28 +307,95 @@ def scoped(store, access: Access):
     return store if access.full else ScopedStore(store, access)
 
 
+def withheld_columns(access: Access, domain: str) -> frozenset[str]:
+    """The columns of ``domain`` whose values this access may not read: neither shown to it nor
+    compared with what it uploads (a comparison that answers "same" or "different" is a reading)."""
+    if not access.blinded or domain not in REVEALS_ALLOCATION:
+        return frozenset()
+    columns = REVEALS_ALLOCATION[domain]
+    return frozenset(DOMAINS[domain].column_names if columns is None else columns)
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What :func:`reading_as` gives its block: the qualified name of each study table itself,
+    for the few integrity checks that must look past the reader's view (and say nothing of what
+    they find there but that a key is taken)."""
+
+    db: str
+
+    def base(self, table: str) -> str:
+        return f"{_quoted(self.db)}.main.{table}"
+
+
+@contextlib.contextmanager
+def reading_as(cur: duckdb.DuckDBPyConnection, access: Access) -> Iterator[Reading]:
+    """Inside the block, ``cur`` reads the study tables as ``access`` may: each is shadowed by a
+    temporary view of the same name (the views :class:`ScopedStore` uses). An upload's edit checks
+    and its comparison with the study run in such a block, so every finding, warning, dry-run line
+    and correction preview quotes only what its reader may see: a new check cannot forget it.
+    Afterwards the views are dropped, so that the caller's writes reach the tables themselves."""
+    db = cur.execute("SELECT current_database()").fetchall()[0][0]
+    shadowed = [] if access.full else [t for t in (*_SITE_TABLES, "study_sites", "study_arms") if t in _views(access, db)]
+    views = _views(access, db) if shadowed else {}
+    try:
+        for table in shadowed:
+            cur.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS {views[table]}")
+        yield Reading(db)
+    finally:
+        for table in shadowed:
+            with contextlib.suppress(duckdb.Error):  # an aborted transaction drops them itself
+                cur.execute(f"DROP VIEW IF EXISTS temp.main.{table}")
+
+
 @dataclass(frozen=True)
 class UploadScope:
-    """What one user may upload: rows of their sites (None for any), of these domains (None for any)."""
+    """What one user may upload, and the view their files are checked in: rows of their sites
+    (None for any), files of these domains (None for any), compared with what ``access`` sees."""
 
     user_name: str
     sites: frozenset[str] | None = None
     domains: frozenset[str] | None = None
+    access: Access = FULL_ACCESS
+    why: str = ""  # why the domains are limited, for the refusal
 
     @classmethod
     def of(cls, user: User) -> UploadScope:
-        evaluator_only = Role.EVALUATOR in user.roles and not user.has(Role.SITE_STAFF)
-        return cls(user.user_name, user.sites, frozenset(ASSESSMENT_DOMAINS) if evaluator_only else None)
+        access = Access.of(user)
+        if Role.EVALUATOR in user.roles and not user.has(Role.SITE_STAFF):
+            return cls(user.user_name, user.sites, frozenset(ASSESSMENT_DOMAINS), access, "evaluators upload assessments only")
+        if access.blinded:
+            open_domains = frozenset(DOMAINS) - set(ALLOCATION_DOMAINS)
+            return cls(user.user_name, user.sites, open_domains, access,
+                       "the account is blinded, and randomization and session files tell the arm: unblinded staff upload them")
+        return cls(user.user_name, user.sites, None, access)
 
-    def refusals(self, cur: duckdb.DuckDBPyConnection, domain: str) -> list[Finding]:
-        """Findings for a file (registered as ``incoming`` on ``cur``) outside this scope."""
-        if self.domains is not None and domain not in self.domains:
-            return [error(None, None, domain, "upload_scope",
-                          f"{self.user_name} uploads {', '.join(sorted(self.domains))} files only; this file holds {domain}")]
+    def domain_refusal(self, domain: str) -> Finding | None:
+        """The one finding for a file of a domain this user may not upload (checked before anything
+        else, so that nothing of the file is compared with the study), or None."""
+        if self.domains is None or domain in self.domains:
+            return None
+        allowed = ", ".join(d for d in DOMAINS if d in self.domains)
+        return error(None, None, domain, "upload_scope",
+                     f"{self.user_name} may not upload {domain} files ({self.why}); they upload {allowed} files")
+
+    def site_refusals(self, cur: duckdb.DuckDBPyConnection, rows: str) -> list[Finding]:
+        """A finding for each line of ``rows`` (a table registered on ``cur``) of a site outside this scope."""
         if self.sites is None:
             return []
-        rows = cur.execute("SELECT _line, site_id FROM incoming WHERE NOT list_contains($sites, site_id) ORDER BY _line",
-                           {"sites": sorted(self.sites)}).fetchall()
+        found = cur.execute(f"SELECT _line, site_id FROM {rows} WHERE site_id IS NOT NULL AND NOT list_contains($sites, site_id) "
+                            "ORDER BY _line", {"sites": sorted(self.sites)}).fetchall()
         mine = " and ".join(sorted(self.sites)) or "no site"
-        return [error(line, "site_id", site, "upload_scope", f"{site} is not your site: {self.user_name} uploads rows of {mine} only")
-                for line, site in rows]
+        return [error(line, "site_id", site, "upload_scope",
+                      f"{site} is not your site: {self.user_name} uploads rows of {mine} only; the line was not compared with the study")
+                for line, site in found]
+
+    def in_scope(self, typed: pa.Table) -> pa.Table:
+        """The rows of ``typed`` this user may upload: only these are compared with the study."""
+        if self.sites is None:
+            return typed
+        return typed.filter(pc.is_in(typed["site_id"], value_set=pa.array(sorted(self.sites), pa.string())))

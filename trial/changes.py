@@ -30,6 +30,7 @@ class Plan:
     new_rows: int
     unchanged_rows: int
     changes: list[Change]
+    compared: list[str]  # the file's columns compared with the study (and corrected): neither key nor withheld
 
     @property
     def all_new(self) -> bool:
@@ -38,6 +39,11 @@ class Plan:
     @property
     def corrected_rows(self) -> int:
         return len({c.line for c in self.changes})
+
+    @property
+    def matched_rows(self) -> int:
+        """Rows of the file whose key the study (as the uploader sees it) already holds."""
+        return self.unchanged_rows + self.corrected_rows
 
 
 def record_key(values) -> str:
@@ -81,10 +87,11 @@ def duplicate_keys(cur: duckdb.DuckDBPyConnection, domain: Domain) -> list[fd.Fi
     ]
 
 
-def plan_changes(cur: duckdb.DuckDBPyConnection, domain: Domain, present: list[str]) -> Plan:
-    """Compare the file's rows with the study table by key. ``present``: the file's columns."""
+def plan_changes(cur: duckdb.DuckDBPyConnection, domain: Domain, present: list[str], withheld=frozenset()) -> Plan:
+    """Compare the file's rows with the study table by key. ``present``: the file's columns;
+    ``withheld``: columns the uploader may not read, which are neither compared nor corrected."""
     table = domain.name
-    compared = [c for c in present if c not in domain.key]
+    compared = [c for c in present if c not in domain.key and c not in withheld]
     matched = cur.execute(
         f"SELECT count(*) FROM {INCOMING} AS i JOIN {table} AS t ON {_key_match(domain, 'i', 't')}"
     ).fetchone()[0]
@@ -102,10 +109,37 @@ def plan_changes(cur: duckdb.DuckDBPyConnection, domain: Domain, present: list[s
             *key, column, old, new = rest
             changes.append(Change(line, record_key(key), column, old, new))
     corrected = len({c.line for c in changes})
-    return Plan(new_rows=total - matched, unchanged_rows=matched - corrected, changes=changes)
+    return Plan(new_rows=total - matched, unchanged_rows=matched - corrected, changes=changes, compared=compared)
 
 
-def apply_changes(cur: duckdb.DuckDBPyConnection, domain: Domain, present: list[str], plan: Plan, upload_id: int) -> None:
+def taken_out_of_view(cur: duckdb.DuckDBPyConnection, domain: Domain, base: str, skip: set[int]) -> list[fd.Finding]:
+    """Lines (other than ``skip``) whose key, or a value of a column no two records share, is
+    already used by a record in ``base`` (the study table itself) that the uploader's view of it
+    (the table name, shadowed) does not hold. Such a line cannot load, and the sentence says
+    only that: nothing of the record it collides with."""
+    table = domain.name
+    found = []
+    outside = (f"EXISTS (SELECT 1 FROM {base} AS b WHERE {_key_match(domain, 'i', 'b')}) "
+               f"AND NOT EXISTS (SELECT 1 FROM {table} AS t WHERE {_key_match(domain, 'i', 't')})")
+    names = " / ".join(domain.key)
+    for line, *key in cur.execute(f"SELECT i._line, {_key_sql(domain, 'i')} FROM {INCOMING} AS i WHERE {outside} ORDER BY 1").fetchall():
+        if line not in skip:
+            found.append(fd.error(line, domain.key[-1], record_key(key), "key_outside_view",
+                                  f"{names} {record_key(key)} is already in the study, in a record you may not see "
+                                  "(another site's); this line cannot be loaded from your file"))
+    for column in domain.unique:
+        taken = (f"i.{column} IS NOT NULL AND EXISTS (SELECT 1 FROM {base} AS b WHERE b.{column} = i.{column} "
+                 f"AND NOT ({_key_match(domain, 'i', 'b')})) AND NOT EXISTS (SELECT 1 FROM {table} AS t "
+                 f"WHERE t.{column} = i.{column} AND NOT ({_key_match(domain, 'i', 't')}))")
+        for line, value in cur.execute(f"SELECT i._line, i.{column} FROM {INCOMING} AS i WHERE {taken} ORDER BY 1").fetchall():
+            if line not in skip:
+                found.append(fd.error(line, column, value, "unique_outside_view",
+                                      f"{fd.show(value)} is already used in the study, by a record you may not see "
+                                      f"(another site's); each {column} is used once"))
+    return found
+
+
+def apply_changes(cur: duckdb.DuckDBPyConnection, domain: Domain, plan: Plan, upload_id: int) -> None:
     """Insert the new rows and update the corrected cells, stamping them with the upload."""
     table = domain.name
     columns = domain.column_names
@@ -117,7 +151,7 @@ def apply_changes(cur: duckdb.DuckDBPyConnection, domain: Domain, present: list[
             {"upload_id": upload_id},
         )
     if plan.changes:
-        assignments = ", ".join(f"{c} = i.{c}" for c in present if c not in domain.key)
+        assignments = ", ".join(f"{c} = i.{c}" for c in plan.compared)
         lines = sorted({c.line for c in plan.changes})
         cur.execute(
             f"UPDATE {table} AS t SET {assignments}, upload_id = $upload_id, source_line = i._line "

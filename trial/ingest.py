@@ -8,6 +8,7 @@ store and the write run inside it, so that concurrent uploads see each other's r
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterable
@@ -21,9 +22,9 @@ import pyarrow as pa
 from schemas import DOMAINS, Domain, domain_named
 from trial import archive, audit
 from trial import findings as fd
-from trial.access import UploadScope
+from trial.access import UploadScope, reading_as, withheld_columns
 from trial.cells import type_cells
-from trial.changes import INCOMING, Change, apply_changes, duplicate_keys, plan_changes
+from trial.changes import INCOMING, Change, apply_changes, duplicate_keys, plan_changes, taken_out_of_view
 from trial.csvfile import read_cells
 from trial.editchecks import run_edit_checks
 from trial.errors import UploadError
@@ -34,6 +35,10 @@ from trial.validate import to_frame, validate_rows
 
 LOADED, REJECTED, ALREADY_LOADED, CHECKED = "loaded", "rejected", "already loaded", "checked"
 DEFAULT_SIZE_LIMIT = 512 * 1024 * 1024
+FILE_ROWS = "file_rows"  # every typed row of the file; INCOMING holds those within the uploader's scope
+# An allocation never changes by upload (a wrong one is a protocol deviation): the arm, and the
+# randomization number once given.
+ALLOCATION = {"randomization": ("arm", "randomization_number")}
 
 Progress = Callable[[str], None]
 
@@ -107,14 +112,15 @@ def upload_bytes(
     """
     say = progress or (lambda _stage: None)
     chosen = _domain(domain)
+    scope = scope or UploadScope(user)
     with ThreadPoolExecutor(max_workers=1) as helper:  # hashing and packing overlap the parsing
         digest = helper.submit(lambda: hashlib.sha256(data).hexdigest())
         packed = None if dry_run else helper.submit(archive.pack, data)
         say("reading")
-        checked = _check_file(data, chosen, store.study, say)
+        checked = _check_file(data, chosen, store.study, say, scope)
         result = UploadResult(file_name, REJECTED, checked.domain_name, sha256=digest.result(), size_bytes=len(data))
         result.rows_in_file, result.findings = checked.rows, checked.findings
-        if not dry_run:
+        if not dry_run and not checked.refused:  # a file its sender may not upload is refused before anything else
             previous = store.scalar(
                 "SELECT max(upload_id) FROM uploads WHERE sha256 = $sha AND status = 'loaded'", {"sha": result.sha256}
             )
@@ -141,19 +147,28 @@ class _CheckedFile:
     present: list[str] = field(default_factory=list)
     findings: list[fd.Finding] = field(default_factory=list)
     rows: int = 0
+    refused: bool = False  # a domain the sender may not upload: nothing else was looked at
 
     @property
     def domain_name(self) -> str | None:
         return self.domain.name if self.domain else None
 
 
-def _check_file(data: bytes, chosen: Domain | None, study, say: Progress) -> _CheckedFile:
+def _check_file(data: bytes, chosen: Domain | None, study, say: Progress, scope: UploadScope) -> _CheckedFile:
     cells = read_cells(data)
     checked = _CheckedFile(chosen, findings=list(cells.findings), rows=cells.rows)
+    refusal = chosen and scope.domain_refusal(chosen.name)
+    if refusal:
+        checked.findings, checked.refused = [refusal], True
+        return checked
     if cells.cells is None or cells.findings:
         return checked
     header = match_header(cells.header, chosen)
     checked.domain, checked.findings = header.domain, header.findings
+    refusal = header.domain and scope.domain_refusal(header.domain.name)
+    if refusal:
+        checked.findings, checked.refused = [refusal], True
+        return checked
     if header.findings:
         return checked
     say("checking values")
@@ -169,32 +184,51 @@ def _check_file(data: bytes, chosen: Domain | None, study, say: Progress) -> _Ch
 
 
 def _check_and_write(cur, store: Store, result: UploadResult, checked: _CheckedFile, packed, *, user, reason, dry_run, say,
-                     scope: UploadScope | None) -> None:
-    """Edit checks and the comparison with the store, then the write, on ``cur``: one transaction,
-    so that concurrent uploads see each other's rows. A locked database refuses the file whole."""
+                     scope: UploadScope) -> None:
+    """Edit checks and the comparison with the study, then the write, on ``cur``: one transaction,
+    so that concurrent uploads see each other's rows. A locked database refuses the file whole.
+
+    Only the lines within the uploader's scope are compared with the study, and they are compared
+    with the uploader's view of it (:func:`trial.access.reading_as`): every message quotes only
+    what its reader may see."""
     refuse_if_locked(cur)
     plan = None
-    if checked.typed is not None:
-        cur.register(INCOMING, checked.typed)
-        if scope is not None:
-            result.findings += scope.refusals(cur, checked.domain.name)
-        result.findings += duplicate_keys(cur, checked.domain)
-        result.findings += run_edit_checks(cur, checked.domain.name, _parameters(store))
-        plan = plan_changes(cur, checked.domain, checked.present)
-        if plan.changes and not (reason and reason.strip()):
-            result.findings += _corrections_need_reason(plan.changes)
-    result.findings = _one_per_cell(result.findings)
-    result.status = REJECTED if result.errors else (CHECKED if dry_run else LOADED)
-    if plan is not None and not result.errors:
-        result.inserted, result.corrected, result.unchanged = plan.new_rows, plan.corrected_rows, plan.unchanged_rows
-        result.changes = plan.changes
-    if dry_run:
-        return
-    say("writing")
-    result.upload_id = _log_upload(cur, result, packed.result(), user=user, reason=reason)
-    if result.status == LOADED:
-        apply_changes(cur, checked.domain, checked.present, plan, result.upload_id)
-        _audit(cur, result, user=user, reason=reason)
+    try:
+        if checked.typed is not None:
+            domain = checked.domain
+            cur.register(FILE_ROWS, checked.typed)
+            result.findings += scope.site_refusals(cur, FILE_ROWS)
+            cur.register(INCOMING, scope.in_scope(checked.typed))
+            withheld = withheld_columns(scope.access, domain.name)
+            with reading_as(cur, scope.access) as reading:
+                result.findings += duplicate_keys(cur, domain)
+                result.findings += run_edit_checks(cur, domain.name, _parameters(store))
+                plan = plan_changes(cur, domain, checked.present, withheld)
+                if not scope.access.full:
+                    result.findings += taken_out_of_view(cur, domain, reading.base(domain.name), _lines_in_error(result.findings))
+            result.findings += _allocation_changes(domain, plan.changes)
+            kept = sorted(withheld & set(checked.present))
+            if kept and plan.matched_rows:
+                result.findings.append(_withheld_kept(kept, plan.matched_rows))
+            corrections = [c for c in plan.changes if c.column not in ALLOCATION.get(domain.name, ())]
+            if corrections and not (reason and reason.strip()):
+                result.findings += _corrections_need_reason(corrections)
+        result.findings = _one_per_cell(result.findings)
+        result.status = REJECTED if result.errors else (CHECKED if dry_run else LOADED)
+        if plan is not None and not result.errors:
+            result.inserted, result.corrected, result.unchanged = plan.new_rows, plan.corrected_rows, plan.unchanged_rows
+            result.changes = plan.changes
+        if dry_run:
+            return
+        say("writing")
+        result.upload_id = _log_upload(cur, result, packed.result(), user=user, reason=reason, rows=checked.typed is not None)
+        if result.status == LOADED:
+            apply_changes(cur, checked.domain, plan, result.upload_id)
+            _audit(cur, result, user=user, reason=reason)
+    finally:
+        for name in (FILE_ROWS, INCOMING):  # the next file of a batch on this cursor registers its own
+            with contextlib.suppress(duckdb.Error):
+                cur.unregister(name)
 
 
 def upload_path(store: Store, path: str | Path, *, size_limit: int = DEFAULT_SIZE_LIMIT, **options) -> UploadResult:
@@ -273,6 +307,29 @@ def _parameters(store: Store) -> dict:
     return {"baseline_lead_days": store.study.study.baseline_lead_days}
 
 
+def _lines_in_error(found: list[fd.Finding]) -> set[int]:
+    return {f.line for f in found if f.severity == fd.Severity.ERROR and f.line is not None}
+
+
+def _allocation_changes(domain: Domain, changes: list[Change]) -> list[fd.Finding]:
+    """An error for each change of an allocation (see :data:`ALLOCATION`); a randomization number
+    may still be given where none was."""
+    frozen = ALLOCATION.get(domain.name, ())
+    return [
+        fd.error(c.line, c.column, c.new, "allocation_immutable",
+                 f"{c.key} is already randomized with {c.column} = {c.old}; an allocation never changes by upload. "
+                 "If it was wrong, it stays as it is and is recorded as a protocol deviation")
+        for c in changes if c.column in frozen and c.old is not None
+    ]
+
+
+def _withheld_kept(columns: list[str], rows: int) -> fd.Finding:
+    named = " and ".join(columns)
+    return fd.Finding(None, None, None, "withheld_not_compared", fd.Severity.WARNING,
+                      f"{named} of the {rows:,} row(s) already in the study were neither compared nor changed: your account "
+                      f"is blinded to them. New rows keep the file's {named}; an unblinded colleague corrects existing ones")
+
+
 def _corrections_need_reason(changes: list[Change]) -> list[fd.Finding]:
     out = []
     for change in changes:
@@ -303,7 +360,9 @@ def _one_per_cell(found: list[fd.Finding]) -> list[fd.Finding]:
     return sorted(kept, key=fd.sort_key)
 
 
-def _log_upload(cur, result: UploadResult, packed: bytes, *, user: str, reason: str | None) -> int:
+def _log_upload(cur, result: UploadResult, packed: bytes, *, user: str, reason: str | None, rows: bool) -> int:
+    """Log the upload and its findings, each with the site and subject of its line (``rows``: the
+    file's rows are registered as :data:`FILE_ROWS`), and archive the bytes."""
     upload_id = cur.execute("SELECT coalesce(max(upload_id), 0) + 1 FROM uploads").fetchone()[0]
     archive.store_packed(cur, result.sha256, result.size_bytes, packed)
     cur.execute(
@@ -342,7 +401,10 @@ def _log_upload(cur, result: UploadResult, packed: bytes, *, user: str, reason: 
             }
         )
         cur.register("new_findings", table)
-        cur.execute("INSERT INTO findings SELECT * FROM new_findings")
+        of_line = (f"LEFT JOIN (SELECT _line, site_id, subject_id FROM {FILE_ROWS}) AS r ON r._line = f.line" if rows
+                   else "LEFT JOIN (SELECT NULL AS site_id, NULL AS subject_id) AS r ON FALSE")
+        cur.execute(f"""INSERT INTO findings (upload_id, line, column_name, value, rule, severity, message, site_id, subject_id)
+                        SELECT f.*, r.site_id, r.subject_id FROM new_findings AS f {of_line}""")
         cur.unregister("new_findings")
     return int(upload_id)
 

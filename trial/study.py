@@ -17,6 +17,7 @@ from trial.errors import StudyDefinitionError
 
 BUILTIN_STUDIES = ("demo", "single_arm")
 DIAGNOSES = ("AGA", "TE", "AA")
+RoleName = Literal["ADMIN", "SITE_STAFF", "EVALUATOR", "MONITOR", "STATISTICIAN"]
 
 
 class _Strict(BaseModel):
@@ -96,6 +97,29 @@ class PullTest(_Strict):
     positive_above_pct: float = Field(default=10, gt=0, lt=100)
 
 
+class Blinding(_Strict):
+    """Who may not learn a subject's arm: part of the design, not of the code.
+
+    An open-label procedure with a blinded evaluator (Dhurat 2013, Kumar 2018) blinds the
+    evaluators and the monitors, while the site staff who perform the sessions know the arm; a
+    double-blind study blinds the site staff too. Without a ``[blinding]`` section everyone but a
+    statistician is blinded. An account is blinded when every role it holds is blinded, and always
+    when it holds EVALUATOR: whoever assesses the outcome never learns the arm.
+    """
+
+    blinded_roles: tuple[RoleName, ...] = ("ADMIN", "SITE_STAFF", "EVALUATOR", "MONITOR")
+
+    @model_validator(mode="after")
+    def _evaluators_blinded(self) -> Blinding:
+        if "EVALUATOR" not in self.blinded_roles:
+            raise ValueError("blinded_roles must include EVALUATOR: evaluators assess the outcome and never learn the arm")
+        return self
+
+    def blinds(self, roles) -> bool:
+        """Whether an account holding ``roles`` is blinded."""
+        return "EVALUATOR" in roles or all(role in self.blinded_roles for role in roles)
+
+
 class CodedTerm(_Strict):
     pt: str = Field(min_length=1)
     soc: str = Field(min_length=1)
@@ -113,6 +137,7 @@ class Study(_Strict):
     endpoint: Endpoint
     procedures: Procedures | None = None
     pull_test: PullTest = PullTest()
+    blinding: Blinding = Blinding()
     coding: tuple[CodedTerm, ...] = Field(min_length=1)
 
     @model_validator(mode="after")

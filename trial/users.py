@@ -1,8 +1,8 @@
 """Accounts, roles and sign-in.
 
 Roles: ADMIN (accounts, lock), SITE_STAFF (own site: upload, correct, answer queries), EVALUATOR
-(own site, blinded: assessments only), MONITOR (all sites, blinded), STATISTICIAN (all sites,
-unblinded). A user may hold several. Passwords are kept only as argon2id hashes; five failed
+(own site, always blinded: assessments only), MONITOR (all sites), STATISTICIAN (all sites). A user
+may hold several. Which roles are blinded is the study's ``[blinding]`` (see ``trial.study.Blinding``). Passwords are kept only as argon2id hashes; five failed
 sign-ins in a row lock the account for a quarter of an hour; dashboard sessions expire. Every
 sign-in, failed sign-in and account change is in the audit trail.
 """
@@ -21,6 +21,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from trial import audit
 from trial.errors import TrialError
 from trial.store import Store
+from trial.study import Blinding
 
 MOST_FAILED_SIGN_INS = 5
 LOCK_OUT = dt.timedelta(minutes=15)
@@ -50,12 +51,13 @@ class User:
     roles: frozenset[Role]
     site_id: str | None = None
     full_name: str | None = None
+    blinding: Blinding = Blinding()  # the study's rule; the default blinds all but statisticians
 
     @property
     def blinded(self) -> bool:
-        """Only a statistician sees the arms; everyone else sees pooled data. An evaluator never
-        does, whatever other role the account also holds."""
-        return Role.STATISTICIAN not in self.roles or Role.EVALUATOR in self.roles
+        """Whether the study blinds this account: it then sees pooled data and never an arm. An
+        evaluator always is, whatever other role the account also holds."""
+        return self.blinding.blinds(self.roles)
 
     @property
     def sites(self) -> frozenset[str] | None:
@@ -98,7 +100,7 @@ def add_user(store: Store, user_name: str, password: str, roles, *, site_id: str
             {"u": user_name, "f": full_name, "h": _hasher.hash(password), "r": sorted(chosen), "s": site_id, "at": _now()},
         )
         audit.record(cur, [audit.Event(by, "USER_ADD", "users", user_name, new_value=f"{','.join(sorted(chosen))} {site_id or 'all sites'}")])
-    return User(user_name, chosen, site_id, full_name)
+    return User(user_name, chosen, site_id, full_name, store.study.blinding)
 
 
 def _check_password(password: str) -> None:
@@ -138,7 +140,7 @@ def account(store: Store, user_name: str) -> User | None:
     if rows.empty:
         return None
     row = rows.iloc[0]
-    return User(user_name, _roles(row.roles), row.site_id, row.full_name)
+    return User(user_name, _roles(row.roles), row.site_id, row.full_name, store.study.blinding)
 
 
 OPEN_ROLES = frozenset({Role.ADMIN, Role.SITE_STAFF, Role.MONITOR, Role.STATISTICIAN})
@@ -191,7 +193,7 @@ def _authenticate(store: Store, user_name: str, password: str, actions: tuple[st
     if refusal:
         raise SignInRefused(refusal)
     _, roles, site_id, full_name, *_ = rows[0]
-    return User(user_name, _roles(roles), site_id, full_name)
+    return User(user_name, _roles(roles), site_id, full_name, store.study.blinding)
 
 
 def _refusal(cur, rows, user_name: str, password: str, now: dt.datetime) -> tuple[str | None, str | None]:
@@ -250,7 +252,7 @@ def session_user(store: Store, token: str | None) -> User | None:
     if rows.empty:
         return None
     row = rows.iloc[0]
-    return User(row.user_name, _roles(row.roles), row.site_id, row.full_name)
+    return User(row.user_name, _roles(row.roles), row.site_id, row.full_name, store.study.blinding)
 
 
 def end_session(store: Store, token: str) -> None:

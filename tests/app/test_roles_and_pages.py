@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from helpers import TEAM, TEAM_PASSWORD, team_store
+from helpers import DOUBLE_BLIND, TEAM, TEAM_PASSWORD, team_store
 from streamlit.testing.v1 import AppTest
 
 from dashboards.catalogue import CATALOGUE
@@ -30,7 +30,7 @@ PAGE_OF = {spec.path.removeprefix("views/").removesuffix(".py"): spec.path for s
 @pytest.fixture(scope="module")
 def team(tmp_path_factory):
     folder = tmp_path_factory.mktemp("team-app")
-    with team_store(folder) as store:
+    with team_store(folder, blinded_roles=DOUBLE_BLIND) as store:  # site staff blinded: emergency unblinding is theirs
         tokens = {name: start_session(store, sign_in(store, name, TEAM_PASSWORD)) for name in TEAM}
     return folder / "study.duckdb", tokens
 

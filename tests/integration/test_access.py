@@ -119,7 +119,9 @@ def test_uploads_outside_the_uploaders_sites_or_domains_are_refused_line_by_line
     evaluator = UploadScope.of(User("eve", frozenset({Role.EVALUATOR}), "S02"))
     refused = load(store, csv_bytes("site_id,subject_id,status,status_date,reason", [f"S02,{other},COMPLETED,2024-04-03,"]),
                    name="disposition.csv", scope=evaluator, dry_run=True)
-    assert any("eve uploads global_assessments, hair_counts, pull_tests files only" in f.message for f in refused.errors)
+    assert [f.message for f in refused.errors] == [
+        "eve may not upload disposition files (evaluators upload assessments only); they upload hair_counts, pull_tests, "
+        "global_assessments files"]
 
 
 def test_permissions_refuse_with_a_sentence_naming_the_role_needed():

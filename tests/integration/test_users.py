@@ -95,7 +95,7 @@ def test_the_users_command_bootstraps_an_admin_who_then_manages_accounts(tmp_pat
     assert refused.exit_code == 2 and "bob has no active account" in refused.output
     added = run(main, ["users", "--db", db, "add", "maria", "--role", "SITE_STAFF", "--site", "S01", "--password-stdin", "--user", "ada"],
                 input=PASSWORD + "\n")
-    assert added.exit_code == 0 and "S01, blinded" in added.output
+    assert added.exit_code == 0 and "S01, unblinded" in added.output  # the demo study: site staff perform the sessions
     listed = run(main, ["users", "--db", db])
     assert "maria" in listed.output and "SITE_STAFF" in listed.output and PASSWORD not in listed.output
     assert run(main, ["users", "--db", db, "disable", "maria", "--user", "ada"]).exit_code == 0
