@@ -43,6 +43,7 @@ ALLOCATION_DOMAINS = ("randomization", "procedures")  # their rows or files reve
 WITHHELD_AE_COLUMNS = ("term", "suspected_cause")
 # Data points that tell the arm (None: every column): a blinded user neither sees nor queries them.
 REVEALS_ALLOCATION = {"procedures": None, "randomization": {"arm"}, "adverse_events": set(WITHHELD_AE_COLUMNS)}
+UPLOAD_COUNTS = ("rows_in_file", "rows_inserted", "rows_corrected", "rows_unchanged", "errors", "warnings")
 _SITE_TABLES = ("subjects", "randomization", "hair_counts", "pull_tests", "global_assessments",
                 "adverse_events", "procedures", "disposition")
 
@@ -164,8 +165,12 @@ def _views(access: Access, db: str) -> dict[str, str]:
     # colleague at the site) sent; findings and raw files follow the uploads they belong to
     if sites is not None:
         brought = " UNION ".join(f"SELECT upload_id FROM {base(t)} WHERE {in_sites}" for t in _SITE_TABLES)
-        views["uploads"] = (f"SELECT * FROM {base('uploads')} WHERE upload_id IN ({brought}) "
-                            f"OR user_name IN ({senders})")
+        # the counts of a file sent from elsewhere (before accounts, one file held every site's
+        # rows) are the whole file's: withheld, as its other sites' lines are
+        mine = f"user_name IN ({senders})"
+        counts = ", ".join(f"CASE WHEN {mine} THEN {c} END AS {c}" for c in UPLOAD_COUNTS)
+        views["uploads"] = (f"SELECT * REPLACE ({counts}) FROM {base('uploads')} WHERE upload_id IN ({brought}) "
+                            f"OR {mine}")
     uploads = "uploads" if sites is not None else base("uploads")
     readable_domains = ""
     if access.assessments_only:

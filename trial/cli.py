@@ -323,7 +323,7 @@ def uploads_show(ctx, upload_id, fmt, user, db):
         click.echo(
             f"Upload {upload_id}: {record['file_name']} ({record['domain'] or 'domain unknown'}), "
             f"{record['status']}, by {record['user_name']} at {record['uploaded_at']:%Y-%m-%d %H:%M:%S %Z}; "
-            f"{record['rows_in_file']} rows; sha256 {record['sha256']}"
+            f"{_rows_of(record)}; sha256 {record['sha256']}"
         )
         if record["reason"]:
             click.echo(f"Reason: {record['reason']}")
@@ -331,6 +331,14 @@ def uploads_show(ctx, upload_id, fmt, user, db):
             click.echo("No findings.")
             return
     emit(frame, fmt)
+
+
+def _rows_of(record: dict) -> str:
+    import pandas as pd
+
+    if pd.isna(record["rows_in_file"]):
+        return "a file with other sites' rows too (its counts are not shown to you)"
+    return f"{int(record['rows_in_file'])} rows"
 
 
 @uploads.command("raw")

@@ -220,3 +220,14 @@ def test_a_multi_site_uploads_stored_findings_reach_each_site_for_its_own_lines_
     sam = upload_findings(ScopedStore(study, Access.of(account(study, "sam"))), result.upload_id)
     assert sam.line.tolist() == [2] and rows[1]["subject_id"] not in sam.to_csv()
     assert len(upload_findings(study, result.upload_id)) == 2
+
+
+def test_a_site_user_reads_the_counts_of_their_sites_uploads_only(study):
+    from trial.uploads import list_uploads
+
+    mine = _as(study, "sam", csv_bytes(HAIR, ["S01,S01-001,WEEK_4,2024-02-07,TARGET,1,-5,,,,EV1"]))
+    seen = list_uploads(ScopedStore(study, Access.of(account(study, "sam")))).set_index("upload_id")
+    assert seen.loc[mine.upload_id, "rows_in_file"] == 1 and seen.loc[mine.upload_id, "errors"] == len(mine.errors) > 0
+    both_sites = seen.drop(index=mine.upload_id)
+    assert len(both_sites) > 0 and both_sites.rows_in_file.isna().all() and both_sites.warnings.isna().all()
+    assert list_uploads(study).rows_in_file.notna().all()  # the statistician reads every count
