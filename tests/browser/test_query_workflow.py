@@ -127,7 +127,7 @@ def test_monitor_opens_site_answers_monitor_closes(browser, team_server):
         # and the site sees it closed too
         go(sam, f"{url}/overview")
         go(sam, f"{url}/queries")
-        assert sam.get_by_text("No query matches these filters.").count() == 1  # the list starts with those not closed
+        sam.get_by_text("No query matches these filters.").wait_for(timeout=30_000)  # the list starts with those not closed
         _within(sam, "queries_status").get_by_role("radio", name="All", exact=True).click()
         sam.wait_for_timeout(300)
         settle(sam)
