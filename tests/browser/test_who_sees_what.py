@@ -110,6 +110,8 @@ def test_the_statistician_sees_the_arms_and_their_download_in_the_trail_and_sign
     page = sign_in(browser, url, "stat", TEAM_PASSWORD)
     try:
         go(page, f"{url}/efficacy")
+        # the page waits for the ARD the sign-in started computing (no status widget shows meanwhile)
+        page.get_by_text("Primary endpoint").first.wait_for(timeout=120_000)
         assert "Minoxidil 5 % + microneedling" in page.content()
         with page.expect_download(timeout=60_000):
             page.locator('[data-testid="stDownloadButton"] button').first.click()
