@@ -82,7 +82,7 @@ def test_accounts_are_checked_when_made(store):
 def test_the_users_command_bootstraps_an_admin_who_then_manages_accounts(tmp_path):
     from click.testing import CliRunner
 
-    from helpers import new_store
+    from helpers import cli_login, new_store
     from trial.cli import main
 
     db = str(tmp_path / "study.duckdb")
@@ -92,10 +92,13 @@ def test_the_users_command_bootstraps_an_admin_who_then_manages_accounts(tmp_pat
     assert first.exit_code == 2 and "first account must be an administrator" in first.output
     assert run(main, ["users", "--db", db, "add", "ada", "--role", "ADMIN", "--password-stdin", "--user", "x"], input=PASSWORD + "\n").exit_code == 0
     refused = run(main, ["users", "--db", db, "add", "maria", "--role", "MONITOR", "--password-stdin", "--user", "bob"], input=PASSWORD + "\n")
-    assert refused.exit_code == 2 and "bob has no active account" in refused.output
+    assert refused.exit_code == 2 and "bob is not logged in to this study" in refused.output
+    unsigned = run(main, ["users", "--db", db, "add", "maria", "--role", "MONITOR", "--password-stdin", "--user", "ada"], input=PASSWORD + "\n")
+    assert unsigned.exit_code == 2 and "log in first with `trial login --user ada`" in unsigned.output  # a name is not a login
+    admin = cli_login(db, "ada", tmp_path / "ada", PASSWORD)
     added = run(main, ["users", "--db", db, "add", "maria", "--role", "SITE_STAFF", "--site", "S01", "--password-stdin", "--user", "ada"],
-                input=PASSWORD + "\n")
+                input=PASSWORD + "\n", env=admin)
     assert added.exit_code == 0 and "S01, blinded" in added.output
-    listed = run(main, ["users", "--db", db])
+    listed = run(main, ["users", "--db", db], env=admin)
     assert "maria" in listed.output and "SITE_STAFF" in listed.output and PASSWORD not in listed.output
-    assert run(main, ["users", "--db", db, "disable", "maria", "--user", "ada"]).exit_code == 0
+    assert run(main, ["users", "--db", db, "disable", "maria", "--user", "ada"], env=admin).exit_code == 0
