@@ -63,13 +63,11 @@ def _password(from_stdin: bool, user_name: str) -> str:
 
 
 def _saved(settings):
-    """The session file of this database, if one is there and usable."""
+    """The session file of this database, if one is there (also one others could read: its
+    session is ended at logout, or when a new login replaces it)."""
     from trial import session_file
 
-    try:
-        return session_file.load(settings.home, settings.db_path)
-    except TrialError:
-        return None  # readable by others: it is replaced, and its token is not used again
+    return session_file.load(settings.home, settings.db_path, private=False)
 
 
 @click.command("logout")
@@ -85,7 +83,7 @@ def logout(db):
     saved = _saved(settings)
     if saved is None:
         had_file = session_file.remove(settings.home, settings.db_path)
-        click.echo(f"Logged out of {settings.db_path}: its unusable session file is removed." if had_file
+        click.echo(f"Logged out of {settings.db_path}: its unreadable session file is removed." if had_file
                    else f"Nobody is logged in to {settings.db_path} from here: there was no session to end.")
         return
     try:

@@ -70,11 +70,12 @@ def save(home: Path, database: str | Path, user_name: str, token: str) -> Path:
     return path
 
 
-def load(home: Path, database: str | Path) -> SavedSession | None:
-    """The session kept for ``database``, or None when there is none (or it cannot be read)."""
+def load(home: Path, database: str | Path, *, private: bool = True) -> SavedSession | None:
+    """The session kept for ``database``, or None when there is none (or it cannot be read).
+    Refuses (a sentence) a file others could read, unless ``private`` is False (to end its session)."""
     path = session_path(home, database)
     try:
-        if _PRIVATE:
+        if _PRIVATE and private:
             mode = path.stat()
             if mode.st_uid != os.getuid() or mode.st_mode & 0o077:
                 raise TrialError(f"The session file {path} can be read by others, so its token is no longer secret: "

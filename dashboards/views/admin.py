@@ -131,16 +131,16 @@ def add_account_form(*, first: bool) -> None:
     with st.form("add-account", clear_on_submit=False, border=True):
         st.markdown("**Add an account**")
         name_column, full_column = st.columns(2)
-        name = name_column.text_input("User name", help="Letters, digits and . _ - @ + (an e-mail address will do).")
-        full_name = full_column.text_input("Full name", placeholder="as shown in the dashboards")
+        name = name_column.text_input("User name", key="new-name", help="Letters, digits and . _ - @ + (an e-mail address will do).")
+        full_name = full_column.text_input("Full name", placeholder="as shown in the dashboards", key="new-full-name")
         if first:
             st.caption("The first account is an administrator, who then signs in and adds the others.")
             roles, site = [Role.ADMIN], None
         else:
-            roles = st.multiselect("Roles", list(Role), format_func=_role_name, help=ROLE_HELP)
-            site = st.selectbox("Site", [None, *SITES], format_func=_site_name,
+            roles = st.multiselect("Roles", list(Role), format_func=_role_name, help=ROLE_HELP, key="new-roles")
+            site = st.selectbox("Site", [None, *SITES], format_func=_site_name, key="new-site",
                                 help="Site staff and evaluators see one site; the other roles all sites.")
-        password = st.text_input("Initial password", type="password", autocomplete="new-password",
+        password = st.text_input("Initial password", type="password", autocomplete="new-password", key="new-password",
                                  help=f"At least {SHORTEST_PASSWORD} characters; tell it to the person, who signs in with it.")
         go = st.form_submit_button("Add the account", type="primary", icon=":material/person_add:")
     if go:
