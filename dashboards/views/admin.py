@@ -5,6 +5,7 @@ Account and full names are what someone typed: shown in tables and plain text, n
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from dashboards import data, ui
@@ -87,20 +88,19 @@ def _site_name(site_id: str | None) -> str:
     return "All sites" if site_id is None else f"{site_id} · {SITES[site_id]}"
 
 
-def _done(message: str) -> None:
-    """Say what happened (after the rerun that shows the table as it is now)."""
-    st.session_state[DONE] = message
-    st.rerun()
-
-
-def _attempt(action, message: str) -> None:
-    """Run one change of an account; its refusal is a sentence under the form."""
+def _attempt(action, message: str, *, clear: tuple[str, ...] = ()) -> None:
+    """Run one change of an account; its refusal is a sentence under the form. Once done, the
+    page runs again to show the table as it is now, with ``message`` and the ``clear`` fields empty
+    (a password typed is not left in a form)."""
     try:
         action()
     except TrialError as exc:
         st.error(str(exc), icon=":material/block:")
-    else:
-        _done(message)
+        return
+    for key in clear:
+        st.session_state.pop(key, None)
+    st.session_state[DONE] = message
+    st.rerun()
 
 
 def accounts_section() -> None:
@@ -112,13 +112,18 @@ def accounts_section() -> None:
         st.info("No accounts yet: the study is open to whoever reaches these pages. Add the first account, an administrator, "
                 "who then signs in and adds the others.")
     else:
+        now = pd.Timestamp.now(tz="UTC")
         shown = frame.assign(roles=frame.roles.map(lambda roles: ", ".join(_role_name(r) for r in roles)),
-                             site_id=frame.site_id.fillna("All sites"))
+                             site_id=frame.site_id.fillna("All sites"), full_name=frame.full_name.fillna(""),
+                             locked_until=[f"{t:%Y-%m-%d %H:%M} UTC" if pd.notna(t) and t > now else "" for t in frame.locked_until])
         st.dataframe(shown.rename(columns=ACCOUNT_COLUMNS), hide_index=True, width="stretch", key="accounts",
-                     column_config={"Locked until": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm", help="UTC"),
+                     column_config={"Name": st.column_config.TextColumn(width="medium"),
                                     "Created": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm", help="UTC"),
+                                    "Locked until": st.column_config.TextColumn(width="medium",
+                                                                                help="Locked out after five wrong passwords in a row"),
                                     "Failed sign-ins": st.column_config.NumberColumn(
                                         help="Wrong passwords in a row; the fifth locks the account for 15 minutes")})
+        st.caption("Disabling an account, its lock-out or a new password ends its sessions (browser and command line) at once.")
     left, right = st.columns(2, gap="large")
     with left:
         add_account_form(first=frame.empty)
@@ -137,7 +142,8 @@ def add_account_form(*, first: bool) -> None:
             st.caption("The first account is an administrator, who then signs in and adds the others.")
             roles, site = [Role.ADMIN], None
         else:
-            roles = st.multiselect("Roles", list(Role), format_func=_role_name, help=ROLE_HELP, key="new-roles")
+            roles = st.multiselect("Roles", list(Role), format_func=_role_name, help=ROLE_HELP, key="new-roles",
+                                   placeholder="Choose one or more")
             site = st.selectbox("Site", [None, *SITES], format_func=_site_name, key="new-site",
                                 help="Site staff and evaluators see one site; the other roles all sites.")
         password = st.text_input("Initial password", type="password", autocomplete="new-password", key="new-password",
@@ -146,7 +152,8 @@ def add_account_form(*, first: bool) -> None:
     if go:
         _attempt(lambda: add_user(store, name.strip(), password, roles, site_id=site, full_name=full_name.strip() or None,
                                   by=me.user_name),
-                 f"Added {ui.plain(name.strip())}." + (" Sign in with it now." if first else ""))
+                 f"Added {ui.plain(name.strip())}.",
+                 clear=("new-name", "new-full-name", "new-roles", "new-site", "new-password"))
 
 
 def change_account(frame) -> None:
@@ -165,7 +172,7 @@ def change_account(frame) -> None:
             st.caption("The new roles apply at the account's next click or command; its sessions carry on.")
             if st.form_submit_button("Save roles and site", icon=":material/manage_accounts:"):
                 _attempt(lambda: set_roles(store, name, roles, site_id=site, by=me.user_name),
-                         f"{ui.plain(name)} now holds {', '.join(_role_name(r) for r in sorted(roles))}, {_site_name(site)}.")
+                         f"{ui.plain(name)} now holds {', '.join(_role_name(r) for r in sorted(roles))}, {ui.plain(_site_name(site))}.")
         with password_tab, st.form("account-password", border=False):
             password = st.text_input("New password", type="password", autocomplete="new-password", key=f"password-of-{name}")
             again = st.text_input("The new password again", type="password", autocomplete="new-password", key=f"again-of-{name}")
@@ -175,16 +182,17 @@ def change_account(frame) -> None:
                     st.error("The two passwords differ; type the same one twice.", icon=":material/block:")
                 else:
                     _attempt(lambda: set_password(store, name, password, by=me.user_name),
-                             f"The password of {ui.plain(name)} is set and its sessions have ended.")
+                             f"The password of {ui.plain(name)} is set and its sessions have ended.",
+                             clear=(f"password-of-{name}", f"again-of-{name}"))
         with active_tab:
             if row.active:
-                st.caption("A disabled account cannot sign in, and its sessions (browser and command line) end at once. "
-                           "Its history stays in the audit trail.")
+                st.caption(f"Once disabled, {ui.plain(name)} cannot sign in, and its sessions (browser and command line) "
+                           "end at once. Its history stays in the audit trail.")
                 if st.button("Disable the account", icon=":material/person_off:", key="disable"):
                     _attempt(lambda: set_active(store, name, False, by=me.user_name),
                              f"{ui.plain(name)} is disabled and every session of it has ended.")
             else:
-                st.caption("The account may sign in again with its password.")
+                st.caption(f"Once enabled, {ui.plain(name)} may sign in again with its password.")
                 if st.button("Enable the account", icon=":material/person_check:", key="enable"):
                     _attempt(lambda: set_active(store, name, True, by=me.user_name), f"{ui.plain(name)} is enabled.")
 
