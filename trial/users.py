@@ -342,11 +342,11 @@ def _session_owner(store: Store, token: str | None) -> str | None:
 
 
 def why_session_ended(store: Store, token: str | None) -> str:
-    """Why ``token`` no longer works, as the end of a sentence ("the account was disabled")."""
+    """Why ``token`` no longer works, as the end of a sentence ("the account was disabled by an
+    administrator"): what ended the session, else what its account is now, else its time ran out."""
     rows = store.query(
         """
-        SELECT s.ended_why, s.ended_at IS NOT NULL AS ended, s.expires_at <= now() AS expired, u.active,
-               coalesce(u.locked_until > now(), false) AS locked
+        SELECT s.ended_why, s.ended_at IS NOT NULL AS ended, u.active, coalesce(u.locked_until > now(), false) AS locked
         FROM user_sessions AS s JOIN users AS u USING (user_name) WHERE s.token_hash = $t
         """,
         {"t": _token_hash(token or "")},
@@ -354,15 +354,13 @@ def why_session_ended(store: Store, token: str | None) -> str:
     if rows.empty:
         return "this study does not know the session"
     row = rows.iloc[0]
-    if row.locked or row.ended_why == LOCKED_OUT:
-        return "the account was locked out after five failed sign-ins or signatures in a row"
-    if not row.active or row.ended_why == DISABLED:
-        return "the account was disabled by an administrator"
-    if row.ended_why == NEW_PASSWORD:
-        return "an administrator set a new password for the account"
-    if row.ended:
-        return "it was signed out"
-    return f"it ran out (a session lasts {SESSION_LENGTH.seconds // 3600} hours)"
+    why = row.ended_why if row.ended else (LOCKED_OUT if row.locked else None if row.active else DISABLED)
+    return {
+        LOCKED_OUT: "the account was locked out after five failed sign-ins or signatures in a row",
+        DISABLED: "the account was disabled by an administrator",
+        NEW_PASSWORD: "an administrator set a new password for the account",
+        SIGNED_OUT: "it was signed out",
+    }.get(why, "it was signed out" if row.ended else f"it ran out (a session lasts {SESSION_LENGTH.seconds // 3600} hours)")
 
 
 def end_session(store: Store, token: str) -> None:
