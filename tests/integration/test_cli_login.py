@@ -175,7 +175,8 @@ def test_a_disabled_account_loses_its_sessions_at_once_and_cannot_log_in(db, tmp
     with Store.open(db) as store:
         browser = start_session(store, sign_in(store, "stat", TEAM_PASSWORD))
     disabled = trial(db, admin, "users", "disable", "stat")
-    assert disabled.returncode == 0 and disabled.stdout == "stat is disabled: stat can no longer sign in, and every session of stat has ended.\n"
+    assert disabled.returncode == 0
+    assert disabled.stdout == "stat is disabled: stat can no longer sign in, and every session of stat has ended.\n"
     _refused(trial(db, mine, "audit"), "Your session as stat has ended: the account was disabled by an administrator.")
     _refused(login(db, mine, "stat"), "This account is disabled; ask an administrator.")
     with Store.open(db) as store:

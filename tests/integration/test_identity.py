@@ -16,7 +16,7 @@ from trial.cli import main
 from trial.errors import TrialError
 from trial.store import Store
 from trial.unblinding import unblind
-from trial.users import SignInRefused, User, sign_in
+from trial.users import Role, SignInRefused, User, sign_in
 
 WRONG = "not the password at all"
 
@@ -177,8 +177,17 @@ def test_emergency_unblinding_is_signed_with_the_password_and_its_meaning_record
 def test_a_signature_is_asked_only_for_an_unblinding_that_can_happen(db):
     """Another site's subject is refused before the password is checked: no signature is recorded for it."""
     with Store.open(db) as store:
-        sam = User("sam", sign_in(store, "sam", TEAM_PASSWORD).roles, "S01")
+        sam = sign_in(store, "sam", TEAM_PASSWORD)
         other = store.query("SELECT subject_id FROM randomization WHERE site_id = 'S02' LIMIT 1").subject_id.item()
         with pytest.raises(TrialError, match=f"{other} is not a subject of your site"):
             unblind(store, sam, other, "curious", password=TEAM_PASSWORD)
         assert store.scalar("SELECT count(*) FROM audit_trail WHERE action LIKE 'E_SIGNATURE%'") == 0
+
+
+def test_in_a_study_without_accounts_nobody_signs_an_unblinding(seeded):
+    sam = User("sam", frozenset({Role.SITE_STAFF}), "S01")
+    arm = seeded.scalar("SELECT arm FROM randomization WHERE subject_id = 'S01-001'")
+    assert unblind(seeded, sam, "S01-001", "severe scalp reaction", password=None) == next(
+        a.label for a in seeded.study.arms if a.code == arm)
+    assert seeded.scalar("SELECT count(*) FROM audit_trail WHERE action LIKE 'E_SIGNATURE%'") == 0
+    assert seeded.scalar("SELECT count(*) FROM unblindings") == 1
