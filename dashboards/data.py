@@ -58,13 +58,12 @@ def version() -> int:
 
 def user() -> User | None:
     """Who is using this browser session: the account signed in (None when nobody is, or the
-    session has expired or been ended). Before the study's first account exists the study is
-    open, and ``TRIAL_USER`` acts with every role but the evaluator's (see ``trial.users.acting_user``)."""
+    session has expired or been ended, or the account is locked out or disabled: asked at every run,
+    so that this ends a browser session at its next click). Before the study's first account exists
+    the study is open, and ``TRIAL_USER`` acts with every role but the evaluator's (``trial.users.open_user``)."""
     current = store()
-    if current is None:
-        return User(settings().user, users.OPEN_ROLES)
-    if not users.has_accounts(current):
-        return users.acting_user(current, settings().user)
+    if current is None or not users.has_accounts(current):
+        return users.open_user(settings().user)
     return users.session_user(current, st.session_state.get(SESSION_TOKEN))
 
 

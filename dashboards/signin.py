@@ -42,9 +42,9 @@ def _start(who: User) -> None:
 def sign_in_page() -> None:
     """The page shown, whatever the address, until someone signs in."""
     ui.heading("Sign in", "This study's data is for its trial team only. Sign in with the account your administrator gave you.")
-    if st.session_state.pop(ENDED, False):
-        st.info("Your session has ended (sessions last 8 hours, and end when you sign out or your account is disabled). "
-                "Sign in again.", icon=":material/schedule:")
+    why = st.session_state.pop(ENDED, None)
+    if why:
+        st.info(f"Your session has ended: {why}. Sign in again.", icon=":material/schedule:")
     oidc = _oidc_user()
     if oidc is not None:
         _start(oidc)
@@ -64,14 +64,16 @@ def sign_in_page() -> None:
             st.rerun()
     if _oidc_configured():
         left.button("Sign in with your organisation", on_click=st.login, icon=":material/badge:")
-    left.caption("Forgotten your password, or locked out? An administrator sets a new one with `trial users password NAME`.")
+    left.caption("Forgotten your password, or locked out? An administrator sets a new one on the Administration page "
+                 "(or with `trial users password NAME`).")
 
 
 def note_if_ended() -> None:
-    """Remember that a token was there but no longer works, so the sign-in page can say why."""
-    if st.session_state.get(data.SESSION_TOKEN):
-        st.session_state.pop(data.SESSION_TOKEN)
-        st.session_state[ENDED] = True
+    """Remember that a token was there but no longer works (it ran out, or the account was locked
+    out, disabled or given a new password), and why, so that the sign-in page can say so."""
+    token = st.session_state.pop(data.SESSION_TOKEN, None)
+    if token:
+        st.session_state[ENDED] = users.why_session_ended(data.store(), token)
 
 
 def sign_out() -> None:

@@ -3,6 +3,7 @@ arm labels and downloads. Pages lay out widgets and call the core; this keeps th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pandas as pd
@@ -87,3 +88,12 @@ def export_recorder() -> Callable[..., None]:
     outside the page's run, where the browser session (and so the user) is no longer known."""
     store, who = data.store(), data.user().user_name
     return lambda what, detail=None: record_export(store, who, what, detail)
+
+
+_MARKDOWN_SIGNS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")
+
+
+def plain(text: str) -> str:
+    """Text a person typed (an account name, a full name) made safe to put in a message, which
+    Streamlit reads as Markdown: every sign that would format it, link it or show an image is escaped."""
+    return _MARKDOWN_SIGNS.sub(r"\\\1", str(text))

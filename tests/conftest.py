@@ -21,3 +21,11 @@ def seeded(store):
     """The demo study with six subjects screened and four randomized (see helpers.py)."""
     seed(store)
     return store
+
+
+@pytest.fixture(autouse=True)
+def trial_home(tmp_path, monkeypatch):
+    """TRIAL_HOME (where `trial login` keeps its token) in the test's own folder, never ~/.config/trial."""
+    home = tmp_path / "trial-home"
+    monkeypatch.setenv("TRIAL_HOME", str(home))
+    return home

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from schemas import DOMAINS
 from trial.ingest import upload_bytes, upload_paths
@@ -141,3 +142,30 @@ def team_store(folder, *, subjects: int = 300, blinded_roles=None) -> Store:
     for name, (roles, site) in TEAM.items():
         add_user(store, name, TEAM_PASSWORD, roles, site_id=site, by="setup")
     return store
+
+
+def cli_login(db, user_name: str, home, password: str = TEAM_PASSWORD) -> dict[str, str]:
+    """``trial login`` as ``user_name`` on ``db``, with its token kept under ``home`` (TRIAL_HOME);
+    returns the environment that makes later commands act as that session."""
+    from click.testing import CliRunner
+
+    from trial.cli import main
+
+    env = {"TRIAL_HOME": str(home)}
+    result = CliRunner().invoke(main, ["login", "--db", str(db), "--user", user_name, "--password-stdin"], input=password + "\n", env=env)
+    assert result.exit_code == 0, result.output
+    return env
+
+
+def run_as(db, user_name: str, homes, args, *, input: str | None = None, password: str = TEAM_PASSWORD):
+    """``trial ARGS`` as ``user_name``, each person logged in from a TRIAL_HOME of their own
+    (``homes/user_name``; logged in there on first use), as on their own computer."""
+    from click.testing import CliRunner
+
+    from trial import session_file
+    from trial.cli import main
+
+    home = Path(homes) / user_name
+    if session_file.load(home, db) is None:
+        cli_login(db, user_name, home, password)
+    return CliRunner().invoke(main, [str(a) for a in args], input=input, env={"TRIAL_HOME": str(home)})

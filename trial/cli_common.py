@@ -71,15 +71,19 @@ def settings_of(db, user=None):
 
 
 def user_option(func):
-    return click.option("--user", default=None, help="Who you are (default: $TRIAL_USER, else your login name).")(func)
+    return click.option("--user", default=None, help="Who you are: the account you logged in as with `trial login` "
+                        "(default: $TRIAL_USER; before a study has accounts, your login name).")(func)
 
 
 def acting(store, settings, permission=None):
-    """The account the command acts as (see trial.users.acting_user), once it may do ``permission``."""
+    """The account the command acts as, once it may do ``permission``: the account of the session
+    ``trial login`` kept for this database (see trial.users.acting_user; --user only checks it)."""
+    from trial import session_file
     from trial.access import require
-    from trial.users import acting_user
+    from trial.users import acting_user, has_accounts
 
-    who = acting_user(store, settings.user)
+    saved = session_file.load(settings.home, settings.db_path) if has_accounts(store) else None
+    who = acting_user(store, saved.token if saved else None, named=settings.named_user, open_name=settings.user)
     if permission is not None:
         require(who, permission)
     return who

@@ -1,6 +1,7 @@
 """Emergency unblinding: an investigator at the subject's site learns one subject's arm, when the
-care of the subject needs it. A reason is required; the act is in the audit trail and in the
-``unblindings`` table, which the study overview shows to monitors. Nobody else's view changes."""
+care of the subject needs it. A reason and the investigator's electronic signature are required;
+the act is in the audit trail and in the ``unblindings`` table, which the study overview shows to
+monitors. Nobody else's view changes."""
 
 from __future__ import annotations
 
@@ -12,31 +13,48 @@ from trial import audit
 from trial.access import Permission, require
 from trial.errors import TrialError
 from trial.store import Store
-from trial.users import User
+from trial.users import User, has_accounts, sign
 
 
-def unblind(store: Store, who: User, subject_id: str, reason: str) -> str:
-    """The arm label of ``subject_id``, told to ``who`` (site staff of the subject's site), with the
-    reason recorded. Raises a sentence when the subject is not theirs, not randomized, or no reason is given."""
+def unblind(store: Store, who: User, subject_id: str, reason: str, *, password: str | None) -> str:
+    """The arm label of ``subject_id``, told to ``who`` (site staff of the subject's site), who signs
+    it with their password (an electronic signature meaning "unblind SUBJECT: reason"; a study
+    without accounts has nobody to sign). The reason is recorded. Raises a sentence when the subject
+    is not theirs, not randomized, no reason is given or the signature fails."""
     require(who, Permission.UNBLIND)
     if not (reason and reason.strip()):
         raise TrialError("Emergency unblinding needs a reason (e.g. the adverse event that needs the treatment known).")
-    subject_id = subject_id.strip().upper()
+    subject_id, reason = subject_id.strip().upper(), reason.strip()
+    cur = store.cursor()
+    try:
+        _subject_of(cur, who, subject_id)  # checked before signing: a signature is for an act that can happen
+    finally:
+        cur.close()
+    if has_accounts(store):
+        if not password:
+            raise TrialError(f"To unblind {subject_id}, {who.user_name} signs with their password.")
+        sign(store, who.user_name, password, f"unblind {subject_id}: {reason}")
     now = dt.datetime.now(dt.UTC)
     with store.transaction() as cur:
-        rows = cur.execute(
-            "SELECT s.site_id, r.arm FROM subjects AS s LEFT JOIN randomization AS r USING (subject_id) WHERE s.subject_id = $s",
-            {"s": subject_id},
-        ).fetchall()
-        if not rows or (who.sites is not None and rows[0][0] not in who.sites):
-            raise TrialError(f"{subject_id} is not a subject of your site.")
-        site_id, arm = rows[0]
-        if arm is None:
-            raise TrialError(f"{subject_id} has not been randomized: there is no arm to reveal.")
+        site_id, arm = _subject_of(cur, who, subject_id)
         cur.execute("INSERT INTO unblindings (site_id, subject_id, user_name, unblinded_at, reason) VALUES ($site, $s, $u, $at, $r)",
-                    {"site": site_id, "s": subject_id, "u": who.user_name, "at": now, "r": reason.strip()})
-        audit.record(cur, [audit.Event(who.user_name, "UNBLIND", "unblindings", subject_id, reason=reason.strip())], at=now)
+                    {"site": site_id, "s": subject_id, "u": who.user_name, "at": now, "r": reason})
+        audit.record(cur, [audit.Event(who.user_name, "UNBLIND", "unblindings", subject_id, reason=reason)], at=now)
     return next(a.label for a in store.study.arms if a.code == arm)
+
+
+def _subject_of(cur, who: User, subject_id: str) -> tuple[str, str]:
+    """The subject's site and arm, when it is a randomized subject of ``who``'s site."""
+    rows = cur.execute(
+        "SELECT s.site_id, r.arm FROM subjects AS s LEFT JOIN randomization AS r USING (subject_id) WHERE s.subject_id = $s",
+        {"s": subject_id},
+    ).fetchall()
+    if not rows or (who.sites is not None and rows[0][0] not in who.sites):
+        raise TrialError(f"{subject_id} is not a subject of your site.")
+    site_id, arm = rows[0]
+    if arm is None:
+        raise TrialError(f"{subject_id} has not been randomized: there is no arm to reveal.")
+    return site_id, arm
 
 
 def unblindings(store) -> pd.DataFrame:

@@ -18,7 +18,8 @@ if not has_accounts(store):
     st.warning(
         "This study has no accounts yet, so it is **open**: whoever opens these pages sees every site, unblinded. "
         "Before real data arrive, an administrator adds the first account "
-        "(`trial users add NAME --role ADMIN`); from then on everyone signs in and sees only what their role allows.",
+        "(on the Administration page, or `trial users add NAME --role ADMIN`); from then on everyone signs in "
+        "(on the command line: `trial login`) and sees only what their role allows.",
         icon=":material/lock_open:",
     )
 elif me.blinded:

@@ -18,6 +18,7 @@ from trial.access import WITHHELD_AE_COLUMNS, Permission, may
 from trial.errors import TrialError
 from trial.subject_profile import subject_index, subject_profile
 from trial.unblinding import unblind
+from trial.users import has_accounts
 
 ALL_SITES = "All sites"
 PLOTLY_CONFIG = {"displaylogo": False}
@@ -187,18 +188,23 @@ def show_emergency_unblinding(subject_id: str) -> None:
             st.error(f"**{subject_id}** is in the arm **{told[subject_id]}**. Keep it to the care of the subject.",
                      icon=":material/visibility:")
             return
-        st.caption("Only when the care of the subject needs the treatment known. The reason, your name and the time go "
-                   "into the audit trail, and the monitors are told.")
+        st.caption("Only when the care of the subject needs the treatment known. You sign it with your password; the reason, "
+                   "your name and the time go into the audit trail, and the monitors are told.")
+        signing = has_accounts(data.store())  # a study without accounts has nobody to sign
         with st.form(f"unblind-{subject_id}"):
             reason = st.text_input("Reason", placeholder="e.g. severe scalp reaction: the treating dermatologist needs the treatment")
+            password = st.text_input("Your password (electronic signature)", type="password", disabled=not signing,
+                                     autocomplete="current-password",
+                                     help=f"Signing means: I, the signed-in user, unblind {subject_id} for this reason. "
+                                          "It is kept in the audit trail.")
             sure = st.checkbox(f"I need to know the arm of {subject_id} now")
-            go = st.form_submit_button("Unblind this subject", type="primary", disabled=False)
+            go = st.form_submit_button("Sign and unblind this subject", type="primary", icon=":material/draw:")
         if go:
             if not sure:
                 st.warning("Tick the box to confirm that the arm must be known now.")
                 return
             try:
-                told[subject_id] = unblind(data.store(), me, subject_id, reason)
+                told[subject_id] = unblind(data.store(), me, subject_id, reason, password=password or None)
             except TrialError as exc:
                 st.error(str(exc))
                 return

@@ -107,9 +107,15 @@ def test_emergency_unblinding_shows_the_arm_to_the_investigator_and_tells_the_mo
     assert at.query_params.get("subject") in (None, [], subject, [subject])  # the first subject is shown
     next(t for t in at.text_input if t.label == "Reason").input("severe scalp reaction: the treatment must be known")
     next(c for c in at.checkbox if c.label.startswith("I need to know the arm")).check()
-    next(b for b in at.button if b.label == "Unblind this subject").click().run()
+    next(b for b in at.button if b.label == "Sign and unblind this subject").click().run()
+    assert "signs with their password" in _text(at) and label not in _text(at)  # no signature, no arm
+    next(t for t in at.text_input if t.label.startswith("Your password")).input(TEAM_PASSWORD)
+    next(b for b in at.button if b.label == "Sign and unblind this subject").click().run()
     assert not at.exception, [e.message for e in at.exception]
     assert f"is in the arm **{label}**" in _text(at)
+    with Store.open(db) as store:
+        signed = store.query("SELECT user_name, new_value FROM audit_trail WHERE action = 'E_SIGNATURE' AND new_value LIKE 'unblind %'")
+    assert signed.values.tolist() == [["sam", f"unblind {subject}: severe scalp reaction: the treatment must be known"]]
     assert label not in _text(as_user("mona", "subject"))
     overview = _text(as_user("mona", "overview"))
     assert "Emergency unblinding: 1 subject(s)" in overview and f"**{subject}**" in overview and "by sam" in overview

@@ -1,11 +1,12 @@
-"""Every CLI command acts as a named account and obeys its roles: what a role may do works, what it
-may not is refused with a sentence (exit 2), and a site user receives no other site's rows."""
+"""Every CLI command acts as the logged-in account and obeys its roles: what a role may do works,
+what it may not is refused with a sentence (exit 2), and a site user receives no other site's rows.
+Each person logs in (`trial login`) from a TRIAL_HOME of their own, as on their own computer."""
 
 from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
-from helpers import scenario_store
+from helpers import run_as, scenario_store
 
 from trial.cli import main
 from trial.store import Store
@@ -28,8 +29,8 @@ def db(tmp_path_factory):
 
 
 def run(db, user: str, command: str, *args: str, stdin: str | None = None):
-    """``trial COMMAND --db DB ARGS… --user USER`` (a group such as ``users`` takes --db first)."""
-    return CliRunner().invoke(main, [command, "--db", str(db), *args, "--user", user], input=stdin)
+    """``trial COMMAND --db DB ARGS… --user USER``, logged in as USER (a group such as ``users`` takes --db first)."""
+    return run_as(db, user, db.parent / "homes", [command, "--db", db, *args, "--user", user], input=stdin, password=PASSWORD)
 
 
 def _exports(db) -> list[tuple[str, str]]:
@@ -49,13 +50,19 @@ def _exports(db) -> list[tuple[str, str]]:
         ("eve", ("uploads", "raw", "1"), "eve (EVALUATOR) may not read and export the whole audit trail"),
         ("sam", ("lock", "--reason", "done", "--password-stdin"), "sam (SITE_STAFF) may not lock or unlock the database"),
         ("mona", ("users", "add", "x", "--role", "MONITOR", "--password-stdin"), "mona (MONITOR) may not manage accounts"),
-        ("zed", ("uploads",), "zed has no active account in this study"),
     ],
 )
 def test_a_role_is_refused_what_it_may_not_do(db, user, args, refusal):
     result = run(db, user, *args, stdin=PASSWORD + "\n")
     assert result.exit_code == 2, result.output
     assert refusal in result.output
+
+
+def test_a_name_without_an_account_cannot_log_in_or_act(db, tmp_path):
+    refused = CliRunner().invoke(main, ["login", "--db", str(db), "--user", "zed", "--password-stdin"], input=PASSWORD + "\n")
+    assert refused.exit_code == 2 and "The name or the password is wrong." in refused.output
+    acting = CliRunner().invoke(main, ["uploads", "--db", str(db), "--user", "zed"])
+    assert acting.exit_code == 2 and "zed is not logged in to this study" in acting.output
 
 
 def test_a_site_user_never_receives_another_sites_upload_or_its_findings(db, tmp_path):

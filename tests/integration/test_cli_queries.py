@@ -8,7 +8,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from helpers import HAIR_COUNTS_HEADER, HAIR_COUNTS_ROWS, csv_bytes, load, new_store, seed
+from helpers import HAIR_COUNTS_HEADER, HAIR_COUNTS_ROWS, csv_bytes, load, new_store, run_as, seed
 from trial.audit import verify
 from trial.cli import main
 from trial.lock import lock
@@ -34,8 +34,11 @@ def db(tmp_path):
 
 
 def _run(db, *args, user: str | None = None):
-    acting = ["--user", user] if user else []
-    return CliRunner().invoke(main, ["queries", *args, *acting, "--db", str(db)])
+    """`trial queries ARGS` as ``user``, logged in (an account of the fixture), or as whoever names no account."""
+    command = ["queries", *args, *(["--user", user] if user else []), "--db", str(db)]
+    if user in {"admin", "monica", "sara", "sven"}:
+        return run_as(db, user, db.parent / "homes", command, password=PASSWORD)
+    return CliRunner().invoke(main, command)
 
 
 def _refused(result, sentence: str) -> None:
@@ -78,7 +81,7 @@ def test_each_role_sees_and_does_only_what_it_may(db):
              "Only a monitor or a statistician opens a query; sara is site staff.")
     _refused(_run(db, "close", "1", user="sara"), "Only a monitor or a statistician closes a query; sara is site staff.")
     _refused(_run(db, "answer", "1", "--text", "Fine.", user="monica"), "Only site staff answer a query")
-    _refused(_run(db, "answer", "1", "--text", "Fine.", user="nobody"), "nobody has no active account in this study")
+    _refused(_run(db, "answer", "1", "--text", "Fine.", user="nobody"), "nobody is not logged in to this study")
     # a site sees its own site's queries only
     assert "S01-001" in _run(db, user="sara").output
     assert "No queries yet." in _run(db, user="sven").output

@@ -82,7 +82,7 @@ def test_accounts_are_checked_when_made(store):
 def test_the_users_command_bootstraps_an_admin_who_then_manages_accounts(tmp_path):
     from click.testing import CliRunner
 
-    from helpers import new_store
+    from helpers import cli_login, new_store
     from trial.cli import main
 
     db = str(tmp_path / "study.duckdb")
@@ -92,10 +92,68 @@ def test_the_users_command_bootstraps_an_admin_who_then_manages_accounts(tmp_pat
     assert first.exit_code == 2 and "first account must be an administrator" in first.output
     assert run(main, ["users", "--db", db, "add", "ada", "--role", "ADMIN", "--password-stdin", "--user", "x"], input=PASSWORD + "\n").exit_code == 0
     refused = run(main, ["users", "--db", db, "add", "maria", "--role", "MONITOR", "--password-stdin", "--user", "bob"], input=PASSWORD + "\n")
-    assert refused.exit_code == 2 and "bob has no active account" in refused.output
+    assert refused.exit_code == 2 and "bob is not logged in to this study" in refused.output
+    unsigned = run(main, ["users", "--db", db, "add", "maria", "--role", "MONITOR", "--password-stdin", "--user", "ada"], input=PASSWORD + "\n")
+    assert unsigned.exit_code == 2 and "log in first with `trial login --user ada`" in unsigned.output  # a name is not a login
+    admin = cli_login(db, "ada", tmp_path / "ada", PASSWORD)
     added = run(main, ["users", "--db", db, "add", "maria", "--role", "SITE_STAFF", "--site", "S01", "--password-stdin", "--user", "ada"],
-                input=PASSWORD + "\n")
+                input=PASSWORD + "\n", env=admin)
     assert added.exit_code == 0 and "S01, unblinded" in added.output  # the demo study: site staff perform the sessions
-    listed = run(main, ["users", "--db", db])
+    listed = run(main, ["users", "--db", db], env=admin)
     assert "maria" in listed.output and "SITE_STAFF" in listed.output and PASSWORD not in listed.output
-    assert run(main, ["users", "--db", db, "disable", "maria", "--user", "ada"]).exit_code == 0
+    assert run(main, ["users", "--db", db, "disable", "maria", "--user", "ada"], env=admin).exit_code == 0
+
+
+def test_five_failed_signatures_lock_the_account_out_and_end_its_sessions_too(store):
+    from trial.users import sign, why_session_ended
+
+    user = add_user(store, "maria", PASSWORD, ["STATISTICIAN"], by="admin")
+    browser = start_session(store, user)
+    for _ in range(4):
+        with pytest.raises(SignInRefused):
+            sign(store, "maria", "wrong password!", "lock the database: done")
+    assert session_user(store, browser).user_name == "maria"
+    with pytest.raises(SignInRefused, match="locked for 15 minutes"):
+        sign(store, "maria", "wrong password!", "lock the database: done")
+    assert session_user(store, browser) is None
+    assert why_session_ended(store, browser) == "the account was locked out after five failed sign-ins or signatures in a row"
+
+
+def test_why_a_session_ended_is_told_in_words(store):
+    from trial.users import set_password, why_session_ended
+
+    user = add_user(store, "maria", PASSWORD, ["MONITOR"], by="admin")
+    signed_out, expired = start_session(store, user), start_session(store, user, length=dt.timedelta(seconds=-1))
+    end_session(store, signed_out)
+    assert why_session_ended(store, signed_out) == "it was signed out"
+    assert why_session_ended(store, expired) == "it ran out (a session lasts 8 hours)"
+    assert why_session_ended(store, "never issued") == "this study does not know the session"
+    live = start_session(store, user)
+    set_password(store, "maria", "a brand new password", by="admin")
+    assert session_user(store, live) is None
+    assert why_session_ended(store, live) == "an administrator set a new password for the account"
+    assert why_session_ended(store, signed_out) == "it was signed out"  # an ended session keeps its own reason
+
+
+def test_roles_and_site_are_replaced_checked_and_audited(store):
+    from trial.users import set_roles
+
+    add_user(store, "ada", PASSWORD, ["ADMIN"], by="setup")
+    add_user(store, "maria", PASSWORD, ["MONITOR"], by="ada")
+    token = start_session(store, sign_in(store, "maria", PASSWORD))
+    with pytest.raises(TrialError, match="see one site: give it with --site"):
+        set_roles(store, "maria", ["EVALUATOR"], by="ada")
+    with pytest.raises(TrialError, match="There is no account named bob"):
+        set_roles(store, "bob", ["MONITOR"], by="ada")
+    changed = set_roles(store, "maria", ["evaluator", "site_staff"], site_id="S01", by="ada")
+    assert changed.roles == {Role.EVALUATOR, Role.SITE_STAFF} and changed.site_id == "S01"
+    assert session_user(store, token).roles == {Role.EVALUATOR, Role.SITE_STAFF}  # at once, in the open session
+    with pytest.raises(TrialError, match="ada is the only active administrator"):
+        set_roles(store, "ada", ["STATISTICIAN"], by="ada")
+    set_roles(store, "maria", ["ADMIN"], by="ada")
+    set_roles(store, "ada", ["STATISTICIAN"], by="maria")  # another administrator remains
+    trail = store.query("SELECT user_name, record_key, old_value, new_value FROM audit_trail WHERE action = 'USER_ROLES' ORDER BY audit_id")
+    assert trail.values.tolist() == [["ada", "maria", "MONITOR all sites", "EVALUATOR,SITE_STAFF S01"],
+                                     ["ada", "maria", "EVALUATOR,SITE_STAFF S01", "ADMIN all sites"],
+                                     ["maria", "ada", "ADMIN all sites", "STATISTICIAN all sites"]]
+    assert verify(store) == []
