@@ -10,6 +10,7 @@ import streamlit as st
 
 from dashboards import data
 from trial.audit import record_export
+from trial.csv_safe import write_csv
 from trial.errors import TrialError
 from trial.reports.formats import visit_label
 from trial.store import Store
@@ -76,7 +77,7 @@ def download_csv(frame: pd.DataFrame, file_name: str, label: str = "Download as 
 
     def csv() -> bytes:
         note(file_name, f"{len(frame):,} rows")
-        return frame.to_csv(index=False).encode("utf-8")
+        return write_csv(frame).encode("utf-8")
 
     st.download_button(label, csv, file_name=file_name, mime="text/csv", icon=":material/download:", key=key, on_click="ignore")
 

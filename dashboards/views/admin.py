@@ -8,6 +8,7 @@ import streamlit as st
 from dashboards import data, ui
 from trial.access import Permission, may
 from trial.audit import audit_trail, record_export, verify
+from trial.csv_safe import write_csv
 from trial.errors import TrialError
 from trial.lock import lock_state, signed_lock, signed_unlock
 from trial.users import has_accounts, list_users
@@ -59,7 +60,7 @@ def audit_section() -> None:
     def whole_trail() -> bytes:
         frame = audit_trail(store)
         record_export(store, me.user_name, "audit trail", f"{len(frame):,} rows as csv (dashboard)")
-        return frame.to_csv(index=False).encode("utf-8")
+        return write_csv(frame).encode("utf-8")
 
     right.download_button("Export the whole trail (CSV)", whole_trail, file_name=f"{store.study.study.id}-audit-trail.csv",
                           mime="text/csv", icon=":material/download:")
