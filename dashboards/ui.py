@@ -1,8 +1,10 @@
 """Page parts every page shares: the heading, guidance instead of errors on an empty database,
-arm labels and downloads. Pages lay out widgets and call the core; this keeps them short."""
+arm labels, downloads, and :func:`plain` for every stored or typed value put into Markdown. Pages
+lay out widgets and call the core; this keeps them short."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pandas as pd
@@ -16,6 +18,28 @@ from trial.reports.formats import visit_label
 from trial.store import Store
 
 UPLOAD_PAGE = "views/upload.py"
+# Every ASCII punctuation character: CommonMark lets each be escaped with a backslash, and together
+# they start every construct (links, images, HTML, emphasis, lists, headings, tables, Streamlit's
+# :colour[…], :emoji: and $math$).
+_MARKDOWN_SIGNS = re.compile(r"([!-/:-@\[-`{-~])")
+_LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
+# GitHub's bare links ("http://…", "www.…", "name@host.org", "mailto:…") are found in the text after
+# the escapes are undone, so they are broken with an invisible word joiner instead: after each
+# ":" and "@", and between "www" and its ".".
+_BARE_LINKS = re.compile(r"(\\[:@])|(?<![^\W_])(www)(?=\\\.)", re.IGNORECASE)
+WORD_JOINER = "\u2060"
+
+
+def plain(value: object) -> str:
+    """A stored or typed value (a person's name, a file name, a reason, a query's text, a value of
+    the data, an address parameter, an error quoting one), to put into the Markdown of a title,
+    caption, message, label or ``st.table`` cell: escaped, so that it shows as the characters it
+    holds and never as a link, an image, HTML or formatting (a bare address gets an invisible word
+    joiner after its ":"). Line breaks become spaces (a blank line would end the bold or the list
+    item it stands in). ``st.dataframe``, ``st.text``, ``st.code`` and the options of a selectbox
+    or multiselect show text as text already: they take the value itself."""
+    escaped = _MARKDOWN_SIGNS.sub(r"\\\1", _LINE_BREAKS.sub(" ", str(value)))
+    return _BARE_LINKS.sub(lambda m: m.group(0) + WORD_JOINER, escaped)
 
 
 def heading(title: str, caption: str | None = None) -> None:
@@ -29,12 +53,12 @@ def require_store() -> Store:
     try:
         current = data.store()
     except TrialError as exc:  # held by another program, or not a trial database
-        st.error(str(exc), icon=":material/error:")
+        st.error(plain(exc), icon=":material/error:")
         st.stop()
     if current is None:
         path = data.db_path()
         st.info(
-            f"There is no study database at **{path}** yet.\n\n"
+            f"There is no study database at **{plain(path)}** yet.\n\n"
             f"Create one with `trial init --db {path}` (then upload the site files here), "
             "or build the demonstration study with `trial demo`."
         )

@@ -4,7 +4,7 @@ the normal paths: upload files of real CSV bytes, corrections with a reason, dat
 
 - AE verbatim terms, preferred terms and organ classes, evaluator ids, randomization numbers and
   strata hold :data:`FORMULAS` (a reader strips a cell's spaces, so tab and CR survive only in the
-  fields below) and one plain negative number, which must stay a number;
+  fields below), one plain negative number, which must stay a number, and :data:`MARKDOWN`;
 - file names, the correction's reason, the query texts and the accounts' full names hold formulas
   with a leading tab or CR too, and :data:`MARKDOWN`;
 - one file is rejected, so its findings quote a formula.
@@ -70,7 +70,7 @@ def _loaded(store: Store, data: bytes, name: str, **options) -> int:
 
 def _fill(store: Store) -> None:
     _loaded(store, _csv(SUBJECTS_HEADER, _split(SUBJECTS_ROWS)), "+subjects.csv")
-    numbers = [HYPERLINK, "@R002", PLAIN_NUMBER, "-R004"]
+    numbers = [HYPERLINK, "@R002", MARKDOWN, "-R004"]
     strata = ["+1+1", "-2+3", "=A1", ""]
     rand = [["S01", "S01-001", "2024-01-10", "MINOX"], ["S01", "S01-002", "2024-01-10", "MINOX_MN"],
             ["S01", "S01-003", "2024-01-12", "MINOX"], ["S02", "S02-001", "2024-01-15", "MINOX_MN"]]
@@ -88,7 +88,7 @@ def _fill(store: Store) -> None:
     events = [
         ["S01", "S01-001", "1", HYPERLINK, "=Erythema()", "+Skin", "2024-01-20", "2024-01-25", "MILD", "N", "POSSIBLE", "MINOXIDIL", "NONE", "RECOVERED"],
         ["S01", "S01-002", "1", "@scalp itch", "-Pruritus", "-Skin", "2024-01-21", "", "MODERATE", "N", "PROBABLE", "MICRONEEDLING", "NONE", "RECOVERING"],
-        ["S01", "S01-003", "1", MARKDOWN, MARKDOWN, "Skin", "2024-01-22", "2024-01-30", "MILD", "N", "UNLIKELY", "OTHER", "NONE", "RECOVERED"],
+        ["S01", "S01-002", "2", MARKDOWN, MARKDOWN, "Skin", "2024-01-22", "2024-01-30", "MILD", "N", "UNLIKELY", "OTHER", "NONE", "RECOVERED"],
     ]
     _loaded(store, _csv(ae_header, events), "@adverse_events.csv")
     bad = _split(SUBJECTS_ROWS[:1])

@@ -25,7 +25,7 @@ me = data.user()
 def lock_section() -> None:
     st.subheader("Database lock")
     state = lock_state(store)
-    (st.warning if state.locked else st.success)(state.sentence, icon=":material/lock:" if state.locked else ":material/lock_open:")
+    (st.warning if state.locked else st.success)(ui.plain(state.sentence), icon=":material/lock:" if state.locked else ":material/lock_open:")
     verb = "Unlock" if state.locked else "Lock"
     with st.form("lock"):
         reason = st.text_input(f"Reason to {verb.lower()}", placeholder="e.g. final data review complete" if verb == "Lock"
@@ -38,7 +38,7 @@ def lock_section() -> None:
         try:
             change(store, me, reason=reason, password=password or None)
         except TrialError as exc:
-            st.error(str(exc), icon=":material/block:")
+            st.error(ui.plain(exc), icon=":material/block:")
         else:
             st.rerun()
 
@@ -53,7 +53,7 @@ def audit_section() -> None:
         rows = store.scalar("SELECT count(*) FROM audit_trail")
         if problems:
             left.error(f"The audit trail has been tampered with: {len(problems)} problem(s) in {rows:,} rows.\n\n"
-                       + "\n".join(f"- {p}" for p in problems[:20]))
+                       + "\n".join(f"- {ui.plain(p)}" for p in problems[:20]))  # they quote the changed values
         else:
             left.success(f"The audit trail is intact: {rows:,} rows, each chained to the one before.")
 

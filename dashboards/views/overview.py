@@ -64,7 +64,8 @@ def _unblindings() -> None:
     done = data.cached(unblindings)
     if done.empty:
         return
-    lines = "\n".join(f"- **{r.subject_id}** on {pd.Timestamp(r.unblinded_at):%Y-%m-%d %H:%M} UTC by {r.user_name}: {r.reason}"
+    lines = "\n".join(f"- **{r.subject_id}** on {pd.Timestamp(r.unblinded_at):%Y-%m-%d %H:%M} UTC by {ui.plain(r.user_name)}: "
+                      f"{ui.plain(r.reason)}"
                       for r in done.head(10).itertuples(index=False))
     more = f"\n\n…and {len(done) - 10} earlier." if len(done) > 10 else ""
     st.warning(f"**Emergency unblinding: {len(done)} subject(s)**\n\n{lines}{more}", icon=":material/emergency:")
