@@ -38,8 +38,8 @@ def verdict(result: UploadResult) -> tuple[str, str]:
         return ":material/info:", f"Already loaded as upload {result.previous_upload}: nothing to do."
     errors = len(result.errors)
     return ":material/cancel:", (f"Rejected: {errors:,} problem(s) to fix, listed below. Nothing from this file can load; "
-                                 "uploaded, it is kept as a rejected upload with these findings. Fix the lines, then "
-                                 "upload the corrected file.")
+                                 "Upload keeps it as a rejected upload with these findings. Fix the lines, then upload "
+                                 "the corrected file.")
 
 
 def upload_plan(results: list[UploadResult]) -> str:
@@ -48,12 +48,13 @@ def upload_plan(results: list[UploadResult]) -> str:
     rejected = [r for r in results if r.status == REJECTED]
     parts = []
     if loadable:
-        parts.append(f"{len(loadable)} file(s) load")
-    if rejected:
+        parts.append(f"loads {len(loadable)} file(s)")
+    if len(rejected) == 1:
+        parts.append(f"records {ui.plain(rejected[0].file_name)} as a rejected upload with its findings (nothing from it loads)")
+    elif rejected:
         names = ", ".join(ui.plain(r.file_name) for r in rejected)
-        parts.append(f"{len(rejected)} file(s) ({names}) are recorded as rejected uploads with their findings, "
-                     "and nothing from them loads")
-    return f"This was a check: nothing is recorded until you press Upload. Then {' and '.join(parts)}."
+        parts.append(f"records {names} as rejected uploads with their findings (nothing from them loads)")
+    return f"This was a check: nothing is recorded until you press Upload, which then {' and '.join(parts)}."
 
 
 def findings_frame(result: UploadResult) -> pd.DataFrame:
@@ -135,12 +136,12 @@ def show_outcome(outcome: list[Loaded] | None) -> None:
         elif o.status == REJECTED:
             lines.append(f"- **{name}**: rejected, and recorded as upload {o.upload_id} with its {o.errors:,} error(s); "
                          "nothing from it loaded. Fix the lines, then upload the corrected file.")
-    said = f"Loaded {len(loaded)} of {len(outcome)} file(s)."
-    if loaded:
-        said += " Every page now shows the new data."
-    if rejected:
-        said += (f" {len(rejected)} rejected file(s) are kept with their findings: the Study overview counts their "
-                 "errors, and `trial uploads show ID` lists them.")
+    said = (f"Loaded {len(loaded)} of {len(outcome)} file(s). Every page now shows the new data." if loaded
+            else f"Uploaded {len(outcome)} file(s); none loaded.")
+    if len(rejected) == 1:
+        said += " The rejected file is kept with its findings, and the Study overview counts its errors."
+    elif rejected:
+        said += f" The {len(rejected)} rejected files are kept with their findings, and the Study overview counts their errors."
     (st.success if len(loaded) == len(outcome) else st.warning)(said + "\n\n" + "\n".join(lines))
 
 
