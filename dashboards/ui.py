@@ -18,15 +18,19 @@ from trial.reports.formats import visit_label
 from trial.store import Store
 
 UPLOAD_PAGE = "views/upload.py"
-# Every ASCII punctuation character: CommonMark lets each be escaped with a backslash, and together
-# they start every construct (links, images, HTML, emphasis, lists, headings, tables, Streamlit's
-# :colour[…], :emoji: and $math$).
-_MARKDOWN_SIGNS = re.compile(r"([!-/:-@\[-`{-~])")
+# What starts a Markdown construct anywhere in a line: links and images ([ ]), HTML and autolinks
+# (< >), emphasis, strikethrough and code (* _ ~ `), headings, tables, entities (# | &), Streamlit's
+# $math$ and :colour[…]/:emoji: directives ($ :), and the backslash itself. CommonMark lets each be
+# escaped with a backslash; other punctuation (. , - ( ) % + …) is left as it is, so sentences read
+# as they are written.
+_MARKDOWN_SIGNS = re.compile(r"([\\`*_\[\]<>#|~$:&])")
+# What starts a list only at the start of a line: "- ", "+ ", "12. " or "12) ".
+_LIST_MARKER = re.compile(r"^(?:([-+])|(\d+)([.)]))")
 _LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
 # GitHub's bare links ("http://…", "www.…", "name@host.org", "mailto:…") are found in the text after
 # the escapes are undone, so they are broken with an invisible word joiner instead: after each
 # ":" and "@", and between "www" and its ".".
-_BARE_LINKS = re.compile(r"(\\[:@])|(?<![^\W_])(www)(?=\\\.)", re.IGNORECASE)
+_BARE_LINKS = re.compile(r"\\:|@|(?<![^\W_])www(?=\.)", re.IGNORECASE)
 WORD_JOINER = "\u2060"
 
 
@@ -36,10 +40,13 @@ def plain(value: object) -> str:
     caption, message, label or ``st.table`` cell: escaped, so that it shows as the characters it
     holds and never as a link, an image, HTML or formatting (a bare address gets an invisible word
     joiner after its ":"). Line breaks become spaces (a blank line would end the bold or the list
-    item it stands in). ``st.dataframe``, ``st.text``, ``st.code`` and the options of a selectbox
-    or multiselect show text as text already: they take the value itself."""
-    escaped = _MARKDOWN_SIGNS.sub(r"\\\1", _LINE_BREAKS.sub(" ", str(value)))
-    return _BARE_LINKS.sub(lambda m: m.group(0) + WORD_JOINER, escaped)
+    item it stands in), and spaces around the value go (four of them would start a code block).
+    ``st.dataframe``, ``st.text``, ``st.code`` and the options of a selectbox or multiselect show
+    text as text already: they take the value itself."""
+    text = _LINE_BREAKS.sub(" ", str(value)).strip()
+    text = _MARKDOWN_SIGNS.sub(r"\\\1", text)
+    text = _LIST_MARKER.sub(lambda m: f"\\{m[1]}" if m[1] else f"{m[2]}\\{m[3]}", text)
+    return _BARE_LINKS.sub(lambda m: m[0] + WORD_JOINER, text)
 
 
 def heading(title: str, caption: str | None = None) -> None:

@@ -78,7 +78,7 @@ def test_a_bad_file_is_rejected_with_its_line_column_and_value_and_the_check_rec
     bad = findings[findings.Column == "sex"]
     assert list(bad.Line) == [3] and list(bad.Value) == ["X"]
     plan = next(i.value for i in at.info if i.value.startswith("This was a check"))
-    assert "nothing is recorded until you press Upload" in plan and "records subjects\\.csv as a rejected upload" in plan
+    assert "nothing is recorded until you press Upload" in plan and "records subjects.csv as a rejected upload" in plan
     assert [b.label for b in at.button if b.label.startswith("Upload")] == ["Upload 1 file(s)"]
     assert _count(_db(empty_app), "subjects") == 0 and _count(_db(empty_app), "uploads") == 0  # a check is not an upload
 
