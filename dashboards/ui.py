@@ -28,9 +28,10 @@ _MARKDOWN_SIGNS = re.compile(r"([\\`*_\[\]<>#|~$:&])")
 _LIST_MARKER = re.compile(r"^(?:([-+])|(\d+)([.)]))")
 _LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
 # GitHub's bare links ("http://…", "www.…", "name@host.org", "mailto:…") are found in the text after
-# the escapes are undone, so they are broken with an invisible word joiner instead: after each
-# ":" and "@", and between "www" and its ".".
-_BARE_LINKS = re.compile(r"\\:|@|(?<![^\W_])www(?=\.)", re.IGNORECASE)
+# the escapes are undone, so they are broken with an invisible word joiner instead: after the ":"
+# of "…://", "mailto:" and "xmpp:", after the "@" of an address, and between "www" and its ".".
+_BARE_LINKS = re.compile(r"\\:(?=//)|(?<=mailto\\:)|(?<=xmpp\\:)|(?<=[\w.+-])@(?=[\w-])|(?<![^\W_])www(?=\.)",
+                         re.IGNORECASE)
 WORD_JOINER = "\u2060"
 
 
@@ -39,7 +40,7 @@ def plain(value: object) -> str:
     the data, an address parameter, an error quoting one), to put into the Markdown of a title,
     caption, message, label or ``st.table`` cell: escaped, so that it shows as the characters it
     holds and never as a link, an image, HTML or formatting (a bare address gets an invisible word
-    joiner after its ":"). Line breaks become spaces (a blank line would end the bold or the list
+    joiner after its "://" colon or "@"). Line breaks become spaces (a blank line would end the bold or the list
     item it stands in), and spaces around the value go (four of them would start a code block).
     ``st.dataframe``, ``st.text``, ``st.code`` and the options of a selectbox or multiselect show
     text as text already: they take the value itself."""

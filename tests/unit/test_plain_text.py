@@ -38,3 +38,7 @@ def test_what_starts_a_block_is_escaped_or_dropped(value, escaped):
 def test_sentences_read_as_written():
     for sentence in ("There is no subject S99-999 (site S01).", "Minoxidil 5 % + microneedling", "Male, 27 years"):
         assert plain(sentence) == sentence
+
+
+def test_a_colon_or_at_sign_outside_an_address_gets_no_word_joiner():
+    assert WORD_JOINER not in plain("Far above baseline: please check @sam's sheet, 10:30")
