@@ -123,9 +123,10 @@ def test_a_file_rejected_on_the_upload_page_is_logged_and_shown_on_the_overview(
         _no_link_or_image(page, "upload, uploaded")
         screenshot(page, "upload-after-rejected")
         go(page, f"{hostile_server}/overview")
+        page.get_by_text("the site your account sees").wait_for(timeout=60_000)  # the page drawn past its picker
         assert "Showing site S01, the site your account sees" in _text(page.locator('[data-testid="stMain"]'))
         page.get_by_role("tab", name="Data quality").click()
-        page.wait_for_timeout(500)
+        page.get_by_text("Errors of rejected uploads, by rule").wait_for(timeout=60_000)
         assert "No upload has been rejected" not in _text(page.locator('[data-testid="stMain"]'))
         screenshot(page, "overview-site-user")
         assert asked == []
