@@ -12,7 +12,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboards import data, signin
+from dashboards import data, signin, ui
 from dashboards.catalogue import CATALOGUE, pages_for
 from trial.errors import TrialError
 from trial.users import User
@@ -44,11 +44,11 @@ def _sidebar(who: User | None) -> None:
         return  # the page says why (ui.require_store)
     with st.sidebar:
         if current is None:
-            st.caption(f"No database at {data.db_path()}")
+            st.caption(f"No database at {ui.plain(data.db_path())}")
             return
         study = current.study
-        st.markdown(f"**{study.study.id}**  \n{study.study.title}")
-        st.caption(f"Database {data.db_path().name} · data version {current.data_version()}")
+        st.markdown(f"**{ui.plain(study.study.id)}**  \n{ui.plain(study.study.title)}")
+        st.caption(f"Database {ui.plain(data.db_path().name)} · data version {current.data_version()}")
         if who is not None:
             signin.who_is_signed_in(who)
 

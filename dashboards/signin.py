@@ -58,7 +58,7 @@ def sign_in_page() -> None:
         try:
             who = users.sign_in(data.store(), name.strip(), password)
         except TrialError as exc:
-            left.error(str(exc), icon=":material/block:")
+            left.error(ui.plain(exc), icon=":material/block:")  # it may quote the name typed
         else:
             _start(who)
             st.rerun()
@@ -88,7 +88,7 @@ def who_is_signed_in(who: User) -> None:
     """The sidebar's lines on the user: name, roles, site, blinded or not, and sign out."""
     where = "all sites" if who.sites is None else ", ".join(sorted(who.sites))
     roles = ", ".join(role.replace("_", " ").lower() for role in sorted(who.roles))
-    st.caption(f"Signed in as **{who.full_name or who.user_name}** · {roles} · {where} · "
+    st.caption(f"Signed in as **{ui.plain(who.full_name or who.user_name)}** · {roles} · {where} · "
                f"{'blinded: pooled data' if who.blinded else 'unblinded'}")
     if data.SESSION_TOKEN in st.session_state:
         st.button("Sign out", on_click=sign_out, icon=":material/logout:", key="sign-out")

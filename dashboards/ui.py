@@ -1,5 +1,6 @@
 """Page parts every page shares: the heading, guidance instead of errors on an empty database,
-arm labels and downloads. Pages lay out widgets and call the core; this keeps them short."""
+arm labels, downloads, and :func:`plain` for every stored or typed value put into Markdown. Pages
+lay out widgets and call the core; this keeps them short."""
 
 from __future__ import annotations
 
@@ -11,11 +12,42 @@ import streamlit as st
 
 from dashboards import data
 from trial.audit import record_export
+from trial.csv_safe import write_csv
 from trial.errors import TrialError
 from trial.reports.formats import visit_label
 from trial.store import Store
 
 UPLOAD_PAGE = "views/upload.py"
+# What starts a Markdown construct anywhere in a line: links and images ([ ]), HTML and autolinks
+# (< >), emphasis, strikethrough and code (* _ ~ `), headings, tables, entities (# | &), Streamlit's
+# $math$ and :colour[…]/:emoji: directives ($ :), and the backslash itself. CommonMark lets each be
+# escaped with a backslash; other punctuation (. , - ( ) % + …) is left as it is, so sentences read
+# as they are written.
+_MARKDOWN_SIGNS = re.compile(r"([\\`*_\[\]<>#|~$:&])")
+# What starts a list only at the start of a line: "- ", "+ ", "12. " or "12) ".
+_LIST_MARKER = re.compile(r"^(?:([-+])|(\d+)([.)]))")
+_LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
+# GitHub's bare links ("http://…", "www.…", "name@host.org", "mailto:…") are found in the text after
+# the escapes are undone, so they are broken with an invisible word joiner instead: after the ":"
+# of "…://", "mailto:" and "xmpp:", after the "@" of an address, and between "www" and its ".".
+_BARE_LINKS = re.compile(r"\\:(?=//)|(?<=mailto\\:)|(?<=xmpp\\:)|(?<=[\w.+-])@(?=[\w-])|(?<![^\W_])www(?=\.)",
+                         re.IGNORECASE)
+WORD_JOINER = "\u2060"
+
+
+def plain(value: object) -> str:
+    """A stored or typed value (a person's name, a file name, a reason, a query's text, a value of
+    the data, an address parameter, an error quoting one), to put into the Markdown of a title,
+    caption, message, label or ``st.table`` cell: escaped, so that it shows as the characters it
+    holds and never as a link, an image, HTML or formatting (a bare address gets an invisible word
+    joiner after its "://" colon or "@"). Line breaks become spaces (a blank line would end the bold or the list
+    item it stands in), and spaces around the value go (four of them would start a code block).
+    ``st.dataframe``, ``st.text``, ``st.code`` and the options of a selectbox or multiselect show
+    text as text already: they take the value itself."""
+    text = _LINE_BREAKS.sub(" ", str(value)).strip()
+    text = _MARKDOWN_SIGNS.sub(r"\\\1", text)
+    text = _LIST_MARKER.sub(lambda m: f"\\{m[1]}" if m[1] else f"{m[2]}\\{m[3]}", text)
+    return _BARE_LINKS.sub(lambda m: m[0] + WORD_JOINER, text)
 
 
 def heading(title: str, caption: str | None = None) -> None:
@@ -29,12 +61,12 @@ def require_store() -> Store:
     try:
         current = data.store()
     except TrialError as exc:  # held by another program, or not a trial database
-        st.error(str(exc), icon=":material/error:")
+        st.error(plain(exc), icon=":material/error:")
         st.stop()
     if current is None:
         path = data.db_path()
         st.info(
-            f"There is no study database at **{path}** yet.\n\n"
+            f"There is no study database at **{plain(path)}** yet.\n\n"
             f"Create one with `trial init --db {path}` (then upload the site files here), "
             "or build the demonstration study with `trial demo`."
         )
@@ -77,7 +109,7 @@ def download_csv(frame: pd.DataFrame, file_name: str, label: str = "Download as 
 
     def csv() -> bytes:
         note(file_name, f"{len(frame):,} rows")
-        return frame.to_csv(index=False).encode("utf-8")
+        return write_csv(frame).encode("utf-8")
 
     st.download_button(label, csv, file_name=file_name, mime="text/csv", icon=":material/download:", key=key, on_click="ignore")
 
@@ -89,11 +121,3 @@ def export_recorder() -> Callable[..., None]:
     store, who = data.store(), data.user().user_name
     return lambda what, detail=None: record_export(store, who, what, detail)
 
-
-_MARKDOWN_SIGNS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")
-
-
-def plain(text: str) -> str:
-    """Text a person typed (an account name, a full name) made safe to put in a message, which
-    Streamlit reads as Markdown: every sign that would format it, link it or show an image is escaped."""
-    return _MARKDOWN_SIGNS.sub(r"\\\1", str(text))

@@ -1,6 +1,6 @@
 """Parts of the Upload page: the verdict on a file, its findings as a filterable table, the
-corrections it would make, the outcome of a load, the data queries a load may answer, and the data
-dictionary for a first-time user."""
+corrections it would make, what pressing Upload will do, the outcome of an upload, the data queries
+a load may answer, and the data dictionary for a first-time user."""
 
 from __future__ import annotations
 
@@ -37,8 +37,24 @@ def verdict(result: UploadResult) -> tuple[str, str]:
     if result.status == ALREADY_LOADED:
         return ":material/info:", f"Already loaded as upload {result.previous_upload}: nothing to do."
     errors = len(result.errors)
-    return ":material/cancel:", (f"Rejected: {errors:,} problem(s) to fix, listed below. Nothing from this file will load "
-                                 "until they are fixed; then choose the corrected file again.")
+    return ":material/cancel:", (f"Rejected: {errors:,} problem(s) to fix, listed below. Nothing from this file can load; "
+                                 "Upload keeps it as a rejected upload with these findings. Fix the lines, then upload "
+                                 "the corrected file.")
+
+
+def upload_plan(results: list[UploadResult]) -> str:
+    """What pressing Upload will do with the files checked (none of them already loaded)."""
+    loadable = [r for r in results if r.status in LOADABLE]
+    rejected = [r for r in results if r.status == REJECTED]
+    parts = []
+    if loadable:
+        parts.append(f"loads {len(loadable)} file(s)")
+    if len(rejected) == 1:
+        parts.append(f"records {ui.plain(rejected[0].file_name)} as a rejected upload with its findings (nothing from it loads)")
+    elif rejected:
+        names = ", ".join(ui.plain(r.file_name) for r in rejected)
+        parts.append(f"records {names} as rejected uploads with their findings (nothing from them loads)")
+    return f"This was a check: nothing is recorded until you press Upload, which then {' and '.join(parts)}."
 
 
 def findings_frame(result: UploadResult) -> pd.DataFrame:
@@ -95,30 +111,38 @@ class Loaded:
     corrected: int
     unchanged: int
     corrections: tuple[tuple[str, str, str | None, str | None], ...] = ()
+    errors: int = 0
 
     @classmethod
     def of(cls, result: UploadResult) -> Loaded:
         return cls(result.file_name, result.status, result.domain, result.upload_id, result.inserted, result.corrected,
-                   result.unchanged, tuple((c.key, c.column, c.old, c.new) for c in result.changes))
+                   result.unchanged, tuple((c.key, c.column, c.old, c.new) for c in result.changes), len(result.errors))
 
 
 def show_outcome(outcome: list[Loaded] | None) -> None:
-    """What the last press of Load did (kept across the rerun that refreshes every page)."""
+    """What the last press of Upload did (kept across the rerun that refreshes every page)."""
     if not outcome:
         return
     loaded = [o for o in outcome if o.status == LOADED]
+    rejected = [o for o in outcome if o.status == REJECTED]
     lines = []
     for o in outcome:
+        name = ui.plain(o.file_name)
         if o.status == LOADED:
-            lines.append(f"- **{o.file_name}**: loaded as upload {o.upload_id}: {o.inserted:,} new, {o.corrected:,} corrected, "
+            lines.append(f"- **{name}**: loaded as upload {o.upload_id}: {o.inserted:,} new, {o.corrected:,} corrected, "
                          f"{o.unchanged:,} unchanged row(s)")
         elif o.status == ALREADY_LOADED:
-            lines.append(f"- **{o.file_name}**: already loaded; nothing changed")
+            lines.append(f"- **{name}**: already loaded; nothing changed")
         elif o.status == REJECTED:
-            lines.append(f"- **{o.file_name}**: rejected when loading (the study changed meanwhile); choose it again to see why")
-    (st.success if len(loaded) == len(outcome) else st.warning)(
-        f"Loaded {len(loaded)} of {len(outcome)} file(s). Every page now shows the new data.\n\n" + "\n".join(lines)
-    )
+            lines.append(f"- **{name}**: rejected, and recorded as upload {o.upload_id} with its {o.errors:,} error(s); "
+                         "nothing from it loaded. Fix the lines, then upload the corrected file.")
+    said = (f"Loaded {len(loaded)} of {len(outcome)} file(s). Every page now shows the new data." if loaded
+            else f"Uploaded {len(outcome)} file(s); none loaded.")
+    if len(rejected) == 1:
+        said += " The rejected file is kept with its findings, and the Study overview counts its errors."
+    elif rejected:
+        said += f" The {len(rejected)} rejected files are kept with their findings, and the Study overview counts their errors."
+    (st.success if len(loaded) == len(outcome) else st.warning)(said + "\n\n" + "\n".join(lines))
 
 
 # ----------------------------------------------------------------------------- queries a load answers
@@ -197,7 +221,7 @@ def offer_answers(me: User, outcome: list[Loaded]) -> None:
         except TrialError as exc:
             refusals.append(str(exc))
     for sentence in dict.fromkeys(refusals):  # one refusal (no text, say) is said once, not per query
-        st.error(sentence, icon=":material/block:")
+        st.error(ui.plain(sentence), icon=":material/block:")
     if done:
         named = ", ".join(f"{q} (citing upload {cites[q]})" for q in done)
         st.session_state["upload_answered"] = (f"Answered query {named}; a monitor closes or re-opens "

@@ -78,7 +78,7 @@ def init(study_file, db, user):
 @click.option("--domain", default=None, help="The domain the files hold (default: told from each header).")
 @click.option("--user", default=None, help="Who uploads (default: $TRIAL_USER, else your login).")
 @click.option("--reason", default=None, help="Why rows already in the study are being changed (needed for corrections).")
-@click.option("--dry-run", is_flag=True, help="Check the files and say what would change; change nothing.")
+@click.option("--dry-run", is_flag=True, help="Check the files and say what would change; record nothing (a check, not an upload).")
 @format_option("text", "json")
 @db_option
 @reports_errors
@@ -113,7 +113,10 @@ def load(files, domain, user, reason, dry_run, fmt, db):
         click.echo(json.dumps([r.as_dict() for r in results], indent=2, default=str))
     else:
         for result in results:
-            _print_result(result)
+            _print_result(result, dry_run=dry_run)
+        if dry_run:
+            click.echo("Dry run: the files were checked, not uploaded; nothing was recorded. "
+                       "Run the command without --dry-run to upload them.")
     if any(not r.ok for r in results):
         sys.exit(EXIT_REJECTED)
 
@@ -129,7 +132,7 @@ def _progress_printer():
     return progress
 
 
-def _print_result(result, most: int = MOST_FINDINGS_SHOWN) -> None:
+def _print_result(result, most: int = MOST_FINDINGS_SHOWN, *, dry_run: bool = False) -> None:
     from trial.ingest import ALREADY_LOADED, CHECKED, LOADED
 
     name = f"{result.file_name} ({result.domain or 'domain unknown'})"
@@ -140,9 +143,10 @@ def _print_result(result, most: int = MOST_FINDINGS_SHOWN) -> None:
     if result.status == LOADED:
         click.echo(f"{name}: loaded as upload {result.upload_id}: {counts}; {len(result.warnings)} warning(s).")
     elif result.status == CHECKED:
-        click.echo(f"{name}: checked, nothing written (dry run). It would load: {counts}; {len(result.warnings)} warning(s).")
+        click.echo(f"{name}: checked, not uploaded (dry run). It would load: {counts}; {len(result.warnings)} warning(s).")
     else:
-        logged = f" (logged as upload {result.upload_id})" if result.upload_id else ""
+        logged = (" (dry run: not recorded; uploaded, it would be kept as a rejected upload)" if dry_run
+                  else f" (logged as upload {result.upload_id})" if result.upload_id else "")
         click.echo(
             f"{name}: REJECTED{logged}: nothing was loaded. "
             f"{len(result.errors)} error(s), {len(result.warnings)} warning(s):"

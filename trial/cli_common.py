@@ -112,7 +112,9 @@ def emit(frame, fmt: str) -> None:
         records = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
         click.echo(json.dumps(records, indent=2, default=str, ensure_ascii=False))
     elif fmt == "csv":
-        click.echo(frame.to_csv(index=False), nl=False)
+        from trial.csv_safe import write_csv
+
+        click.echo(write_csv(frame), nl=False)
     else:
         import pandas as pd
 

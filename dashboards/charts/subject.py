@@ -3,6 +3,8 @@ and the hair counts by visit. Pure builders: the subject's rows in, a figure out
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -65,13 +67,15 @@ def timeline(facts: dict, hair_counts: pd.DataFrame, sessions: pd.DataFrame, adv
                        for d in frame.get(c, pd.Series(dtype="datetime64[ns]")).dropna()], default=None)
     shown = set()
     for event in adverse_events.itertuples(index=False):
-        row = f"AE {event.ae_seq}: {event.pt}"
+        # Plotly reads <a href>, <b>… in its text as markup: the terms as uploaded are escaped to show as written
+        term, pt = html.escape(str(event.term), quote=False), html.escape(str(event.pt), quote=False)
+        row = f"AE {event.ae_seq}: {pt}"
         rows.append(row)
         ongoing = pd.isna(event.resolution_date)
         end = last_seen if ongoing else event.resolution_date
         colour = SEVERITY_COLOURS.get(event.severity, "#999")
         legend = event.severity.capitalize() + " AE"
-        hover = (f"{event.term} ({event.pt})<br>{event.severity.lower()}, {'serious' if event.serious == 'Y' else 'not serious'}, "
+        hover = (f"{term} ({pt})<br>{event.severity.lower()}, {'serious' if event.serious == 'Y' else 'not serious'}, "
                  f"{event.relationship.replace('_', ' ').lower()}<br>{_date(event.onset_date)} to "
                  f"{'ongoing' if ongoing else _date(event.resolution_date)} · {event.outcome.replace('_', ' ').lower()}"
                  f"{'' if event.teae else '<br>before randomization (not treatment-emergent)'}")

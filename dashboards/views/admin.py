@@ -11,6 +11,7 @@ import streamlit as st
 from dashboards import data, ui
 from trial.access import Permission, may
 from trial.audit import audit_trail, record_export, verify
+from trial.csv_safe import write_csv
 from trial.errors import TrialError
 from trial.lock import lock_state, signed_lock, signed_unlock
 from trial.users import SHORTEST_PASSWORD, Role, add_user, has_accounts, list_users, set_active, set_password, set_roles
@@ -28,7 +29,7 @@ SITES = {site.id: site.name for site in store.study.sites}
 def lock_section() -> None:
     st.subheader("Database lock")
     state = lock_state(store)
-    (st.warning if state.locked else st.success)(state.sentence, icon=":material/lock:" if state.locked else ":material/lock_open:")
+    (st.warning if state.locked else st.success)(ui.plain(state.sentence), icon=":material/lock:" if state.locked else ":material/lock_open:")
     verb = "Unlock" if state.locked else "Lock"
     with st.form("lock"):
         reason = st.text_input(f"Reason to {verb.lower()}", placeholder="e.g. final data review complete" if verb == "Lock"
@@ -41,7 +42,7 @@ def lock_section() -> None:
         try:
             change(store, me, reason=reason, password=password or None)
         except TrialError as exc:
-            st.error(str(exc), icon=":material/block:")
+            st.error(ui.plain(exc), icon=":material/block:")
         else:
             st.rerun()
 
@@ -56,14 +57,14 @@ def audit_section() -> None:
         rows = store.scalar("SELECT count(*) FROM audit_trail")
         if problems:
             left.error(f"The audit trail has been tampered with: {len(problems)} problem(s) in {rows:,} rows.\n\n"
-                       + "\n".join(f"- {p}" for p in problems[:20]))
+                       + "\n".join(f"- {ui.plain(p)}" for p in problems[:20]))  # they quote the changed values
         else:
             left.success(f"The audit trail is intact: {rows:,} rows, each chained to the one before.")
 
     def whole_trail() -> bytes:
         frame = audit_trail(store)
         record_export(store, me.user_name, "audit trail", f"{len(frame):,} rows as csv (dashboard)")
-        return frame.to_csv(index=False).encode("utf-8")
+        return write_csv(frame).encode("utf-8")
 
     right.download_button("Export the whole trail (CSV)", whole_trail, file_name=f"{store.study.study.id}-audit-trail.csv",
                           mime="text/csv", icon=":material/download:")

@@ -12,7 +12,7 @@ from trial.users import has_accounts
 store = ui.require_store()
 me = data.user()
 study = store.study
-ui.heading(f"Welcome, {me.full_name or me.user_name}", f"{study.study.id} · {study.study.title}")
+ui.heading(f"Welcome, {ui.plain(me.full_name or me.user_name)}", f"{ui.plain(study.study.id)} · {ui.plain(study.study.title)}")
 
 if not has_accounts(store):
     st.warning(
@@ -33,7 +33,7 @@ if me.sites is not None:
 
 state = lock_state(store)
 if state.locked:
-    st.warning(state.sentence, icon=":material/lock:")
+    st.warning(ui.plain(state.sentence), icon=":material/lock:")  # it quotes the reason typed
 
 pages = pages_for(me)
 if not pages:

@@ -64,7 +64,8 @@ def _unblindings() -> None:
     done = data.cached(unblindings)
     if done.empty:
         return
-    lines = "\n".join(f"- **{r.subject_id}** on {pd.Timestamp(r.unblinded_at):%Y-%m-%d %H:%M} UTC by {r.user_name}: {r.reason}"
+    lines = "\n".join(f"- **{r.subject_id}** on {pd.Timestamp(r.unblinded_at):%Y-%m-%d %H:%M} UTC by {ui.plain(r.user_name)}: "
+                      f"{ui.plain(r.reason)}"
                       for r in done.head(10).itertuples(index=False))
     more = f"\n\n…and {len(done) - 10} earlier." if len(done) > 10 else ""
     st.warning(f"**Emergency unblinding: {len(done)} subject(s)**\n\n{lines}{more}", icon=":material/emergency:")
@@ -166,10 +167,12 @@ ui.require_subjects("the study overview needs screened subjects")
 
 site_table = data.cached(monitoring.study_sites)
 site_names = dict(zip(site_table.site_id, site_table.name, strict=True))
+mine = None if data.user().sites is None else sorted(data.user().sites)  # a site user's sites (None: every site)
 chosen = st.multiselect(
     "Sites", list(site_table.site_id), format_func=lambda s: f"{s} · {site_names[s]}" if site_names.get(s) else s,
-    placeholder="All sites", key="overview_sites",
-    help="Leave empty for the whole study. Uploads and the errors of rejected files are study-wide.",
+    placeholder="All sites" if mine is None else "All your sites", key="overview_sites",
+    help="Leave empty for the whole study. Uploads and the errors of rejected files are study-wide." if mine is None
+    else f"Leave empty for every site your account sees ({', '.join(mine)}).",
 )
 sites = tuple(chosen)
 visit_labels = ui.visit_labels()
@@ -177,8 +180,18 @@ visit_labels = ui.visit_labels()
 view = data.cached(monitoring.overview, sites)
 top = view.headline
 cut = top.data_cut.isoformat() if top.data_cut else "none yet"
-scope = "all sites" if not sites else f"{len(sites)} of {len(site_table)} sites"
-st.caption(f"Showing **{scope}** · data cut **{cut}** (the latest date in the study data)")
+
+
+def _scope() -> str:
+    """Which sites the page shows, in words: a site user is told it is their site, never "all sites"."""
+    if mine is not None:
+        shown = list(sites) or mine
+        named = ("site " if len(shown) == 1 else "sites ") + " and ".join(shown)
+        return f"**{named}**, " + ("the site your account sees" if len(mine) == 1 else f"of the {len(mine)} sites your account sees")
+    return "**all sites**" if not sites else f"**{len(sites)} of {len(site_table)} sites**"
+
+
+st.caption(f"Showing {_scope()} · data cut **{cut}** (the latest date in the study data)")
 
 # A wrapping row: six across on a desktop, two or three across on a phone.
 with st.container(horizontal=True, gap="small"):

@@ -9,7 +9,6 @@ step by step: subject, table, the subject's record of that table, column. Other 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 import pandas as pd
@@ -28,7 +27,6 @@ from trial.uploads import list_uploads
 STATUS_FILTERS = {"Not closed": ("OPEN", "ANSWERED"), "Open": ("OPEN",), "Answered": ("ANSWERED",),
                   "Closed": ("CLOSED",), "All": dq.STATUSES}
 STATUS_WORDS = {"OPEN": "Open: waiting for the site", "ANSWERED": "Answered: waiting for the monitor", "CLOSED": "Closed"}
-MARKDOWN_SIGNS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 ALL_SITES, ALL_SUBJECTS = "All sites", "All subjects"
 UPLOADS_OFFERED = 500  # the latest uploads an answer may cite from the list
 LIST_COLUMNS = {"query_id": "Query", "status": "Status", "site_id": "Site", "subject_id": "Subject", "table_name": "Table",
@@ -60,7 +58,7 @@ def _write(action: Callable[[], object], done: Callable[[object], str], *, show_
     try:
         outcome = action()
     except TrialError as exc:
-        st.error(str(exc), icon=":material/block:")
+        st.error(ui.plain(exc), icon=":material/block:")
         return
     st.session_state["queries_clear"] = clear  # emptied at the start of the next run, before they are drawn
     st.session_state["queries_flash"] = done(outcome)
@@ -157,7 +155,7 @@ def show_query(query: dict, me, locked: bool) -> None:
     then = query["value_when_opened"]
     st.markdown(f"**{query['subject_id']}** (site {query['site_id']}) · table **{query['table_name']}** · record "
                 f"**{query['record_key']}** · column **{query['column_name']}**  \n"
-                f"Value when opened: **{_shown(then)}** · now: **{_shown(now)}**"
+                f"Value when opened: **{ui.plain(_shown(then))}** · now: **{ui.plain(_shown(now))}**"
                 + (" (changed since)" if _shown(then) != _shown(now) else ""))
     show_history(data.cached(dq.query_history, query_id))
     if locked and status != "CLOSED":
@@ -170,22 +168,17 @@ def show_query(query: dict, me, locked: bool) -> None:
 
 def show_history(history: pd.DataFrame) -> None:
     """Every step, first to last, as a plain table: a handful of rows whose texts wrap instead of
-    being cut off at the column's edge."""
+    being cut off at the column's edge. ``st.table`` reads its cells as Markdown: the people's
+    names, texts and file names in it are escaped."""
     shown = history[list(HISTORY_COLUMNS)].rename(columns=HISTORY_COLUMNS)
     shown["When (UTC)"] = pd.to_datetime(shown["When (UTC)"]).dt.strftime("%Y-%m-%d %H:%M")
-    for column in ("Text", "Upload cited", "File"):
-        shown[column] = ["" if pd.isna(v) else str(int(v)) if column == "Upload cited" else _plain(str(v))
+    for column in ("Who", "Text", "Upload cited", "File"):
+        shown[column] = ["" if pd.isna(v) else str(int(v)) if column == "Upload cited" else ui.plain(v)
                          for v in shown[column]]
     if not (shown["Upload cited"] != "").any():
         shown = shown.drop(columns=["Upload cited", "File"])  # no answer cited an upload
     with st.container(key="query_history"):
         st.table(shown, hide_index=True, border="horizontal")
-
-
-def _plain(text: str) -> str:
-    """A person's text as it was written: ``st.table`` reads cells as Markdown, so the characters
-    that would format it (``#``, ``*``, ``$``, ``:``…) are escaped."""
-    return MARKDOWN_SIGNS.sub(r"\\\1", text)
 
 
 def _shown(value) -> str:
@@ -282,7 +275,7 @@ if me is None or not may(me, Permission.VIEW_QUERIES):
 _flash()
 state = lock_state(data.store())
 if state.locked:
-    st.warning(f"{state.sentence} Queries can still be closed, but not opened, answered or re-opened.", icon=":material/lock:")
+    st.warning(f"{ui.plain(state.sentence)} Queries can still be closed, but not opened, answered or re-opened.", icon=":material/lock:")
 
 queries = data.cached(dq.query_list)
 if queries.empty:

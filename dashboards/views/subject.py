@@ -45,8 +45,9 @@ def words(code) -> str:
 
 
 def fact(label: str, value: str, note: str = "") -> None:
+    """A fact of the subject; its value and note hold the data as uploaded (a randomization number, say)."""
     st.caption(label)
-    st.markdown(f"**{value}**" + (f"  \n{note}" if note else ""))
+    st.markdown(f"**{ui.plain(value)}**" + (f"  \n{ui.plain(note)}" if note else ""))
 
 
 def pick_subject(index: pd.DataFrame, labels: dict[str, str]) -> str:
@@ -54,7 +55,7 @@ def pick_subject(index: pd.DataFrame, labels: dict[str, str]) -> str:
     wanted = str(st.query_params.get("subject", "")).strip().upper()
     known = set(index.subject_id)
     if wanted and wanted not in known:
-        st.warning(f"There is no subject **{wanted}** in this study; choose one below.")
+        st.warning(f"There is no subject **{ui.plain(wanted)}** in this study; choose one below.")  # the address's text
     sites = sorted(index.site_id.unique())
     start_site = index.site_id[index.subject_id == wanted].iloc[0] if wanted in known else sites[0]
     left, right = st.columns([1, 3])
@@ -206,7 +207,7 @@ def show_emergency_unblinding(subject_id: str) -> None:
             try:
                 told[subject_id] = unblind(data.store(), me, subject_id, reason, password=password or None)
             except TrialError as exc:
-                st.error(str(exc))
+                st.error(ui.plain(exc))
                 return
             st.rerun()
 

@@ -1,10 +1,12 @@
-"""Upload: a site coordinator sends CSV files, sees what would change, and loads them.
+"""Upload: a site coordinator sends CSV files, sees what would change, and uploads them.
 
-Files are first checked together without changing anything (``preview_batch``): the outcome of
+Files are first checked together without recording anything (``preview_batch``): the outcome of
 each, its findings as a filterable table, and the rows it would add or correct. Corrections need a
-reason. Loading then goes file by file through the normal upload path; every page refreshes
-because the data version moved. After a load, someone who answers data queries is offered the
-queries not closed on the tables just loaded, to answer them citing the upload.
+reason. The check is not an upload: pressing Upload then sends every file of the batch, file by
+file, through the upload path ``trial load`` takes (``upload_bytes``), so a good file loads and a
+rejected one is kept as a rejected upload with its findings, exactly as on the command line. Every
+page refreshes because the data version moved. After a load, someone who answers data queries is
+offered the queries not closed on the tables just loaded, to answer them citing the upload.
 """
 
 from __future__ import annotations
@@ -23,19 +25,20 @@ from dashboards.upload_parts import (
     show_dictionary,
     show_findings,
     show_outcome,
+    upload_plan,
     verdict,
 )
 from trial.access import Permission, UploadScope, may
 from trial.errors import TrialError
-from trial.ingest import domain_order, preview_batch, upload_bytes
+from trial.ingest import ALREADY_LOADED, domain_order, preview_batch, upload_bytes
 from trial.lock import lock_state
 
 PREVIEW_REASON = "(reason to be given before loading)"  # lets a preview plan corrections; rolled back
 
 ui.heading(
     "Upload site files",
-    "Each CSV file is checked against the data dictionary and what the study already holds. "
-    "A file loads whole or not at all; nothing is changed until you press Load.",
+    "Choosing files checks them against the data dictionary and what the study already holds; the check records "
+    "nothing. Pressing Upload sends them: each file loads whole, or is kept as a rejected upload with its findings.",
 )
 store = ui.require_store()
 settings = data.settings()
@@ -43,7 +46,7 @@ me = data.user()
 scope = UploadScope.of(me)
 locked = lock_state(store)
 if locked.locked:
-    st.warning(f"{locked.sentence} Uploads and corrections are refused until a statistician or an administrator "
+    st.warning(f"{ui.plain(locked.sentence)} Uploads and corrections are refused until a statistician or an administrator "
                "unlocks it.", icon=":material/lock:")
     st.stop()
 
@@ -56,7 +59,7 @@ choices = domain_choices(scope.domains)
 domain = left.selectbox("What the files hold", list(choices), format_func=choices.get,
                         help="Leave it on guessing: each file's header names its domain.")
 where = "any site" if scope.sites is None else " and ".join(sorted(scope.sites)) or "no site"
-right.caption(f"Up to {settings.upload_limit_bytes / 2**20:.0f} MiB a file · loading as **{me.user_name}** for {where}")
+right.caption(f"Up to {settings.upload_limit_bytes / 2**20:.0f} MiB a file · uploading as **{ui.plain(me.user_name)}** for {where}")
 uploaded = st.file_uploader("CSV files", type=["csv"], accept_multiple_files=True,
                             key=f"files-{st.session_state.upload_round}")
 if uploaded:  # a new batch: the last load's outcome has been read
@@ -72,7 +75,7 @@ if not uploaded:
 
 too_big = [f.name for f in uploaded if f.size > settings.upload_limit_bytes]
 if too_big:
-    st.error(f"{', '.join(too_big)} above the upload limit of {settings.upload_limit_bytes / 2**20:.0f} MiB: "
+    st.error(f"{ui.plain(', '.join(too_big))} above the upload limit of {settings.upload_limit_bytes / 2**20:.0f} MiB: "
              "split such a file into smaller ones.")
     st.stop()
 
@@ -88,7 +91,7 @@ if st.session_state.get("preview_key") != key:
                                     progress=say, scope=scope)
         except TrialError as exc:
             status.update(label="The files could not be checked", state="error")
-            st.error(str(exc))
+            st.error(ui.plain(exc))
             st.stop()
         status.update(label=f"Checked {len(batch)} file(s)", state="complete", expanded=False)
     st.session_state.preview_key, st.session_state.preview = key, results
@@ -105,7 +108,7 @@ summary[3].metric("Corrections", corrections)
 for result in results:
     with st.container(border=True):
         icon, sentence = verdict(result)
-        st.markdown(f"{icon} **{result.file_name}** · {result.domain or 'domain unknown'}  \n{sentence}")
+        st.markdown(f"{icon} **{ui.plain(result.file_name)}** · {result.domain or 'domain unknown'}  \n{sentence}")
         findings = findings_frame(result)
         if result.status in LOADABLE and result.corrected:
             st.markdown("**Corrections** (the old value stays in the audit trail)")
@@ -114,33 +117,33 @@ for result in results:
         if not findings.empty:
             show_findings(findings, result.file_name)
 
-if not loadable:
-    st.info("Nothing to load: fix the lines above and choose the corrected files again.")
+to_upload = [r for r in results if r.status != ALREADY_LOADED]
+if not to_upload:
+    st.info("Nothing to upload: every file chosen is already loaded.")
     st.stop()
 
 reason = ""
 if corrections:
     reason = st.text_area("Reason for the corrections", placeholder="e.g. transcription error found at source data verification",
                           help="Kept with every corrected value in the audit trail.")
-rejected_first = [r.file_name for r in results if r.status == "rejected"]
-if rejected_first:
-    st.warning(f"{len(rejected_first)} file(s) will not load: {', '.join(rejected_first)}. The others can load now.")
-go = st.button(f"Load {len(loadable)} file(s)", type="primary", disabled=bool(corrections) and not reason.strip(),
-               help="Each file loads in its own transaction, in the order subjects → randomization → visits.")
+st.info(upload_plan(to_upload), icon=":material/fact_check:")
+go = st.button(f"Upload {len(to_upload)} file(s)", type="primary", disabled=bool(corrections) and not reason.strip(),
+               help="Each file is uploaded in its own transaction, in the order subjects → randomization → visits, "
+                    "and kept: loaded, or rejected with its findings.")
 if not go:
     st.stop()
 
 outcome = []
-progress = st.progress(0.0, text="Loading…")
-contents = dict(batch)
-for number, planned in enumerate(loadable):
-    def stage(text: str, _name=planned.file_name, _number=number):
-        progress.progress(_number / len(loadable), text=f"{_name}: {text}")
-    try:
-        outcome.append(upload_bytes(store, contents[planned.file_name], planned.file_name, user=me.user_name,
-                                    domain=chosen_domain, reason=reason.strip() or None, progress=stage, scope=scope))
+progress = st.progress(0.0, text="Uploading…")
+sent = [(name, content) for (name, content), checked in zip(batch, results, strict=True) if checked.status != ALREADY_LOADED]
+for number, (name, content) in enumerate(sent):
+    def stage(text: str, _name=name, _number=number):
+        progress.progress(_number / len(sent), text=f"{ui.plain(_name)}: {text}")
+    try:  # the call `trial load` makes: a rejected file is logged with its findings
+        outcome.append(upload_bytes(store, content, name, user=me.user_name, domain=chosen_domain,
+                                    reason=reason.strip() or None, progress=stage, scope=scope))
     except TrialError as exc:
-        st.error(f"{planned.file_name}: {exc}")
+        st.error(f"{ui.plain(name)}: {ui.plain(exc)}")
         st.stop()
 progress.progress(1.0, text="Done")
 st.session_state.upload_outcome = [Loaded.of(r) for r in outcome]

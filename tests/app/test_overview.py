@@ -156,3 +156,31 @@ def test_the_site_filter_restricts_the_metrics(scale_db, monkeypatch, ard_of):
     assert metrics["Discontinued"].value == f"{int((subjects.status == 'DISCONTINUED').sum()):,}"
     assert "1 of 3 sites" in next(c.value for c in at.caption if "data cut" in c.value)
     assert set(frame_with(at, "days_outside").site_id) <= {"S02"}
+
+
+# --------------------------------------------------------------------------- a site user
+def test_a_site_user_is_told_which_site_the_page_shows_never_all_sites(tmp_path, monkeypatch):
+    """The defect: S01's staff read "Showing all sites" while the page held S01 only."""
+    from helpers import TEAM_PASSWORD, team_store
+
+    from trial.users import sign_in, start_session
+
+    with team_store(tmp_path) as store:
+        tokens = {who: start_session(store, sign_in(store, who, TEAM_PASSWORD)) for who in ("sam", "mona")}
+    monkeypatch.setenv("TRIAL_DB", str(tmp_path / "study.duckdb"))
+
+    def scope_caption(who: str, sites: list[str] | None = None) -> str:
+        at = AppTest.from_file(APP, default_timeout=120)
+        at.session_state["session_token"] = tokens[who]
+        at.run()
+        at.switch_page(PAGE).run()
+        if sites is not None:
+            at.multiselect(key="overview_sites").set_value(sites).run()
+        assert not at.exception, [e.message for e in at.exception]
+        return next(c.value for c in at.caption if c.value.startswith("Showing"))
+
+    mine = scope_caption("sam")
+    assert mine.startswith("Showing **site S01**, the site your account sees") and "all sites" not in mine
+    assert scope_caption("sam", ["S01"]).startswith("Showing **site S01**, the site your account sees")
+    assert scope_caption("mona").startswith("Showing **all sites**")  # a monitor sees every site
+    assert scope_caption("mona", ["S02"]).startswith("Showing **1 of 2 sites**")

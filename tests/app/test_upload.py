@@ -68,7 +68,7 @@ def test_a_batch_is_checked_in_domain_order_then_loaded_and_every_page_sees_it(e
     assert _count(db, "randomization") == len(RANDOMIZATION_ROWS)
 
 
-def test_a_bad_file_is_rejected_with_its_line_column_and_value(empty_app):
+def test_a_bad_file_is_rejected_with_its_line_column_and_value_and_the_check_records_nothing(empty_app):
     at = empty_app(PAGE)
     rows = list(SUBJECTS_ROWS)
     rows[1] = rows[1].replace(",M,", ",X,", 1)
@@ -77,9 +77,37 @@ def test_a_bad_file_is_rejected_with_its_line_column_and_value(empty_app):
     findings = at.dataframe[0].value
     bad = findings[findings.Column == "sex"]
     assert list(bad.Line) == [3] and list(bad.Value) == ["X"]
-    assert "Nothing to load" in _text(at)
-    assert not [b for b in at.button if b.label.startswith("Load")]
-    assert _count(_db(empty_app), "subjects") == 0
+    plan = next(i.value for i in at.info if i.value.startswith("This was a check"))
+    assert "nothing is recorded until you press Upload" in plan and "records subjects.csv as a rejected upload" in plan
+    assert [b.label for b in at.button if b.label.startswith("Upload")] == ["Upload 1 file(s)"]
+    assert _count(_db(empty_app), "subjects") == 0 and _count(_db(empty_app), "uploads") == 0  # a check is not an upload
+
+
+def test_pressing_upload_logs_a_rejected_file_with_its_findings_as_the_cli_does_and_the_overview_shows_it(empty_app):
+    """The defect: the page loaded only the loadable files, so a file rejected in the browser left no
+    trace and the overview said "No upload has been rejected"."""
+    db = _db(empty_app)
+    at = empty_app(PAGE)
+    bad_rand = [RANDOMIZATION_ROWS[0].replace(",MINOX,", ",PLACEBO,"), *RANDOMIZATION_ROWS[1:]]
+    at = _choose(at, ("subjects.csv", csv_bytes(SUBJECTS_HEADER, SUBJECTS_ROWS)),
+                 ("rand-bad.csv", csv_bytes(RANDOMIZATION_HEADER, bad_rand)))
+    assert {m.label: m.value for m in at.metric}["Rejected"] == "1"
+    next(b for b in at.button if b.label == "Upload 2 file(s)").click().run()
+    assert not at.exception
+    outcome = at.warning[0].value
+    assert outcome.startswith("Loaded 1 of 2 file(s).") and "rejected, and recorded as upload 2" in outcome
+    with Store.open(db) as store:
+        uploads = store.query("SELECT upload_id, file_name, status, errors FROM uploads ORDER BY upload_id")
+        findings = store.query("SELECT line, column_name, value FROM findings WHERE upload_id = 2")
+    assert uploads[["file_name", "status"]].values.tolist() == [["subjects.csv", "loaded"], ["rand-bad.csv", "rejected"]]
+    assert uploads.errors.iloc[1] >= 1
+    assert ["arm", "PLACEBO"] in findings[["column_name", "value"]].values.tolist()
+    assert _count(db, "randomization") == 0  # nothing of the rejected file loaded
+
+    overview = empty_app("views/overview.py")
+    rejected = next(d.value for d in overview.dataframe if "example" in d.value.columns)
+    assert rejected.files.sum() == 1 and any("PLACEBO" in str(e) for e in rejected.example)
+    assert "No upload has been rejected." not in [c.value for c in overview.caption]
 
 
 def test_a_correction_shows_before_and_after_and_needs_a_reason(empty_app):
@@ -96,10 +124,10 @@ def test_a_correction_shows_before_and_after_and_needs_a_reason(empty_app):
     assert {m.label: m.value for m in at.metric}["Corrections"] == "1"
     change = at.dataframe[0].value
     assert list(change.Column) == ["hair_count"] and list(change.Before) == [old] and list(change.After) == [fields[6]]
-    load = next(b for b in at.button if b.label.startswith("Load"))
+    load = next(b for b in at.button if b.label.startswith("Upload"))
     assert load.disabled  # no reason yet
     at.text_area[0].input("source data verification").run()
-    next(b for b in at.button if b.label.startswith("Load")).click().run()
+    next(b for b in at.button if b.label.startswith("Upload")).click().run()
     assert "1 corrected" in _text(at)
     with Store.open(db) as store:
         audit = store.query("SELECT old_value, new_value, reason FROM audit_trail WHERE action = 'CORRECT'")

@@ -77,7 +77,7 @@ def test_a_correction_upload_answers_the_query_on_the_value_it_corrected(study):
     next(u for u in at.get("file_uploader")).upload("hair_counts-fix.csv", content, "text/csv").run()
     assert {m.label: m.value for m in at.metric}["Corrections"] == "1"
     at.text_area[0].input("transcription error found at source data verification").run()
-    next(b for b in at.button if b.label.startswith("Load")).click().run()
+    next(b for b in at.button if b.label.startswith("Upload")).click().run()
     assert not at.exception, [e.message for e in at.exception]
     with Store.open(study / "study.duckdb") as store:
         upload = int(store.scalar("SELECT upload_id FROM uploads WHERE file_name = 'hair_counts-fix.csv'"))
@@ -110,7 +110,7 @@ def test_choosing_no_query_sends_nothing(study):
     at = signed_in(study, "sam")
     next(u for u in at.get("file_uploader")).upload("fix.csv", content, "text/csv").run()
     at.text_area[0].input("source data verification").run()
-    next(b for b in at.button if b.label.startswith("Load")).click().run()
+    next(b for b in at.button if b.label.startswith("Upload")).click().run()
     offered = next(iter(at.multiselect))
     assert offered.value == []  # the file corrected week 8, the queries are on week 4: none chosen for sam
     next(b for b in at.button if b.label == "Send the answers").click().run()

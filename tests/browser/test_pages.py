@@ -58,7 +58,7 @@ def test_a_good_file_loads_and_a_bad_file_shows_its_line(browser, empty_server):
                              ("subjects.csv", csv_bytes(SUBJECTS_HEADER, SUBJECTS_ROWS))])
         page.get_by_text("Ready to load").first.wait_for()
         screenshot(page, "upload-ready")
-        page.get_by_role("button", name="Load 2 file(s)").click()
+        page.get_by_role("button", name="Upload 2 file(s)").click()
         outcome = page.get_by_text("Loaded 2 of 2 file(s)")
         outcome.wait_for(timeout=60_000)
         screenshot(page, "upload-loaded")

@@ -172,3 +172,22 @@ def test_serve_on_a_missing_database_says_how_to_make_one(tmp_path):
     result = CliRunner().invoke(main, ["serve", "--db", str(tmp_path / "none.duckdb")])
     assert result.exit_code == 2
     assert "There is no database at" in result.output and "trial init" in result.output and "Traceback" not in result.output
+
+
+def test_a_dry_run_says_it_is_a_check_not_an_upload_and_records_nothing(db, tmp_path):
+    """As on the Upload page: a rejected file is kept only when it is really uploaded."""
+    from trial.store import Store
+
+    bad = _write(tmp_path, "subj-bad.csv", SUBJECTS_HEADER, [SUBJECTS_ROWS[0].replace(",M,", ",X,", 1)])
+    good = _write(tmp_path, "subj.csv", SUBJECTS_HEADER, SUBJECTS_ROWS[1:])
+    runner = CliRunner()
+    checked = runner.invoke(main, ["load", good, bad, "--dry-run", "--db", str(db), "--user", "carol"])
+    assert checked.exit_code == 1
+    assert "subj.csv (subjects): checked, not uploaded (dry run)" in checked.output
+    assert "subj-bad.csv (subjects): REJECTED (dry run: not recorded; uploaded, it would be kept as a rejected upload)" in checked.output
+    assert checked.output.rstrip().endswith("Dry run: the files were checked, not uploaded; nothing was recorded. "
+                                            "Run the command without --dry-run to upload them.")
+    with Store.open(db) as store:
+        assert store.scalar("SELECT count(*) FROM uploads") == 0
+    uploaded = runner.invoke(main, ["load", bad, "--db", str(db), "--user", "carol"])
+    assert uploaded.exit_code == 1 and "REJECTED (logged as upload 1)" in uploaded.output and "Dry run" not in uploaded.output

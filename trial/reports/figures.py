@@ -5,6 +5,7 @@ Chromium, all PNGs in one browser session."""
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import numpy as np
@@ -125,7 +126,8 @@ def ae_incidence(ard: pd.DataFrame, study, *, top: int | None = None, order: str
     if contrast and order == "risk_difference":
         diff_of = {c: view.get("TEAE_PT", "diff", group=contrast, method="RISK_DIFF", category=c) for c in order_terms}
         order_terms = sorted(order_terms, key=lambda c: (diff_of[c] is not None, diff_of[c] or 0.0))  # largest at the top
-    names = [c.split(";pt=")[1] for c in order_terms]
+    # Plotly reads <a href>, <b>… in its text as markup: a term as uploaded is escaped to show as written
+    names = [html.escape(c.split(";pt=")[1], quote=False) for c in order_terms]
     incidence_title, difference_title = panel_titles or ("Subjects with the event (%)", "Risk difference, % (95 % CI)")
     fig = make_subplots(rows=1, cols=2 if contrast else 1, shared_yaxes=True, column_widths=[0.55, 0.45] if contrast else None,
                         horizontal_spacing=0.04,

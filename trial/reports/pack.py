@@ -11,6 +11,7 @@ from pathlib import Path
 
 from trial.analysis.ard import ard_for
 from trial.analysis.datasets import analysis_dataset
+from trial.csv_safe import write_csv
 from trial.lock import lock_state
 from trial.reports import layouts_baseline, layouts_efficacy, layouts_safety
 from trial.reports.figures import build_figures, write_figures
@@ -70,7 +71,7 @@ def write_pack(store, out: Path) -> list[Path]:
     figures = build_figures(ard, analysis_dataset(store, "adhc"), store.study)  # only ADHC: the ARD has the rest
     figure_files, figure_problem = write_figures(figures, out)
     written += figure_files
-    ard.to_csv(out / "ard.csv", index=False)
+    write_csv(ard, out / "ard.csv")
     ard.to_parquet(out / "ard.parquet", index=False)
     index = _index(tables, listings, in_word, list(figures), figure_problem, info, out / "index.html")
     written += [out / "ard.csv", out / "ard.parquet", index]

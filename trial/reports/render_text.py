@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 from great_tables import GT, loc, style
 
+from trial.csv_safe import write_csv
 from trial.reports.model import PackInfo, Table
 
 
@@ -22,8 +23,7 @@ def table_frame(table: Table) -> pd.DataFrame:
 
 
 def table_csv(table: Table, info: PackInfo, path: Path) -> Path:
-    frame = table_frame(table)
-    frame.to_csv(path, index=False)
+    write_csv(table_frame(table), path)
     return path
 
 
