@@ -31,6 +31,7 @@ import pandas as pd
 
 from trial.errors import TrialError
 from trial.findings import Finding, error
+from trial.sqlfiles import quoted_name
 from trial.study import Arm, Study
 from trial.users import Role, User
 
@@ -131,7 +132,7 @@ def _views(access: Access, db: str) -> dict[str, str]:
     """Table name → the SELECT its shadowing view runs, for every table this access narrows."""
 
     def base(table: str) -> str:
-        return f'"{db}".main.{table}'
+        return f"{quoted_name(db)}.main.{table}"
 
     sites = None if access.sites is None else "(" + ", ".join(map(_literal, sorted(access.sites)) or ["NULL"]) + ")"
     in_sites = "TRUE" if sites is None else f"site_id IN {sites}"

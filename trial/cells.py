@@ -5,7 +5,8 @@ missing; codes are upper-cased; a row whose cells are all empty (Excel leaves ",
 is not a record. Numbers and dates must look exactly like numbers and ISO dates: every cast is
 guarded by a pattern, so '12.5' is not an integer and '2024-1-5' is not a date. A cell that does
 not fit its kind, or holds a spreadsheet error such as ``#N/A``, becomes a finding naming its
-line, column and value; its typed cell is then missing.
+line, column and value; its typed cell is then missing. Of a column's bad cells the first
+:data:`~trial.findings.MOST_PER_RULE` (by line) are explained; the rest are only counted.
 """
 
 from __future__ import annotations
@@ -52,12 +53,14 @@ def _typed_values(kind: str, texts: pa.Array) -> pa.Array:
     return pc.if_else(pc.is_in(upper, value_set=_ERROR_VALUES), _NO_TEXT, value)
 
 
-def type_cells(cells: CsvCells, domain: Domain, positions: dict[str, int], unnamed=()) -> tuple[pa.Table, list[fd.Finding]]:
+def type_cells(cells: CsvCells, domain: Domain, positions: dict[str, int], unnamed=(),
+               budget: fd.Budget | None = None) -> tuple[pa.Table, list[fd.Finding]]:
     """Typed columns in the domain's order (absent optional ones all missing) plus ``_line``.
 
     ``unnamed`` positions (trailing columns without a header) must be empty on every line.
     Files repeat their values (codes, dates, counts), so each column is dictionary-encoded and
     every distinct value is trimmed, typed and judged once; rows then take their value by index."""
+    budget = budget or fd.Budget()
     table = cells.cells
     distinct = {}
     for position in range(len(cells.header)):
@@ -78,7 +81,8 @@ def type_cells(cells: CsvCells, domain: Domain, positions: dict[str, int], unnam
         typed = _typed_values(column.kind, values)
         typed_columns[column.name] = pc.take(typed, indices)
         failed = pc.and_(pc.is_valid(values), pc.is_null(typed))
-        found += _failures(lines, indices, values, failed, lambda line, value, name=column.name: _explain(line, name, value, domain))
+        found += _failures(lines, indices, values, failed, lambda line, value, name=column.name: _explain(line, name, value, domain),
+                           budget, column=column.name)
     for position in unnamed:
         indices, values = distinct[position]
         found += _failures(
@@ -90,6 +94,8 @@ def type_cells(cells: CsvCells, domain: Domain, positions: dict[str, int], unnam
                 line, None, value, "value_without_column",
                 f"{value} is in column {number}, which has no name in the header; name the column or remove the value",
             ),
+            budget,
+            rule="value_without_column",
         )
     typed_table = pa.table(typed_columns)
     if has_content is not None and not pc.all(has_content).as_py():
@@ -97,17 +103,37 @@ def type_cells(cells: CsvCells, domain: Domain, positions: dict[str, int], unnam
     return typed_table, sorted(found, key=fd.sort_key)
 
 
-def _failures(lines, indices, values, failed_values, explain) -> list[fd.Finding]:
-    """Findings for the rows whose (distinct) value failed."""
+def _failures(lines, indices, values, failed_values, explain, budget: fd.Budget, *, column=None, rule=None) -> list[fd.Finding]:
+    """Findings for the first rows whose (distinct) value failed; the other rows are counted, as
+    findings of ``rule``, or (rule None) as values of ``column`` that do not fit it."""
     if not pc.any(failed_values).as_py():
         return []
     rows = pc.take(failed_values, indices)
-    return [
+    total = pc.sum(rows).as_py()
+    first = _first_rows(rows, budget.per_rule)
+    budget.count(rule, fd.Severity.ERROR, total - len(first), column=None if rule else column)
+    return budget.keep(
         explain(line, value)
         for line, value in zip(
-            pc.filter(lines, rows).to_pylist(), pc.take(values, pc.filter(indices, rows)).to_pylist(), strict=True
+            pc.take(lines, first).to_pylist(), pc.take(values, pc.take(indices, first)).to_pylist(), strict=True
         )
-    ]
+    )
+
+
+_SCAN = 1 << 20
+
+
+def _first_rows(mask: pa.Array, most: int) -> pa.Array:
+    """The positions of the first ``most`` true values of ``mask``, found a slice at a time."""
+    found, have = [], 0
+    for start in range(0, len(mask), _SCAN):
+        positions = pc.indices_nonzero(mask.slice(start, _SCAN)).slice(0, most - have)
+        if len(positions):
+            found.append(pc.add(positions.cast(pa.int64()), start))
+            have += len(positions)
+        if have >= most:
+            break
+    return pa.concat_arrays(found) if found else pa.array([], pa.int64())
 
 
 _AMBIGUOUS_DATE = re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}$")

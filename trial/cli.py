@@ -130,6 +130,7 @@ def _progress_printer():
 
 
 def _print_result(result, most: int = MOST_FINDINGS_SHOWN) -> None:
+    from trial.findings import NOT_LISTED
     from trial.ingest import ALREADY_LOADED, CHECKED, LOADED
 
     name = f"{result.file_name} ({result.domain or 'domain unknown'})"
@@ -138,23 +139,29 @@ def _print_result(result, most: int = MOST_FINDINGS_SHOWN) -> None:
         return
     counts = f"{result.inserted} new rows, {result.corrected} corrected, {result.unchanged} unchanged"
     if result.status == LOADED:
-        click.echo(f"{name}: loaded as upload {result.upload_id}: {counts}; {len(result.warnings)} warning(s).")
+        click.echo(f"{name}: loaded as upload {result.upload_id}: {counts}; {result.warning_count:,} warning(s).")
     elif result.status == CHECKED:
-        click.echo(f"{name}: checked, nothing written (dry run). It would load: {counts}; {len(result.warnings)} warning(s).")
+        click.echo(f"{name}: checked, nothing written (dry run). It would load: {counts}; {result.warning_count:,} warning(s).")
     else:
         logged = f" (logged as upload {result.upload_id})" if result.upload_id else ""
         click.echo(
             f"{name}: REJECTED{logged}: nothing was loaded. "
-            f"{len(result.errors)} error(s), {len(result.warnings)} warning(s):"
+            f"{result.error_count:,} error(s), {result.warning_count:,} warning(s):"
         )
     for change in result.changes[:most]:
         click.echo(f"  line {change.line}, {change.column}: {change.key}: {change.old} → {change.new}")
-    for finding in result.findings[:most]:
+    unlisted_changes = len(result.changes) - most + result.changes_not_listed
+    if unlisted_changes > 0:
+        click.echo(f"  … and {unlisted_changes:,} more corrected cells.")
+    listed = [f for f in result.findings if f.rule != NOT_LISTED]
+    for finding in listed[:most]:
         click.echo(f"  {finding.sentence}" + (" (warning)" if finding.severity == "warning" else ""))
-    hidden = len(result.findings) - most
+    hidden = len(listed) - most
     if hidden > 0:
         where = f"`trial uploads show {result.upload_id}`" if result.upload_id else "--format json"
-        click.echo(f"  … and {hidden} more; see them all with {where}.")
+        click.echo(f"  … and {hidden:,} more; see them with {where}.")
+    for summary in (f for f in result.findings if f.rule == NOT_LISTED):
+        click.echo(f"  {summary.sentence}")
     if result.status not in (LOADED, CHECKED) and result.errors:
         click.echo("  Fix these lines and upload the whole file again.")
 

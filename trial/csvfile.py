@@ -22,7 +22,10 @@ from trial import findings as fd
 
 BOM = b"\xef\xbb\xbf"
 _BLANK_FILE = re.compile(rb"\s*\Z")  # stops at the first byte that is not white space
+_LEADING_BLANKS = re.compile(rb"(?:\xef\xbb\xbf)?\s*")
 LINE = "_line"
+_DECODE_SLICE = 8 * 2**20
+_BATCH_RECORDS = 16_384
 
 
 @dataclass
@@ -40,10 +43,21 @@ def column_key(position: int) -> str:
     return f"c{position}"
 
 
-def read_cells(data: bytes) -> CsvCells:
-    """Split ``data`` into a header and string cells; structural problems come back as findings."""
-    data = data.removeprefix(BOM)
-    if _BLANK_FILE.match(data):
+def header_width(data: bytes) -> int:
+    """How many columns the header (the first line that is not blank) has, counted without parsing
+    the file: its commas plus one (a quoted comma counts too; only a far too wide header matters)."""
+    start = _LEADING_BLANKS.match(data).end()
+    end = data.find(b"\n", start)
+    return data.count(b",", start, len(data) if end < 0 else end) + 1
+
+
+def read_cells(data: bytes, budget: fd.Budget | None = None) -> CsvCells:
+    """Split ``data`` into a header and string cells; structural problems come back as findings
+    (as many as ``budget`` lists). ``data`` is never copied whole: the fast reader reads it in place
+    and the exact one decodes it as it goes."""
+    budget = budget or fd.Budget()
+    skip = len(BOM) if data.startswith(BOM) else 0
+    if _BLANK_FILE.match(data, skip):
         return CsvCells([], None, [fd.error(None, None, None, "empty_file", "the file is empty")])
     nul = data.find(b"\x00")
     if nul >= 0:
@@ -62,25 +76,25 @@ def read_cells(data: bytes) -> CsvCells:
                 )
             ],
         )
-    header_end = data.find(b"\n")
-    first_line = data if header_end < 0 else data[:header_end]
+    header_end = data.find(b"\n", skip)
+    first_line = data[skip:] if header_end < 0 else data[skip:header_end]
     if first_line.count(b'"') % 2 == 0:  # the header is whole on line 1
         try:
             header = next(csv.reader([first_line.decode("utf-8").rstrip("\r")]))
         except (UnicodeDecodeError, csv.Error, StopIteration):
-            return _read_exactly(data)
-        fast = _read_fast(data, header)
+            return _read_exactly(data, budget)
+        fast = _read_fast(data, skip, header)
         if fast is not None:
             return fast
-    return _read_exactly(data)
+    return _read_exactly(data, budget)
 
 
-def _read_fast(data: bytes, header: list[str]) -> CsvCells | None:
+def _read_fast(data: bytes, skip: int, header: list[str]) -> CsvCells | None:
     """pyarrow's reader, or None when the file needs the exact reader."""
     names = [column_key(i) for i in range(len(header))]
     try:
         table = pacsv.read_csv(
-            io.BytesIO(data),
+            pa.BufferReader(pa.py_buffer(data).slice(skip)),
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
             parse_options=pacsv.ParseOptions(newlines_in_values=b'"' in data, ignore_empty_lines=True),
             convert_options=pacsv.ConvertOptions(
@@ -101,12 +115,29 @@ def _read_fast(data: bytes, header: list[str]) -> CsvCells | None:
     return CsvCells([h.strip() for h in header], table.append_column(LINE, lines))
 
 
-def _read_exactly(data: bytes) -> CsvCells:
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        bad = data[exc.start : exc.start + 1].hex().upper()
+def _not_utf8(data: bytes) -> int | None:
+    """The position of the first byte of ``data`` that is not UTF-8, or None; decodes a slice at a
+    time (a slice ends before a character's continuation bytes), so never the whole file at once."""
+    view = memoryview(data)
+    start = 0
+    while start < len(data):
+        end = min(start + _DECODE_SLICE, len(data))
+        while end < len(data) and end > start and data[end] & 0xC0 == 0x80:
+            end -= 1
+        try:
+            str(view[start:end], "utf-8")
+        except UnicodeDecodeError as exc:
+            return start + exc.start
+        start = end
+    return None
+
+
+def _read_exactly(data: bytes, budget: fd.Budget | None = None) -> CsvCells:
+    budget = budget or fd.Budget()
+    bad_at = _not_utf8(data)
+    if bad_at is not None:
+        line = data.count(b"\n", 0, bad_at) + 1
+        bad = data[bad_at : bad_at + 1].hex().upper()
         return CsvCells(
             [],
             None,
@@ -121,10 +152,9 @@ def _read_exactly(data: bytes) -> CsvCells:
                 )
             ],
         )
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline=""), strict=True)
     header: list[str] | None = None
-    columns: list[list[str]] = []
-    lines: list[int] = []
+    cells = _Columns()
     problems: list[fd.Finding] = []
     start = 1
     try:
@@ -134,7 +164,7 @@ def _read_exactly(data: bytes) -> CsvCells:
                 if not any(cell.strip() for cell in record):
                     continue
                 header = [cell.strip() for cell in record]
-                columns = [[] for _ in header]
+                cells = _Columns(len(header))
                 if line != 1:
                     problems.append(
                         fd.error(line, None, None, "header_position", "the header must be on line 1, not after blank lines")
@@ -145,22 +175,22 @@ def _read_exactly(data: bytes) -> CsvCells:
             if len(record) > len(header):
                 extra = [c for c in record[len(header) :] if c.strip()]
                 if extra:
-                    problems.append(
-                        fd.error(
-                            line,
-                            None,
-                            ",".join(extra),
-                            "too_many_values",
-                            f"the line has {len(record)} values but the header has {len(header)} columns; "
-                            f"the extra values are {', '.join(extra)} "
-                            "(a comma inside a value needs the value in double quotes)",
-                        )
-                    )
+                    if budget.room("too_many_values"):
+                        problems += budget.keep([
+                            fd.error(
+                                line,
+                                None,
+                                ",".join(extra),
+                                "too_many_values",
+                                f"the line has {len(record)} values but the header has {len(header)} columns; "
+                                f"the extra values are {', '.join(extra)} "
+                                "(a comma inside a value needs the value in double quotes)",
+                            )
+                        ])
+                    else:
+                        budget.count("too_many_values", fd.Severity.ERROR)
                     continue
-            record = record[: len(header)] + [""] * (len(header) - len(record))
-            for column, cell in zip(columns, record, strict=True):
-                column.append(cell)
-            lines.append(line)
+            cells.add(line, record)
     except csv.Error as exc:
         if "end of data" in str(exc) or "unexpected end" in str(exc):
             problems.append(
@@ -177,6 +207,36 @@ def _read_exactly(data: bytes) -> CsvCells:
             problems.append(fd.error(start, None, None, "unreadable", f"the line cannot be read as CSV: {exc}"))
     if header is None:
         return CsvCells([], None, [fd.error(None, None, None, "empty_file", "the file is empty")])
-    arrays = {column_key(i): pa.array(col, type=pa.string()) for i, col in enumerate(columns)}
-    arrays[LINE] = pa.array(lines, type=pa.int64())
-    return CsvCells(header, pa.table(arrays), problems)
+    return CsvCells(header, cells.table(), problems)
+
+
+class _Columns:
+    """The exact reader's cells, column by column, turned into Arrow every few thousand records so
+    that Python holds only one batch of strings at a time."""
+
+    def __init__(self, width: int = 0):
+        self.width = width
+        self._batch: list[list[str]] = [[] for _ in range(width)]
+        self._lines: list[int] = []
+        self._chunks: list[pa.RecordBatch] = []
+
+    def add(self, line: int, record: list[str]) -> None:
+        record = record[: self.width] + [""] * (self.width - len(record))
+        for column, cell in zip(self._batch, record, strict=True):
+            column.append(cell)
+        self._lines.append(line)
+        if len(self._lines) >= _BATCH_RECORDS:
+            self._flush()
+
+    def _flush(self) -> None:
+        arrays = [pa.array(col, type=pa.string()) for col in self._batch] + [pa.array(self._lines, type=pa.int64())]
+        self._chunks.append(pa.record_batch(arrays, names=self._names()))
+        self._batch = [[] for _ in range(self.width)]
+        self._lines = []
+
+    def _names(self) -> list[str]:
+        return [column_key(i) for i in range(self.width)] + [LINE]
+
+    def table(self) -> pa.Table:
+        self._flush()
+        return pa.Table.from_batches(self._chunks)

@@ -23,14 +23,14 @@ from trial import archive, audit
 from trial import findings as fd
 from trial.access import UploadScope
 from trial.cells import type_cells
-from trial.changes import INCOMING, Change, apply_changes, duplicate_keys, plan_changes
-from trial.csvfile import read_cells
+from trial.changes import INCOMING, Change, all_changes, apply_changes, duplicate_keys, plan_changes
+from trial.csvfile import header_width, read_cells
 from trial.editchecks import run_edit_checks
 from trial.errors import UploadError
-from trial.header import fits, match_header, normalise
+from trial.header import fits, header_too_wide, match_header, normalise
 from trial.lock import refuse_if_locked
 from trial.store import Store
-from trial.validate import to_frame, validate_rows
+from trial.validate import validate_rows
 
 LOADED, REJECTED, ALREADY_LOADED, CHECKED = "loaded", "rejected", "already loaded", "checked"
 DEFAULT_SIZE_LIMIT = 512 * 1024 * 1024
@@ -51,7 +51,8 @@ class UploadResult:
     corrected: int = 0
     unchanged: int = 0
     findings: list[fd.Finding] = field(default_factory=list)
-    changes: list[Change] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)  # the first corrected cells (all are audited)
+    changes_not_listed: int = 0
     previous_upload: int | None = None
 
     @property
@@ -61,6 +62,15 @@ class UploadResult:
     @property
     def warnings(self) -> list[fd.Finding]:
         return [f for f in self.findings if f.severity == fd.Severity.WARNING]
+
+    @property
+    def error_count(self) -> int:
+        """Errors in all, those not listed included."""
+        return fd.counted(self.findings, fd.Severity.ERROR)
+
+    @property
+    def warning_count(self) -> int:
+        return fd.counted(self.findings, fd.Severity.WARNING)
 
     @property
     def ok(self) -> bool:
@@ -78,11 +88,12 @@ class UploadResult:
             "inserted": self.inserted,
             "corrected": self.corrected,
             "unchanged": self.unchanged,
-            "errors": len(self.errors),
-            "warnings": len(self.warnings),
+            "errors": self.error_count,
+            "warnings": self.warning_count,
             "previous_upload": self.previous_upload,
             "findings": [f.as_dict() for f in self.findings],
             "corrections": [c.__dict__ for c in self.changes],
+            "corrections_not_listed": self.changes_not_listed,
         }
 
 
@@ -107,11 +118,12 @@ def upload_bytes(
     """
     say = progress or (lambda _stage: None)
     chosen = _domain(domain)
+    budget = fd.Budget()
     with ThreadPoolExecutor(max_workers=1) as helper:  # hashing and packing overlap the parsing
         digest = helper.submit(lambda: hashlib.sha256(data).hexdigest())
         packed = None if dry_run else helper.submit(archive.pack, data)
         say("reading")
-        checked = _check_file(data, chosen, store.study, say)
+        checked = _check_file(data, chosen, store.study, say, budget)
         result = UploadResult(file_name, REJECTED, checked.domain_name, sha256=digest.result(), size_bytes=len(data))
         result.rows_in_file, result.findings = checked.rows, checked.findings
         if not dry_run:
@@ -125,9 +137,11 @@ def upload_bytes(
         say("checking against the study")
         if within is None:
             with store.transaction(commit=not dry_run) as cur:
-                _check_and_write(cur, store, result, checked, packed, user=user, reason=reason, dry_run=dry_run, say=say, scope=scope)
+                _check_and_write(cur, store, result, checked, packed, user=user, reason=reason, dry_run=dry_run, say=say, scope=scope,
+                                 budget=budget)
         else:
-            _check_and_write(within, store, result, checked, packed, user=user, reason=reason, dry_run=dry_run, say=say, scope=scope)
+            _check_and_write(within, store, result, checked, packed, user=user, reason=reason, dry_run=dry_run, say=say, scope=scope,
+                             budget=budget)
     say("done")
     return result
 
@@ -147,8 +161,11 @@ class _CheckedFile:
         return self.domain.name if self.domain else None
 
 
-def _check_file(data: bytes, chosen: Domain | None, study, say: Progress) -> _CheckedFile:
-    cells = read_cells(data)
+def _check_file(data: bytes, chosen: Domain | None, study, say: Progress, budget: fd.Budget) -> _CheckedFile:
+    too_wide = header_too_wide(header_width(data), chosen)
+    if too_wide is not None:  # refused before its rows are parsed
+        return _CheckedFile(chosen, findings=[too_wide])
+    cells = read_cells(data, budget)
     checked = _CheckedFile(chosen, findings=list(cells.findings), rows=cells.rows)
     if cells.cells is None or cells.findings:
         return checked
@@ -158,18 +175,19 @@ def _check_file(data: bytes, chosen: Domain | None, study, say: Progress) -> _Ch
         return checked
     say("checking values")
     checked.present = [c for c in header.domain.column_names if c in header.positions]
-    typed, cell_findings = type_cells(cells, header.domain, header.positions, header.unnamed)
+    typed, cell_findings = type_cells(cells, header.domain, header.positions, header.unnamed, budget)
+    del cells  # the typed rows replace the file's text
     checked.rows = typed.num_rows
     if typed.num_rows == 0:
         checked.findings = [fd.error(None, None, None, "no_rows", "the file has a header but no data rows")]
         return checked
     checked.typed = typed
-    checked.findings = cell_findings + validate_rows(to_frame(typed), header.domain, study)
+    checked.findings = cell_findings + validate_rows(typed, header.domain, study, budget)
     return checked
 
 
 def _check_and_write(cur, store: Store, result: UploadResult, checked: _CheckedFile, packed, *, user, reason, dry_run, say,
-                     scope: UploadScope | None) -> None:
+                     scope: UploadScope | None, budget: fd.Budget) -> None:
     """Edit checks and the comparison with the store, then the write, on ``cur``: one transaction,
     so that concurrent uploads see each other's rows. A locked database refuses the file whole."""
     refuse_if_locked(cur)
@@ -177,17 +195,17 @@ def _check_and_write(cur, store: Store, result: UploadResult, checked: _CheckedF
     if checked.typed is not None:
         cur.register(INCOMING, checked.typed)
         if scope is not None:
-            result.findings += scope.refusals(cur, checked.domain.name)
-        result.findings += duplicate_keys(cur, checked.domain)
-        result.findings += run_edit_checks(cur, checked.domain.name, _parameters(store))
-        plan = plan_changes(cur, checked.domain, checked.present)
-        if plan.changes and not (reason and reason.strip()):
-            result.findings += _corrections_need_reason(plan.changes)
-    result.findings = _one_per_cell(result.findings)
+            result.findings += budget.keep(scope.refusals(cur, checked.domain.name))
+        result.findings += duplicate_keys(cur, checked.domain, budget)
+        result.findings += run_edit_checks(cur, checked.domain.name, _parameters(store), budget)
+        plan = plan_changes(cur, checked.domain, checked.present, most=budget.per_rule)
+        if plan.changed_cells and not (reason and reason.strip()):
+            result.findings += _corrections_need_reason(plan, budget)
+    result.findings = budget.listing(_one_per_cell(result.findings))
     result.status = REJECTED if result.errors else (CHECKED if dry_run else LOADED)
     if plan is not None and not result.errors:
         result.inserted, result.corrected, result.unchanged = plan.new_rows, plan.corrected_rows, plan.unchanged_rows
-        result.changes = plan.changes
+        result.changes, result.changes_not_listed = plan.changes, plan.changed_cells - len(plan.changes)
     if dry_run:
         return
     say("writing")
@@ -273,9 +291,9 @@ def _parameters(store: Store) -> dict:
     return {"baseline_lead_days": store.study.study.baseline_lead_days}
 
 
-def _corrections_need_reason(changes: list[Change]) -> list[fd.Finding]:
+def _corrections_need_reason(plan, budget: fd.Budget) -> list[fd.Finding]:
     out = []
-    for change in changes:
+    for change in plan.changes[: budget.take("correction_needs_reason", fd.Severity.ERROR, plan.changed_cells)]:
         out.append(
             fd.error(
                 change.line,
@@ -325,8 +343,8 @@ def _log_upload(cur, result: UploadResult, packed: bytes, *, user: str, reason: 
             "inserted": result.inserted,
             "corrected": result.corrected,
             "unchanged": result.unchanged,
-            "errors": len(result.errors),
-            "warnings": len(result.warnings),
+            "errors": result.error_count,
+            "warnings": result.warning_count,
         },
     )
     if result.findings:
@@ -348,12 +366,14 @@ def _log_upload(cur, result: UploadResult, packed: bytes, *, user: str, reason: 
 
 
 def _audit(cur, result: UploadResult, *, user: str, reason: str | None) -> None:
-    events = []
+    """An INSERT row for the new rows and a CORRECT row for every corrected cell (all of them, not
+    only those listed in the result: they are read in batches from the plan on ``cur``)."""
+    moment = dt.datetime.now(dt.UTC)
     if result.inserted:
-        events.append(audit.Event(user, "INSERT", result.domain, new_value=f"{result.inserted} rows from {result.file_name}",
-                                  reason=reason, upload_id=result.upload_id))
-    events += [
-        audit.Event(user, "CORRECT", result.domain, c.key, c.column, c.old, c.new, reason, result.upload_id)
-        for c in result.changes
-    ]
-    audit.record(cur, events)
+        audit.record(cur, [audit.Event(user, "INSERT", result.domain, new_value=f"{result.inserted} rows from {result.file_name}",
+                                       reason=reason, upload_id=result.upload_id)], at=moment)
+    if not result.corrected:
+        return
+    for batch in all_changes(cur):
+        audit.record(cur, [audit.Event(user, "CORRECT", result.domain, c.key, c.column, c.old, c.new, reason, result.upload_id)
+                           for c in batch], at=moment)
