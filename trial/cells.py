@@ -54,8 +54,10 @@ def _typed_values(kind: str, texts: pa.Array) -> pa.Array:
 
 
 def type_cells(cells: CsvCells, domain: Domain, positions: dict[str, int], unnamed=(),
-               budget: fd.Budget | None = None) -> tuple[pa.Table, list[fd.Finding]]:
-    """Typed columns in the domain's order (absent optional ones all missing) plus ``_line``.
+               budget: fd.Budget | None = None) -> tuple[pa.Table, list[fd.Finding], dict[str, pa.Array]]:
+    """Typed columns in the domain's order (absent optional ones all missing) plus ``_line``, the
+    findings, and for each column with cells that did not fit, which rows those are (their typed
+    cell is missing: a check for required cells need not report them again).
 
     ``unnamed`` positions (trailing columns without a header) must be empty on every line.
     Files repeat their values (codes, dates, counts), so each column is dictionary-encoded and
@@ -72,7 +74,7 @@ def type_cells(cells: CsvCells, domain: Domain, positions: dict[str, int], unnam
         filled = pc.take(pc.is_valid(values), indices)
         has_content = filled if has_content is None else pc.or_(has_content, filled)
 
-    typed_columns, found = {LINE: lines}, []
+    typed_columns, found, unfit = {LINE: lines}, [], {}
     for column in domain.columns:
         if column.name not in positions:
             typed_columns[column.name] = pa.nulls(len(lines), _ARROW_TYPES.get(column.kind, pa.string()))
@@ -81,6 +83,8 @@ def type_cells(cells: CsvCells, domain: Domain, positions: dict[str, int], unnam
         typed = _typed_values(column.kind, values)
         typed_columns[column.name] = pc.take(typed, indices)
         failed = pc.and_(pc.is_valid(values), pc.is_null(typed))
+        if pc.any(failed).as_py():
+            unfit[column.name] = pc.take(failed, indices)
         found += _failures(lines, indices, values, failed, lambda line, value, name=column.name: _explain(line, name, value, domain),
                            budget, column=column.name)
     for position in unnamed:
@@ -100,7 +104,8 @@ def type_cells(cells: CsvCells, domain: Domain, positions: dict[str, int], unnam
     typed_table = pa.table(typed_columns)
     if has_content is not None and not pc.all(has_content).as_py():
         typed_table = typed_table.filter(has_content)  # rows of empty cells are no records
-    return typed_table, sorted(found, key=fd.sort_key)
+        unfit = {name: rows.filter(has_content) for name, rows in unfit.items()}
+    return typed_table, sorted(found, key=fd.sort_key), unfit
 
 
 def _failures(lines, indices, values, failed_values, explain, budget: fd.Budget, *, column=None, rule=None) -> list[fd.Finding]:

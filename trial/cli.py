@@ -16,11 +16,13 @@ import click
 from trial import __version__
 from trial.cli_common import (
     EXIT_REJECTED,
+    TrialGroup,
     acting,
     acting_store,
     as_seen_by,
     db_option,
     emit,
+    finishes_with,
     format_option,
     reports_errors,
     settings_of,
@@ -33,7 +35,7 @@ MOST_FINDINGS_SHOWN = 50
 PROGRESS_FROM_BYTES = 8 * 2**20  # below this a load takes well under a second
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=TrialGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="trial")
 def main() -> None:
     """Clinical-trial data management: validated uploads, audit trail, reports."""
@@ -53,7 +55,7 @@ def main() -> None:
 def init(study_file, db, user):
     """Create the database for a study."""
     from trial.store import Store
-    from trial.study import BUILTIN_STUDIES, builtin_study_text
+    from trial.study import BUILTIN_STUDIES, builtin_study_text, read_study_text
 
     settings = settings_of(db, user)
     if study_file is None or study_file in BUILTIN_STUDIES:
@@ -61,9 +63,7 @@ def init(study_file, db, user):
         text, source = builtin_study_text(name), f"built-in study '{name}'"
     else:
         path = Path(study_file)
-        if not path.is_file():
-            raise TrialError(f"study definition {path} does not exist")
-        text, source = path.read_text(encoding="utf-8"), f"study definition {path}"
+        text, source = read_study_text(path), f"study definition {path}"
     with Store.create(settings.db_path, text, user=settings.user, source=source) as store:
         study = store.study
         click.echo(
@@ -109,12 +109,14 @@ def load(files, domain, user, reason, dry_run, fmt, db):
             size_limit=settings.upload_limit_bytes,
             progress=progress,
         )
+    rejected = any(not r.ok for r in results)
+    finishes_with(EXIT_REJECTED if rejected else 0)
     if fmt == "json":
         click.echo(json.dumps([r.as_dict() for r in results], indent=2, default=str))
     else:
         for result in results:
             _print_result(result)
-    if any(not r.ok for r in results):
+    if rejected:
         sys.exit(EXIT_REJECTED)
 
 
@@ -223,6 +225,7 @@ def demo(scenario, seed, db, no_serve, port):
     if scenario not in SCENARIOS:
         raise click.BadParameter(f"'{scenario}' is not a scenario; choose from {', '.join(SCENARIOS)}", param_hint="--scenario")
     results = build_demo(db, user=settings_of(db).user, scenario=scenario, seed=seed)
+    finishes_with(EXIT_REJECTED if any(not r.ok for r in results) else 0)
     for result in results:
         _print_result(result, most=3)
     if any(not r.ok for r in results):
@@ -540,6 +543,7 @@ def audit(table, subject, upload_id, verify, fmt, user, db):
             problems = verify_trail(store)
             rows = store.scalar("SELECT count(*) FROM audit_trail")
             if problems:
+                finishes_with(EXIT_REJECTED)
                 click.echo(f"The audit trail has been tampered with ({len(problems)} problem(s) in {rows:,} rows):", err=True)
                 for problem in problems:
                     click.echo(f"  {problem}", err=True)

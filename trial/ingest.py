@@ -175,14 +175,14 @@ def _check_file(data: bytes, chosen: Domain | None, study, say: Progress, budget
         return checked
     say("checking values")
     checked.present = [c for c in header.domain.column_names if c in header.positions]
-    typed, cell_findings = type_cells(cells, header.domain, header.positions, header.unnamed, budget)
+    typed, cell_findings, unfit = type_cells(cells, header.domain, header.positions, header.unnamed, budget)
     del cells  # the typed rows replace the file's text
     checked.rows = typed.num_rows
     if typed.num_rows == 0:
         checked.findings = [fd.error(None, None, None, "no_rows", "the file has a header but no data rows")]
         return checked
     checked.typed = typed
-    checked.findings = cell_findings + validate_rows(typed, header.domain, study, budget)
+    checked.findings = cell_findings + validate_rows(typed, header.domain, study, budget, unfit)
     return checked
 
 

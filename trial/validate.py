@@ -11,9 +11,11 @@ become findings (the others are counted).
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 import pyarrow as pa_arrow
+import pyarrow.compute as pc
 
 from schemas import Domain, schema_for
 from trial import findings as fd
@@ -53,21 +55,29 @@ def to_frame(typed: pa_arrow.Table) -> pd.DataFrame:
     return frame
 
 
-def validate_rows(typed: pa_arrow.Table, domain: Domain, study, budget: fd.Budget | None = None) -> list[fd.Finding]:
-    """Findings for the typed rows (``_line`` holds each row's file line) that break the domain's rules."""
+def validate_rows(typed: pa_arrow.Table, domain: Domain, study, budget: fd.Budget | None = None,
+                  unfit: dict[str, pa_arrow.Array] | None = None) -> list[fd.Finding]:
+    """Findings for the typed rows (``_line`` holds each row's file line) that break the domain's
+    rules. ``unfit``: for a column, the rows whose cell did not fit its kind (already reported; a
+    required cell there is not reported as empty too)."""
     budget = budget or fd.Budget()
     schema = schema_for(domain, study)
     out: list[fd.Finding] = []
     for start in range(0, typed.num_rows, ROWS_PER_SLICE):
-        frame = to_frame(typed.slice(start, ROWS_PER_SLICE))
+        part = typed.slice(start, ROWS_PER_SLICE)
+        lines = part.column(LINE)
+        reported = {name: pc.filter(lines, rows.slice(start, ROWS_PER_SLICE)).to_numpy()
+                    for name, rows in (unfit or {}).items()}
+        frame = to_frame(part)
         try:
             schema.validate(frame, lazy=True)
         except pa.errors.SchemaErrors as exc:
-            out += _explain(exc.failure_cases, schema, frame, budget)
+            out += _explain(exc.failure_cases, schema, frame, budget, reported)
     return out
 
 
-def _explain(cases: pd.DataFrame, schema: pa.DataFrameSchema, frame: pd.DataFrame, budget: fd.Budget) -> list[fd.Finding]:
+def _explain(cases: pd.DataFrame, schema: pa.DataFrameSchema, frame: pd.DataFrame, budget: fd.Budget,
+             reported: dict[str, np.ndarray]) -> list[fd.Finding]:
     out: list[fd.Finding] = []
     row_rule_cases = cases[cases["schema_context"] == "DataFrameSchema"]
     for check_number, group in row_rule_cases.groupby("check_number", dropna=True):
@@ -83,6 +93,8 @@ def _explain(cases: pd.DataFrame, schema: pa.DataFrameSchema, frame: pd.DataFram
             raise RuntimeError(f"unexpected schema failure on {column}: {check_name}")
         if check_name == "not_nullable":
             rule, check = "required", None
+            if column in reported:
+                group = group[~group["index"].astype(int).isin(reported[column])]
         else:
             check = schema.columns[column].checks[int(check_number)]
             rule = _TEMPLATES[check.name][0] if check.name in _TEMPLATES else check.name
