@@ -5,6 +5,10 @@ reader and its records are lines 2, 3, …; a file with blank lines, quoted line
 or bad bytes goes through Python's ``csv`` module, which counts physical lines exactly. Both give
 the same ``CsvCells``: blank lines are skipped, rows of empty cells are kept (typing drops them).
 Nothing here knows about domains; cells are untrimmed strings.
+
+The cells come in batches of rows, read as they are consumed, so that the whole file's cells never
+sit in memory at once (a file of short cells has many more cells than bytes). The fast reader first
+counts the records in a pass that keeps nothing, to know that its line numbers hold.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,17 +31,25 @@ _LEADING_BLANKS = re.compile(rb"(?:\xef\xbb\xbf)?\s*")
 LINE = "_line"
 _DECODE_SLICE = 8 * 2**20
 _BATCH_RECORDS = 16_384
+_BLOCK_BYTES = 8 * 2**20  # the fast reader's batches
 
 
 @dataclass
 class CsvCells:
     header: list[str]
-    cells: pa.Table | None  # columns c0…cN (strings) and _line (int64)
-    findings: list[fd.Finding] = field(default_factory=list)
+    batches: Iterator[pa.Table] | None  # columns c0…cN (strings) and _line (int64), once
+    findings: list[fd.Finding] = field(default_factory=list)  # complete once the batches are read
 
     @property
-    def rows(self) -> int:
-        return 0 if self.cells is None else self.cells.num_rows
+    def cells(self) -> pa.Table | None:
+        """Every batch as one table (reads them: for small files and tests)."""
+        if self.batches is None:
+            return None
+        if not hasattr(self, "_table"):
+            names = [column_key(i) for i in range(len(self.header))] + [LINE]
+            empty = pa.table({n: pa.array([], pa.int64() if n == LINE else pa.string()) for n in names})
+            self._table = pa.concat_tables([empty, *self.batches])
+        return self._table
 
 
 def column_key(position: int) -> str:
@@ -92,27 +105,39 @@ def read_cells(data: bytes, budget: fd.Budget | None = None) -> CsvCells:
 def _read_fast(data: bytes, skip: int, header: list[str]) -> CsvCells | None:
     """pyarrow's reader, or None when the file needs the exact reader."""
     names = [column_key(i) for i in range(len(header))]
-    try:
-        table = pacsv.read_csv(
+    quotes = b'"' in data
+
+    def batches():
+        return pacsv.open_csv(
             pa.BufferReader(pa.py_buffer(data).slice(skip)),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
-            parse_options=pacsv.ParseOptions(newlines_in_values=b'"' in data, ignore_empty_lines=True),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=_BLOCK_BYTES),
+            parse_options=pacsv.ParseOptions(newlines_in_values=quotes, ignore_empty_lines=True),
             convert_options=pacsv.ConvertOptions(
                 column_types={n: pa.string() for n in names},
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
         )
+
+    try:
+        records = sum(batch.num_rows for batch in batches())  # a counting pass: nothing is kept
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return None
     end = len(data)
     while end and data[end - 1] in b"\r\n":  # trailing line breaks end no record
         end -= 1
     physical_lines = data.count(b"\n", 0, end) + 1
-    if table.num_rows + 1 != physical_lines:
+    if records + 1 != physical_lines:
         return None  # blank lines or quoted line breaks: line numbers are not row + 2
-    lines = pa.array(np.arange(2, table.num_rows + 2, dtype=np.int64))
-    return CsvCells([h.strip() for h in header], table.append_column(LINE, lines))
+    return CsvCells([h.strip() for h in header], _numbered(batches()))
+
+
+def _numbered(batches) -> Iterator[pa.Table]:
+    line = 2
+    for batch in batches:
+        rows = batch.num_rows
+        yield pa.Table.from_batches([batch]).append_column(LINE, pa.array(np.arange(line, line + rows, dtype=np.int64)))
+        line += rows
 
 
 def _not_utf8(data: bytes) -> int | None:
@@ -153,23 +178,43 @@ def _read_exactly(data: bytes, budget: fd.Budget | None = None) -> CsvCells:
             ],
         )
     reader = csv.reader(io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline=""), strict=True)
-    header: list[str] | None = None
-    cells = _Columns()
     problems: list[fd.Finding] = []
-    start = 1
+    position = _Position()
+    header = None
     try:
         for record in reader:
-            line, start = start, reader.line_num + 1
-            if header is None:
-                if not any(cell.strip() for cell in record):
-                    continue
+            line = position.advance(reader.line_num)
+            if any(cell.strip() for cell in record):
                 header = [cell.strip() for cell in record]
-                cells = _Columns(len(header))
                 if line != 1:
                     problems.append(
                         fd.error(line, None, None, "header_position", "the header must be on line 1, not after blank lines")
                     )
-                continue
+                break
+    except csv.Error as exc:
+        problems.append(_csv_problem(exc, position.next))
+    if header is None:
+        return CsvCells([], None, [fd.error(None, None, None, "empty_file", "the file is empty")])
+    return CsvCells(header, _exact_batches(reader, header, position, problems, budget), problems)
+
+
+class _Position:
+    """The line a record starts on: the line after the one the previous record ended on."""
+
+    def __init__(self):
+        self.next = 1
+
+    def advance(self, ended_on: int) -> int:
+        line, self.next = self.next, ended_on + 1
+        return line
+
+
+def _exact_batches(reader, header: list[str], position: _Position, problems: list[fd.Finding],
+                   budget: fd.Budget) -> Iterator[pa.Table]:
+    cells = _Columns(len(header))
+    try:
+        for record in reader:
+            line = position.advance(reader.line_num)
             if not record:
                 continue  # a blank line (rows of empty cells are dropped when typing)
             if len(record) > len(header):
@@ -190,53 +235,48 @@ def _read_exactly(data: bytes, budget: fd.Budget | None = None) -> CsvCells:
                     else:
                         budget.count("too_many_values", fd.Severity.ERROR)
                     continue
-            cells.add(line, record)
+            if cells.add(line, record):
+                yield cells.take()
     except csv.Error as exc:
-        if "end of data" in str(exc) or "unexpected end" in str(exc):
-            problems.append(
-                fd.error(
-                    start,
-                    None,
-                    '"',
-                    "unclosed_quote",
-                    'a double quote (") opened on this line is never closed, so the rest of the file '
-                    "would run into one value; close the quote or remove it",
-                )
-            )
-        else:
-            problems.append(fd.error(start, None, None, "unreadable", f"the line cannot be read as CSV: {exc}"))
-    if header is None:
-        return CsvCells([], None, [fd.error(None, None, None, "empty_file", "the file is empty")])
-    return CsvCells(header, cells.table(), problems)
+        problems.append(_csv_problem(exc, position.next))
+    if cells.rows:
+        yield cells.take()
+
+
+def _csv_problem(exc: csv.Error, line: int) -> fd.Finding:
+    if "end of data" in str(exc) or "unexpected end" in str(exc):
+        return fd.error(
+            line,
+            None,
+            '"',
+            "unclosed_quote",
+            'a double quote (") opened on this line is never closed, so the rest of the file '
+            "would run into one value; close the quote or remove it",
+        )
+    return fd.error(line, None, None, "unreadable", f"the line cannot be read as CSV: {exc}")
 
 
 class _Columns:
-    """The exact reader's cells, column by column, turned into Arrow every few thousand records so
-    that Python holds only one batch of strings at a time."""
+    """The exact reader's cells of a batch of records, column by column."""
 
-    def __init__(self, width: int = 0):
+    def __init__(self, width: int):
         self.width = width
         self._batch: list[list[str]] = [[] for _ in range(width)]
         self._lines: list[int] = []
-        self._chunks: list[pa.RecordBatch] = []
 
-    def add(self, line: int, record: list[str]) -> None:
+    @property
+    def rows(self) -> int:
+        return len(self._lines)
+
+    def add(self, line: int, record: list[str]) -> bool:
+        """Add a record; True when the batch is full."""
         record = record[: self.width] + [""] * (self.width - len(record))
         for column, cell in zip(self._batch, record, strict=True):
             column.append(cell)
         self._lines.append(line)
-        if len(self._lines) >= _BATCH_RECORDS:
-            self._flush()
+        return len(self._lines) >= _BATCH_RECORDS
 
-    def _flush(self) -> None:
+    def take(self) -> pa.Table:
         arrays = [pa.array(col, type=pa.string()) for col in self._batch] + [pa.array(self._lines, type=pa.int64())]
-        self._chunks.append(pa.record_batch(arrays, names=self._names()))
-        self._batch = [[] for _ in range(self.width)]
-        self._lines = []
-
-    def _names(self) -> list[str]:
-        return [column_key(i) for i in range(self.width)] + [LINE]
-
-    def table(self) -> pa.Table:
-        self._flush()
-        return pa.Table.from_batches(self._chunks)
+        self._batch, self._lines = [[] for _ in range(self.width)], []
+        return pa.table(arrays, names=[column_key(i) for i in range(self.width)] + [LINE])

@@ -101,11 +101,27 @@ class Budget:
     def __init__(self, per_rule: int = MOST_PER_RULE, in_all: int = MOST_IN_ALL):
         self.per_rule, self.in_all = per_rule, in_all
         self._kept: Counter[str] = Counter()
+        self._looked_at: Counter[str] = Counter()  # bad cells of a column explained so far
         self._rest: dict[tuple[str | None, str | None], list] = {}  # (rule, column) → [severity, count]
 
     def room(self, rule: str) -> int:
         """How many more findings of ``rule`` may be listed."""
         return max(self.per_rule - self._kept[rule], 0)
+
+    def explain(self, column: str, total: int) -> int:
+        """Of ``total`` more bad cells of ``column`` (in batches of rows), how many to explain; the
+        rest are counted as values of the column that do not fit it."""
+        shown = min(total, max(self.per_rule - self._looked_at[column], 0))
+        self._looked_at[column] += shown
+        self.count(None, Severity.ERROR, total - shown, column=column)
+        return shown
+
+    def merge(self, other: Budget) -> None:
+        """Add what ``other`` listed and counted (a part of the file checked on a budget of its own)."""
+        self._kept.update(other._kept)
+        self._looked_at.update(other._looked_at)
+        for (rule, column), (severity, n) in other._rest.items():
+            self.count(rule, severity, n, column=column)
 
     def take(self, rule: str, severity: Severity, total: int) -> int:
         """Of ``total`` findings of ``rule``, how many to build (the rest are counted as not listed)."""

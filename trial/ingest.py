@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from schemas import DOMAINS, Domain, domain_named
@@ -120,11 +121,15 @@ def upload_bytes(
     chosen = _domain(domain)
     budget = fd.Budget()
     with ThreadPoolExecutor(max_workers=1) as helper:  # hashing and packing overlap the parsing
-        digest = helper.submit(lambda: hashlib.sha256(data).hexdigest())
+        digest = helper.submit(_sha256, data)  # the task holds its own reference: data is let go below
         packed = None if dry_run else helper.submit(archive.pack, data)
         say("reading")
-        checked = _check_file(data, chosen, store.study, say, budget)
-        result = UploadResult(file_name, REJECTED, checked.domain_name, sha256=digest.result(), size_bytes=len(data))
+        size = len(data)
+        too_wide = header_too_wide(header_width(data), chosen)  # refused before its rows are parsed
+        cells = None if too_wide else read_cells(data, budget)
+        del data  # read: only the archive's packing (under way) still holds the bytes of a large file
+        checked = _check_cells(cells, too_wide, chosen, store.study, say, budget)
+        result = UploadResult(file_name, REJECTED, checked.domain_name, sha256=digest.result(), size_bytes=size)
         result.rows_in_file, result.findings = checked.rows, checked.findings
         if not dry_run:
             previous = store.scalar(
@@ -161,29 +166,49 @@ class _CheckedFile:
         return self.domain.name if self.domain else None
 
 
-def _check_file(data: bytes, chosen: Domain | None, study, say: Progress, budget: fd.Budget) -> _CheckedFile:
-    too_wide = header_too_wide(header_width(data), chosen)
-    if too_wide is not None:  # refused before its rows are parsed
+def _check_cells(cells, too_wide: fd.Finding | None, chosen: Domain | None, study, say: Progress,
+                 budget: fd.Budget) -> _CheckedFile:
+    """The file's domain, typed rows and findings. The cells are typed batch by batch as they are
+    read; a structural problem (found while reading) refuses the file with those problems alone."""
+    if too_wide is not None:
         return _CheckedFile(chosen, findings=[too_wide])
-    cells = read_cells(data, budget)
-    checked = _CheckedFile(chosen, findings=list(cells.findings), rows=cells.rows)
-    if cells.cells is None or cells.findings:
-        return checked
+    if cells.batches is None:
+        return _CheckedFile(chosen, findings=list(cells.findings))
     header = match_header(cells.header, chosen)
-    checked.domain, checked.findings = header.domain, header.findings
+    typing = fd.Budget()  # merged into the file's budget only if the file is read without a structural problem
+    parts, found, unfits, rows = [], [], [], 0
+    if not header.findings:
+        say("checking values")
+    for batch in cells.batches:
+        rows += batch.num_rows
+        if header.findings or cells.findings:
+            continue  # refused already: read on only for the structural problems
+        typed, batch_found, unfit = type_cells(batch, header.domain, header.positions, header.unnamed, typing)
+        parts.append(typed)
+        found += batch_found
+        unfits.append((typed.num_rows, unfit))
+    if cells.findings:
+        return _CheckedFile(chosen, findings=list(cells.findings), rows=rows)
     if header.findings:
-        return checked
-    say("checking values")
-    checked.present = [c for c in header.domain.column_names if c in header.positions]
-    typed, cell_findings, unfit = type_cells(cells, header.domain, header.positions, header.unnamed, budget)
-    del cells  # the typed rows replace the file's text
-    checked.rows = typed.num_rows
-    if typed.num_rows == 0:
+        return _CheckedFile(header.domain, findings=header.findings, rows=rows)
+    budget.merge(typing)
+    checked = _CheckedFile(header.domain, present=[c for c in header.domain.column_names if c in header.positions])
+    typed = pa.concat_tables(parts) if parts else None
+    checked.rows = typed.num_rows if typed is not None else 0
+    if not checked.rows:
         checked.findings = [fd.error(None, None, None, "no_rows", "the file has a header but no data rows")]
         return checked
     checked.typed = typed
-    checked.findings = cell_findings + validate_rows(typed, header.domain, study, budget, unfit)
+    checked.findings = found + validate_rows(typed, header.domain, study, budget, _joined(unfits))
     return checked
+
+
+def _joined(unfits: list[tuple[int, dict]]) -> dict[str, pa.ChunkedArray]:
+    """Each batch's rows whose cell of a column did not fit, as one mask per column for the file."""
+    names = {name for _, unfit in unfits for name in unfit}
+    return {name: pa.chunked_array([unfit.get(name, pa.array(np.zeros(rows, dtype=bool))) for rows, unfit in unfits],
+                                   type=pa.bool_())
+            for name in names}
 
 
 def _check_and_write(cur, store: Store, result: UploadResult, checked: _CheckedFile, packed, *, user, reason, dry_run, say,
@@ -218,6 +243,11 @@ def _check_and_write(cur, store: Store, result: UploadResult, checked: _CheckedF
 def upload_path(store: Store, path: str | Path, *, size_limit: int = DEFAULT_SIZE_LIMIT, **options) -> UploadResult:
     """Upload one file from disk; see :func:`upload_bytes` for the options."""
     path = Path(path)
+    # the bytes are handed on, not kept here: upload_bytes lets them go once they are parsed
+    return upload_bytes(store, _file_bytes(path, size_limit), path.name, **options)
+
+
+def _file_bytes(path: Path, size_limit: int) -> bytes:
     try:
         size = path.stat().st_size
         if size > size_limit:
@@ -225,14 +255,13 @@ def upload_path(store: Store, path: str | Path, *, size_limit: int = DEFAULT_SIZ
                 f"{path.name} is {size / 2**20:.0f} MiB, above the upload limit of {size_limit / 2**20:.0f} MiB; "
                 "split it into smaller files"
             )
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise UploadError(f"{path} does not exist") from None
     except IsADirectoryError:
         raise UploadError(f"{path} is a folder, not a CSV file") from None
     except PermissionError:
         raise UploadError(f"{path} cannot be read (permission denied)") from None
-    return upload_bytes(store, data, path.name, **options)
 
 
 def upload_paths(store: Store, paths: Iterable[str | Path], *, domain: str | None = None, **options) -> list[UploadResult]:
@@ -261,6 +290,10 @@ def preview_batch(store: Store, files: list[tuple[str, bytes]], *, user: str, do
                 result.status, result.upload_id = CHECKED, None
             results.append(result)
     return results
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def _domain(name: str | None) -> Domain | None:

@@ -65,8 +65,8 @@ def validate_rows(typed: pa_arrow.Table, domain: Domain, study, budget: fd.Budge
     out: list[fd.Finding] = []
     for start in range(0, typed.num_rows, ROWS_PER_SLICE):
         part = typed.slice(start, ROWS_PER_SLICE)
-        lines = part.column(LINE)
-        reported = {name: pc.filter(lines, rows.slice(start, ROWS_PER_SLICE)).to_numpy()
+        lines = part.column(LINE).combine_chunks()
+        reported = {name: pc.filter(lines, rows.slice(start, ROWS_PER_SLICE).combine_chunks()).to_numpy()
                     for name, rows in (unfit or {}).items()}
         frame = to_frame(part)
         try:

@@ -108,7 +108,7 @@ def test_values_in_unnamed_columns_are_capped():
     cells = read_cells(data)
     header = match_header(cells.header, None)
     budget = fd.Budget()
-    _, found, _ = type_cells(cells, header.domain, header.positions, header.unnamed, budget)
+    _, found, _ = type_cells(cells.cells, header.domain, header.positions, header.unnamed, budget)
     assert len(found) == MOST_PER_RULE
     assert {(f.value, f.rule) for f in budget.listing(found) if f.rule == NOT_LISTED} == {("5000", NOT_LISTED)}
 
@@ -240,3 +240,14 @@ def test_a_file_whose_every_cell_is_wrong_loads_in_bounded_memory(tmp_path):
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT count(*) FROM findings").fetchone()[0] <= fd.MOST_IN_ALL + 50
     con.close()
+
+
+def test_a_file_read_in_many_batches_keeps_its_line_numbers_and_counts(store):
+    """40,000 rows (several of the exact reader's batches, forced by a blank line): the first bad
+    ages are explained with their own lines, the rest counted across the batches."""
+    header, *rows = subjects_file(40_000, age="x").decode().splitlines()
+    result = load(store, (header + "\n\n" + "\n".join(rows) + "\n").encode(), "subjects")
+    bad = of_rule(result, "not_a_number")
+    assert [f.line for f in bad] == list(range(3, 3 + MOST_PER_RULE))
+    assert not_listed(result) == {("values in the column age that do not fit it", 39_000)}
+    assert result.error_count == 40_000
