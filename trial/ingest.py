@@ -30,11 +30,12 @@ from trial.editchecks import run_edit_checks
 from trial.errors import UploadError
 from trial.header import fits, header_too_wide, match_header, normalise
 from trial.lock import refuse_if_locked
+from trial.settings import DEFAULT_UPLOAD_LIMIT_MB
 from trial.store import Store
 from trial.validate import validate_rows
 
 LOADED, REJECTED, ALREADY_LOADED, CHECKED = "loaded", "rejected", "already loaded", "checked"
-DEFAULT_SIZE_LIMIT = 512 * 1024 * 1024
+DEFAULT_SIZE_LIMIT = DEFAULT_UPLOAD_LIMIT_MB * 2**20
 
 Progress = Callable[[str], None]
 

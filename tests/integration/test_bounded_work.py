@@ -251,3 +251,12 @@ def test_a_file_read_in_many_batches_keeps_its_line_numbers_and_counts(store):
     assert [f.line for f in bad] == list(range(3, 3 + MOST_PER_RULE))
     assert not_listed(result) == {("values in the column age that do not fit it", 39_000)}
     assert result.error_count == 40_000
+
+
+def test_the_default_upload_limit_is_the_measured_one(monkeypatch):
+    """128 MiB: the size at which benchmarks/memory.py measured every worst file under 1.5 GiB."""
+    from trial.ingest import DEFAULT_SIZE_LIMIT
+    from trial.settings import Settings
+
+    monkeypatch.delenv("TRIAL_UPLOAD_LIMIT_MB", raising=False)
+    assert Settings.from_env().upload_limit_bytes == DEFAULT_SIZE_LIMIT == 128 * 2**20

@@ -336,3 +336,17 @@ def test_trial_db_naming_a_folder_refuses_a_load(tmp_path, files):
 def test_a_database_path_under_a_file_is_a_sentence(tmp_path):
     (tmp_path / "plain").write_text("a file")
     assert_sentence(run("init", "--db", tmp_path / "plain" / "study.duckdb", cwd=tmp_path), "a part of that path is a file")
+
+
+def test_an_upload_limit_that_is_not_a_number_is_a_sentence(tmp_path):
+    assert_sentence(run("uploads", "--db", tmp_path / "x.duckdb", cwd=tmp_path, env={"TRIAL_UPLOAD_LIMIT_MB": "lots"}),
+                    "TRIAL_UPLOAD_LIMIT_MB", "whole number")
+
+
+def test_a_file_above_the_upload_limit_is_refused_in_one_sentence(tmp_path):
+    db = tmp_path / "study.duckdb"
+    new_store(db).close()
+    big = tmp_path / "big.csv"
+    big.write_bytes(csv_bytes(SUBJECTS_HEADER, SUBJECTS_ROWS * 30_000))  # about 2 MiB
+    assert_sentence(run("load", big, "--db", db, cwd=tmp_path, env={"TRIAL_UPLOAD_LIMIT_MB": "1"}),
+                    "big.csv", "above the upload limit of 1 MiB", "split it")
