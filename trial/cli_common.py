@@ -50,9 +50,10 @@ class TrialGroup(click.Group):
 
     def invoke(self, ctx):
         with _until_output_closes():
-            result = super().invoke(ctx)
-            sys.stdout.flush()  # here, not at interpreter exit, where a closed pipe cannot be handled
-        return result
+            try:
+                return super().invoke(ctx)
+            finally:  # on an exit too: flushed here, not at interpreter exit, where a closed pipe cannot be handled
+                sys.stdout.flush()
 
 
 def finishes_with(code: int) -> None:

@@ -11,7 +11,7 @@ from trial.errors import TrialError
 
 DEFAULT_DB = "trial.duckdb"
 # Measured (benchmarks/memory.py): the worst files of this size keep a load under 1.5 GiB of memory;
-# at 256 MiB the worst (many short rows, long text) need about 2 GiB.
+# at 256 MiB the worst (many short rows, long text) needed about 1.9 GiB.
 DEFAULT_UPLOAD_LIMIT_MB = 128
 
 
