@@ -64,6 +64,9 @@ def test_what_is_stored_is_what_is_listed_and_the_count_is_the_whole(store):
     assert store.scalar("SELECT errors FROM uploads WHERE upload_id = $id", {"id": result.upload_id}) == 5000
     assert store.scalar("SELECT value FROM findings WHERE upload_id = $id AND rule = 'not_listed' AND message LIKE '%below_minimum%'",
                         {"id": result.upload_id}) == "1500"
+    from trial.monitoring import headline
+
+    assert headline(store).rejected_errors == 5000  # the overview counts what is not listed too
 
 
 def test_cells_that_do_not_fit_their_column_are_counted_once(store):
