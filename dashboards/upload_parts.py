@@ -30,13 +30,13 @@ def domain_choices(allowed: frozenset[str] | None = None) -> dict[str, str]:
 
 def verdict(result: UploadResult) -> tuple[str, str]:
     """An icon and one sentence on what will happen to the file."""
-    warnings = f"; {len(result.warnings)} warning(s) to read below" if result.warnings else ""
+    warnings = f"; {result.warning_count:,} warning(s) to read below" if result.warnings else ""
     if result.status == CHECKED:
         parts = [f"{result.inserted:,} new row(s)", f"{result.corrected:,} corrected", f"{result.unchanged:,} unchanged"]
         return ":material/check_circle:", f"Ready to load: {', '.join(parts)}{warnings}."
     if result.status == ALREADY_LOADED:
         return ":material/info:", f"Already loaded as upload {result.previous_upload}: nothing to do."
-    errors = len(result.errors)
+    errors = result.error_count
     return ":material/cancel:", (f"Rejected: {errors:,} problem(s) to fix, listed below. Nothing from this file can load; "
                                  "Upload keeps it as a rejected upload with these findings. Fix the lines, then upload "
                                  "the corrected file.")

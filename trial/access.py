@@ -33,7 +33,8 @@ import pyarrow.compute as pc
 
 from schemas import DOMAINS
 from trial.errors import TrialError
-from trial.findings import Finding, error
+from trial.findings import Finding, Severity, error
+from trial.sqlfiles import quoted_name
 from trial.study import Arm, Study
 from trial.users import Role, User
 
@@ -135,7 +136,7 @@ def _views(access: Access, db: str) -> dict[str, str]:
     """Table name → the SELECT its shadowing view runs, for every table this access narrows."""
 
     def base(table: str) -> str:
-        return f"{_quoted(db)}.main.{table}"
+        return f"{quoted_name(db)}.main.{table}"
 
     sites = None if access.sites is None else "(" + ", ".join(map(_literal, sorted(access.sites)) or ["NULL"]) + ")"
     in_sites = "TRUE" if sites is None else f"site_id IN {sites}"
@@ -321,10 +322,6 @@ def withheld_columns(access: Access, domain: str) -> frozenset[str]:
     return frozenset(DOMAINS[domain].column_names if columns is None else columns)
 
 
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 @dataclass(frozen=True)
 class Reading:
     """What :func:`reading_as` gives its block: the qualified name of each study table itself,
@@ -334,7 +331,7 @@ class Reading:
     db: str
 
     def base(self, table: str) -> str:
-        return f"{_quoted(self.db)}.main.{table}"
+        return f"{quoted_name(self.db)}.main.{table}"
 
 
 @contextlib.contextmanager
@@ -388,12 +385,16 @@ class UploadScope:
         return error(None, None, domain, "upload_scope",
                      f"{self.user_name} may not upload {domain} files ({self.why}); they upload {allowed} files")
 
-    def site_refusals(self, cur: duckdb.DuckDBPyConnection, rows: str) -> list[Finding]:
-        """A finding for each line of ``rows`` (a table registered on ``cur``) of a site outside this scope."""
+    def site_refusals(self, cur: duckdb.DuckDBPyConnection, rows: str, budget) -> list[Finding]:
+        """A finding for each line of ``rows`` (a table registered on ``cur``) of a site outside
+        this scope, as many as ``budget`` (a :class:`trial.findings.Budget`) lists; the rest are counted."""
         if self.sites is None:
             return []
-        found = cur.execute(f"SELECT _line, site_id FROM {rows} WHERE site_id IS NOT NULL AND NOT list_contains($sites, site_id) "
-                            "ORDER BY _line", {"sites": sorted(self.sites)}).fetchall()
+        outside = f"SELECT _line, site_id FROM {rows} WHERE site_id IS NOT NULL AND NOT list_contains($sites, site_id)"
+        sites = {"sites": sorted(self.sites)}
+        total = cur.execute(f"SELECT count(*) FROM ({outside})", sites).fetchall()[0][0]
+        shown = budget.take("upload_scope", Severity.ERROR, total)
+        found = cur.execute(f"{outside} ORDER BY _line LIMIT $most", sites | {"most": shown}).fetchall()
         mine = " and ".join(sorted(self.sites)) or "no site"
         return [error(line, "site_id", site, "upload_scope",
                       f"{site} is not your site: {self.user_name} uploads rows of {mine} only; the line was not compared with the study")

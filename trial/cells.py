@@ -5,7 +5,8 @@ missing; codes are upper-cased; a row whose cells are all empty (Excel leaves ",
 is not a record. Numbers and dates must look exactly like numbers and ISO dates: every cast is
 guarded by a pattern, so '12.5' is not an integer and '2024-1-5' is not a date. A cell that does
 not fit its kind, or holds a spreadsheet error such as ``#N/A``, becomes a finding naming its
-line, column and value; its typed cell is then missing.
+line, column and value; its typed cell is then missing. Of a column's bad cells the first
+:data:`~trial.findings.MOST_PER_RULE` (by line) are explained; the rest are only counted.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pyarrow.compute as pc
 
 from schemas import KIND_CODE, KIND_DATE, KIND_DECIMAL, KIND_INT, Domain
 from trial import findings as fd
-from trial.csvfile import LINE, CsvCells, column_key
+from trial.csvfile import LINE, column_key
 
 SPREADSHEET_ERRORS = ("#N/A", "#NA", "#N/D", "#VALUE!", "#REF!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#######")
 _BLANKS = " \t\r\n\u00a0\ufeff"  # \ufeff: a byte-order mark where two files were joined
@@ -52,62 +53,95 @@ def _typed_values(kind: str, texts: pa.Array) -> pa.Array:
     return pc.if_else(pc.is_in(upper, value_set=_ERROR_VALUES), _NO_TEXT, value)
 
 
-def type_cells(cells: CsvCells, domain: Domain, positions: dict[str, int], unnamed=()) -> tuple[pa.Table, list[fd.Finding]]:
-    """Typed columns in the domain's order (absent optional ones all missing) plus ``_line``.
+def type_cells(batch: pa.Table, domain: Domain, positions: dict[str, int], unnamed=(),
+               budget: fd.Budget | None = None) -> tuple[pa.Table, list[fd.Finding], dict[str, pa.Array]]:
+    """Typed columns in the domain's order (absent optional ones all missing) plus ``_line``, the
+    findings, and for each column with cells that did not fit, which rows those are (their typed
+    cell is missing: a check for required cells need not report them again).
 
     ``unnamed`` positions (trailing columns without a header) must be empty on every line.
     Files repeat their values (codes, dates, counts), so each column is dictionary-encoded and
-    every distinct value is trimmed, typed and judged once; rows then take their value by index."""
-    table = cells.cells
-    distinct = {}
-    for position in range(len(cells.header)):
-        encoded = pc.dictionary_encode(table.column(column_key(position)).combine_chunks())
-        distinct[position] = (encoded.indices, _trimmed(encoded.dictionary))
-    lines = table.column(LINE)
-    has_content = None
-    for indices, values in distinct.values():
+    every distinct value is trimmed, typed and judged once; rows then take their value by index.
+    ``batch`` is one batch of a file's cells (see :mod:`trial.csvfile`); ``budget`` carries the
+    count of bad cells explained from one batch to the next."""
+    budget = budget or fd.Budget()
+    lines = batch.column(LINE)
+    texts = [batch.column(column_key(position)) for position in range(batch.num_columns - 1)]
+    columns_at = {positions[c.name]: c for c in domain.columns if c.name in positions}
+    typed_columns, found, unfit, has_content = {}, [], {}, None
+    for position in range(len(texts)):
+        encoded = pc.dictionary_encode(texts[position].combine_chunks())
+        texts[position] = None
+        indices, values = encoded.indices, _trimmed(encoded.dictionary)
+        del encoded
         filled = pc.take(pc.is_valid(values), indices)
         has_content = filled if has_content is None else pc.or_(has_content, filled)
-
-    typed_columns, found = {LINE: lines}, []
-    for column in domain.columns:
-        if column.name not in positions:
-            typed_columns[column.name] = pa.nulls(len(lines), _ARROW_TYPES.get(column.kind, pa.string()))
-            continue
-        indices, values = distinct[positions[column.name]]
-        typed = _typed_values(column.kind, values)
-        typed_columns[column.name] = pc.take(typed, indices)
-        failed = pc.and_(pc.is_valid(values), pc.is_null(typed))
-        found += _failures(lines, indices, values, failed, lambda line, value, name=column.name: _explain(line, name, value, domain))
-    for position in unnamed:
-        indices, values = distinct[position]
-        found += _failures(
-            lines,
-            indices,
-            values,
-            pc.is_valid(values),
-            lambda line, value, number=position + 1: fd.error(
-                line, None, value, "value_without_column",
-                f"{value} is in column {number}, which has no name in the header; name the column or remove the value",
-            ),
-        )
+        column = columns_at.get(position)
+        if column is not None:
+            typed = _typed_values(column.kind, values)
+            typed_columns[column.name] = pc.take(typed, indices)
+            failed = pc.and_(pc.is_valid(values), pc.is_null(typed))
+            if pc.any(failed).as_py():
+                unfit[column.name] = pc.take(failed, indices)
+            found += _failures(lines, indices, values, failed,
+                               lambda line, value, name=column.name: _explain(line, name, value, domain), budget,
+                               column=column.name)
+        elif position in unnamed:
+            found += _failures(
+                lines,
+                indices,
+                values,
+                pc.is_valid(values),
+                lambda line, value, number=position + 1: fd.error(
+                    line, None, value, "value_without_column",
+                    f"{value} is in column {number}, which has no name in the header; name the column or remove the value",
+                ),
+                budget,
+                rule="value_without_column",
+            )
+    typed_columns = {LINE: lines} | {
+        c.name: typed_columns.get(c.name, pa.nulls(len(lines), _ARROW_TYPES.get(c.kind, pa.string()))) for c in domain.columns}
     typed_table = pa.table(typed_columns)
     if has_content is not None and not pc.all(has_content).as_py():
         typed_table = typed_table.filter(has_content)  # rows of empty cells are no records
-    return typed_table, sorted(found, key=fd.sort_key)
+        unfit = {name: rows.filter(has_content) for name, rows in unfit.items()}
+    return typed_table, sorted(found, key=fd.sort_key), unfit
 
 
-def _failures(lines, indices, values, failed_values, explain) -> list[fd.Finding]:
-    """Findings for the rows whose (distinct) value failed."""
+def _failures(lines, indices, values, failed_values, explain, budget: fd.Budget, *, column=None, rule=None) -> list[fd.Finding]:
+    """Findings for the first rows whose (distinct) value failed; the other rows are counted, as
+    findings of ``rule``, or (rule None) as values of ``column`` that do not fit it."""
     if not pc.any(failed_values).as_py():
         return []
     rows = pc.take(failed_values, indices)
-    return [
+    total = pc.sum(rows).as_py()
+    if rule is None:
+        first = _first_rows(rows, budget.explain(column, total))
+    else:
+        first = _first_rows(rows, min(total, budget.room(rule)))
+        budget.count(rule, fd.Severity.ERROR, total - len(first))
+    return budget.keep(
         explain(line, value)
         for line, value in zip(
-            pc.filter(lines, rows).to_pylist(), pc.take(values, pc.filter(indices, rows)).to_pylist(), strict=True
+            pc.take(lines, first).to_pylist(), pc.take(values, pc.take(indices, first)).to_pylist(), strict=True
         )
-    ]
+    )
+
+
+_SCAN = 1 << 20
+
+
+def _first_rows(mask: pa.Array, most: int) -> pa.Array:
+    """The positions of the first ``most`` true values of ``mask``, found a slice at a time."""
+    found, have = [], 0
+    for start in range(0, len(mask), _SCAN):
+        positions = pc.indices_nonzero(mask.slice(start, _SCAN)).slice(0, most - have)
+        if len(positions):
+            found.append(pc.add(positions.cast(pa.int64()), start))
+            have += len(positions)
+        if have >= most:
+            break
+    return pa.concat_arrays(found) if found else pa.array([], pa.int64())
 
 
 _AMBIGUOUS_DATE = re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}$")

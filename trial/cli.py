@@ -16,11 +16,13 @@ import click
 from trial import __version__
 from trial.cli_common import (
     EXIT_REJECTED,
+    TrialGroup,
     acting,
     acting_store,
     as_seen_by,
     db_option,
     emit,
+    finishes_with,
     format_option,
     reports_errors,
     settings_of,
@@ -33,7 +35,7 @@ MOST_FINDINGS_SHOWN = 50
 PROGRESS_FROM_BYTES = 8 * 2**20  # below this a load takes well under a second
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=TrialGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="trial")
 def main() -> None:
     """Clinical-trial data management: validated uploads, audit trail, reports."""
@@ -53,7 +55,7 @@ def main() -> None:
 def init(study_file, db, user):
     """Create the database for a study."""
     from trial.store import Store
-    from trial.study import BUILTIN_STUDIES, builtin_study_text
+    from trial.study import BUILTIN_STUDIES, builtin_study_text, read_study_text
 
     settings = settings_of(db, user)
     if study_file is None or study_file in BUILTIN_STUDIES:
@@ -61,9 +63,7 @@ def init(study_file, db, user):
         text, source = builtin_study_text(name), f"built-in study '{name}'"
     else:
         path = Path(study_file)
-        if not path.is_file():
-            raise TrialError(f"study definition {path} does not exist")
-        text, source = path.read_text(encoding="utf-8"), f"study definition {path}"
+        text, source = read_study_text(path), f"study definition {path}"
     with Store.create(settings.db_path, text, user=settings.user, source=source) as store:
         study = store.study
         click.echo(
@@ -109,6 +109,8 @@ def load(files, domain, user, reason, dry_run, fmt, db):
             size_limit=settings.upload_limit_bytes,
             progress=progress,
         )
+    rejected = any(not r.ok for r in results)
+    finishes_with(EXIT_REJECTED if rejected else 0)
     if fmt == "json":
         click.echo(json.dumps([r.as_dict() for r in results], indent=2, default=str))
     else:
@@ -117,7 +119,7 @@ def load(files, domain, user, reason, dry_run, fmt, db):
         if dry_run:
             click.echo("Dry run: the files were checked, not uploaded; nothing was recorded. "
                        "Run the command without --dry-run to upload them.")
-    if any(not r.ok for r in results):
+    if rejected:
         sys.exit(EXIT_REJECTED)
 
 
@@ -133,6 +135,7 @@ def _progress_printer():
 
 
 def _print_result(result, most: int = MOST_FINDINGS_SHOWN, *, dry_run: bool = False) -> None:
+    from trial.findings import NOT_LISTED
     from trial.ingest import ALREADY_LOADED, CHECKED, LOADED
 
     name = f"{result.file_name} ({result.domain or 'domain unknown'})"
@@ -141,24 +144,30 @@ def _print_result(result, most: int = MOST_FINDINGS_SHOWN, *, dry_run: bool = Fa
         return
     counts = f"{result.inserted} new rows, {result.corrected} corrected, {result.unchanged} unchanged"
     if result.status == LOADED:
-        click.echo(f"{name}: loaded as upload {result.upload_id}: {counts}; {len(result.warnings)} warning(s).")
+        click.echo(f"{name}: loaded as upload {result.upload_id}: {counts}; {result.warning_count:,} warning(s).")
     elif result.status == CHECKED:
-        click.echo(f"{name}: checked, not uploaded (dry run). It would load: {counts}; {len(result.warnings)} warning(s).")
+        click.echo(f"{name}: checked, not uploaded (dry run). It would load: {counts}; {result.warning_count:,} warning(s).")
     else:
         logged = (" (dry run: not recorded; uploaded, it would be kept as a rejected upload)" if dry_run
                   else f" (logged as upload {result.upload_id})" if result.upload_id else "")
         click.echo(
             f"{name}: REJECTED{logged}: nothing was loaded. "
-            f"{len(result.errors)} error(s), {len(result.warnings)} warning(s):"
+            f"{result.error_count:,} error(s), {result.warning_count:,} warning(s):"
         )
     for change in result.changes[:most]:
         click.echo(f"  line {change.line}, {change.column}: {change.key}: {change.old} → {change.new}")
-    for finding in result.findings[:most]:
+    unlisted_changes = len(result.changes) - most + result.changes_not_listed
+    if unlisted_changes > 0:
+        click.echo(f"  … and {unlisted_changes:,} more corrected cells.")
+    listed = [f for f in result.findings if f.rule != NOT_LISTED]
+    for finding in listed[:most]:
         click.echo(f"  {finding.sentence}" + (" (warning)" if finding.severity == "warning" else ""))
-    hidden = len(result.findings) - most
+    hidden = len(listed) - most
     if hidden > 0:
         where = f"`trial uploads show {result.upload_id}`" if result.upload_id else "--format json"
-        click.echo(f"  … and {hidden} more; see them all with {where}.")
+        click.echo(f"  … and {hidden:,} more; see them with {where}.")
+    for summary in (f for f in result.findings if f.rule == NOT_LISTED):
+        click.echo(f"  {summary.sentence}")
     if result.status not in (LOADED, CHECKED) and result.errors:
         click.echo("  Fix these lines and upload the whole file again.")
 
@@ -220,6 +229,7 @@ def demo(scenario, seed, db, no_serve, port):
     if scenario not in SCENARIOS:
         raise click.BadParameter(f"'{scenario}' is not a scenario; choose from {', '.join(SCENARIOS)}", param_hint="--scenario")
     results = build_demo(db, user=settings_of(db).user, scenario=scenario, seed=seed)
+    finishes_with(EXIT_REJECTED if any(not r.ok for r in results) else 0)
     for result in results:
         _print_result(result, most=3)
     if any(not r.ok for r in results):
@@ -571,6 +581,7 @@ def audit(table, subject, upload_id, verify, fmt, user, db):
             problems = verify_trail(store)
             rows = store.scalar("SELECT count(*) FROM audit_trail")
             if problems:
+                finishes_with(EXIT_REJECTED)
                 click.echo(f"The audit trail has been tampered with ({len(problems)} problem(s) in {rows:,} rows):", err=True)
                 for problem in problems:
                     click.echo(f"  {problem}", err=True)

@@ -1,13 +1,15 @@
 """What every ``trial`` command shares: the --db, --user and --format options, errors as one
-sentence with exit code 2, the settings, the account a command acts as and that account's view of
+sentence with exit code 2, a reader that stops early (``trial audit | head``), the settings, the account a command acts as and that account's view of
 the store, and printing a table. (``trial.cli`` and the command groups in their own modules,
 such as ``trial.cli_queries``, import it; it imports none of them.)"""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
+import select
 import sys
 from functools import wraps
 from pathlib import Path
@@ -36,8 +38,65 @@ def format_option(*choices: str):
     )
 
 
+class TrialGroup(click.Group):
+    """The ``trial`` command: when whoever reads its output stops early (``trial uploads | head -1``),
+    it ends as if it had finished: the exit code it would have had, nothing on stderr. Help and
+    usage (written while parsing) and every command's output, up to the flush before exit, pass
+    through here."""
+
+    def make_context(self, *args, **kwargs):
+        with _until_output_closes():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx):
+        with _until_output_closes():
+            try:
+                return super().invoke(ctx)
+            finally:  # on an exit too: flushed here, not at interpreter exit, where a closed pipe cannot be handled
+                sys.stdout.flush()
+
+
+def finishes_with(code: int) -> None:
+    """The exit code of the command in progress, should its output close before it is all written."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.meta["trial.exit_code"] = code
+
+
+@contextlib.contextmanager
+def _until_output_closes():
+    try:
+        yield
+    except OSError as exc:
+        closed = _closed_outputs() if exc.errno == errno.EPIPE else []
+        if not closed:
+            raise
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        for fd in closed:  # what is still buffered for them goes nowhere, and quietly
+            os.dup2(devnull, fd)
+        ctx = click.get_current_context(silent=True)
+        raise click.exceptions.Exit(ctx.meta.get("trial.exit_code", 0) if ctx else 0) from None
+
+
+def _closed_outputs() -> list[int]:
+    """The descriptors of stdout and stderr whose reader has gone (a pipe polls as an error then)."""
+    poller, fds = select.poll(), []
+    for stream in (sys.__stdout__, sys.__stderr__):
+        with contextlib.suppress(AttributeError, ValueError, OSError):
+            fds.append(stream.fileno())
+            poller.register(fds[-1], select.POLLOUT)
+    return [fd for fd, event in poller.poll(0) if fd in fds and event & (select.POLLERR | select.POLLHUP)]
+
+
+def _fail(message: str, code: int):
+    finishes_with(code)
+    click.echo(message, err=True)
+    sys.exit(code)
+
+
 def reports_errors(func):
-    """Turn library errors into one sentence and exit code 2; unexpected ones into a short notice."""
+    """Turn library errors into one sentence and exit code 2; unexpected ones into a short notice.
+    A closed output goes on to :class:`TrialGroup`, which ends the command quietly."""
 
     @wraps(func)
     def wrapper(*args, **kwargs):
@@ -45,15 +104,19 @@ def reports_errors(func):
             return func(*args, **kwargs)
         except click.ClickException:
             raise
+        except BrokenPipeError:
+            if _closed_outputs():
+                raise
+            _fail("Unexpected error (BrokenPipeError): a program this command wrote to stopped reading. "
+                  "Set TRIAL_DEBUG=1 to see the details, and report it with the command you ran.", EXIT_PROBLEM)
         except TrialError as exc:
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(EXIT_PROBLEM)
+            _fail(f"Error: {exc}", EXIT_PROBLEM)
         except KeyboardInterrupt:
-            click.echo("Interrupted: nothing of the file in progress was loaded.", err=True)
-            sys.exit(130)
+            _fail("Interrupted: nothing of the file in progress was loaded.", 130)
         except Exception as exc:
             if os.environ.get("TRIAL_DEBUG"):
                 raise
+            finishes_with(EXIT_PROBLEM)
             click.echo(
                 f"Unexpected error ({type(exc).__name__}: {exc}). Nothing was changed by the step that failed. "
                 "Set TRIAL_DEBUG=1 to see the details, and report it with the command you ran.",

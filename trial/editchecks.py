@@ -2,7 +2,8 @@
 
 Each check file declares its rule, severity, the column it reports against, the domains it applies
 to and a sentence template in its header; its query selects ``line`` and ``value`` (and any field
-the template names) from ``incoming``, the typed rows of the file being uploaded.
+the template names) from ``incoming``, the typed rows of the file being uploaded. Each check is
+counted first, and only the rows the budget lists are fetched (by line).
 """
 
 from __future__ import annotations
@@ -45,13 +46,20 @@ def edit_checks() -> tuple[EditCheck, ...]:
     return tuple(checks)
 
 
-def run_edit_checks(cur: duckdb.DuckDBPyConnection, domain: str, parameters: dict) -> list[fd.Finding]:
-    """Every edit check of ``domain`` on the registered ``incoming`` rows."""
+def run_edit_checks(cur: duckdb.DuckDBPyConnection, domain: str, parameters: dict,
+                    budget: fd.Budget | None = None) -> list[fd.Finding]:
+    """Every edit check of ``domain`` on the registered ``incoming`` rows (as many as ``budget`` lists)."""
+    budget = budget or fd.Budget()
     found = []
     for check in edit_checks():
         if domain not in check.domains:
             continue
-        result = cur.execute(check.sql, bind(check.sql, parameters))
+        values = bind(check.sql, parameters)
+        total = cur.execute(f"SELECT count(*) FROM ({check.sql})", values).fetchone()[0]
+        shown = budget.take(check.rule, check.severity, total)
+        if not shown:
+            continue
+        result = cur.execute(f"SELECT * FROM ({check.sql}) ORDER BY line LIMIT {shown:d}", values)
         names = [d[0] for d in result.description]
         for row in result.fetchall():
             values = {n: fd.show(v) for n, v in zip(names, row, strict=True)}

@@ -34,3 +34,11 @@ class UploadError(TrialError):
 
 class NotFound(TrialError):
     """A record asked for by id (an upload, a subject) does not exist."""
+
+
+class NotATrialDatabase(TrialError):
+    """The path is a folder, an empty file, another program's file or another program's DuckDB database."""
+
+
+class DatabaseUnwritable(TrialError):
+    """The database (or its write-ahead log beside it) cannot be written."""

@@ -1,7 +1,8 @@
 """Match a file's header to a domain: which domain it holds and which position holds which column.
 
 Names match case-insensitively after trimming. A missing required column, a duplicated or unknown
-column, or a header that belongs to another domain than the one chosen is an error on line 1.
+column, or a header that belongs to another domain than the one chosen is an error on line 1. A
+header far wider than any file of the domain can be is refused before the rows are read at all.
 """
 
 from __future__ import annotations
@@ -11,6 +12,25 @@ from dataclasses import dataclass, field
 
 from schemas import DOMAINS, Domain
 from trial import findings as fd
+
+
+# Spreadsheets leave a few empty columns after the last one, and a wrong header can have a few
+# unknown columns (each is named in a finding); beyond this many columns more than the domain has,
+# the file is not one of the domain's and its rows are not worth reading.
+EXTRA_COLUMNS_ALLOWED = 20
+
+
+def header_too_wide(width: int, domain: Domain | None) -> fd.Finding | None:
+    """One error when a header of ``width`` columns is far wider than ``domain`` (or, when None,
+    than the widest domain); None when the file may be read."""
+    widest = domain or max(DOMAINS.values(), key=lambda d: len(d.column_names))
+    has = len(widest.column_names)
+    if width <= has + EXTRA_COLUMNS_ALLOWED:
+        return None
+    of = f"a {domain.name} file has {has}" if domain else f"the widest domain, {widest.name}, has {has}"
+    return fd.error(1, None, str(width), "too_many_columns",
+                    f"the header has {width:,} columns, but {of}; remove the extra columns (empty ones too) "
+                    "and upload the file again")
 
 
 @dataclass

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from schemas import DOMAINS, Domain, domain_named
@@ -24,17 +25,18 @@ from trial import archive, audit
 from trial import findings as fd
 from trial.access import UploadScope, reading_as, withheld_columns
 from trial.cells import type_cells
-from trial.changes import INCOMING, Change, apply_changes, duplicate_keys, plan_changes, taken_out_of_view
-from trial.csvfile import read_cells
+from trial.changes import INCOMING, Change, all_changes, apply_changes, changes_of, duplicate_keys, plan_changes, taken_out_of_view
+from trial.csvfile import header_width, read_cells
 from trial.editchecks import run_edit_checks
 from trial.errors import UploadError
-from trial.header import fits, match_header, normalise
+from trial.header import fits, header_too_wide, match_header, normalise
 from trial.lock import refuse_if_locked
+from trial.settings import DEFAULT_UPLOAD_LIMIT_MB
 from trial.store import Store
-from trial.validate import to_frame, validate_rows
+from trial.validate import validate_rows
 
 LOADED, REJECTED, ALREADY_LOADED, CHECKED = "loaded", "rejected", "already loaded", "checked"
-DEFAULT_SIZE_LIMIT = 512 * 1024 * 1024
+DEFAULT_SIZE_LIMIT = DEFAULT_UPLOAD_LIMIT_MB * 2**20
 FILE_ROWS = "file_rows"  # every typed row of the file; INCOMING holds those within the uploader's scope
 # An allocation never changes by upload (a wrong one is a protocol deviation): the arm, and the
 # randomization number once given.
@@ -56,7 +58,8 @@ class UploadResult:
     corrected: int = 0
     unchanged: int = 0
     findings: list[fd.Finding] = field(default_factory=list)
-    changes: list[Change] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)  # the first corrected cells (all are audited)
+    changes_not_listed: int = 0
     previous_upload: int | None = None
 
     @property
@@ -66,6 +69,15 @@ class UploadResult:
     @property
     def warnings(self) -> list[fd.Finding]:
         return [f for f in self.findings if f.severity == fd.Severity.WARNING]
+
+    @property
+    def error_count(self) -> int:
+        """Errors in all, those not listed included."""
+        return fd.counted(self.findings, fd.Severity.ERROR)
+
+    @property
+    def warning_count(self) -> int:
+        return fd.counted(self.findings, fd.Severity.WARNING)
 
     @property
     def ok(self) -> bool:
@@ -83,11 +95,12 @@ class UploadResult:
             "inserted": self.inserted,
             "corrected": self.corrected,
             "unchanged": self.unchanged,
-            "errors": len(self.errors),
-            "warnings": len(self.warnings),
+            "errors": self.error_count,
+            "warnings": self.warning_count,
             "previous_upload": self.previous_upload,
             "findings": [f.as_dict() for f in self.findings],
             "corrections": [c.__dict__ for c in self.changes],
+            "corrections_not_listed": self.changes_not_listed,
         }
 
 
@@ -113,14 +126,21 @@ def upload_bytes(
     say = progress or (lambda _stage: None)
     chosen = _domain(domain)
     scope = scope or UploadScope(user)
+    budget = fd.Budget()
     with ThreadPoolExecutor(max_workers=1) as helper:  # hashing and packing overlap the parsing
-        digest = helper.submit(lambda: hashlib.sha256(data).hexdigest())
+        digest = helper.submit(_sha256, data)  # the task holds its own reference: data is let go below
         packed = None if dry_run else helper.submit(archive.pack, data)
         say("reading")
-        checked = _check_file(data, chosen, store.study, say, scope)
-        result = UploadResult(file_name, REJECTED, checked.domain_name, sha256=digest.result(), size_bytes=len(data))
+        size = len(data)
+        refusal = chosen and scope.domain_refusal(chosen.name)  # a file its sender may not upload: nothing else is looked at
+        too_wide = None if refusal else header_too_wide(header_width(data), chosen)  # refused before its rows are parsed
+        cells = None if refusal or too_wide else read_cells(data, budget)
+        del data  # read: only the archive's packing (under way) still holds the bytes of a large file
+        checked = _check_cells(cells, refusal or too_wide, chosen, store.study, say, budget, scope)
+        checked.refused = checked.refused or bool(refusal)
+        result = UploadResult(file_name, REJECTED, checked.domain_name, sha256=digest.result(), size_bytes=size)
         result.rows_in_file, result.findings = checked.rows, checked.findings
-        if not dry_run and not checked.refused:  # a file its sender may not upload is refused before anything else
+        if not dry_run and not checked.refused:  # permission first: not even "already loaded" for a refused file
             previous = store.scalar(
                 "SELECT max(upload_id) FROM uploads WHERE sha256 = $sha AND status = 'loaded'", {"sha": result.sha256}
             )
@@ -131,9 +151,11 @@ def upload_bytes(
         say("checking against the study")
         if within is None:
             with store.transaction(commit=not dry_run) as cur:
-                _check_and_write(cur, store, result, checked, packed, user=user, reason=reason, dry_run=dry_run, say=say, scope=scope)
+                _check_and_write(cur, store, result, checked, packed, user=user, reason=reason, dry_run=dry_run, say=say, scope=scope,
+                                 budget=budget)
         else:
-            _check_and_write(within, store, result, checked, packed, user=user, reason=reason, dry_run=dry_run, say=say, scope=scope)
+            _check_and_write(within, store, result, checked, packed, user=user, reason=reason, dry_run=dry_run, say=say, scope=scope,
+                             budget=budget)
     say("done")
     return result
 
@@ -154,37 +176,57 @@ class _CheckedFile:
         return self.domain.name if self.domain else None
 
 
-def _check_file(data: bytes, chosen: Domain | None, study, say: Progress, scope: UploadScope) -> _CheckedFile:
-    cells = read_cells(data)
-    checked = _CheckedFile(chosen, findings=list(cells.findings), rows=cells.rows)
-    refusal = chosen and scope.domain_refusal(chosen.name)
-    if refusal:
-        checked.findings, checked.refused = [refusal], True
-        return checked
-    if cells.cells is None or cells.findings:
-        return checked
+def _check_cells(cells, refused: fd.Finding | None, chosen: Domain | None, study, say: Progress,
+                 budget: fd.Budget, scope: UploadScope) -> _CheckedFile:
+    """The file's domain, typed rows and findings. The cells are typed batch by batch as they are
+    read; a structural problem (found while reading) refuses the file with those problems alone,
+    and so does a domain its sender may not upload (``scope``), before anything else."""
+    if refused is not None:
+        return _CheckedFile(chosen, findings=[refused])
+    if cells.batches is None:
+        return _CheckedFile(chosen, findings=list(cells.findings))
     header = match_header(cells.header, chosen)
-    checked.domain, checked.findings = header.domain, header.findings
     refusal = header.domain and scope.domain_refusal(header.domain.name)
     if refusal:
-        checked.findings, checked.refused = [refusal], True
-        return checked
+        return _CheckedFile(header.domain, findings=[refusal], refused=True)
+    typing = fd.Budget()  # merged into the file's budget only if the file is read without a structural problem
+    parts, found, unfits, rows = [], [], [], 0
+    if not header.findings:
+        say("checking values")
+    for batch in cells.batches:
+        rows += batch.num_rows
+        if header.findings or cells.findings:
+            continue  # refused already: read on only for the structural problems
+        typed, batch_found, unfit = type_cells(batch, header.domain, header.positions, header.unnamed, typing)
+        parts.append(typed)
+        found += batch_found
+        unfits.append((typed.num_rows, unfit))
+    if cells.findings:
+        return _CheckedFile(chosen, findings=list(cells.findings), rows=rows)
     if header.findings:
-        return checked
-    say("checking values")
-    checked.present = [c for c in header.domain.column_names if c in header.positions]
-    typed, cell_findings = type_cells(cells, header.domain, header.positions, header.unnamed)
-    checked.rows = typed.num_rows
-    if typed.num_rows == 0:
+        return _CheckedFile(header.domain, findings=header.findings, rows=rows)
+    budget.merge(typing)
+    checked = _CheckedFile(header.domain, present=[c for c in header.domain.column_names if c in header.positions])
+    typed = pa.concat_tables(parts) if parts else None
+    checked.rows = typed.num_rows if typed is not None else 0
+    if not checked.rows:
         checked.findings = [fd.error(None, None, None, "no_rows", "the file has a header but no data rows")]
         return checked
     checked.typed = typed
-    checked.findings = cell_findings + validate_rows(to_frame(typed), header.domain, study)
+    checked.findings = found + validate_rows(typed, header.domain, study, budget, _joined(unfits))
     return checked
 
 
+def _joined(unfits: list[tuple[int, dict]]) -> dict[str, pa.ChunkedArray]:
+    """Each batch's rows whose cell of a column did not fit, as one mask per column for the file."""
+    names = {name for _, unfit in unfits for name in unfit}
+    return {name: pa.chunked_array([unfit.get(name, pa.array(np.zeros(rows, dtype=bool))) for rows, unfit in unfits],
+                                   type=pa.bool_())
+            for name in names}
+
+
 def _check_and_write(cur, store: Store, result: UploadResult, checked: _CheckedFile, packed, *, user, reason, dry_run, say,
-                     scope: UploadScope) -> None:
+                     scope: UploadScope, budget: fd.Budget) -> None:
     """Edit checks and the comparison with the study, then the write, on ``cur``: one transaction,
     so that concurrent uploads see each other's rows. A locked database refuses the file whole.
 
@@ -197,27 +239,27 @@ def _check_and_write(cur, store: Store, result: UploadResult, checked: _CheckedF
         if checked.typed is not None:
             domain = checked.domain
             cur.register(FILE_ROWS, checked.typed)
-            result.findings += scope.site_refusals(cur, FILE_ROWS)
+            result.findings += scope.site_refusals(cur, FILE_ROWS, budget)
             cur.register(INCOMING, scope.in_scope(checked.typed))
             withheld = withheld_columns(scope.access, domain.name)
             with reading_as(cur, scope.access) as reading:
-                result.findings += duplicate_keys(cur, domain)
-                result.findings += run_edit_checks(cur, domain.name, _parameters(store))
-                plan = plan_changes(cur, domain, checked.present, withheld)
+                result.findings += duplicate_keys(cur, domain, budget)
+                result.findings += run_edit_checks(cur, domain.name, _parameters(store), budget)
+                plan = plan_changes(cur, domain, checked.present, withheld, most=budget.per_rule)
                 if not scope.access.full:
-                    result.findings += taken_out_of_view(cur, domain, reading.base(domain.name), _lines_in_error(result.findings))
-            result.findings += _allocation_changes(domain, plan.changes)
+                    taken = taken_out_of_view(cur, domain, reading.base(domain.name), _lines_in_error(result.findings))
+                    result.findings += budget.keep(taken)
+            result.findings += _allocation_changes(cur, domain, plan, budget)
             kept = sorted(withheld & set(checked.present))
             if kept and plan.matched_rows:
                 result.findings.append(_withheld_kept(kept, plan.matched_rows))
-            corrections = [c for c in plan.changes if c.column not in ALLOCATION.get(domain.name, ())]
-            if corrections and not (reason and reason.strip()):
-                result.findings += _corrections_need_reason(corrections)
-        result.findings = _one_per_cell(result.findings)
+            if plan.changed_cells and not (reason and reason.strip()):
+                result.findings += _corrections_need_reason(plan, budget)
+        result.findings = budget.listing(_one_per_cell(result.findings))
         result.status = REJECTED if result.errors else (CHECKED if dry_run else LOADED)
         if plan is not None and not result.errors:
             result.inserted, result.corrected, result.unchanged = plan.new_rows, plan.corrected_rows, plan.unchanged_rows
-            result.changes = plan.changes
+            result.changes, result.changes_not_listed = plan.changes, plan.changed_cells - len(plan.changes)
         if dry_run:
             return
         say("writing")
@@ -234,6 +276,11 @@ def _check_and_write(cur, store: Store, result: UploadResult, checked: _CheckedF
 def upload_path(store: Store, path: str | Path, *, size_limit: int = DEFAULT_SIZE_LIMIT, **options) -> UploadResult:
     """Upload one file from disk; see :func:`upload_bytes` for the options."""
     path = Path(path)
+    # the bytes are handed on, not kept here: upload_bytes lets them go once they are parsed
+    return upload_bytes(store, _file_bytes(path, size_limit), path.name, **options)
+
+
+def _file_bytes(path: Path, size_limit: int) -> bytes:
     try:
         size = path.stat().st_size
         if size > size_limit:
@@ -241,14 +288,13 @@ def upload_path(store: Store, path: str | Path, *, size_limit: int = DEFAULT_SIZ
                 f"{path.name} is {size / 2**20:.0f} MiB, above the upload limit of {size_limit / 2**20:.0f} MiB; "
                 "split it into smaller files"
             )
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise UploadError(f"{path} does not exist") from None
     except IsADirectoryError:
         raise UploadError(f"{path} is a folder, not a CSV file") from None
     except PermissionError:
         raise UploadError(f"{path} cannot be read (permission denied)") from None
-    return upload_bytes(store, data, path.name, **options)
 
 
 def upload_paths(store: Store, paths: Iterable[str | Path], *, domain: str | None = None, **options) -> list[UploadResult]:
@@ -277,6 +323,10 @@ def preview_batch(store: Store, files: list[tuple[str, bytes]], *, user: str, do
                 result.status, result.upload_id = CHECKED, None
             results.append(result)
     return results
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def _domain(name: str | None) -> Domain | None:
@@ -311,15 +361,16 @@ def _lines_in_error(found: list[fd.Finding]) -> set[int]:
     return {f.line for f in found if f.severity == fd.Severity.ERROR and f.line is not None}
 
 
-def _allocation_changes(domain: Domain, changes: list[Change]) -> list[fd.Finding]:
-    """An error for each change of an allocation (see :data:`ALLOCATION`); a randomization number
-    may still be given where none was."""
-    frozen = ALLOCATION.get(domain.name, ())
+def _allocation_changes(cur, domain: Domain, plan, budget: fd.Budget) -> list[fd.Finding]:
+    """An error for each change of an allocation (see :data:`ALLOCATION`), whatever the reason; a
+    randomization number may still be given where none was."""
+    listed, total = changes_of(cur, plan, ALLOCATION.get(domain.name, ()), budget.room("allocation_immutable"))
+    budget.take("allocation_immutable", fd.Severity.ERROR, total)
     return [
         fd.error(c.line, c.column, c.new, "allocation_immutable",
                  f"{c.key} is already randomized with {c.column} = {c.old}; an allocation never changes by upload. "
                  "If it was wrong, it stays as it is and is recorded as a protocol deviation")
-        for c in changes if c.column in frozen and c.old is not None
+        for c in listed
     ]
 
 
@@ -330,9 +381,9 @@ def _withheld_kept(columns: list[str], rows: int) -> fd.Finding:
                       f"is blinded to them. New rows keep the file's {named}; an unblinded colleague corrects existing ones")
 
 
-def _corrections_need_reason(changes: list[Change]) -> list[fd.Finding]:
+def _corrections_need_reason(plan, budget: fd.Budget) -> list[fd.Finding]:
     out = []
-    for change in changes:
+    for change in plan.changes[: budget.take("correction_needs_reason", fd.Severity.ERROR, plan.changed_cells)]:
         out.append(
             fd.error(
                 change.line,
@@ -384,8 +435,8 @@ def _log_upload(cur, result: UploadResult, packed: bytes, *, user: str, reason: 
             "inserted": result.inserted,
             "corrected": result.corrected,
             "unchanged": result.unchanged,
-            "errors": len(result.errors),
-            "warnings": len(result.warnings),
+            "errors": result.error_count,
+            "warnings": result.warning_count,
         },
     )
     if result.findings:
@@ -410,12 +461,14 @@ def _log_upload(cur, result: UploadResult, packed: bytes, *, user: str, reason: 
 
 
 def _audit(cur, result: UploadResult, *, user: str, reason: str | None) -> None:
-    events = []
+    """An INSERT row for the new rows and a CORRECT row for every corrected cell (all of them, not
+    only those listed in the result: they are read in batches from the plan on ``cur``)."""
+    moment = dt.datetime.now(dt.UTC)
     if result.inserted:
-        events.append(audit.Event(user, "INSERT", result.domain, new_value=f"{result.inserted} rows from {result.file_name}",
-                                  reason=reason, upload_id=result.upload_id))
-    events += [
-        audit.Event(user, "CORRECT", result.domain, c.key, c.column, c.old, c.new, reason, result.upload_id)
-        for c in result.changes
-    ]
-    audit.record(cur, events)
+        audit.record(cur, [audit.Event(user, "INSERT", result.domain, new_value=f"{result.inserted} rows from {result.file_name}",
+                                       reason=reason, upload_id=result.upload_id)], at=moment)
+    if not result.corrected:
+        return
+    for batch in all_changes(cur):
+        audit.record(cur, [audit.Event(user, "CORRECT", result.domain, c.key, c.column, c.old, c.new, reason, result.upload_id)
+                           for c in batch], at=moment)

@@ -7,8 +7,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from trial.errors import TrialError
+
 DEFAULT_DB = "trial.duckdb"
-DEFAULT_UPLOAD_LIMIT_MB = 512
+# Measured (benchmarks/memory.py): the worst files of this size keep a load under 1.5 GiB of memory;
+# at 256 MiB the worst (many short rows, long text) needed about 1.9 GiB.
+DEFAULT_UPLOAD_LIMIT_MB = 128
 DEFAULT_HOME = "~/.config/trial"
 
 
@@ -24,7 +28,11 @@ class Settings:
     def from_env(cls, *, db: str | Path | None = None, user: str | None = None) -> Settings:
         """``TRIAL_DB`` (default ./trial.duckdb), ``TRIAL_UPLOAD_LIMIT_MB``, ``TRIAL_USER``, ``TRIAL_HOME``;
         arguments win."""
-        limit_mb = int(os.environ.get("TRIAL_UPLOAD_LIMIT_MB", DEFAULT_UPLOAD_LIMIT_MB))
+        limit = os.environ.get("TRIAL_UPLOAD_LIMIT_MB", str(DEFAULT_UPLOAD_LIMIT_MB))
+        try:
+            limit_mb = int(limit)
+        except ValueError:
+            raise TrialError(f"TRIAL_UPLOAD_LIMIT_MB is {limit!r}; it must be a whole number of MiB (e.g. 128).") from None
         named = user or os.environ.get("TRIAL_USER") or None
         return cls(
             db_path=Path(db or os.environ.get("TRIAL_DB") or DEFAULT_DB),

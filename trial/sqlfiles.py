@@ -38,6 +38,13 @@ def header(text: str) -> dict[str, str]:
     return meta
 
 
+def quoted_name(name: str) -> str:
+    """``name`` as a SQL identifier, whatever it holds (each double quote doubled), for names that
+    do not come from our registries: a database is named after its file, and a file name may be
+    ``it's "mine".duckdb``."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def parameters_of(text: str) -> set[str]:
     return set(_PARAM.findall(text))
 

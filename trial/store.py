@@ -21,7 +21,9 @@ from trial.errors import (
     DatabaseExists,
     DatabaseLocked,
     DatabaseMissing,
+    DatabaseUnwritable,
     DatabaseVersionError,
+    NotATrialDatabase,
     TrialError,
 )
 from trial.sqlfiles import sql_names, sql_text
@@ -32,11 +34,18 @@ MIGRATIONS = sql_names("migrations")
 AFTER_MIGRATION = {"migrations/003_audit_chain": audit.seal_existing}
 SCHEMA_VERSION = len(MIGRATIONS)
 _LOCK_HOLDER = re.compile(r"\(PID (\d+)\)")
+# Nothing is downloaded or loaded behind our back: a SQLite file (or any file DuckDB would open with
+# an extension) is refused, not fetched for. What we use (json, parquet, icu) is built in.
+_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+_DUCKDB_MAGIC = b"DUCK"  # bytes 8 to 11 of every DuckDB database file
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_OS_REASON = re.compile(r'"([^"]+)": ([^"\n]+?)\s*$', re.MULTILINE)  # DuckDB: … file "PATH": REASON
 
 
 def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    _refuse_foreign(path)
     try:
-        return duckdb.connect(str(path), read_only=read_only)
+        return duckdb.connect(str(path), read_only=read_only, config=_CONFIG)
     except duckdb.IOException as exc:
         text = str(exc)
         if "lock" in text.lower():
@@ -46,9 +55,59 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
                 f"The database {path} is in use by another program{holder}. "
                 "Wait for it to finish, or close it, and try again."
             ) from None
-        raise TrialError(f"The database {path} cannot be opened: {text}") from None
+        raise TrialError(f"The database {path} cannot be opened: {_io_problem(path, text)}.") from None
     except duckdb.Error as exc:
-        raise TrialError(f"The database {path} cannot be opened: {exc}") from None
+        raise TrialError(f"The database {path} cannot be opened: {_io_problem(path, str(exc))}.") from None
+
+
+def _refuse_foreign(path: Path) -> None:
+    """One sentence for a path that holds no DuckDB database, before DuckDB is asked to open it
+    (it would try an extension for a SQLite file, and say little for the rest)."""
+    if path.is_dir():
+        raise NotATrialDatabase(f"{path} is a folder, not a database file; name the database file (--db PATH or TRIAL_DB).")
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(16)
+    except FileNotFoundError:
+        return  # a new database
+    except NotADirectoryError:
+        raise NotATrialDatabase(f"{path} cannot be a database: a part of that path is a file, not a folder.") from None
+    except PermissionError:
+        raise TrialError(f"The database {path} cannot be read (permission denied).") from None
+    what = ("it is an empty file" if not head else
+            "it is a SQLite database" if head.startswith(_SQLITE_MAGIC) else
+            "it is not a DuckDB database file" if head[8:12] != _DUCKDB_MAGIC else None)
+    if what:
+        raise NotATrialDatabase(f"{path} is not a trial database: {what}.")
+
+
+def _io_problem(path: Path, text: str) -> str:
+    """What DuckDB's message says went wrong with a file, in a few words (``its write-ahead log
+    x.duckdb.wal: Is a directory``); the message itself when it names no file."""
+    found = _OS_REASON.findall(text)
+    if not found:
+        return text.strip().rstrip(".")
+    file, reason = found[-1]
+    which = "its write-ahead log" if file.endswith(".wal") else "the file"
+    return f"{which} {file} cannot be used ({reason.rstrip('.')})"
+
+
+def _commit(cur: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Commit, or say in a sentence why the database's files cannot be written (the write-ahead log
+    is created beside the database at the first write: a read-only folder refuses it)."""
+    try:
+        cur.commit()
+    except duckdb.Error as exc:
+        if not _OS_REASON.search(str(exc)):
+            raise
+        raise _unwritable(path, exc) from None
+
+
+def _unwritable(path: Path, exc: duckdb.Error) -> DatabaseUnwritable:
+    return DatabaseUnwritable(
+        f"The database {path} cannot be written: {_io_problem(path, str(exc))}. Nothing was changed; make "
+        f"{path.parent.resolve()} a folder you may write in (and {path.name}.wal, if it is there, a file) and try again."
+    )
 
 
 class Store:
@@ -67,11 +126,18 @@ class Store:
         """Create a database at ``path`` for the study given as TOML text."""
         path = Path(path)
         study = parse_study(study_text, source)
+        if path.is_dir():
+            raise NotATrialDatabase(f"{path} is a folder; name a database file to create (--db PATH or TRIAL_DB).")
         if path.exists():
             raise DatabaseExists(
                 f"{path} already exists. Use it as it is, or choose another file with --db PATH."
             )
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError):
+            raise NotATrialDatabase(f"{path} cannot be created: a part of that path is a file, not a folder.") from None
+        except PermissionError:
+            raise DatabaseUnwritable(f"{path} cannot be created: its folder cannot be made (permission denied).") from None
         store = cls(_connect(path, read_only=False), path, read_only=False)
         try:
             store._migrate()
@@ -146,7 +212,7 @@ class Store:
                     cur.execute(
                         "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'data_version'"
                     )
-                cur.commit()
+                _commit(cur, self.path)
             except BaseException:
                 with contextlib.suppress(duckdb.Error):
                     cur.rollback()
@@ -188,13 +254,20 @@ class Store:
 
     # ----------------------------------------------------------------- internals
     def _schema_version(self) -> int:
+        """The trial schema the file holds; a sentence, before anything is written to it, when it is
+        another program's DuckDB database (no meta table, or one without our schema version)."""
         has_meta = self.scalar(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta' AND table_schema = 'main'"
         )
         if not has_meta:
-            raise TrialError(f"{self.path} is not a trial database (it has no meta table).")
-        value = self.scalar("SELECT value FROM meta WHERE key = 'schema_version'")
-        return int(value or 0)
+            raise NotATrialDatabase(f"{self.path} is not a trial database: it is a DuckDB database without trial's tables.")
+        try:
+            value = self.scalar("SELECT value FROM meta WHERE key = 'schema_version'")
+            return int(value)
+        except (duckdb.Error, TypeError, ValueError):
+            raise NotATrialDatabase(
+                f"{self.path} is not a trial database: it is a DuckDB database whose meta table has no trial schema version."
+            ) from None
 
     def _migrate(self) -> None:
         cur = self._con.cursor()
@@ -215,7 +288,7 @@ class Store:
                 cur.execute(
                     "INSERT OR REPLACE INTO meta VALUES ('schema_version', $v)", {"v": str(number)}
                 )
-                cur.commit()
+                _commit(cur, self.path)
         finally:
             cur.close()
 
@@ -250,7 +323,7 @@ class Store:
             cur.executemany("INSERT INTO study_coding VALUES (?, ?)", [(c.pt, c.soc) for c in study.coding])
             _write_parameters(cur, study)
             audit.record(cur, [audit.Event(user, "INIT", new_value=study.study.id)], at=now)
-            cur.commit()
+            _commit(cur, self.path)
         finally:
             cur.close()
 

@@ -230,13 +230,28 @@ def load_study(path: str | Path | None = None) -> Study:
         name = "demo" if path is None else str(path)
         return parse_study(builtin_study_text(name), f"built-in study '{name}'")
     file = Path(path)
+    return parse_study(read_study_text(file), f"study definition {file}")
+
+
+def read_study_text(file: Path) -> str:
+    """The text of a study definition file, or a sentence naming the file (and the line of a byte
+    that is not UTF-8)."""
     try:
-        text = file.read_text(encoding="utf-8")
+        data = file.read_bytes()
     except FileNotFoundError:
         raise StudyDefinitionError(f"study definition {file} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise StudyDefinitionError(f"study definition {file} cannot be read: {exc}") from None
-    return parse_study(text, f"study definition {file}")
+    except IsADirectoryError:
+        raise StudyDefinitionError(f"study definition {file} is a folder, not a TOML file") from None
+    except OSError as exc:
+        raise StudyDefinitionError(f"study definition {file} cannot be read ({exc.strerror or exc})") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise StudyDefinitionError(
+            f"study definition {file} is not UTF-8 text: byte 0x{data[exc.start]:02X} on line {line} cannot be read; "
+            "save the file as UTF-8"
+        ) from None
 
 
 def builtin_study_text(name: str = "demo") -> str:

@@ -3,13 +3,19 @@
 The typed frame's index is the file line, so pandera's failure ``index`` *is* the line. Each
 failure becomes one sentence: built-in checks by their name and statistics, custom checks by their
 ``error`` text, row rules (dataframe checks) by their template filled from that row.
+
+Every rule looks at one row, so the rows are validated a slice at a time: pandera's table of
+failure cases then stays small however bad the file, and only the failures the budget lists
+become findings (the others are counted).
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 import pyarrow as pa_arrow
+import pyarrow.compute as pc
 
 from schemas import Domain, schema_for
 from trial import findings as fd
@@ -27,6 +33,7 @@ _TEMPLATES = {
 
 
 _NANOSECONDS_END = pd.Timestamp.max.floor("D")
+ROWS_PER_SLICE = 250_000
 
 
 def _listing(values, most: int = 12) -> str:
@@ -48,39 +55,62 @@ def to_frame(typed: pa_arrow.Table) -> pd.DataFrame:
     return frame
 
 
-def validate_rows(frame: pd.DataFrame, domain: Domain, study) -> list[fd.Finding]:
+def validate_rows(typed: pa_arrow.Table, domain: Domain, study, budget: fd.Budget | None = None,
+                  unfit: dict[str, pa_arrow.Array] | None = None) -> list[fd.Finding]:
+    """Findings for the typed rows (``_line`` holds each row's file line) that break the domain's
+    rules. ``unfit``: for a column, the rows whose cell did not fit its kind (already reported; a
+    required cell there is not reported as empty too)."""
+    budget = budget or fd.Budget()
     schema = schema_for(domain, study)
-    try:
-        schema.validate(frame, lazy=True)
-    except pa.errors.SchemaErrors as exc:
-        return _explain(exc.failure_cases, schema, frame)
-    return []
+    out: list[fd.Finding] = []
+    for start in range(0, typed.num_rows, ROWS_PER_SLICE):
+        part = typed.slice(start, ROWS_PER_SLICE)
+        lines = part.column(LINE).combine_chunks()
+        reported = {name: pc.filter(lines, rows.slice(start, ROWS_PER_SLICE).combine_chunks()).to_numpy()
+                    for name, rows in (unfit or {}).items()}
+        frame = to_frame(part)
+        try:
+            schema.validate(frame, lazy=True)
+        except pa.errors.SchemaErrors as exc:
+            out += _explain(exc.failure_cases, schema, frame, budget, reported)
+    return out
 
 
-def _explain(cases: pd.DataFrame, schema: pa.DataFrameSchema, frame: pd.DataFrame) -> list[fd.Finding]:
+def _explain(cases: pd.DataFrame, schema: pa.DataFrameSchema, frame: pd.DataFrame, budget: fd.Budget,
+             reported: dict[str, np.ndarray]) -> list[fd.Finding]:
     out: list[fd.Finding] = []
     row_rule_cases = cases[cases["schema_context"] == "DataFrameSchema"]
     for check_number, group in row_rule_cases.groupby("check_number", dropna=True):
         check = schema.checks[int(check_number)]
-        for line in sorted(set(group["index"].dropna().astype(int))):
+        lines = sorted(set(group["index"].dropna().astype(int)))
+        for line in lines[: budget.take(check.name, fd.Severity.ERROR, len(lines))]:
             row = frame.loc[line]
             values = {name: fd.show(row[name]) or "(empty)" for name in frame.columns}
             out.append(fd.error(line, check.title, row[check.title], check.name, check.error.format(**values)))
-    for case in cases[cases["schema_context"] == "Column"].itertuples(index=False):
-        if pd.isna(case.index):
-            raise RuntimeError(f"unexpected schema failure on {case.column}: {case.check}")
-        line = int(case.index)
-        if case.check == "not_nullable":
-            out.append(fd.error(line, case.column, None, "required", f"{case.column} is required but the cell is empty"))
-            continue
-        check = schema.columns[case.column].checks[int(case.check_number)]
-        value = fd.show(case.failure_case)
-        if check.name in _TEMPLATES:
-            rule, template = _TEMPLATES[check.name]
-            stats = dict(check.statistics or {})
-            if "allowed_values" in stats:
-                stats["allowed"] = _listing(stats["allowed_values"])
-            out.append(fd.error(line, case.column, value, rule, template.format(value=value, **stats)))
+    column_cases = cases[cases["schema_context"] == "Column"]
+    for (column, check_name, check_number), group in column_cases.groupby(["column", "check", "check_number"], dropna=False, sort=False):
+        if group["index"].isna().any():
+            raise RuntimeError(f"unexpected schema failure on {column}: {check_name}")
+        if check_name == "not_nullable":
+            rule, check = "required", None
+            if column in reported:
+                group = group[~group["index"].astype(int).isin(reported[column])]
         else:
-            out.append(fd.error(line, case.column, value, check.name, (check.error or check.name).format(value=value)))
+            check = schema.columns[column].checks[int(check_number)]
+            rule = _TEMPLATES[check.name][0] if check.name in _TEMPLATES else check.name
+        for case in group.head(budget.take(rule, fd.Severity.ERROR, len(group))).itertuples(index=False):
+            out.append(_column_finding(int(case.index), column, case.failure_case, rule, check))
     return out
+
+
+def _column_finding(line: int, column: str, failure_case, rule: str, check) -> fd.Finding:
+    if check is None:
+        return fd.error(line, column, None, "required", f"{column} is required but the cell is empty")
+    value = fd.show(failure_case)
+    if check.name in _TEMPLATES:
+        template = _TEMPLATES[check.name][1]
+        stats = dict(check.statistics or {})
+        if "allowed_values" in stats:
+            stats["allowed"] = _listing(stats["allowed_values"])
+        return fd.error(line, column, value, rule, template.format(value=value, **stats))
+    return fd.error(line, column, value, check.name, (check.error or check.name).format(value=value))

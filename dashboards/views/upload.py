@@ -114,6 +114,9 @@ for result in results:
             st.markdown("**Corrections** (the old value stays in the audit trail)")
             st.dataframe(correction_frame(result), hide_index=True, width="stretch",
                          height=min(38 + 35 * len(result.changes), 320))
+            if result.changes_not_listed:
+                st.caption(f"The first {len(result.changes):,} corrected cells are shown; the other "
+                           f"{result.changes_not_listed:,} are made and audited all the same.")
         if not findings.empty:
             show_findings(findings, result.file_name)
 
