@@ -169,7 +169,13 @@ def _print_result(result, most: int = MOST_FINDINGS_SHOWN, *, dry_run: bool = Fa
     for summary in (f for f in result.findings if f.rule == NOT_LISTED):
         click.echo(f"  {summary.sentence}")
     if result.status not in (LOADED, CHECKED) and result.errors:
-        click.echo("  Fix these lines and upload the whole file again.")
+        rules = {f.rule for f in result.errors}
+        if all(f.rule == "upload_scope" and f.line is None for f in result.errors):  # the whole file is not theirs to send
+            click.echo("  Nothing in the file needs fixing: a colleague whose role uploads such files sends it.")
+        elif rules == {"allocation_immutable"}:
+            click.echo("  Leave the allocation as it was in the file, and tell the monitor: a wrong one is a protocol deviation.")
+        else:
+            click.echo("  Fix these lines and upload the whole file again.")
 
 
 # --------------------------------------------------------------------------- synth and demo
@@ -342,7 +348,10 @@ def uploads_show(ctx, upload_id, fmt, user, db):
         if record["reason"]:
             click.echo(f"Reason: {record['reason']}")
         if frame.empty:
-            click.echo("No findings.")
+            import pandas as pd
+
+            counted = sum(int(record[c]) for c in ("errors", "warnings") if not pd.isna(record[c]))
+            click.echo("No findings you may see: they are about data your account does not see." if counted else "No findings.")
             return
     emit(frame, fmt)
 
