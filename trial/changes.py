@@ -48,7 +48,7 @@ def _key_sql(domain: Domain, alias: str) -> str:
     return ", ".join(f"{alias}.{k}" for k in domain.key)
 
 
-def _key_match(domain: Domain, left: str, right: str) -> str:
+def key_match(domain: Domain, left: str, right: str) -> str:
     return " AND ".join(f"{left}.{k} = {right}.{k}" for k in domain.key)
 
 
@@ -86,7 +86,7 @@ def plan_changes(cur: duckdb.DuckDBPyConnection, domain: Domain, present: list[s
     table = domain.name
     compared = [c for c in present if c not in domain.key]
     matched = cur.execute(
-        f"SELECT count(*) FROM {INCOMING} AS i JOIN {table} AS t ON {_key_match(domain, 'i', 't')}"
+        f"SELECT count(*) FROM {INCOMING} AS i JOIN {table} AS t ON {key_match(domain, 'i', 't')}"
     ).fetchone()[0]
     total = cur.execute(f"SELECT count(*) FROM {INCOMING}").fetchone()[0]
     changes: list[Change] = []
@@ -94,7 +94,7 @@ def plan_changes(cur: duckdb.DuckDBPyConnection, domain: Domain, present: list[s
         diffs = " UNION ALL ".join(
             f"SELECT i._line, {_key_sql(domain, 'i')}, '{c}' AS column_name, "
             f"CAST(t.{c} AS VARCHAR) AS old, CAST(i.{c} AS VARCHAR) AS new "
-            f"FROM {INCOMING} AS i JOIN {table} AS t ON {_key_match(domain, 'i', 't')} "
+            f"FROM {INCOMING} AS i JOIN {table} AS t ON {key_match(domain, 'i', 't')} "
             f"WHERE i.{c} IS DISTINCT FROM t.{c}"
             for c in compared
         )
@@ -110,7 +110,7 @@ def apply_changes(cur: duckdb.DuckDBPyConnection, domain: Domain, present: list[
     table = domain.name
     columns = domain.column_names
     if plan.new_rows:
-        only_new = "" if plan.all_new else f"WHERE NOT EXISTS (SELECT 1 FROM {table} AS t WHERE {_key_match(domain, 'i', 't')})"
+        only_new = "" if plan.all_new else f"WHERE NOT EXISTS (SELECT 1 FROM {table} AS t WHERE {key_match(domain, 'i', 't')})"
         cur.execute(
             f"INSERT INTO {table} ({', '.join(columns)}, upload_id, source_line) "
             f"SELECT {', '.join(f'i.{c}' for c in columns)}, $upload_id, i._line FROM {INCOMING} AS i {only_new}",
@@ -121,6 +121,6 @@ def apply_changes(cur: duckdb.DuckDBPyConnection, domain: Domain, present: list[
         lines = sorted({c.line for c in plan.changes})
         cur.execute(
             f"UPDATE {table} AS t SET {assignments}, upload_id = $upload_id, source_line = i._line "
-            f"FROM {INCOMING} AS i WHERE {_key_match(domain, 'i', 't')} AND i._line IN (SELECT unnest($lines))",
+            f"FROM {INCOMING} AS i WHERE {key_match(domain, 'i', 't')} AND i._line IN (SELECT unnest($lines))",
             {"upload_id": upload_id, "lines": lines},
         )

@@ -34,3 +34,7 @@ class UploadError(TrialError):
 
 class NotFound(TrialError):
     """A record asked for by id (an upload, a subject) does not exist."""
+
+
+class ArchiveTampered(TrialError):
+    """An upload's archived bytes are missing or no longer hash to the SHA-256 the upload log records."""

@@ -19,11 +19,11 @@ import duckdb
 import pyarrow as pa
 
 from schemas import DOMAINS, Domain, domain_named
-from trial import archive, audit
+from trial import archive, audit, seals
 from trial import findings as fd
 from trial.access import UploadScope
 from trial.cells import type_cells
-from trial.changes import INCOMING, Change, apply_changes, duplicate_keys, plan_changes
+from trial.changes import INCOMING, Change, apply_changes, duplicate_keys, key_match, plan_changes
 from trial.csvfile import read_cells
 from trial.editchecks import run_edit_checks
 from trial.errors import UploadError
@@ -193,8 +193,10 @@ def _check_and_write(cur, store: Store, result: UploadResult, checked: _CheckedF
     say("writing")
     result.upload_id = _log_upload(cur, result, packed.result(), user=user, reason=reason)
     if result.status == LOADED:
-        apply_changes(cur, checked.domain, checked.present, plan, result.upload_id)
-        _audit(cur, result, user=user, reason=reason)
+        in_file = f"EXISTS (SELECT 1 FROM {INCOMING} AS i WHERE {key_match(checked.domain, 'i', 't')})"
+        with seals.rewriting(cur, checked.domain.name, in_file):
+            apply_changes(cur, checked.domain, checked.present, plan, result.upload_id)
+    _audit(cur, result, user=user, reason=reason)
 
 
 def upload_path(store: Store, path: str | Path, *, size_limit: int = DEFAULT_SIZE_LIMIT, **options) -> UploadResult:
@@ -329,6 +331,7 @@ def _log_upload(cur, result: UploadResult, packed: bytes, *, user: str, reason: 
             "warnings": len(result.warnings),
         },
     )
+    seals.added(cur, "uploads", "t.upload_id = $id", {"id": upload_id})
     if result.findings:
         table = pa.table(
             {
@@ -344,10 +347,13 @@ def _log_upload(cur, result: UploadResult, packed: bytes, *, user: str, reason: 
         cur.register("new_findings", table)
         cur.execute("INSERT INTO findings SELECT * FROM new_findings")
         cur.unregister("new_findings")
+        seals.added(cur, "findings", "t.upload_id = $id", {"id": upload_id})
     return int(upload_id)
 
 
 def _audit(cur, result: UploadResult, *, user: str, reason: str | None) -> None:
+    """The upload's audit rows: its inserts and corrections, or (a rejected file, or one that
+    changed nothing) one UPLOAD row, so that every upload's log entry is sealed under the chain."""
     events = []
     if result.inserted:
         events.append(audit.Event(user, "INSERT", result.domain, new_value=f"{result.inserted} rows from {result.file_name}",
@@ -356,4 +362,8 @@ def _audit(cur, result: UploadResult, *, user: str, reason: str | None) -> None:
         audit.Event(user, "CORRECT", result.domain, c.key, c.column, c.old, c.new, reason, result.upload_id)
         for c in result.changes
     ]
+    if not events:
+        outcome = f"{len(result.errors)} error(s)" if result.status == REJECTED else "nothing changed"
+        events.append(audit.Event(user, "UPLOAD", result.domain, new_value=f"{result.file_name} {result.status}: {outcome}",
+                                  reason=reason, upload_id=result.upload_id))
     audit.record(cur, events)

@@ -8,7 +8,7 @@ import datetime as dt
 
 import pandas as pd
 
-from trial import audit
+from trial import audit, seals
 from trial.access import Permission, require
 from trial.errors import TrialError
 from trial.store import Store
@@ -33,8 +33,12 @@ def unblind(store: Store, who: User, subject_id: str, reason: str) -> str:
         site_id, arm = rows[0]
         if arm is None:
             raise TrialError(f"{subject_id} has not been randomized: there is no arm to reveal.")
-        cur.execute("INSERT INTO unblindings (site_id, subject_id, user_name, unblinded_at, reason) VALUES ($site, $s, $u, $at, $r)",
-                    {"site": site_id, "s": subject_id, "u": who.user_name, "at": now, "r": reason.strip()})
+        unblinding_id = cur.execute(
+            "INSERT INTO unblindings (site_id, subject_id, user_name, unblinded_at, reason) VALUES ($site, $s, $u, $at, $r) "
+            "RETURNING unblinding_id",
+            {"site": site_id, "s": subject_id, "u": who.user_name, "at": now, "r": reason.strip()},
+        ).fetchall()[0][0]
+        seals.added(cur, "unblindings", "t.unblinding_id = $id", {"id": unblinding_id})
         audit.record(cur, [audit.Event(who.user_name, "UNBLIND", "unblindings", subject_id, reason=reason.strip())], at=now)
     return next(a.label for a in store.study.arms if a.code == arm)
 

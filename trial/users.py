@@ -18,7 +18,7 @@ from enum import StrEnum
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from trial import audit
+from trial import audit, seals
 from trial.errors import TrialError
 from trial.store import Store
 
@@ -27,6 +27,8 @@ LOCK_OUT = dt.timedelta(minutes=15)
 SESSION_LENGTH = dt.timedelta(hours=8)
 SHORTEST_PASSWORD = 10
 _hasher = PasswordHasher()
+_THIS_ACCOUNT = "t.user_name = $u"  # what an account change seals (trial.seals)
+_THIS_SESSION = "t.token_hash = $t"  # what a session change seals
 
 
 class Role(StrEnum):
@@ -97,6 +99,7 @@ def add_user(store: Store, user_name: str, password: str, roles, *, site_id: str
             "INSERT INTO users (user_name, full_name, password_hash, roles, site_id, created_at) VALUES ($u, $f, $h, $r, $s, $at)",
             {"u": user_name, "f": full_name, "h": _hasher.hash(password), "r": sorted(chosen), "s": site_id, "at": _now()},
         )
+        seals.added(cur, "users", _THIS_ACCOUNT, {"u": user_name})
         audit.record(cur, [audit.Event(by, "USER_ADD", "users", user_name, new_value=f"{','.join(sorted(chosen))} {site_id or 'all sites'}")])
     return User(user_name, chosen, site_id, full_name)
 
@@ -110,15 +113,17 @@ def set_password(store: Store, user_name: str, password: str, *, by: str) -> Non
     _check_password(password)
     with store.transaction() as cur:
         _require(cur, user_name)
-        cur.execute("UPDATE users SET password_hash = $h, failed_attempts = 0, locked_until = NULL WHERE user_name = $u",
-                    {"h": _hasher.hash(password), "u": user_name})
+        with seals.rewriting(cur, "users", _THIS_ACCOUNT, {"u": user_name}):
+            cur.execute("UPDATE users SET password_hash = $h, failed_attempts = 0, locked_until = NULL WHERE user_name = $u",
+                        {"h": _hasher.hash(password), "u": user_name})
         audit.record(cur, [audit.Event(by, "USER_PASSWORD", "users", user_name)])
 
 
 def set_active(store: Store, user_name: str, active: bool, *, by: str) -> None:
     with store.transaction() as cur:
         _require(cur, user_name)
-        cur.execute("UPDATE users SET active = $a WHERE user_name = $u", {"a": active, "u": user_name})
+        with seals.rewriting(cur, "users", _THIS_ACCOUNT, {"u": user_name}):
+            cur.execute("UPDATE users SET active = $a WHERE user_name = $u", {"a": active, "u": user_name})
         audit.record(cur, [audit.Event(by, "USER_ENABLE" if active else "USER_DISABLE", "users", user_name)])
 
 
@@ -233,6 +238,8 @@ def start_session(store: Store, user: User, *, length: dt.timedelta = SESSION_LE
     with store.transaction(data_change=False) as cur:
         cur.execute("INSERT INTO user_sessions VALUES ($t, $u, $c, $e, NULL)",
                     {"t": _token_hash(token), "u": user.user_name, "c": now, "e": now + length})
+        seals.added(cur, "user_sessions", _THIS_SESSION, {"t": _token_hash(token)})
+        audit.record(cur, [audit.Event(user.user_name, "SESSION_START", "user_sessions")], at=now)
     return token
 
 
@@ -254,5 +261,12 @@ def session_user(store: Store, token: str | None) -> User | None:
 
 
 def end_session(store: Store, token: str) -> None:
+    token_hash = _token_hash(token)
     with store.transaction(data_change=False) as cur:
-        cur.execute("UPDATE user_sessions SET ended_at = $n WHERE token_hash = $t", {"n": _now(), "t": _token_hash(token)})
+        rows = cur.execute("SELECT user_name FROM user_sessions WHERE token_hash = $t AND ended_at IS NULL",
+                           {"t": token_hash}).fetchall()
+        if not rows:
+            return
+        with seals.rewriting(cur, "user_sessions", _THIS_SESSION, {"t": token_hash}):
+            cur.execute("UPDATE user_sessions SET ended_at = $n WHERE token_hash = $t", {"n": _now(), "t": token_hash})
+        audit.record(cur, [audit.Event(rows[0][0], "SESSION_END", "user_sessions")])

@@ -1,0 +1,256 @@
+"""Proof that nothing changed unrecorded: ``trial audit --verify`` and the Administration page's check.
+
+:func:`verify` reads one snapshot of the database and checks, in order:
+
+1. the audit trail's hash chain (each row's hash covers its content and the row before), that it
+   begins with the study's creation, and — given an anchor (a hash printed earlier by
+   ``trial audit --anchor`` and kept elsewhere) — that the anchored row is still in the chain, so
+   a consistent rewrite of the whole trail, or cutting it short, is caught too;
+2. the seal history: the seals each write left (:mod:`trial.seals`) match the count and digest in
+   that write's chained audit row, and no seal claims a row that wrote none;
+3. every sealed table, record by record, against its latest seal: a record changed, added or
+   removed outside the system is named (table, record key, and the column where the marks tell
+   it), and so is one changed outside and then written over by a legitimate write;
+4. every upload's archived bytes against the SHA-256 in the upload log.
+
+It writes nothing (it works on a read-only copy) and names each problem in one sentence; the
+sentences quote keys and file names, never values.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from trial import audit, seals
+from trial.archive import unpacked
+from trial.errors import ArchiveTampered, TrialError
+
+MOST_SHOWN = 50  # problems named; the rest are counted
+_ANCHOR = re.compile(r"^[0-9a-f]{64}$")
+
+
+@dataclass
+class Verdict:
+    """What :func:`verify` found: the problems (at most :data:`MOST_SHOWN` named, all counted)
+    and what was checked."""
+
+    problems: list[str] = field(default_factory=list)
+    total: int = 0
+    chain_rows: int = 0
+    records: int = 0
+    tables: int = 0
+    files: int = 0
+    anchored_at: int | None = None  # the anchored row's position in the chain, when an anchor was given and found
+
+    @property
+    def intact(self) -> bool:
+        return self.total == 0
+
+    def add(self, sentence: str) -> None:
+        self.total += 1
+        if len(self.problems) < MOST_SHOWN:
+            self.problems.append(sentence)
+
+    @property
+    def shown(self) -> list[str]:
+        """The named problems, with a last line counting those left out."""
+        rest = self.total - len(self.problems)
+        return self.problems + ([f"… and {rest:,} more problem(s) not listed."] if rest else [])
+
+    @property
+    def summary(self) -> str:
+        if not self.intact:
+            return f"The study database has been tampered with: {self.total:,} problem(s) found."
+        anchored = f", up to the anchored row {self.anchored_at:,}," if self.anchored_at else ""
+        return (f"The study database is intact: the audit trail's {self.chain_rows:,} rows are chained{anchored}; "
+                f"{self.records:,} records in {self.tables} tables match what the audited writes left; "
+                f"{self.files:,} archived file(s) match their SHA-256.")
+
+
+def check_anchor(anchor: str) -> str:
+    """The anchor as given, or a sentence saying what one looks like."""
+    cleaned = anchor.strip().lower()
+    if not _ANCHOR.match(cleaned):
+        raise TrialError("An anchor is the 64-character hash that `trial audit --anchor` printed.")
+    return cleaned
+
+
+def verify(store, *, anchor: str | None = None) -> Verdict:
+    """Check the chain, the seals, every sealed table and the archived files (see the module)."""
+    wanted = check_anchor(anchor) if anchor is not None else None
+    verdict = Verdict()
+    cur = store.cursor()
+    try:
+        cur.begin()  # one snapshot: a write committed meanwhile cannot look like tampering
+        _chain(cur, verdict, wanted)
+        _seal_history(cur, verdict)
+        present = seals.existing_tables(cur)
+        for table in seals.SEALED:
+            if table in present:
+                _records(cur, table, verdict)
+            else:
+                verdict.add(f"The table {table} is missing: it was dropped outside the system.")
+        _files(cur, verdict)
+        cur.rollback()
+    finally:
+        cur.close()
+    return verdict
+
+
+def anchor_of(store) -> tuple[str, int]:
+    """The chain's head: its last row's hash and the number of rows (for ``trial audit --anchor``)."""
+    cur = store.cursor()
+    try:
+        return audit.head(cur)
+    finally:
+        cur.close()
+
+
+# --------------------------------------------------------------------------- 1. the chain
+def _chain(cur, verdict: Verdict, anchor: str | None) -> None:
+    for problem in audit.chain_problems(cur):
+        verdict.add(problem)
+    rows = cur.execute("SELECT audit_id, action, prev_hash, row_hash FROM audit_trail ORDER BY audit_id").fetchall()
+    verdict.chain_rows = len(rows)
+    if not rows:
+        verdict.add("The audit trail is empty, yet the database holds a study: its history was removed.")
+    elif rows[0][1] != "INIT":
+        verdict.add(f"The audit trail does not begin with the study's creation (INIT) but with audit row {rows[0][0]} "
+                    f"({rows[0][1]}): its first rows were removed.")
+    if anchor is None:
+        return
+    position = next((i for i, row in enumerate(rows, start=1) if row[3] == anchor), None)
+    if position is None:
+        verdict.add(f"The anchored row (hash {anchor[:12]}…) is no longer in the audit trail: the trail was rewritten, "
+                    "cut short or emptied after the anchor was taken.")
+    else:
+        verdict.anchored_at = position
+
+
+# --------------------------------------------------------------------------- 2. the seal history
+def _seal_history(cur, verdict: Verdict) -> None:
+    rows = cur.execute(
+        f"""
+        WITH found AS ({seals.digests_sql('SELECT * FROM row_seals')}),
+        claimed AS (SELECT audit_id, seal_count, seal_digest FROM audit_trail WHERE seal_digest IS NOT NULL)
+        SELECT coalesce(f.audit_id, c.audit_id), f.seal_count, c.seal_count, c.audit_id IS NOT NULL,
+               (SELECT count(*) FROM audit_trail AS a WHERE a.audit_id = coalesce(f.audit_id, c.audit_id))
+        FROM found AS f FULL JOIN claimed AS c ON f.audit_id = c.audit_id
+        WHERE f.seal_digest IS DISTINCT FROM c.seal_digest OR f.seal_count IS DISTINCT FROM c.seal_count
+        ORDER BY 1
+        """
+    ).fetchall()
+    for audit_id, found, claimed, has_digest, in_trail in rows:
+        if has_digest:
+            verdict.add(f"The seals of audit row {audit_id} were changed, removed or added to outside the system "
+                        f"({found or 0:,} found, {claimed:,} written, and their digest differs).")
+        elif in_trail:
+            verdict.add(f"{found:,} seal(s) name audit row {audit_id}, which wrote none: they were added outside the system.")
+        else:
+            verdict.add(f"{found:,} seal(s) name audit row {audit_id}, which is not in the trail: they were added "
+                        "outside the system, or the row was removed.")
+
+
+# --------------------------------------------------------------------------- 3. the records
+_LATEST = """
+    SELECT record_key, rows, row_hash, marks, audit_id FROM row_seals WHERE table_name = $table
+    QUALIFY row_number() OVER (PARTITION BY record_key ORDER BY audit_id DESC, step DESC) = 1
+"""
+
+
+def _records(cur, table: str, verdict: Verdict) -> None:
+    entry = seals.SEALED[table]
+    layout = seals.sealed_columns(cur, table)
+    columns = [name for _, name, _ in layout]
+    verdict.tables += 1
+    rows = cur.execute(
+        f"""
+        WITH held AS MATERIALIZED ({seals.records_sql(cur, table, columns=layout)}), latest AS ({_LATEST}),
+        differing AS (
+            SELECT coalesce(n.record_key, l.record_key) AS record_key, n.rows AS now_rows, l.rows AS sealed_rows,
+                   l.row_hash IS NOT NULL AS sealed_present, n.marks AS now_marks, l.marks AS sealed_marks, l.audit_id
+            FROM held AS n FULL JOIN latest AS l ON n.record_key = l.record_key
+            WHERE n.row_hash IS DISTINCT FROM l.row_hash OR coalesce(n.rows, 0) <> coalesce(l.rows, 0)
+        )
+        SELECT (SELECT count(*) FROM held), (SELECT count(*) FROM differing), d.*
+        FROM (SELECT 1) LEFT JOIN (SELECT * FROM differing ORDER BY record_key LIMIT $most) AS d ON TRUE
+        """,
+        {"table": table, "most": MOST_SHOWN},
+    ).fetchall()
+    records, differing = rows[0][:2]
+    verdict.records += records
+    named = [row[2:] for row in rows if row[2] is not None]
+    for key, now_rows, sealed_rows, sealed_present, now_marks, sealed_marks, audit_id in named:
+        verdict.add(_record_sentence(entry.name(table, key), entry.grouped, now_rows, sealed_rows if sealed_present else None,
+                                     _columns_differing(columns, now_marks, sealed_marks), audit_id))
+    verdict.total += differing - len(named)  # counted, not named
+    _overwritten(cur, table, entry, verdict)
+
+
+def _record_sentence(where: str, grouped: bool, now_rows, sealed_rows, columns: list[str], audit_id) -> str:
+    left = f"audit row {audit_id}" if audit_id is not None else None
+    if now_rows is None:
+        return f"{where}: removed outside the system ({left} left it)."
+    if sealed_rows is None:
+        after = f" after {left} removed it" if left else ""
+        return f"{where}: added outside the system{after} (no audited write left it)."
+    if grouped:
+        return (f"{where}: rows were changed, added or removed outside the system ({left} left {sealed_rows:,}, "
+                f"there are {now_rows:,}).")
+    if now_rows > sealed_rows:
+        return f"{where}: a second row with this key was added outside the system ({left} left one)."
+    if columns:
+        named = " and ".join(columns) if len(columns) <= 3 else ", ".join(columns[:3]) + " and more"
+        return f"{where}: {named} changed outside the system (it differs from what {left} left)."
+    return f"{where}: changed outside the system (it differs from what {left} left)."
+
+
+def _columns_differing(columns: list[str], now_marks, sealed_marks) -> list[str]:
+    """The columns whose fingerprint bits differ between the row and its seal (none known when
+    either has no marks; every column differing means the marks say nothing)."""
+    if now_marks is None or sealed_marks is None:
+        return []
+    bits = seals.mark_bits(len(columns))
+    mask = (1 << bits) - 1
+    differ = now_marks ^ sealed_marks
+    named = [c for i, c in enumerate(columns) if (differ >> ((i * bits) % 64)) & mask]
+    return [] if len(named) == len(columns) > 1 else named
+
+
+def _overwritten(cur, table: str, entry: seals.Sealed, verdict: Verdict) -> None:
+    """Records a legitimate write changed although they no longer were as their previous seal says:
+    an outside change that the write covered over."""
+    rows = cur.execute(
+        """
+        SELECT record_key, audit_id, previous_audit_id, count(*) OVER () FROM (
+            SELECT record_key, audit_id, prior_hash,
+                   lag(row_hash) OVER w AS previous_hash, lag(audit_id) OVER w AS previous_audit_id
+            FROM row_seals WHERE table_name = $table
+            WINDOW w AS (PARTITION BY record_key ORDER BY audit_id, step)
+        ) WHERE prior_hash IS DISTINCT FROM previous_hash
+        ORDER BY record_key, audit_id LIMIT $most
+        """,
+        {"table": table, "most": MOST_SHOWN},
+    ).fetchall()
+    for key, audit_id, previous, _ in rows:
+        since = f"after audit row {previous} left it" if previous is not None else "without any audited write"
+        verdict.add(f"{entry.name(table, key)}: was changed outside the system {since}, before audit row {audit_id} "
+                    "wrote over it.")
+    if rows:
+        verdict.total += rows[0][-1] - len(rows)
+
+
+# --------------------------------------------------------------------------- 4. the archived files
+def _files(cur, verdict: Verdict) -> None:
+    uploads = cur.execute("SELECT sha256, list(upload_id ORDER BY upload_id), min(file_name) FROM uploads GROUP BY sha256 "
+                          "ORDER BY min(upload_id)").fetchall()
+    for sha256, upload_ids, file_name in uploads:
+        row = cur.execute("SELECT codec, size_bytes, content FROM upload_files WHERE sha256 = $s", {"s": sha256}).fetchall()
+        try:
+            unpacked(sha256, *(row[0] if row else (None, None, None)))
+        except ArchiveTampered as exc:
+            which = f"Upload {upload_ids[0]}" if len(upload_ids) == 1 else f"Uploads {', '.join(map(str, upload_ids))}"
+            verdict.add(f"{which} ({file_name}): {exc}.")
+        else:
+            verdict.files += 1

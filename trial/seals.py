@@ -1,0 +1,286 @@
+"""Row seals: what each audited write left in the tables, so that a row changed, added or removed
+outside the system is found and named (``trial audit --verify``, see :mod:`trial.integrity`).
+
+A seal is the SHA-256 of one record's canonical content, computed in SQL when a write changes the
+record. Writers seal what they write through :func:`added` (new rows) or :func:`rewriting` (rows
+updated); the seals wait in a temporary table of the write's own cursor until
+:func:`trial.audit.record` writes the write's audit rows: it stores them in ``row_seals`` under the
+last of those rows and puts their count and digest in that row, so the seal history is covered by
+the hash chain. The cost of a write is in the rows it changes, never in the size of the table.
+
+:data:`SEALED` says which tables are sealed, by which key, without which columns and why;
+:data:`EXEMPT` which tables are not and why. A table in neither fails a test, so a table added
+later cannot be forgotten. Columns are read from the live table: a column added later is sealed
+too, and one that is NULL does not change a row's hash (NULL cells are left out of the content).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import weakref
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+from schemas import DOMAINS
+
+PENDING = "_pending_seals"  # temporary: the seals of the write in progress, on its cursor
+_BEFORE = "_seals_before"  # temporary: the records a rewrite is about to change, as they were
+_BUCKET = 4096  # seals hashed per block of a digest (bounded strings, whatever the write's size)
+_calls = itertools.count(1)
+_staging = weakref.WeakSet()  # the cursors that made PENDING (a missing table must not be queried: that aborts)
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """How one table is sealed: the columns naming a record (``key``), the columns left out and
+    why, the rows left out and why (an SQL condition on the table's own columns, alias ``t``).
+    ``grouped``: the key names a group of rows sealed together (the findings of one upload)."""
+
+    key: tuple[str, ...]
+    excluded: Mapping[str, str] = field(default_factory=dict)
+    rows: str = "TRUE"
+    rows_reason: str | None = None
+    grouped: bool = False
+    label: str = "{table} {key}"
+
+    def name(self, table: str, key: str) -> str:
+        """How a sentence names one record: ``hair_counts S01-001 / WEEK_4 / TARGET``."""
+        return self.label.format(table=table, key=key)
+
+
+SEALED: dict[str, Sealed] = {
+    **{name: Sealed(domain.key) for name, domain in DOMAINS.items()},
+    "meta": Sealed(
+        ("key",),
+        rows="t.key NOT IN ('data_version', 'audit_head', 'audit_rows', 'schema_version')",
+        rows_reason="data_version is the cache counter every write bumps; audit_head and audit_rows repeat the "
+        "chain's own end, which verify recomputes from the chain; schema_version is the migrations' bookkeeping, "
+        "checked when the database is opened",
+    ),
+    "study_sites": Sealed(("site_id",)),
+    "study_arms": Sealed(("arm",)),
+    "study_visits": Sealed(("visit",)),
+    "study_regions": Sealed(("region",)),
+    "study_coding": Sealed(("pt",)),
+    "study_parameters": Sealed(("name",)),
+    "uploads": Sealed(("upload_id",)),
+    "upload_files": Sealed(("sha256",)),
+    "findings": Sealed(("upload_id",), grouped=True, label="the findings of upload {key}"),
+    "users": Sealed(
+        ("user_name",),
+        excluded={
+            "failed_attempts": "the sign-in lock-out's counter, rewritten at every sign-in attempt; each attempt is "
+            "itself a chained audit row (SIGN_IN, SIGN_IN_FAILED)",
+            "locked_until": "set and cleared with failed_attempts by the sign-in lock-out, as above",
+        },
+    ),
+    "user_sessions": Sealed(("token_hash",), label="user_sessions {key}"),
+    "lock_history": Sealed(("lock_id",)),
+    "data_queries": Sealed(("query_id",)),
+    "query_messages": Sealed(("query_id", "seq")),
+    "unblindings": Sealed(("unblinding_id",)),
+}
+
+EXEMPT: dict[str, str] = {
+    "audit_trail": "the hash chain itself: every row holds the hash of its content and of the row before it, and "
+    "verify recomputes them (an anchor kept elsewhere catches a consistent rewrite)",
+    "row_seals": "the seal history: each write's seals are covered by the count and digest in its chained audit row, "
+    "which verify recomputes",
+}
+
+
+# --------------------------------------------------------------------------- canonical content
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _text(column: str, data_type: str) -> str:
+    """A column's value as text, the same on every machine and time zone (NULL stays NULL)."""
+    c = f"t.{_quoted(column)}"
+    if data_type.startswith("TIMESTAMP"):
+        return f"CAST(epoch_us({c}) AS VARCHAR)"
+    if data_type in ("DOUBLE", "FLOAT", "REAL"):
+        return f"printf('%.17g', {c})"  # round-trips exactly, whatever DuckDB's own formatting does
+    if data_type == "BLOB":
+        return f"sha256({c})"
+    if data_type == "VARCHAR[]":
+        return f"'[' || array_to_string(list_transform({c}, lambda x: coalesce(length(x) || ':' || x, '~')), ',') || ']'"
+    if data_type == "VARCHAR":
+        return c
+    return f"CAST({c} AS VARCHAR)"
+
+
+def sealed_columns(cur, table: str) -> list[tuple[int, str, str]]:
+    """(position, name, type) of the columns sealed in ``table``, in the table's order."""
+    excluded = SEALED[table].excluded
+    rows = cur.execute(
+        "SELECT column_index, column_name, data_type FROM duckdb_columns() "
+        "WHERE database_name = current_database() AND schema_name = 'main' AND table_name = $t ORDER BY column_index",
+        {"t": table},
+    ).fetchall()
+    return [(p, n, d) for p, n, d in rows if n not in excluded]
+
+
+def mark_bits(count: int) -> int:
+    """Bits of each column's fingerprint in a row's marks (64 bits shared by the columns)."""
+    return min(32, max(1, 64 // max(count, 1)))
+
+
+def _row_sql(table: str, columns: list[tuple[int, str, str]], where: str) -> str:
+    """Each row of ``table`` that ``where`` names: its record key, the hash of its content, and its
+    marks (a few bits of every column's hash, which name the column that changed)."""
+    entry = SEALED[table]
+    types = {n: d for _, n, d in columns}
+    key = "concat_ws(' / ', " + ", ".join(f"coalesce(CAST(t.{_quoted(k)} AS VARCHAR), '')" for k in entry.key) + ")"
+    parts = ", ".join(f"'{p}:' || length({_text(n, d)}) || ':' || {_text(n, d)}" for p, n, d in columns)
+    bits = mark_bits(len(columns))
+    marks = " | ".join(
+        f"((hash({_text(n, types[n])}) & {(1 << bits) - 1}) << {(i * bits) % 64})" for i, (_, n, _) in enumerate(columns)
+    )
+    return (
+        f"SELECT {key} AS record_key, unhex(sha256(concat({parts}))) AS h, CAST({marks} AS UBIGINT) AS m "
+        f"FROM main.{_quoted(table)} AS t WHERE ({entry.rows}) AND ({where})"
+    )
+
+
+def records_sql(cur, table: str, where: str = "TRUE", columns: list[tuple[int, str, str]] | None = None) -> str:
+    """The records of ``table`` that ``where`` names, one per key: how many rows have that key,
+    their hash (the row's own when one; else of the sorted row hashes), and the marks of a single row.
+    ``columns``: :func:`sealed_columns` of the table, when the caller has them."""
+    columns = sealed_columns(cur, table) if columns is None else columns
+    return (
+        "SELECT record_key, CAST(count(*) AS INTEGER) AS rows, "
+        "CASE WHEN count(*) = 1 THEN any_value(h) ELSE unhex(sha256(string_agg(hex(h), '' ORDER BY h))) END AS row_hash, "
+        "CASE WHEN count(*) = 1 THEN any_value(m) END AS marks "
+        f"FROM ({_row_sql(table, columns, where)}) GROUP BY record_key"
+    )
+
+
+# --------------------------------------------------------------------------- writing seals
+def _stage(cur) -> None:
+    _staging.add(cur)
+    cur.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {PENDING} (step INTEGER, table_name VARCHAR, record_key VARCHAR, "
+        "rows INTEGER, row_hash BLOB, marks UBIGINT, prior_hash BLOB)"
+    )
+
+
+def _next_step(cur) -> int:
+    return cur.execute(f"SELECT coalesce(max(step), 0) + 1 FROM {PENDING}").fetchall()[0][0]
+
+
+def added(cur, table: str, where: str = "TRUE", params: dict | None = None) -> None:
+    """Seal the rows of ``table`` that the write has just added; ``where`` (an SQL condition on the
+    table, alias ``t``, with ``$name`` parameters) names them and no others."""
+    _stage(cur)
+    cur.execute(
+        f"INSERT INTO {PENDING} SELECT $step, $table, record_key, rows, row_hash, marks, NULL "
+        f"FROM ({records_sql(cur, table, where)})",
+        (params or {}) | {"step": _next_step(cur), "table": table},
+    )
+
+
+@contextlib.contextmanager
+def rewriting(cur, table: str, where: str, params: dict | None = None) -> Iterator[None]:
+    """Seal what the block changes among the records of ``table`` that ``where`` names (before and
+    after the block: rows it adds are named too). Each changed record's seal keeps its hash from
+    just before the write, so that an edit made outside the system and then written over is still
+    found (verify compares it with the record's previous seal); a record the block leaves as it
+    was is not sealed again, so an outside edit to it stays visible."""
+    params = params or {}
+    call = next(_calls)
+    _stage(cur)
+    columns = sealed_columns(cur, table)
+    cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_BEFORE} (call BIGINT, record_key VARCHAR, rows INTEGER, row_hash BLOB)")
+    cur.execute(f"INSERT INTO {_BEFORE} SELECT $call, record_key, rows, row_hash FROM ({records_sql(cur, table, where, columns)})",
+                params | {"call": call})
+    yield
+    cur.execute(
+        f"""
+        INSERT INTO {PENDING}
+        SELECT $step, $table, coalesce(a.record_key, b.record_key), coalesce(a.rows, 0), a.row_hash, a.marks, b.row_hash
+        FROM ({records_sql(cur, table, where, columns)}) AS a
+        FULL JOIN (SELECT * FROM {_BEFORE} WHERE call = $call) AS b ON a.record_key = b.record_key
+        WHERE a.row_hash IS DISTINCT FROM b.row_hash OR a.rows IS DISTINCT FROM b.rows
+        """,
+        params | {"step": _next_step(cur), "table": table, "call": call},
+    )
+    cur.execute(f"DELETE FROM {_BEFORE} WHERE call = $call", {"call": call})
+
+
+def _pending_exists(cur) -> bool:
+    if cur not in _staging:  # most transactions: no catalog look-up
+        return False
+    return bool(cur.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = $t", {"t": PENDING}
+    ).fetchall()[0][0])
+
+
+def unbound(cur) -> int:
+    """How many seals of the write on ``cur`` wait for their audit row."""
+    if not _pending_exists(cur):
+        return 0
+    return cur.execute(f"SELECT count(*) FROM {PENDING}").fetchall()[0][0]
+
+
+def seal_text_sql(alias: str = "s") -> str:
+    """One seal as text for its write's digest (lengths before the free text: no two seals read alike)."""
+    s = alias
+    return (
+        f"concat({s}.step, '|', length({s}.table_name), ':', {s}.table_name, length({s}.record_key), ':', {s}.record_key, "
+        f"'|', {s}.rows, '|', coalesce(hex({s}.row_hash), '-'), '|', coalesce(CAST({s}.marks AS VARCHAR), '-'), '|', "
+        f"coalesce(hex({s}.prior_hash), '-'), ';')"
+    )
+
+
+def digests_sql(source: str) -> str:
+    """Per audit_id of ``source`` (rows shaped like ``row_seals``): how many seals and their digest,
+    the SHA-256 of the SHA-256 of each block of seals in order."""
+    return f"""
+        WITH s AS (
+            SELECT audit_id, {seal_text_sql()} AS text,
+                   row_number() OVER (PARTITION BY audit_id ORDER BY step, table_name, record_key, {seal_text_sql()}) AS i
+            FROM ({source}) AS s
+        ), blocks AS (
+            SELECT audit_id, i // {_BUCKET} AS block, sha256(string_agg(text, '' ORDER BY i)) AS h, count(*) AS n
+            FROM s GROUP BY audit_id, block
+        )
+        SELECT audit_id, CAST(sum(n) AS BIGINT) AS seal_count, sha256(string_agg(h, '' ORDER BY block)) AS seal_digest
+        FROM blocks GROUP BY audit_id
+    """
+
+
+def pending_digest(cur) -> tuple[int, str] | None:
+    """The count and digest of the seals waiting on ``cur``, or None when there are none."""
+    if not unbound(cur):
+        return None
+    row = cur.execute(digests_sql(f"SELECT 0 AS audit_id, * FROM {PENDING}")).fetchall()[0]
+    return int(row[1]), row[2]
+
+
+def bind(cur, audit_id: int) -> None:
+    """Store the waiting seals under the audit row that covers them (called by :func:`trial.audit.record`)."""
+    cur.execute(f"INSERT INTO row_seals SELECT $id, * FROM {PENDING}", {"id": audit_id})
+    cur.execute(f"DELETE FROM {PENDING}")
+
+
+def existing_tables(cur) -> set[str]:
+    return {r[0] for r in cur.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND database_name = current_database() "
+        "AND NOT temporary"
+    ).fetchall()}
+
+
+def seal_existing(cur) -> None:
+    """Seal everything an older database already holds (the migration that adds seals calls this):
+    what is there is taken as the audited state, under one audit row."""
+    from trial import audit  # audit binds the seals; it imports this module
+
+    present = existing_tables(cur)
+    for table in SEALED:
+        if table in present:
+            added(cur, table)
+    found = unbound(cur)
+    if found:
+        audit.record(cur, [audit.Event(audit.SYSTEM, "SEAL_EXISTING", new_value=f"{found:,} records sealed on upgrade")])
