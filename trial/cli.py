@@ -556,7 +556,7 @@ def _audit_check(db, user, verify: bool, anchor: str | None, fmt: str) -> None:
 
     if anchor is not None:
         check_anchor(anchor)  # a malformed anchor is refused before the database is read
-    with acting_store(db, user, Permission.READ_AUDIT, read_only=True) as (store, _):
+    with acting_store(db, user, Permission.READ_AUDIT, read_only=True) as (store, who):
         if not verify:
             head, rows = anchor_of(store)
             if fmt == "text":
@@ -565,7 +565,7 @@ def _audit_check(db, user, verify: bool, anchor: str | None, fmt: str) -> None:
             else:
                 emit(pd.DataFrame([{"hash": head, "rows": rows}]), fmt)
             return
-        verdict = verify_study(store, anchor=anchor)
+        verdict = verify_study(store, anchor=anchor, blinded=who.blinded)
     if fmt == "json":
         click.echo(json.dumps({"intact": verdict.intact, "summary": verdict.summary, "problems": verdict.shown,
                                "problem_count": verdict.total}, indent=2, ensure_ascii=False))

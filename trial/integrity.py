@@ -14,7 +14,9 @@
 4. every upload's archived bytes against the SHA-256 in the upload log.
 
 It writes nothing (it works on a read-only copy) and names each problem in one sentence; the
-sentences quote keys and file names, never values.
+sentences quote keys and file names, never values. For a blinded reader (an administrator) the
+records of the tables that reveal the arm (``access.ALLOCATION_DOMAINS``: which subjects had
+microneedling sessions) are counted, not named.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import re
 from dataclasses import dataclass, field
 
 from trial import audit, seals
+from trial.access import ALLOCATION_DOMAINS
 from trial.archive import unpacked
 from trial.errors import ArchiveTampered, TrialError
 
@@ -42,6 +45,7 @@ class Verdict:
     tables: int = 0
     files: int = 0
     anchored_at: int | None = None  # the anchored row's position in the chain, when an anchor was given and found
+    withheld: frozenset[str] = frozenset()  # tables whose records are counted, not named (a blinded reader)
 
     @property
     def intact(self) -> bool:
@@ -76,10 +80,11 @@ def check_anchor(anchor: str) -> str:
     return cleaned
 
 
-def verify(store, *, anchor: str | None = None) -> Verdict:
-    """Check the chain, the seals, every sealed table and the archived files (see the module)."""
+def verify(store, *, anchor: str | None = None, blinded: bool = False) -> Verdict:
+    """Check the chain, the seals, every sealed table and the archived files (see the module);
+    ``blinded``: the reader may not learn the arm, so the allocation tables' records are not named."""
     wanted = check_anchor(anchor) if anchor is not None else None
-    verdict = Verdict()
+    verdict = Verdict(withheld=frozenset(ALLOCATION_DOMAINS) if blinded else frozenset())
     cur = store.cursor()
     try:
         cur.begin()  # one snapshot: a write committed meanwhile cannot look like tampering
@@ -91,6 +96,7 @@ def verify(store, *, anchor: str | None = None) -> Verdict:
                 _records(cur, table, verdict)
             else:
                 verdict.add(f"The table {table} is missing: it was dropped outside the system.")
+        _overwritten(cur, verdict)
         _files(cur, verdict)
         cur.rollback()
     finally:
@@ -164,28 +170,33 @@ def _records(cur, table: str, verdict: Verdict) -> None:
     layout = seals.sealed_columns(cur, table)
     columns = [name for _, name, _ in layout]
     verdict.tables += 1
+    verdict.records += cur.execute(f"SELECT count(*) FROM main.{table} AS t WHERE {entry.rows}").fetchall()[0][0]
     rows = cur.execute(
         f"""
-        WITH held AS MATERIALIZED ({seals.records_sql(cur, table, columns=layout)}), latest AS ({_LATEST}),
-        differing AS (
-            SELECT coalesce(n.record_key, l.record_key) AS record_key, n.rows AS now_rows, l.rows AS sealed_rows,
-                   l.row_hash IS NOT NULL AS sealed_present, n.marks AS now_marks, l.marks AS sealed_marks, l.audit_id
-            FROM held AS n FULL JOIN latest AS l ON n.record_key = l.record_key
-            WHERE n.row_hash IS DISTINCT FROM l.row_hash OR coalesce(n.rows, 0) <> coalesce(l.rows, 0)
-        )
-        SELECT (SELECT count(*) FROM held), (SELECT count(*) FROM differing), d.*
-        FROM (SELECT 1) LEFT JOIN (SELECT * FROM differing ORDER BY record_key LIMIT $most) AS d ON TRUE
+        WITH held AS ({seals.records_sql(cur, table, columns=layout)}), latest AS ({_LATEST})
+        SELECT coalesce(n.record_key, l.record_key) AS record_key, n.rows, l.rows, l.row_hash IS NOT NULL, n.marks, l.marks,
+               l.audit_id, count(*) OVER ()
+        FROM held AS n FULL JOIN latest AS l ON n.record_key = l.record_key
+        WHERE n.row_hash IS DISTINCT FROM l.row_hash OR coalesce(n.rows, 0) <> coalesce(l.rows, 0)
+        ORDER BY 1 LIMIT $most
         """,
         {"table": table, "most": MOST_SHOWN},
     ).fetchall()
-    records, differing = rows[0][:2]
-    verdict.records += records
-    named = [row[2:] for row in rows if row[2] is not None]
-    for key, now_rows, sealed_rows, sealed_present, now_marks, sealed_marks, audit_id in named:
+    if rows and table in verdict.withheld:
+        _withheld(verdict, table, rows[0][-1], "differ from what the audited writes left")
+        return
+    for key, now_rows, sealed_rows, sealed_present, now_marks, sealed_marks, audit_id, _ in rows:
         verdict.add(_record_sentence(entry.name(table, key), entry.grouped, now_rows, sealed_rows if sealed_present else None,
                                      _columns_differing(columns, now_marks, sealed_marks), audit_id))
-    verdict.total += differing - len(named)  # counted, not named
-    _overwritten(cur, table, entry, verdict)
+    if rows:
+        verdict.total += rows[0][-1] - len(rows)  # counted, not named
+
+
+def _withheld(verdict: Verdict, table: str, count: int, what: str) -> None:
+    """One sentence for the records of a table the reader may not have named; each counts."""
+    verdict.add(f"{table}: {count:,} record(s) {what} (which ones is withheld from a blinded reader; "
+                "an unblinded statistician's check names them).")
+    verdict.total += count - 1
 
 
 def _record_sentence(where: str, grouped: bool, now_rows, sealed_rows, columns: list[str], audit_id) -> str:
@@ -218,27 +229,36 @@ def _columns_differing(columns: list[str], now_marks, sealed_marks) -> list[str]
     return [] if len(named) == len(columns) > 1 else named
 
 
-def _overwritten(cur, table: str, entry: seals.Sealed, verdict: Verdict) -> None:
+_OVERWRITTEN = """
+    SELECT table_name, record_key, audit_id, previous_audit_id FROM (
+        SELECT table_name, record_key, audit_id, prior_hash,
+               lag(row_hash) OVER w AS previous_hash, lag(audit_id) OVER w AS previous_audit_id
+        FROM row_seals
+        WINDOW w AS (PARTITION BY table_name, record_key ORDER BY audit_id, step)
+    ) WHERE prior_hash IS DISTINCT FROM previous_hash
+"""
+
+
+def _overwritten(cur, verdict: Verdict) -> None:
     """Records a legitimate write changed although they no longer were as their previous seal says:
-    an outside change that the write covered over."""
+    an outside change that the write covered over (each seal keeps the record's hash from before)."""
+    counts = dict(cur.execute(f"SELECT table_name, count(*) FROM ({_OVERWRITTEN}) GROUP BY table_name").fetchall())
+    for table in sorted(counts.keys() & verdict.withheld):
+        _withheld(verdict, table, counts[table], "were changed outside the system before a later audited write wrote over them")
+    named = sorted(counts.keys() - verdict.withheld)
+    if not named:
+        return
     rows = cur.execute(
-        """
-        SELECT record_key, audit_id, previous_audit_id, count(*) OVER () FROM (
-            SELECT record_key, audit_id, prior_hash,
-                   lag(row_hash) OVER w AS previous_hash, lag(audit_id) OVER w AS previous_audit_id
-            FROM row_seals WHERE table_name = $table
-            WINDOW w AS (PARTITION BY record_key ORDER BY audit_id, step)
-        ) WHERE prior_hash IS DISTINCT FROM previous_hash
-        ORDER BY record_key, audit_id LIMIT $most
-        """,
-        {"table": table, "most": MOST_SHOWN},
+        f"SELECT * FROM ({_OVERWRITTEN}) WHERE list_contains($tables, table_name) ORDER BY audit_id, table_name, record_key "
+        "LIMIT $most",
+        {"tables": named, "most": MOST_SHOWN},
     ).fetchall()
-    for key, audit_id, previous, _ in rows:
+    for table, key, audit_id, previous in rows:
+        entry = seals.SEALED.get(table, seals.Sealed(()))
         since = f"after audit row {previous} left it" if previous is not None else "without any audited write"
         verdict.add(f"{entry.name(table, key)}: was changed outside the system {since}, before audit row {audit_id} "
                     "wrote over it.")
-    if rows:
-        verdict.total += rows[0][-1] - len(rows)
+    verdict.total += sum(counts[t] for t in named) - len(rows)  # counted, not named
 
 
 # --------------------------------------------------------------------------- 4. the archived files

@@ -51,7 +51,7 @@ def audit_section() -> None:
                "every archived file against its SHA-256.")
     left, right = st.columns(2)
     if left.button("Verify", icon=":material/verified:"):
-        verdict = verify(store)
+        verdict = verify(store, blinded=me.blinded)
         if verdict.intact:
             left.success(verdict.summary)
         else:

@@ -408,3 +408,20 @@ def test_a_fresh_study_is_intact_and_its_anchor_is_the_init_row(tmp_path):
                    env=os.environ | {"TRIAL_HOME": str(tmp_path / "home")})
     assert _verify(db).returncode == 0
     assert _anchor(db) == _one(db, "SELECT row_hash FROM audit_trail WHERE action = 'INIT'")
+
+
+def test_a_blinded_administrator_is_told_how_many_allocation_records_differ_but_not_which(db):
+    """Which subjects have microneedling sessions tells their arm: a blinded reader's report counts
+    the changed procedures and randomization records without naming them; the statistician's names them."""
+    subject, day = _sql(db, "SELECT subject_id, CAST(min(session_date) AS VARCHAR) FROM procedures GROUP BY 1 ORDER BY 1 LIMIT 1")[0]
+    _sql(db, f"UPDATE procedures SET pain_vas = 0 WHERE subject_id = '{subject}' AND session_date = DATE '{day}'")
+    _sql(db, "UPDATE randomization SET arm = 'MINOX' WHERE subject_id = 'S01-002'")
+    env = os.environ | {"TRIAL_HOME": str(db.parent / "home")}
+    blinded = subprocess.run([sys.executable, "-m", "trial.cli", "audit", "--verify", "--db", str(db), "--user", "ada"],
+                             capture_output=True, text=True, cwd=ROOT, env=env)
+    assert blinded.returncode == 1 and "2 problem(s) found" in blinded.stderr, blinded.stderr
+    assert "procedures: 1 record(s) differ from what the audited writes left (which ones is withheld" in blinded.stderr
+    assert "randomization: 1 record(s) differ" in blinded.stderr
+    assert subject not in blinded.stderr and "S01-002" not in blinded.stderr and "arm changed" not in blinded.stderr
+    named = _verify(db)  # the statistician
+    assert f"procedures {subject} / {day}: pain_vas changed" in named.stderr and "randomization S01-002: arm changed" in named.stderr
