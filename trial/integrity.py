@@ -136,25 +136,21 @@ def _chain(cur, verdict: Verdict, anchor: str | None) -> None:
 
 # --------------------------------------------------------------------------- 2. the seal history
 def _seal_history(cur, verdict: Verdict) -> None:
-    rows = cur.execute(
-        f"""
-        WITH found AS ({seals.digests_sql('SELECT * FROM row_seals')}),
-        claimed AS (SELECT audit_id, seal_count, seal_digest FROM audit_trail WHERE seal_digest IS NOT NULL)
-        SELECT coalesce(f.audit_id, c.audit_id), f.seal_count, c.seal_count, c.audit_id IS NOT NULL,
-               (SELECT count(*) FROM audit_trail AS a WHERE a.audit_id = coalesce(f.audit_id, c.audit_id))
-        FROM found AS f FULL JOIN claimed AS c ON f.audit_id = c.audit_id
-        WHERE f.seal_digest IS DISTINCT FROM c.seal_digest OR f.seal_count IS DISTINCT FROM c.seal_count
-        ORDER BY 1
-        """
-    ).fetchall()
-    for audit_id, found, claimed, has_digest, in_trail in rows:
-        if has_digest:
+    found = seals.digests(cur, "SELECT * FROM row_seals")
+    claimed = {a: (n, d) for a, n, d in cur.execute(
+        "SELECT audit_id, seal_count, seal_digest FROM audit_trail WHERE seal_digest IS NOT NULL").fetchall()}
+    in_trail = {a for (a,) in cur.execute("SELECT audit_id FROM audit_trail").fetchall()}
+    for audit_id in sorted(found.keys() | claimed.keys()):
+        seen, written = found.get(audit_id), claimed.get(audit_id)
+        if seen == written:
+            continue
+        if written is not None:
             verdict.add(f"The seals of audit row {audit_id} were changed, removed or added to outside the system "
-                        f"({found or 0:,} found, {claimed:,} written, and their digest differs).")
-        elif in_trail:
-            verdict.add(f"{found:,} seal(s) name audit row {audit_id}, which wrote none: they were added outside the system.")
+                        f"({seen[0] if seen else 0:,} found, {written[0]:,} written, and their digest differs).")
+        elif audit_id in in_trail:
+            verdict.add(f"{seen[0]:,} seal(s) name audit row {audit_id}, which wrote none: they were added outside the system.")
         else:
-            verdict.add(f"{found:,} seal(s) name audit row {audit_id}, which is not in the trail: they were added "
+            verdict.add(f"{seen[0]:,} seal(s) name audit row {audit_id}, which is not in the trail: they were added "
                         "outside the system, or the row was removed.")
 
 

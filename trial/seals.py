@@ -17,18 +17,24 @@ too, and one that is NULL does not change a row's hash (NULL cells are left out 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import itertools
 import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
+import numpy as np
+import pyarrow as pa
+
 from schemas import DOMAINS
 
 PENDING = "_pending_seals"  # temporary: the seals of the write in progress, on its cursor
 _BEFORE = "_seals_before"  # temporary: the records a rewrite is about to change, as they were
-_BUCKET = 4096  # seals hashed per block of a digest (bounded strings, whatever the write's size)
+_BATCH = 65_536  # seals read at a time when hashing a digest
 _calls = itertools.count(1)
-_staging = weakref.WeakSet()  # the cursors that made PENDING (a missing table must not be queried: that aborts)
+# cursor → the last sealing step it staged: the cursors that made PENDING (asking a cursor about a
+# table it lacks would abort its transaction). A write's cursor serves that write only.
+_steps: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -149,35 +155,40 @@ def records_sql(cur, table: str, where: str = "TRUE", columns: list[tuple[int, s
     their hash (the row's own when one; else of the sorted row hashes), and the marks of a single row.
     ``columns``: :func:`sealed_columns` of the table, when the caller has them."""
     columns = sealed_columns(cur, table) if columns is None else columns
-    return (
-        "SELECT record_key, CAST(count(*) AS INTEGER) AS rows, "
-        "CASE WHEN count(*) = 1 THEN any_value(h) ELSE unhex(sha256(string_agg(hex(h), '' ORDER BY h))) END AS row_hash, "
-        "CASE WHEN count(*) = 1 THEN any_value(m) END AS marks "
-        f"FROM ({_row_sql(table, columns, where)}) GROUP BY record_key"
-    )
+    # a key held by several rows (a grouped table, or a row slipped in twice) is rare: it alone pays
+    # for the ordered aggregate
+    return f"""
+        WITH r AS MATERIALIZED ({_row_sql(table, columns, where)}),
+        g AS (SELECT record_key, count(*) AS n, any_value(h) AS h, any_value(m) AS m FROM r GROUP BY record_key)
+        SELECT record_key, CAST(n AS INTEGER) AS rows, h AS row_hash, m AS marks FROM g WHERE n = 1
+        UNION ALL
+        SELECT record_key, CAST(count(*) AS INTEGER), unhex(sha256(string_agg(hex(h), '' ORDER BY h))), NULL FROM r
+        WHERE record_key IN (SELECT record_key FROM g WHERE n > 1) GROUP BY record_key
+    """
 
 
 # --------------------------------------------------------------------------- writing seals
-def _stage(cur) -> None:
-    _staging.add(cur)
-    cur.execute(
-        f"CREATE TEMP TABLE IF NOT EXISTS {PENDING} (step INTEGER, table_name VARCHAR, record_key VARCHAR, "
-        "rows INTEGER, row_hash BLOB, marks UBIGINT, prior_hash BLOB)"
-    )
-
-
 def _next_step(cur) -> int:
-    return cur.execute(f"SELECT coalesce(max(step), 0) + 1 FROM {PENDING}").fetchall()[0][0]
+    """The number of the cursor's next sealing call (the first makes its temporary tables)."""
+    if cur not in _steps:
+        cur.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {PENDING} (step INTEGER, table_name VARCHAR, record_key VARCHAR, "
+            "rows INTEGER, row_hash BLOB, marks UBIGINT, prior_hash BLOB)"
+        )
+        cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_BEFORE} (call BIGINT, record_key VARCHAR, rows INTEGER, row_hash BLOB)")
+        _steps[cur] = 0
+    _steps[cur] += 1
+    return _steps[cur]
 
 
 def added(cur, table: str, where: str = "TRUE", params: dict | None = None) -> None:
     """Seal the rows of ``table`` that the write has just added; ``where`` (an SQL condition on the
     table, alias ``t``, with ``$name`` parameters) names them and no others."""
-    _stage(cur)
+    step = _next_step(cur)
     cur.execute(
         f"INSERT INTO {PENDING} SELECT $step, $table, record_key, rows, row_hash, marks, NULL "
         f"FROM ({records_sql(cur, table, where)})",
-        (params or {}) | {"step": _next_step(cur), "table": table},
+        (params or {}) | {"step": step, "table": table},
     )
 
 
@@ -190,9 +201,8 @@ def rewriting(cur, table: str, where: str, params: dict | None = None) -> Iterat
     was is not sealed again, so an outside edit to it stays visible."""
     params = params or {}
     call = next(_calls)
-    _stage(cur)
+    step = _next_step(cur)
     columns = sealed_columns(cur, table)
-    cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_BEFORE} (call BIGINT, record_key VARCHAR, rows INTEGER, row_hash BLOB)")
     cur.execute(f"INSERT INTO {_BEFORE} SELECT $call, record_key, rows, row_hash FROM ({records_sql(cur, table, where, columns)})",
                 params | {"call": call})
     yield
@@ -204,13 +214,13 @@ def rewriting(cur, table: str, where: str, params: dict | None = None) -> Iterat
         FULL JOIN (SELECT * FROM {_BEFORE} WHERE call = $call) AS b ON a.record_key = b.record_key
         WHERE a.row_hash IS DISTINCT FROM b.row_hash OR a.rows IS DISTINCT FROM b.rows
         """,
-        params | {"step": _next_step(cur), "table": table, "call": call},
+        params | {"step": step, "table": table, "call": call},
     )
     cur.execute(f"DELETE FROM {_BEFORE} WHERE call = $call", {"call": call})
 
 
 def _pending_exists(cur) -> bool:
-    if cur not in _staging:  # most transactions: no catalog look-up
+    if cur not in _steps:  # most transactions: no catalog look-up
         return False
     return bool(cur.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = $t", {"t": PENDING}
@@ -234,29 +244,33 @@ def seal_text_sql(alias: str = "s") -> str:
     )
 
 
-def digests_sql(source: str) -> str:
-    """Per audit_id of ``source`` (rows shaped like ``row_seals``): how many seals and their digest,
-    the SHA-256 of the SHA-256 of each block of seals in order."""
-    return f"""
-        WITH s AS (
-            SELECT audit_id, {seal_text_sql()} AS text,
-                   row_number() OVER (PARTITION BY audit_id ORDER BY step, table_name, record_key, {seal_text_sql()}) AS i
-            FROM ({source}) AS s
-        ), blocks AS (
-            SELECT audit_id, i // {_BUCKET} AS block, sha256(string_agg(text, '' ORDER BY i)) AS h, count(*) AS n
-            FROM s GROUP BY audit_id, block
-        )
-        SELECT audit_id, CAST(sum(n) AS BIGINT) AS seal_count, sha256(string_agg(h, '' ORDER BY block)) AS seal_digest
-        FROM blocks GROUP BY audit_id
-    """
+def digests(cur, source: str) -> dict[int, tuple[int, str]]:
+    """Per audit_id of ``source`` (SQL giving rows shaped like ``row_seals``): how many seals, and
+    the SHA-256 of their texts in order (step, table, key). Streamed: memory stays bounded
+    whatever the number of seals (DuckDB sorts; Python hashes the sorted text as it arrives)."""
+    reader = cur.sql(
+        f"SELECT audit_id, {seal_text_sql()} AS text FROM ({source}) AS s ORDER BY audit_id, step, table_name, record_key"
+    ).to_arrow_reader(_BATCH)
+    found: dict = {}  # audit_id → (count, running SHA-256)
+    for batch in reader:
+        ids = batch.column(0).to_numpy(zero_copy_only=False)
+        texts = batch.column(1).cast(pa.large_string())
+        offsets = np.frombuffer(texts.buffers()[1], dtype=np.int64)[texts.offset : texts.offset + len(texts) + 1]
+        data = memoryview(texts.buffers()[2] or b"")
+        starts = [0, *(np.flatnonzero(np.diff(ids)) + 1).tolist(), len(ids)]
+        for first, end in itertools.pairwise(starts):
+            audit_id = int(ids[first])
+            count, hasher = found.setdefault(audit_id, (0, hashlib.sha256()))
+            hasher.update(data[offsets[first] : offsets[end]])
+            found[audit_id] = (count + end - first, hasher)
+    return {audit_id: (count, hasher.hexdigest()) for audit_id, (count, hasher) in found.items()}
 
 
 def pending_digest(cur) -> tuple[int, str] | None:
     """The count and digest of the seals waiting on ``cur``, or None when there are none."""
     if not unbound(cur):
         return None
-    row = cur.execute(digests_sql(f"SELECT 0 AS audit_id, * FROM {PENDING}")).fetchall()[0]
-    return int(row[1]), row[2]
+    return digests(cur, f"SELECT 0 AS audit_id, * FROM {PENDING}")[0]
 
 
 def bind(cur, audit_id: int) -> None:
@@ -277,6 +291,8 @@ def seal_existing(cur) -> None:
     what is there is taken as the audited state, under one audit row."""
     from trial import audit  # audit binds the seals; it imports this module
 
+    if not cur.execute("SELECT count(*) FROM audit_trail").fetchall()[0][0]:
+        return  # a database being created: nothing written yet
     present = existing_tables(cur)
     for table in SEALED:
         if table in present:
