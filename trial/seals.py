@@ -151,20 +151,22 @@ def _row_sql(table: str, columns: list[tuple[int, str, str]], where: str) -> str
 
 
 def records_sql(cur, table: str, where: str = "TRUE", columns: list[tuple[int, str, str]] | None = None) -> str:
-    """The records of ``table`` that ``where`` names, one per key: how many rows have that key,
-    their hash (the row's own when one; else of the sorted row hashes), and the marks of a single row.
+    """The records of ``table`` that ``where`` names, one per key: how many rows have that key, their
+    hash and marks. A grouped table's record is its rows together (the hash of their sorted hashes).
+    In any other table a key is one row; a second row with it (slipped in) shows in the count.
     ``columns``: :func:`sealed_columns` of the table, when the caller has them."""
     columns = sealed_columns(cur, table) if columns is None else columns
-    # a key held by several rows (a grouped table, or a row slipped in twice) is rare: it alone pays
-    # for the ordered aggregate
-    return f"""
-        WITH r AS MATERIALIZED ({_row_sql(table, columns, where)}),
-        g AS (SELECT record_key, count(*) AS n, any_value(h) AS h, any_value(m) AS m FROM r GROUP BY record_key)
-        SELECT record_key, CAST(n AS INTEGER) AS rows, h AS row_hash, m AS marks FROM g WHERE n = 1
-        UNION ALL
-        SELECT record_key, CAST(count(*) AS INTEGER), unhex(sha256(string_agg(hex(h), '' ORDER BY h))), NULL FROM r
-        WHERE record_key IN (SELECT record_key FROM g WHERE n > 1) GROUP BY record_key
-    """
+    rows = _row_sql(table, columns, where)
+    if SEALED[table].grouped:
+        return (
+            "SELECT record_key, CAST(count(*) AS INTEGER) AS rows, "
+            "unhex(sha256(string_agg(hex(h), '' ORDER BY h))) AS row_hash, CAST(NULL AS UBIGINT) AS marks "
+            f"FROM ({rows}) GROUP BY record_key"
+        )
+    return (
+        "SELECT record_key, CAST(count(*) AS INTEGER) AS rows, any_value(h) AS row_hash, "
+        f"CASE WHEN count(*) = 1 THEN any_value(m) END AS marks FROM ({rows}) GROUP BY record_key"
+    )
 
 
 # --------------------------------------------------------------------------- writing seals
