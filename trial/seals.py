@@ -11,7 +11,8 @@ the hash chain. The cost of a write is in the rows it changes, never in the size
 :data:`SEALED` says which tables are sealed, by which key, without which columns and why;
 :data:`EXEMPT` which tables are not and why. A table in neither fails a test, so a table added
 later cannot be forgotten. Columns are read from the live table: a column added later is sealed
-too, and one that is NULL does not change a row's hash (NULL cells are left out of the content).
+too, and one that is NULL does not change a row's hash (NULL cells are left out of the content);
+a migration that drops, moves or retypes a sealed column must reseal that table under an audit row.
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ SEALED: dict[str, Sealed] = {
             "locked_until": "set and cleared with failed_attempts by the sign-in lock-out, as above",
         },
     ),
-    "user_sessions": Sealed(("token_hash",), label="user_sessions {key}"),
+    "user_sessions": Sealed(("token_hash",)),
     "lock_history": Sealed(("lock_id",)),
     "data_queries": Sealed(("query_id",)),
     "query_messages": Sealed(("query_id", "seq")),
@@ -236,9 +237,10 @@ def unbound(cur) -> int:
     return cur.execute(f"SELECT count(*) FROM {PENDING}").fetchall()[0][0]
 
 
-def seal_text_sql(alias: str = "s") -> str:
-    """One seal as text for its write's digest (lengths before the free text: no two seals read alike)."""
-    s = alias
+def _seal_text_sql() -> str:
+    """One seal (alias ``s``) as text for its write's digest (lengths before the free text: no two
+    seals read alike)."""
+    s = "s"
     return (
         f"concat({s}.step, '|', length({s}.table_name), ':', {s}.table_name, length({s}.record_key), ':', {s}.record_key, "
         f"'|', {s}.rows, '|', coalesce(hex({s}.row_hash), '-'), '|', coalesce(CAST({s}.marks AS VARCHAR), '-'), '|', "
@@ -251,7 +253,7 @@ def digests(cur, source: str) -> dict[int, tuple[int, str]]:
     the SHA-256 of their texts in order (step, table, key). Streamed: memory stays bounded
     whatever the number of seals (DuckDB sorts; Python hashes the sorted text as it arrives)."""
     reader = cur.sql(
-        f"SELECT audit_id, {seal_text_sql()} AS text FROM ({source}) AS s ORDER BY audit_id, step, table_name, record_key"
+        f"SELECT audit_id, {_seal_text_sql()} AS text FROM ({source}) AS s ORDER BY audit_id, step, table_name, record_key"
     ).to_arrow_reader(_BATCH)
     found: dict = {}  # audit_id → (count, running SHA-256)
     for batch in reader:
@@ -282,6 +284,7 @@ def bind(cur, audit_id: int) -> None:
 
 
 def existing_tables(cur) -> set[str]:
+    """The database's own tables (not the temporary ones)."""
     return {r[0] for r in cur.execute(
         "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND database_name = current_database() "
         "AND NOT temporary"

@@ -275,6 +275,15 @@ CASES = {
     "table dropped": (
         "DROP TABLE unblindings",
         ["The table unblindings is missing"]),
+    "seal history dropped": (
+        "DROP TABLE row_seals",
+        ["The table row_seals is missing"]),
+    "a column of the upload log dropped": (
+        "ALTER TABLE uploads DROP COLUMN reason",
+        ["uploads 1: ", "changed outside the system"]),
+    "the chain's seal digests dropped": (
+        "ALTER TABLE audit_trail DROP COLUMN seal_digest",
+        ["The audit trail could not be checked: its structure was changed outside the system"]),
 }
 
 
