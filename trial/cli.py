@@ -520,8 +520,8 @@ def unlock_command(reason, password_stdin, user, db):
               "study, the upload log, the accounts and the study definition against their seals, and every archived file "
               "against its SHA-256; exit 1 if something did. Works on a read-only copy.")
 @click.option("--anchor", is_flag=False, flag_value="", default=None, metavar="[HASH]",
-              help="Alone: print the chain's head (hash and row count) to keep elsewhere. With --verify HASH: also prove "
-              "the trail still holds that row, so that a consistent rewrite or a cut is caught.")
+              help="Alone: print the chain's head (hash and row count) to keep elsewhere. With --verify, --anchor HASH also "
+              "proves that the trail still holds that row, so that a consistent rewrite or a cut is caught.")
 @format_option("text", "json", "csv")
 @user_option
 @db_option

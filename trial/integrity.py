@@ -68,9 +68,9 @@ class Verdict:
     def summary(self) -> str:
         if not self.intact:
             return f"The study database has been tampered with: {self.total:,} problem(s) found."
-        anchored = f", up to the anchored row {self.anchored_at:,}," if self.anchored_at else ""
-        return (f"The study database is intact: the audit trail's {self.chain_rows:,} rows are chained{anchored}; "
-                f"{self.records:,} records in {self.tables} tables match what the audited writes left; "
+        anchored = f" and holds the anchored row {self.anchored_at:,}" if self.anchored_at else ""
+        return (f"The study database is intact: the audit trail ({self.chain_rows:,} row(s)) is chained{anchored}; "
+                f"{self.records:,} record(s) in {self.tables} tables match what the audited writes left; "
                 f"{self.files:,} archived file(s) match their SHA-256.")
 
 
@@ -241,11 +241,16 @@ def _columns_differing(columns: list[str], now_marks, sealed_marks) -> list[str]
     return [] if len(named) == len(columns) > 1 else named
 
 
+# only records sealed more than once, or whose one seal says a row was there before, can have been
+# written over (most records have a single seal: they skip the sort)
 _OVERWRITTEN = """
     SELECT table_name, record_key, audit_id, previous_audit_id FROM (
         SELECT table_name, record_key, audit_id, prior_hash,
                lag(row_hash) OVER w AS previous_hash, lag(audit_id) OVER w AS previous_audit_id
-        FROM row_seals
+        FROM row_seals SEMI JOIN (
+            SELECT table_name, record_key FROM row_seals GROUP BY table_name, record_key
+            HAVING count(*) > 1 OR count(prior_hash) > 0
+        ) AS resealed USING (table_name, record_key)
         WINDOW w AS (PARTITION BY table_name, record_key ORDER BY audit_id, step)
     ) WHERE prior_hash IS DISTINCT FROM previous_hash
 """

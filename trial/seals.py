@@ -250,10 +250,10 @@ def _seal_text_sql() -> str:
 
 def digests(cur, source: str) -> dict[int, tuple[int, str]]:
     """Per audit_id of ``source`` (SQL giving rows shaped like ``row_seals``): how many seals, and
-    the SHA-256 of their texts in order (step, table, key). Streamed: memory stays bounded
-    whatever the number of seals (DuckDB sorts; Python hashes the sorted text as it arrives)."""
+    the SHA-256 of their texts in their order (``ord``). Streamed: memory stays bounded whatever the
+    number of seals (DuckDB sorts; Python hashes the sorted text as it arrives)."""
     reader = cur.sql(
-        f"SELECT audit_id, {_seal_text_sql()} AS text FROM ({source}) AS s ORDER BY audit_id, step, table_name, record_key"
+        f"SELECT audit_id, {_seal_text_sql()} AS text FROM ({source}) AS s ORDER BY audit_id, ord"
     ).to_arrow_reader(_BATCH)
     found: dict = {}  # audit_id → (count, running SHA-256)
     for batch in reader:
@@ -270,16 +270,21 @@ def digests(cur, source: str) -> dict[int, tuple[int, str]]:
     return {audit_id: (count, hasher.hexdigest()) for audit_id, (count, hasher) in found.items()}
 
 
+# the waiting seals as they will be stored: numbered in the order of the sealing calls, then by key
+# (unique within a write), so that verify sorts integers, not keys
+_PENDING_ROWS = f"SELECT row_number() OVER (ORDER BY step, record_key) AS ord, * FROM {PENDING}"
+
+
 def pending_digest(cur) -> tuple[int, str] | None:
     """The count and digest of the seals waiting on ``cur``, or None when there are none."""
     if not unbound(cur):
         return None
-    return digests(cur, f"SELECT 0 AS audit_id, * FROM {PENDING}")[0]
+    return digests(cur, f"SELECT 0 AS audit_id, * FROM ({_PENDING_ROWS})")[0]
 
 
 def bind(cur, audit_id: int) -> None:
     """Store the waiting seals under the audit row that covers them (called by :func:`trial.audit.record`)."""
-    cur.execute(f"INSERT INTO row_seals SELECT $id, * FROM {PENDING}", {"id": audit_id})
+    cur.execute(f"INSERT INTO row_seals SELECT $id, * FROM ({_PENDING_ROWS})", {"id": audit_id})
     cur.execute(f"DELETE FROM {PENDING}")
 
 

@@ -130,7 +130,7 @@ def test_a_realistic_history_verifies_clean(history, tmp_path):
                       "user_sessions", "lock_history", "data_queries", "query_messages", "unblindings", "meta",
                       "study_arms"}
     anchored = _verify(db, "--anchor", _anchor(db))
-    assert anchored.returncode == 0 and "up to the anchored row" in anchored.stdout, anchored.stderr
+    assert anchored.returncode == 0 and "holds the anchored row" in anchored.stdout, anchored.stderr
 
 
 # --------------------------------------------------------------------------- the tamper suite
@@ -261,12 +261,16 @@ CASES = {
         "DELETE FROM audit_trail; DELETE FROM row_seals; UPDATE meta SET value = '0' WHERE key = 'audit_rows'; "
         f"UPDATE meta SET value = '{audit.GENESIS}' WHERE key = 'audit_head'",
         [["The audit trail is empty"], ["subjects S01-001: added outside the system"]]),
+    "seals reordered": (
+        "UPDATE row_seals SET ord = CASE ord WHEN 1 THEN 2 WHEN 2 THEN 1 END "
+        "WHERE audit_id = (SELECT max(audit_id) FROM row_seals WHERE table_name = 'hair_counts') AND ord IN (1, 2)",
+        ["The seals of audit row", "changed, removed or added to outside the system"]),
     "seal rewritten to match a changed row": (
         "UPDATE hair_counts SET evaluator_id = 'EVX' WHERE subject_id = 'S01-008'; "
         "UPDATE row_seals SET row_hash = sha256('x')::BLOB WHERE table_name = 'hair_counts' AND record_key LIKE 'S01-008 /%'",
         ["The seals of audit row", "changed, removed or added to outside the system"]),
     "seal slipped in for a slipped-in row": (
-        "INSERT INTO row_seals SELECT 10**9, 1, table_name, 'S99-999', rows, row_hash, marks, NULL FROM row_seals "
+        "INSERT INTO row_seals SELECT 10**9, 1, 1, table_name, 'S99-999', rows, row_hash, marks, NULL FROM row_seals "
         "WHERE table_name = 'subjects' LIMIT 1",
         ["seal(s) name audit row 1000000000", "not in the trail"]),
     "column added with values": (
