@@ -33,8 +33,8 @@ PENDING = "_pending_seals"  # temporary: the seals of the write in progress, on 
 _BEFORE = "_seals_before"  # temporary: the records a rewrite is about to change, as they were
 _BATCH = 65_536  # seals read at a time when hashing a digest
 _calls = itertools.count(1)
-# cursor → the last sealing step it staged: the cursors that made PENDING (asking a cursor about a
-# table it lacks would abort its transaction). A write's cursor serves that write only.
+# cursor → [its last sealing step, the seals it staged]: the cursors that made PENDING (asking a
+# cursor about a table it lacks would abort its transaction). A write's cursor serves that write only.
 _steps: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -175,22 +175,31 @@ def _next_step(cur) -> int:
     """The number of the cursor's next sealing call (the first makes its temporary tables)."""
     if cur not in _steps:
         cur.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS {PENDING} (step INTEGER, table_name VARCHAR, record_key VARCHAR, "
+            f"CREATE TEMP TABLE IF NOT EXISTS {PENDING} (ord BIGINT, step INTEGER, table_name VARCHAR, record_key VARCHAR, "
             "rows INTEGER, row_hash BLOB, marks UBIGINT, prior_hash BLOB)"
         )
         cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_BEFORE} (call BIGINT, record_key VARCHAR, rows INTEGER, row_hash BLOB)")
-        _steps[cur] = 0
-    _steps[cur] += 1
-    return _steps[cur]
+        _steps[cur] = [0, 0]
+    _steps[cur][0] += 1
+    return _steps[cur][0]
+
+
+def _staged(cur, sql: str, params: dict) -> None:
+    """Run an INSERT INTO PENDING whose SELECT numbers its seals from ``$first`` on (by key: unique
+    within a sealing call), so that a digest sorts integers, not keys."""
+    counts = _steps[cur]
+    inserted = cur.execute(sql, params | {"first": counts[1]}).fetchall()[0][0]
+    counts[1] += inserted
 
 
 def added(cur, table: str, where: str = "TRUE", params: dict | None = None) -> None:
     """Seal the rows of ``table`` that the write has just added; ``where`` (an SQL condition on the
     table, alias ``t``, with ``$name`` parameters) names them and no others."""
     step = _next_step(cur)
-    cur.execute(
-        f"INSERT INTO {PENDING} SELECT $step, $table, record_key, rows, row_hash, marks, NULL "
-        f"FROM ({records_sql(cur, table, where)})",
+    _staged(
+        cur,
+        f"INSERT INTO {PENDING} SELECT $first + row_number() OVER (ORDER BY record_key), $step, $table, record_key, rows, "
+        f"row_hash, marks, NULL FROM ({records_sql(cur, table, where)})",
         (params or {}) | {"step": step, "table": table},
     )
 
@@ -209,13 +218,18 @@ def rewriting(cur, table: str, where: str, params: dict | None = None) -> Iterat
     cur.execute(f"INSERT INTO {_BEFORE} SELECT $call, record_key, rows, row_hash FROM ({records_sql(cur, table, where, columns)})",
                 params | {"call": call})
     yield
-    cur.execute(
+    _staged(
+        cur,
         f"""
         INSERT INTO {PENDING}
-        SELECT $step, $table, coalesce(a.record_key, b.record_key), coalesce(a.rows, 0), a.row_hash, a.marks, b.row_hash
-        FROM ({records_sql(cur, table, where, columns)}) AS a
-        FULL JOIN (SELECT * FROM {_BEFORE} WHERE call = $call) AS b ON a.record_key = b.record_key
-        WHERE a.row_hash IS DISTINCT FROM b.row_hash OR a.rows IS DISTINCT FROM b.rows
+        SELECT $first + row_number() OVER (ORDER BY record_key), $step, $table, record_key, rows, row_hash, marks, prior_hash
+        FROM (
+            SELECT coalesce(a.record_key, b.record_key) AS record_key, coalesce(a.rows, 0) AS rows, a.row_hash, a.marks,
+                   b.row_hash AS prior_hash
+            FROM ({records_sql(cur, table, where, columns)}) AS a
+            FULL JOIN (SELECT * FROM {_BEFORE} WHERE call = $call) AS b ON a.record_key = b.record_key
+            WHERE a.row_hash IS DISTINCT FROM b.row_hash OR a.rows IS DISTINCT FROM b.rows
+        )
         """,
         params | {"step": step, "table": table, "call": call},
     )
@@ -270,22 +284,18 @@ def digests(cur, source: str) -> dict[int, tuple[int, str]]:
     return {audit_id: (count, hasher.hexdigest()) for audit_id, (count, hasher) in found.items()}
 
 
-# the waiting seals as they will be stored: numbered in the order of the sealing calls, then by key
-# (unique within a write), so that verify sorts integers, not keys
-_PENDING_ROWS = f"SELECT row_number() OVER (ORDER BY step, record_key) AS ord, * FROM {PENDING}"
-
-
 def pending_digest(cur) -> tuple[int, str] | None:
     """The count and digest of the seals waiting on ``cur``, or None when there are none."""
     if not unbound(cur):
         return None
-    return digests(cur, f"SELECT 0 AS audit_id, * FROM ({_PENDING_ROWS})")[0]
+    return digests(cur, f"SELECT 0 AS audit_id, * FROM {PENDING}")[0]
 
 
 def bind(cur, audit_id: int) -> None:
     """Store the waiting seals under the audit row that covers them (called by :func:`trial.audit.record`)."""
-    cur.execute(f"INSERT INTO row_seals SELECT $id, * FROM ({_PENDING_ROWS})", {"id": audit_id})
+    cur.execute(f"INSERT INTO row_seals SELECT $id, * FROM {PENDING}", {"id": audit_id})
     cur.execute(f"DELETE FROM {PENDING}")
+    _steps[cur][1] = 0
 
 
 def existing_tables(cur) -> set[str]:

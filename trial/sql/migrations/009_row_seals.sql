@@ -8,7 +8,7 @@ ALTER TABLE audit_trail ADD COLUMN seal_count BIGINT;
 ALTER TABLE audit_trail ADD COLUMN seal_digest VARCHAR;
 CREATE TABLE row_seals (
     audit_id BIGINT NOT NULL,        -- the audit row whose digest covers this seal
-    ord BIGINT NOT NULL,             -- the seal's place in that digest (by step, then record_key)
+    ord BIGINT NOT NULL,             -- the seal's place in that digest (by sealing call, then record_key)
     step INTEGER NOT NULL,           -- the order of the sealing calls within that write
     table_name VARCHAR NOT NULL,
     record_key VARCHAR NOT NULL,     -- the key values joined by ' / ', as the audit trail writes them
