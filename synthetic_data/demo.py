@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from synthetic_data.scenarios import write_scenario
+from trial import audit, seals
 from trial.errors import TrialError
 from trial.ingest import UploadResult, upload_paths
 from trial.store import Store
@@ -33,6 +34,8 @@ def build_demo(db_path: Path, *, user: str, scenario: str = DEFAULT_SCENARIO, se
     with Store.create(db_path, study_file.read_text(encoding="utf-8"), user=user, source=str(study_file)) as store:
         with store.transaction() as cur:
             cur.execute("INSERT INTO meta VALUES ('origin', $mark)", {"mark": DEMO_MARK})
+            seals.added(cur, "meta", "t.key = 'origin'")
+            audit.record(cur, [audit.Event(user, "DEMO", "meta", "origin", new_value=DEMO_MARK)])
         return upload_paths(store, files, user=user)
 
 

@@ -192,6 +192,9 @@ def _views(access: Access, db: str) -> dict[str, str]:
         views["upload_files"] = f"SELECT * FROM {base('upload_files')} WHERE FALSE"
         views["users"] = f"SELECT * REPLACE ('' AS password_hash) FROM {base('users')}"
         views["user_sessions"] = f"SELECT * FROM {base('user_sessions')} WHERE FALSE"
+        # a seal is a hash of a whole row: a blinded or site reader could test a guessed arm or
+        # another site's value against it, so seals stay with full access (and `audit --verify`)
+        views["row_seals"] = f"SELECT * FROM {base('row_seals')} WHERE FALSE"
         views["audit_trail"] = _audit_view(access, base, in_sites)
         views["data_queries"] = _queries_view(access, base, in_sites)
         views["query_messages"] = f"SELECT * FROM {base('query_messages')} WHERE query_id IN (SELECT query_id FROM data_queries)"
@@ -235,7 +238,8 @@ def _audit_view(access: Access, base, in_sites: str) -> str:
     where = " AND ".join(keep) or "TRUE"
     if conditions:
         where = f"({conditions[0]}) AND {where}"
-    return f"SELECT * FROM {base('audit_trail')} WHERE {where}"
+    # the digest of a write's row seals is withheld as the seals are (see row_seals in _views)
+    return f"SELECT * REPLACE (CAST(NULL AS VARCHAR) AS seal_digest) FROM {base('audit_trail')} WHERE {where}"
 
 
 def pooled_study(study: Study, access: Access) -> Study:

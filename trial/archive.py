@@ -1,10 +1,17 @@
-"""The raw bytes of every upload, kept once per distinct content, compressed with zstd."""
+"""The raw bytes of every upload, kept once per distinct content, compressed with zstd.
+
+Bytes are only ever given back after they hash to the SHA-256 the upload log records for them
+(:func:`unpacked`), so a file changed in the archive is refused with a sentence, never served.
+"""
 
 from __future__ import annotations
 
+import hashlib
+
 import pyarrow as pa
 
-from trial.errors import NotFound
+from trial import seals
+from trial.errors import ArchiveTampered, NotFound
 
 CODEC = "zstd"
 
@@ -22,16 +29,30 @@ def store_packed(cur, sha256: str, size: int, packed: bytes) -> None:
         "INSERT INTO upload_files VALUES ($sha, $codec, $size, $content)",
         {"sha": sha256, "codec": CODEC, "size": size, "content": packed},
     )
+    seals.added(cur, "upload_files", "t.sha256 = $sha", {"sha": sha256})
+
+
+def unpacked(sha256: str, codec: str | None, size: int | None, content: bytes | None) -> bytes:
+    """The archived bytes, once they hash to ``sha256``; :class:`ArchiveTampered` with the reason if not."""
+    if content is None:
+        raise ArchiveTampered("its archived bytes are missing")
+    try:
+        data = pa.decompress(content, decompressed_size=size, codec=codec, asbytes=True)
+    except (pa.ArrowException, ValueError, TypeError, OverflowError):
+        raise ArchiveTampered("its archived bytes cannot be read (the archive was changed)") from None
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise ArchiveTampered(f"its archived bytes do not hash to the SHA-256 the upload log records ({sha256[:12]}…)")
+    return data
 
 
 def raw_bytes(store, upload_id: int) -> tuple[str, bytes]:
-    """The file name and the exact bytes of an upload."""
+    """The file name and the exact bytes of an upload, checked against the recorded SHA-256."""
     cur = store.cursor()
     try:
         row = cur.execute(
             """
-            SELECT u.file_name, f.codec, f.size_bytes, f.content
-            FROM uploads AS u JOIN upload_files AS f USING (sha256) WHERE u.upload_id = $id
+            SELECT u.file_name, u.sha256, f.codec, f.size_bytes, f.content
+            FROM uploads AS u LEFT JOIN upload_files AS f USING (sha256) WHERE u.upload_id = $id
             """,
             {"id": upload_id},
         ).fetchone()
@@ -39,5 +60,9 @@ def raw_bytes(store, upload_id: int) -> tuple[str, bytes]:
         cur.close()
     if row is None:
         raise NotFound(f"there is no upload {upload_id}; `trial uploads` lists them")
-    name, codec, size, content = row
-    return name, pa.decompress(content, decompressed_size=size, codec=codec, asbytes=True)
+    name, sha256, codec, size, content = row
+    try:
+        return name, unpacked(sha256, codec, size, content)
+    except ArchiveTampered as exc:
+        raise ArchiveTampered(f"Upload {upload_id} ({name}) is not given out: {exc}; "
+                              "`trial audit --verify` lists what else differs.") from None

@@ -2,8 +2,10 @@
 
 Append-only and hash-chained: every row is written through :func:`record`, which stores the hash
 of the row's content and of the row before it, and keeps the chain's head (last hash and row
-count) in ``meta``. :func:`verify` recomputes the chain, so a row changed, deleted or slipped in
-directly in DuckDB is found.
+count) in ``meta``. A write's row seals (:mod:`trial.seals`) are stored with its last audit row,
+whose hash covers their count and digest. :func:`chain_problems` recomputes the chain, so a row
+changed, deleted or slipped in directly in DuckDB is found; :func:`verify` checks the whole study
+(:mod:`trial.integrity`).
 """
 
 from __future__ import annotations
@@ -11,18 +13,20 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import astuple, dataclass
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from trial import seals
 from trial.sqlfiles import sql_text
 
 if TYPE_CHECKING:
     from trial.store import Store
 
 GENESIS = "0" * 64
+SYSTEM = "trial"  # who the trail names for what the software does by itself (an upgrade's seals)
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
@@ -45,9 +49,12 @@ def _micros(moment: dt.datetime) -> int:
     return (moment - _EPOCH) // dt.timedelta(microseconds=1)
 
 
-def _row_hash(prev_hash: str, micros: int, fields: tuple) -> str:
-    content = json.dumps([prev_hash, micros, *fields], ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(content.encode("utf-8")).hexdigest()
+def _row_hash(prev_hash: str, micros: int, fields: tuple, sealed: tuple[int, str] | None = None) -> str:
+    """The chain hash of one row; the seals' count and digest are part of it when the row has them
+    (rows written before seals existed keep their hashes)."""
+    content = [prev_hash, micros, *fields, *(sealed or ())]
+    text = json.dumps(content, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _head(cur) -> tuple[str, int]:
@@ -56,27 +63,35 @@ def _head(cur) -> tuple[str, int]:
 
 
 def record(cur, events: Iterable[Event], *, at: dt.datetime | None = None) -> None:
-    """Append ``events`` to the audit trail on ``cur`` (inside the caller's transaction)."""
+    """Append ``events`` to the audit trail on ``cur`` (inside the caller's transaction); the seals
+    the write made so far are stored under the last of them."""
     events = list(events)
+    sealed = seals.pending_digest(cur)
     if not events:
+        if sealed:
+            raise RuntimeError("a write sealed rows but recorded no audit row for them")
         return
     moment = at or dt.datetime.now(dt.UTC)
     micros = _micros(moment)
     prev, count = _head(cur)
+    ids = sorted(r[0] for r in cur.execute("SELECT nextval('audit_id_seq') FROM range($n)", {"n": len(events)}).fetchall())
     rows = []
-    for event in events:
+    for number, (audit_id, event) in enumerate(zip(ids, events, strict=True), start=1):
         fields = astuple(event)
-        row_hash = _row_hash(prev, micros, fields)
-        rows.append((moment, *fields, prev, row_hash))
+        with_seals = sealed if number == len(events) else None
+        row_hash = _row_hash(prev, micros, fields, with_seals)
+        rows.append((audit_id, moment, *fields, prev, row_hash, *(with_seals or (None, None))))
         prev = row_hash
     cur.executemany(
         """
-        INSERT INTO audit_trail (changed_at, user_name, action, table_name, record_key, column_name,
-                                 old_value, new_value, reason, upload_id, prev_hash, row_hash)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO audit_trail (audit_id, changed_at, user_name, action, table_name, record_key, column_name,
+                                 old_value, new_value, reason, upload_id, prev_hash, row_hash, seal_count, seal_digest)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         rows,
     )
+    if sealed:
+        seals.bind(cur, ids[-1])
     _set_head(cur, prev, count + len(rows))
 
 
@@ -84,21 +99,24 @@ def _set_head(cur, head: str, count: int) -> None:
     cur.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [("audit_head", head), ("audit_rows", str(count))])
 
 
+_CHAIN_COLUMNS = ("audit_id, epoch_us(changed_at), user_name, action, table_name, record_key, column_name, "
+                  "old_value, new_value, reason, upload_id")
+
+
 def _chain_rows(cur) -> list[tuple]:
+    """Every row as the chain hashes it: id, time, the event's fields, (seal count, seal digest),
+    prev_hash, row_hash."""
     return cur.execute(
-        """
-        SELECT audit_id, epoch_us(changed_at), user_name, action, table_name, record_key, column_name,
-               old_value, new_value, reason, upload_id, prev_hash, row_hash
-        FROM audit_trail ORDER BY audit_id
-        """
+        f"SELECT {_CHAIN_COLUMNS}, seal_count, seal_digest, prev_hash, row_hash FROM audit_trail ORDER BY audit_id"
     ).fetchall()
 
 
 def seal_existing(cur) -> None:
-    """Hash the rows written before the chain existed (the migration that adds it calls this)."""
+    """Hash the rows written before the chain existed (the migration that adds it calls this;
+    the trail has no seal columns yet)."""
     prev = GENESIS
     sealed = []
-    for audit_id, micros, *fields, _, _ in _chain_rows(cur):
+    for audit_id, micros, *fields in cur.execute(f"SELECT {_CHAIN_COLUMNS} FROM audit_trail ORDER BY audit_id").fetchall():
         row_hash = _row_hash(prev, micros, tuple(fields))
         sealed.append((prev, row_hash, audit_id))
         prev = row_hash
@@ -107,30 +125,36 @@ def seal_existing(cur) -> None:
     _set_head(cur, prev, len(sealed))
 
 
-def verify(store: Store) -> list[str]:
-    """Recompute the chain; returns one sentence per problem found (none: the trail is intact)."""
-    cur = store.cursor()
-    try:
-        rows = _chain_rows(cur)
-        head, count = _head(cur)
-    finally:
-        cur.close()
-    problems = []
+def head(cur) -> tuple[str, int]:
+    """The chain's last hash and its number of rows, as the trail holds them (an anchor)."""
+    rows = cur.execute("SELECT row_hash, count(*) OVER () FROM audit_trail ORDER BY audit_id DESC LIMIT 1").fetchall()
+    return (rows[0][0], int(rows[0][1])) if rows else (GENESIS, 0)
+
+
+def chain_problems(cur) -> Iterator[str]:
+    """Recompute the chain on ``cur``: one sentence per problem found (none: the chain is intact)."""
+    rows = _chain_rows(cur)
+    written_head, count = _head(cur)
     prev = GENESIS
-    for audit_id, micros, *fields, prev_hash, row_hash in rows:
-        expected = _row_hash(prev, micros, tuple(fields))
+    for audit_id, micros, *fields, seal_count, seal_digest, prev_hash, row_hash in rows:
+        sealed = None if seal_digest is None else (seal_count, seal_digest)
+        expected = _row_hash(prev, micros, tuple(fields), sealed)
         if prev_hash != prev:
-            problems.append(f"audit row {audit_id}: the row before it was changed, removed or added")
+            yield f"audit row {audit_id}: the row before it was changed, removed or added"
         elif row_hash != expected:
-            problems.append(f"audit row {audit_id}: its content was changed after it was written")
+            yield f"audit row {audit_id}: its content was changed after it was written"
         prev = row_hash if row_hash else expected
-        if len(problems) >= 20:
-            problems.append("… (stopped after 20 problems)")
-            return problems
-    if prev != head or len(rows) != count:
-        problems.append(f"the trail ends at row {rows[-1][0] if rows else 0} with {len(rows)} row(s), "
-                        f"but {count} were written: rows were removed or added at its end")
-    return problems
+    if prev != written_head or len(rows) != count:
+        yield (f"the trail ends at row {rows[-1][0] if rows else 0} with {len(rows)} row(s), "
+               f"but {count} were written: rows were removed or added at its end")
+
+
+def verify(store: Store, *, anchor: str | None = None) -> list[str]:
+    """Check the whole study (the chain, every sealed table, the archived files; see
+    :func:`trial.integrity.verify`): one sentence per problem shown (none: intact)."""
+    from trial.integrity import verify as verify_study  # integrity builds on this module
+
+    return verify_study(store, anchor=anchor).problems
 
 
 def audit_trail(

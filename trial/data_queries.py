@@ -21,7 +21,7 @@ import duckdb
 import pandas as pd
 
 from schemas import DOMAINS, Domain
-from trial import audit
+from trial import audit, seals
 from trial import findings as fd
 from trial.access import ASSESSMENT_DOMAINS, REVEALS_ALLOCATION
 from trial.errors import TrialError
@@ -34,6 +34,7 @@ STATUSES = (OPEN, ANSWERED, CLOSED)
 RAISERS = frozenset({Role.MONITOR, Role.STATISTICIAN})  # open, close and re-open queries
 ASSESSMENT_TABLES = frozenset(ASSESSMENT_DOMAINS)  # what an evaluator answers (and sees, when only an evaluator)
 MOST_KEYS_NAMED = 5  # an unknown record key's sentence names up to this many of the subject's records
+_THIS_QUERY = "t.query_id = $query_id"  # what a change of one query seals (trial.seals)
 
 
 class QueryNotFound(TrialError):
@@ -187,6 +188,7 @@ def open_query(store, user: User, *, subject_id: str, table_name: str, record_ke
                              "answer) rather than opening another.")
         query_id = cur.execute(_sql("insert_query"), point | {"site": site[0][0], "value": value, "user": user.user_name,
                                                            "at": now}).fetchall()[0][0]
+        seals.added(cur, "data_queries", _THIS_QUERY, {"query_id": query_id})
         _add_message(cur, query_id, user, "OPEN", text, None, now)
         audit.record(cur, [audit.Event(user.user_name, "QUERY_OPEN", domain.name, key, column,
                                        new_value=f"query {query_id} {OPEN}", reason=text)], at=now)
@@ -256,8 +258,9 @@ def _query_on(cur: duckdb.DuckDBPyConnection, query_id: int) -> dict:
 
 def _add_message(cur, query_id: int, user: User, action: str, text: str | None, upload_id: int | None,
                  now: dt.datetime) -> None:
-    cur.execute(_sql("insert_message"), {"query_id": query_id, "at": now, "user": user.user_name, "action": action,
-                                         "text": text, "upload_id": upload_id})
+    seq = cur.execute(_sql("insert_message"), {"query_id": query_id, "at": now, "user": user.user_name, "action": action,
+                                               "text": text, "upload_id": upload_id}).fetchall()[0][0]
+    seals.added(cur, "query_messages", "t.query_id = $query_id AND t.seq = $seq", {"query_id": query_id, "seq": seq})
 
 
 def _change(cur, query: dict, user: User, action: str, status: str, text: str | None, upload_id: int | None,
@@ -265,7 +268,8 @@ def _change(cur, query: dict, user: User, action: str, status: str, text: str | 
     """Add the message, move the status, and write the audit row, in the caller's transaction."""
     query_id = int(query["query_id"])
     _add_message(cur, query_id, user, action, text, upload_id, now)
-    cur.execute(_sql("set_status"), {"query_id": query_id, "status": status})
+    with seals.rewriting(cur, "data_queries", _THIS_QUERY, {"query_id": query_id}):
+        cur.execute(_sql("set_status"), {"query_id": query_id, "status": status})
     audit.record(cur, [audit.Event(user.user_name, f"QUERY_{action}", query["table_name"], query["record_key"],
                                    query["column_name"], old_value=f"query {query_id} {query['status']}",
                                    new_value=f"query {query_id} {status}", reason=text, upload_id=upload_id)], at=now)

@@ -42,3 +42,7 @@ class NotATrialDatabase(TrialError):
 
 class DatabaseUnwritable(TrialError):
     """The database (or its write-ahead log beside it) cannot be written."""
+
+
+class ArchiveTampered(TrialError):
+    """An upload's archived bytes are missing or no longer hash to the SHA-256 the upload log records."""

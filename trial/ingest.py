@@ -21,11 +21,12 @@ import numpy as np
 import pyarrow as pa
 
 from schemas import DOMAINS, Domain, domain_named
-from trial import archive, audit
+from trial import archive, audit, seals
 from trial import findings as fd
 from trial.access import UploadScope, reading_as, withheld_columns
 from trial.cells import type_cells
-from trial.changes import INCOMING, Change, all_changes, apply_changes, changes_of, duplicate_keys, plan_changes, taken_out_of_view
+from trial.changes import (INCOMING, Change, all_changes, apply_changes, changes_of, duplicate_keys, key_match, plan_changes,
+                           taken_out_of_view)
 from trial.csvfile import header_width, read_cells
 from trial.editchecks import run_edit_checks
 from trial.errors import UploadError
@@ -265,8 +266,10 @@ def _check_and_write(cur, store: Store, result: UploadResult, checked: _CheckedF
         say("writing")
         result.upload_id = _log_upload(cur, result, packed.result(), user=user, reason=reason, rows=checked.typed is not None)
         if result.status == LOADED:
-            apply_changes(cur, checked.domain, plan, result.upload_id)
-            _audit(cur, result, user=user, reason=reason)
+            in_file = f"EXISTS (SELECT 1 FROM {INCOMING} AS i WHERE {key_match(checked.domain, 'i', 't')})"
+            with seals.rewriting(cur, checked.domain.name, in_file):
+                apply_changes(cur, checked.domain, plan, result.upload_id)
+        _audit(cur, result, user=user, reason=reason)
     finally:
         for name in (FILE_ROWS, INCOMING):  # the next file of a batch on this cursor registers its own
             with contextlib.suppress(duckdb.Error):
@@ -439,6 +442,7 @@ def _log_upload(cur, result: UploadResult, packed: bytes, *, user: str, reason: 
             "warnings": result.warning_count,
         },
     )
+    seals.added(cur, "uploads", "t.upload_id = $id", {"id": upload_id})
     if result.findings:
         table = pa.table(
             {
@@ -457,18 +461,24 @@ def _log_upload(cur, result: UploadResult, packed: bytes, *, user: str, reason: 
         cur.execute(f"""INSERT INTO findings (upload_id, line, column_name, value, rule, severity, message, site_id, subject_id)
                         SELECT f.*, r.site_id, r.subject_id FROM new_findings AS f {of_line}""")
         cur.unregister("new_findings")
+        seals.added(cur, "findings", "t.upload_id = $id", {"id": upload_id})
     return int(upload_id)
 
 
 def _audit(cur, result: UploadResult, *, user: str, reason: str | None) -> None:
-    """An INSERT row for the new rows and a CORRECT row for every corrected cell (all of them, not
-    only those listed in the result: they are read in batches from the plan on ``cur``)."""
+    """The upload's audit rows: an INSERT row for the new rows and a CORRECT row for every corrected
+    cell (all of them, not only those listed in the result: they are read in batches from the plan on
+    ``cur``), or (a rejected file, or one that changed nothing) one UPLOAD row, so that every upload's
+    log entry is sealed under the chain."""
     moment = dt.datetime.now(dt.UTC)
     if result.inserted:
         audit.record(cur, [audit.Event(user, "INSERT", result.domain, new_value=f"{result.inserted} rows from {result.file_name}",
                                        reason=reason, upload_id=result.upload_id)], at=moment)
-    if not result.corrected:
-        return
-    for batch in all_changes(cur):
-        audit.record(cur, [audit.Event(user, "CORRECT", result.domain, c.key, c.column, c.old, c.new, reason, result.upload_id)
-                           for c in batch], at=moment)
+    if result.corrected:
+        for batch in all_changes(cur):
+            audit.record(cur, [audit.Event(user, "CORRECT", result.domain, c.key, c.column, c.old, c.new, reason, result.upload_id)
+                               for c in batch], at=moment)
+    if not (result.inserted or result.corrected):
+        outcome = f"{result.error_count:,} error(s)" if result.status == REJECTED else "nothing changed"
+        audit.record(cur, [audit.Event(user, "UPLOAD", result.domain, new_value=f"{result.file_name} {result.status}: {outcome}",
+                                       reason=reason, upload_id=result.upload_id)], at=moment)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from trial import audit
+from trial import audit, seals
 from trial.access import Permission, require
 from trial.errors import TrialError
 from trial.store import Store
@@ -81,8 +81,11 @@ def _change(store: Store, action: str, *, user: str, reason: str) -> LockState:
         current = state_on(cur)
         if current.locked == (action == "LOCK"):
             raise TrialError(current.sentence if current.locked else "The database is not locked: there is nothing to unlock.")
-        cur.execute("INSERT INTO lock_history (action, user_name, changed_at, reason) VALUES ($a, $u, $at, $r)",
-                    {"a": action, "u": user, "at": now, "r": reason.strip()})
+        lock_id = cur.execute(
+            "INSERT INTO lock_history (action, user_name, changed_at, reason) VALUES ($a, $u, $at, $r) RETURNING lock_id",
+            {"a": action, "u": user, "at": now, "r": reason.strip()},
+        ).fetchall()[0][0]
+        seals.added(cur, "lock_history", "t.lock_id = $id", {"id": lock_id})
         audit.record(cur, [audit.Event(user, action, reason=reason.strip())], at=now)
     return lock_state(store)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from trial import audit
+from trial import audit, seals
 from trial.errors import (
     DatabaseExists,
     DatabaseLocked,
@@ -31,12 +31,12 @@ from trial.study import Study, parse_study
 
 MIGRATIONS = sql_names("migrations")
 # Steps a migration needs that SQL cannot do, run in its transaction right after its SQL.
-AFTER_MIGRATION = {"migrations/003_audit_chain": audit.seal_existing}
+AFTER_MIGRATION = {"migrations/003_audit_chain": audit.seal_existing, "migrations/009_row_seals": seals.seal_existing}
 SCHEMA_VERSION = len(MIGRATIONS)
 _LOCK_HOLDER = re.compile(r"\(PID (\d+)\)")
 # Nothing is downloaded or loaded behind our back: a SQLite file (or any file DuckDB would open with
 # an extension) is refused, not fetched for. What we use (json, parquet, icu) is built in.
-_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+CONNECTION_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
 _DUCKDB_MAGIC = b"DUCK"  # bytes 8 to 11 of every DuckDB database file
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _OS_REASON = re.compile(r'"([^"]+)": ([^"\n]+?)\s*$', re.MULTILINE)  # DuckDB: â€¦ file "PATH": REASON
@@ -45,7 +45,7 @@ _OS_REASON = re.compile(r'"([^"]+)": ([^"\n]+?)\s*$', re.MULTILINE)  # DuckDB: â
 def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     _refuse_foreign(path)
     try:
-        return duckdb.connect(str(path), read_only=read_only, config=_CONFIG)
+        return duckdb.connect(str(path), read_only=read_only, config=CONNECTION_CONFIG)
     except duckdb.IOException as exc:
         text = str(exc)
         if "lock" in text.lower():
@@ -172,6 +172,8 @@ class Store:
                 with store.transaction() as cur:
                     if not cur.execute("SELECT count(*) FROM study_parameters").fetchone()[0]:
                         _write_parameters(cur, store.study)
+                        seals.added(cur, "study_parameters")
+                        audit.record(cur, [audit.Event(audit.SYSTEM, "STUDY_PARAMETERS", "study_parameters")])
         except BaseException:
             store.close()
             raise
@@ -208,6 +210,8 @@ class Store:
                 if not commit:
                     cur.rollback()
                     return
+                if seals.unbound(cur):  # a writer that sealed rows must also write their audit row
+                    raise RuntimeError("a write sealed rows but recorded no audit row for them")
                 if data_change:
                     cur.execute(
                         "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'data_version'"
@@ -322,6 +326,8 @@ class Store:
             cur.executemany("INSERT INTO study_regions VALUES (?)", [(r,) for r in study.assessments.regions])
             cur.executemany("INSERT INTO study_coding VALUES (?, ?)", [(c.pt, c.soc) for c in study.coding])
             _write_parameters(cur, study)
+            for table in ("meta", "study_sites", "study_arms", "study_visits", "study_regions", "study_coding", "study_parameters"):
+                seals.added(cur, table)
             audit.record(cur, [audit.Event(user, "INIT", new_value=study.study.id)], at=now)
             _commit(cur, self.path)
         finally:

@@ -9,7 +9,7 @@ import datetime as dt
 
 import pandas as pd
 
-from trial import audit
+from trial import audit, seals
 from trial.access import Permission, require
 from trial.errors import TrialError
 from trial.store import Store
@@ -37,8 +37,12 @@ def unblind(store: Store, who: User, subject_id: str, reason: str, *, password: 
     now = dt.datetime.now(dt.UTC)
     with store.transaction() as cur:
         site_id, arm = _subject_of(cur, who, subject_id)
-        cur.execute("INSERT INTO unblindings (site_id, subject_id, user_name, unblinded_at, reason) VALUES ($site, $s, $u, $at, $r)",
-                    {"site": site_id, "s": subject_id, "u": who.user_name, "at": now, "r": reason})
+        unblinding_id = cur.execute(
+            "INSERT INTO unblindings (site_id, subject_id, user_name, unblinded_at, reason) VALUES ($site, $s, $u, $at, $r) "
+            "RETURNING unblinding_id",
+            {"site": site_id, "s": subject_id, "u": who.user_name, "at": now, "r": reason},
+        ).fetchall()[0][0]
+        seals.added(cur, "unblindings", "t.unblinding_id = $id", {"id": unblinding_id})
         audit.record(cur, [audit.Event(who.user_name, "UNBLIND", "unblindings", subject_id, reason=reason)], at=now)
     return next(a.label for a in store.study.arms if a.code == arm)
 

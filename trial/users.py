@@ -21,7 +21,7 @@ from enum import StrEnum
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from trial import audit
+from trial import audit, seals
 from trial.errors import TrialError
 from trial.store import Store
 from trial.study import Blinding
@@ -33,6 +33,8 @@ SHORTEST_PASSWORD = 10
 # names go into messages, file names and CSV cells: no spaces, no signs that format or start a formula
 ACCOUNT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}")
 _hasher = PasswordHasher()
+_THIS_ACCOUNT = "t.user_name = $u"  # what an account change seals (trial.seals)
+_THIS_SESSION = "t.token_hash = $t"  # what a session change seals
 
 
 class Role(StrEnum):
@@ -109,6 +111,7 @@ def add_user(store: Store, user_name: str, password: str, roles, *, site_id: str
             "INSERT INTO users (user_name, full_name, password_hash, roles, site_id, created_at) VALUES ($u, $f, $h, $r, $s, $at)",
             {"u": user_name, "f": full_name, "h": _hasher.hash(password), "r": sorted(chosen), "s": site_id, "at": _now()},
         )
+        seals.added(cur, "users", _THIS_ACCOUNT, {"u": user_name})
         audit.record(cur, [audit.Event(by, "USER_ADD", "users", user_name, new_value=_describe(chosen, site_id))])
     return User(user_name, chosen, site_id, full_name, store.study.blinding)
 
@@ -139,8 +142,9 @@ def set_password(store: Store, user_name: str, password: str, *, by: str) -> Non
     _check_password(password)
     with store.transaction() as cur:
         _require(cur, user_name)
-        cur.execute("UPDATE users SET password_hash = $h, failed_attempts = 0, locked_until = NULL WHERE user_name = $u",
-                    {"h": _hasher.hash(password), "u": user_name})
+        with seals.rewriting(cur, "users", _THIS_ACCOUNT, {"u": user_name}):
+            cur.execute("UPDATE users SET password_hash = $h, failed_attempts = 0, locked_until = NULL WHERE user_name = $u",
+                        {"h": _hasher.hash(password), "u": user_name})
         _end_sessions(cur, user_name, NEW_PASSWORD)
         audit.record(cur, [audit.Event(by, "USER_PASSWORD", "users", user_name)])
 
@@ -152,7 +156,8 @@ def set_active(store: Store, user_name: str, active: bool, *, by: str) -> None:
         if not active:
             _keep_an_administrator(cur, user_name, "disabled")
             _end_sessions(cur, user_name, DISABLED)
-        cur.execute("UPDATE users SET active = $a WHERE user_name = $u", {"a": active, "u": user_name})
+        with seals.rewriting(cur, "users", _THIS_ACCOUNT, {"u": user_name}):
+            cur.execute("UPDATE users SET active = $a WHERE user_name = $u", {"a": active, "u": user_name})
         audit.record(cur, [audit.Event(by, "USER_ENABLE" if active else "USER_DISABLE", "users", user_name)])
 
 
@@ -166,8 +171,9 @@ def set_roles(store: Store, user_name: str, roles, *, site_id: str | None = None
             _keep_an_administrator(cur, user_name, "without the ADMIN role")
         old_roles, old_site, full_name = cur.execute("SELECT roles, site_id, full_name FROM users WHERE user_name = $u",
                                                      {"u": user_name}).fetchall()[0]
-        cur.execute("UPDATE users SET roles = $r, site_id = $s WHERE user_name = $u",
-                    {"r": sorted(chosen), "s": site_id, "u": user_name})
+        with seals.rewriting(cur, "users", _THIS_ACCOUNT, {"u": user_name}):
+            cur.execute("UPDATE users SET roles = $r, site_id = $s WHERE user_name = $u",
+                        {"r": sorted(chosen), "s": site_id, "u": user_name})
         audit.record(cur, [audit.Event(by, "USER_ROLES", "users", user_name, old_value=_describe(old_roles, old_site),
                                        new_value=_describe(chosen, site_id))])
     return User(user_name, chosen, site_id, full_name, store.study.blinding)
@@ -188,9 +194,11 @@ def _keep_an_administrator(cur, user_name: str, change: str) -> None:
 
 
 def _end_sessions(cur, user_name: str, why: str) -> None:
-    """End every live session of the account, the browser's and the command line's, at once."""
-    cur.execute("UPDATE user_sessions SET ended_at = $n, ended_why = $w WHERE user_name = $u AND ended_at IS NULL",
-                {"n": _now(), "w": why, "u": user_name})
+    """End every live session of the account, the browser's and the command line's, at once (the
+    caller's audit row covers their seals)."""
+    with seals.rewriting(cur, "user_sessions", "t.user_name = $u", {"u": user_name}):  # only those it changes are sealed again
+        cur.execute("UPDATE user_sessions SET ended_at = $n, ended_why = $w WHERE user_name = $u AND ended_at IS NULL",
+                    {"n": _now(), "w": why, "u": user_name})
 
 
 def has_accounts(store: Store) -> bool:
@@ -315,6 +323,8 @@ def start_session(store: Store, user: User, *, length: dt.timedelta = SESSION_LE
     with store.transaction(data_change=False) as cur:
         cur.execute("INSERT INTO user_sessions (token_hash, user_name, created_at, expires_at) VALUES ($t, $u, $c, $e)",
                     {"t": _token_hash(token), "u": user.user_name, "c": now, "e": now + length})
+        seals.added(cur, "user_sessions", _THIS_SESSION, {"t": _token_hash(token)})
+        audit.record(cur, [audit.Event(user.user_name, "SESSION_START", "user_sessions")], at=now)
     return token
 
 
@@ -366,6 +376,13 @@ def why_session_ended(store: Store, token: str | None) -> str:
 
 
 def end_session(store: Store, token: str) -> None:
+    token_hash = _token_hash(token)
     with store.transaction(data_change=False) as cur:
-        cur.execute("UPDATE user_sessions SET ended_at = $n, ended_why = $w WHERE token_hash = $t AND ended_at IS NULL",
-                    {"n": _now(), "w": SIGNED_OUT, "t": _token_hash(token)})
+        rows = cur.execute("SELECT user_name FROM user_sessions WHERE token_hash = $t AND ended_at IS NULL",
+                           {"t": token_hash}).fetchall()
+        if not rows:
+            return
+        with seals.rewriting(cur, "user_sessions", _THIS_SESSION, {"t": token_hash}):
+            cur.execute("UPDATE user_sessions SET ended_at = $n, ended_why = $w WHERE token_hash = $t",
+                        {"n": _now(), "w": SIGNED_OUT, "t": token_hash})
+        audit.record(cur, [audit.Event(rows[0][0], "SESSION_END", "user_sessions")])

@@ -62,6 +62,18 @@ def test_a_site_user_receives_rows_of_their_own_site_only(store):
     assert seen.scalar("SELECT count(*) FROM upload_files") == 0
 
 
+def test_row_seals_stay_with_full_access(store):
+    """A seal hashes a whole row: a reader who could read one could test a guessed arm or another
+    site's value against it. Scoped readers see no seals and no seal digests."""
+    assert store.scalar("SELECT count(*) FROM row_seals WHERE table_name = 'randomization'") > 0
+    assert store.scalar("SELECT count(seal_digest) FROM audit_trail") > 0
+    for access in (SITE_A, BLINDED, Access(sites=frozenset({"S01"}))):
+        seen = ScopedStore(store, access)
+        assert seen.scalar("SELECT count(*) FROM row_seals") == 0
+        assert seen.scalar("SELECT count(seal_digest) FROM audit_trail") == 0
+        assert seen.scalar("SELECT count(*) FROM audit_trail") > 0
+
+
 def test_a_blinded_user_receives_pooled_data_only(store):
     seen = ScopedStore(store, BLINDED)
     arm_codes = [a.code for a in store.study.arms]

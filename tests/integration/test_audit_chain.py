@@ -72,7 +72,10 @@ def test_a_database_from_before_the_chain_is_sealed_when_opened(tmp_path):
                 "DROP TABLE lock_history; DROP SEQUENCE lock_id_seq; DROP TABLE users; DROP TABLE user_sessions; "
                 "DROP TABLE query_messages; DROP TABLE data_queries; DROP SEQUENCE query_id_seq; "
                 "DROP TABLE unblindings; DROP SEQUENCE unblinding_id_seq; "
-                "ALTER TABLE findings DROP COLUMN site_id; ALTER TABLE findings DROP COLUMN subject_id;")
+                "ALTER TABLE findings DROP COLUMN site_id; ALTER TABLE findings DROP COLUMN subject_id; "
+
+                "DROP TABLE row_seals; ALTER TABLE audit_trail DROP COLUMN seal_count; "
+                "ALTER TABLE audit_trail DROP COLUMN seal_digest;")
     with Store.open(db) as store:
         assert verify(store) == []
         assert store.scalar("SELECT count(*) FROM audit_trail WHERE row_hash IS NULL") == 0

@@ -1,0 +1,322 @@
+"""Row seals: what each audited write left in the tables, so that a row changed, added or removed
+outside the system is found and named (``trial audit --verify``, see :mod:`trial.integrity`).
+
+A seal is the SHA-256 of one record's canonical content, computed in SQL when a write changes the
+record. Writers seal what they write through :func:`added` (new rows) or :func:`rewriting` (rows
+updated); the seals wait in a temporary table of the write's own cursor until
+:func:`trial.audit.record` writes the write's audit rows: it stores them in ``row_seals`` under the
+last of those rows and puts their count and digest in that row, so the seal history is covered by
+the hash chain. The cost of a write is in the rows it changes, never in the size of the table.
+
+:data:`SEALED` says which tables are sealed, by which key, without which columns and why;
+:data:`EXEMPT` which tables are not and why. A table in neither fails a test, so a table added
+later cannot be forgotten. Columns are read from the live table: a column added later is sealed
+too, and one that is NULL does not change a row's hash (NULL cells are left out of the content);
+a migration that drops, moves or retypes a sealed column must reseal that table under an audit row.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import itertools
+import weakref
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+
+from schemas import DOMAINS
+
+PENDING = "_pending_seals"  # temporary: the seals of the write in progress, on its cursor
+_BEFORE = "_seals_before"  # temporary: the records a rewrite is about to change, as they were
+_BATCH = 65_536  # seals read at a time when hashing a digest
+_calls = itertools.count(1)
+# cursor → [its last sealing step, the seals it staged]: the cursors that made PENDING (asking a
+# cursor about a table it lacks would abort its transaction). A write's cursor serves that write only.
+_steps: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """How one table is sealed: the columns naming a record (``key``), the columns left out and
+    why, the rows left out and why (an SQL condition on the table's own columns, alias ``t``).
+    ``grouped``: the key names a group of rows sealed together (the findings of one upload)."""
+
+    key: tuple[str, ...]
+    excluded: Mapping[str, str] = field(default_factory=dict)
+    rows: str = "TRUE"
+    rows_reason: str | None = None
+    grouped: bool = False
+    label: str = "{table} {key}"
+
+    def name(self, table: str, key: str) -> str:
+        """How a sentence names one record: ``hair_counts S01-001 / WEEK_4 / TARGET``."""
+        return self.label.format(table=table, key=key)
+
+
+SEALED: dict[str, Sealed] = {
+    **{name: Sealed(domain.key) for name, domain in DOMAINS.items()},
+    "meta": Sealed(
+        ("key",),
+        rows="t.key NOT IN ('data_version', 'audit_head', 'audit_rows', 'schema_version')",
+        rows_reason="data_version is the cache counter every write bumps; audit_head and audit_rows repeat the "
+        "chain's own end, which verify recomputes from the chain; schema_version is the migrations' bookkeeping, "
+        "checked when the database is opened",
+    ),
+    "study_sites": Sealed(("site_id",)),
+    "study_arms": Sealed(("arm",)),
+    "study_visits": Sealed(("visit",)),
+    "study_regions": Sealed(("region",)),
+    "study_coding": Sealed(("pt",)),
+    "study_parameters": Sealed(("name",)),
+    "uploads": Sealed(("upload_id",)),
+    "upload_files": Sealed(("sha256",)),
+    "findings": Sealed(("upload_id",), grouped=True, label="the findings of upload {key}"),
+    "users": Sealed(
+        ("user_name",),
+        excluded={
+            "failed_attempts": "the sign-in lock-out's counter, rewritten at every sign-in attempt; each attempt is "
+            "itself a chained audit row (SIGN_IN, SIGN_IN_FAILED)",
+            "locked_until": "set and cleared with failed_attempts by the sign-in lock-out, as above",
+        },
+    ),
+    "user_sessions": Sealed(("token_hash",)),
+    "lock_history": Sealed(("lock_id",)),
+    "data_queries": Sealed(("query_id",)),
+    "query_messages": Sealed(("query_id", "seq")),
+    "unblindings": Sealed(("unblinding_id",)),
+}
+
+EXEMPT: dict[str, str] = {
+    "audit_trail": "the hash chain itself: every row holds the hash of its content and of the row before it, and "
+    "verify recomputes them (an anchor kept elsewhere catches a consistent rewrite)",
+    "row_seals": "the seal history: each write's seals are covered by the count and digest in its chained audit row, "
+    "which verify recomputes",
+}
+
+
+# --------------------------------------------------------------------------- canonical content
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _text(column: str, data_type: str) -> str:
+    """A column's value as text, the same on every machine and time zone (NULL stays NULL)."""
+    c = f"t.{_quoted(column)}"
+    if data_type.startswith("TIMESTAMP"):
+        return f"CAST(epoch_us({c}) AS VARCHAR)"
+    if data_type in ("DOUBLE", "FLOAT", "REAL"):
+        return f"printf('%.17g', {c})"  # round-trips exactly, whatever DuckDB's own formatting does
+    if data_type == "BLOB":
+        return f"sha256({c})"
+    if data_type == "VARCHAR[]":
+        return f"'[' || array_to_string(list_transform({c}, lambda x: coalesce(length(x) || ':' || x, '~')), ',') || ']'"
+    if data_type == "VARCHAR":
+        return c
+    return f"CAST({c} AS VARCHAR)"
+
+
+def sealed_columns(cur, table: str) -> list[tuple[int, str, str]]:
+    """(position, name, type) of the columns sealed in ``table``, in the table's order."""
+    excluded = SEALED[table].excluded
+    rows = cur.execute(
+        "SELECT column_index, column_name, data_type FROM duckdb_columns() "
+        "WHERE database_name = current_database() AND schema_name = 'main' AND table_name = $t ORDER BY column_index",
+        {"t": table},
+    ).fetchall()
+    return [(p, n, d) for p, n, d in rows if n not in excluded]
+
+
+def mark_bits(count: int) -> int:
+    """Bits of each column's fingerprint in a row's marks (64 bits shared by the columns)."""
+    return min(32, max(1, 64 // max(count, 1)))
+
+
+def _row_sql(table: str, columns: list[tuple[int, str, str]], where: str) -> str:
+    """Each row of ``table`` that ``where`` names: its record key, the hash of its content, and its
+    marks (a few bits of every column's hash, which name the column that changed)."""
+    entry = SEALED[table]
+    types = {n: d for _, n, d in columns}
+    key = "concat_ws(' / ', " + ", ".join(f"coalesce(CAST(t.{_quoted(k)} AS VARCHAR), '')" for k in entry.key) + ")"
+    parts = ", ".join(f"'{p}:' || length({_text(n, d)}) || ':' || {_text(n, d)}" for p, n, d in columns)
+    bits = mark_bits(len(columns))
+    marks = " | ".join(
+        f"((hash({_text(n, types[n])}) & {(1 << bits) - 1}) << {(i * bits) % 64})" for i, (_, n, _) in enumerate(columns)
+    )
+    return (
+        f"SELECT {key} AS record_key, unhex(sha256(concat({parts}))) AS h, CAST({marks} AS UBIGINT) AS m "
+        f"FROM main.{_quoted(table)} AS t WHERE ({entry.rows}) AND ({where})"
+    )
+
+
+def records_sql(cur, table: str, where: str = "TRUE", columns: list[tuple[int, str, str]] | None = None) -> str:
+    """The records of ``table`` that ``where`` names, one per key: how many rows have that key, their
+    hash and marks. A grouped table's record is its rows together (the hash of their sorted hashes).
+    In any other table a key is one row; a second row with it (slipped in) shows in the count.
+    ``columns``: :func:`sealed_columns` of the table, when the caller has them."""
+    columns = sealed_columns(cur, table) if columns is None else columns
+    rows = _row_sql(table, columns, where)
+    if SEALED[table].grouped:
+        return (
+            "SELECT record_key, CAST(count(*) AS INTEGER) AS rows, "
+            "unhex(sha256(string_agg(hex(h), '' ORDER BY h))) AS row_hash, CAST(NULL AS UBIGINT) AS marks "
+            f"FROM ({rows}) GROUP BY record_key"
+        )
+    return (
+        "SELECT record_key, CAST(count(*) AS INTEGER) AS rows, any_value(h) AS row_hash, "
+        f"CASE WHEN count(*) = 1 THEN any_value(m) END AS marks FROM ({rows}) GROUP BY record_key"
+    )
+
+
+# --------------------------------------------------------------------------- writing seals
+def _next_step(cur) -> int:
+    """The number of the cursor's next sealing call (the first makes its temporary tables)."""
+    if cur not in _steps:
+        cur.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {PENDING} (ord BIGINT, step INTEGER, table_name VARCHAR, record_key VARCHAR, "
+            "rows INTEGER, row_hash BLOB, marks UBIGINT, prior_hash BLOB)"
+        )
+        cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_BEFORE} (call BIGINT, record_key VARCHAR, rows INTEGER, row_hash BLOB)")
+        _steps[cur] = [0, 0]
+    _steps[cur][0] += 1
+    return _steps[cur][0]
+
+
+def _staged(cur, sql: str, params: dict) -> None:
+    """Run an INSERT INTO PENDING whose SELECT numbers its seals from ``$first`` on (by key: unique
+    within a sealing call), so that a digest sorts integers, not keys."""
+    counts = _steps[cur]
+    inserted = cur.execute(sql, params | {"first": counts[1]}).fetchall()[0][0]
+    counts[1] += inserted
+
+
+def added(cur, table: str, where: str = "TRUE", params: dict | None = None) -> None:
+    """Seal the rows of ``table`` that the write has just added; ``where`` (an SQL condition on the
+    table, alias ``t``, with ``$name`` parameters) names them and no others."""
+    step = _next_step(cur)
+    _staged(
+        cur,
+        f"INSERT INTO {PENDING} SELECT $first + row_number() OVER (ORDER BY record_key), $step, $table, record_key, rows, "
+        f"row_hash, marks, NULL FROM ({records_sql(cur, table, where)})",
+        (params or {}) | {"step": step, "table": table},
+    )
+
+
+@contextlib.contextmanager
+def rewriting(cur, table: str, where: str, params: dict | None = None) -> Iterator[None]:
+    """Seal what the block changes among the records of ``table`` that ``where`` names (before and
+    after the block: rows it adds are named too). Each changed record's seal keeps its hash from
+    just before the write, so that an edit made outside the system and then written over is still
+    found (verify compares it with the record's previous seal); a record the block leaves as it
+    was is not sealed again, so an outside edit to it stays visible."""
+    params = params or {}
+    call = next(_calls)
+    step = _next_step(cur)
+    columns = sealed_columns(cur, table)
+    cur.execute(f"INSERT INTO {_BEFORE} SELECT $call, record_key, rows, row_hash FROM ({records_sql(cur, table, where, columns)})",
+                params | {"call": call})
+    yield
+    _staged(
+        cur,
+        f"""
+        INSERT INTO {PENDING}
+        SELECT $first + row_number() OVER (ORDER BY record_key), $step, $table, record_key, rows, row_hash, marks, prior_hash
+        FROM (
+            SELECT coalesce(a.record_key, b.record_key) AS record_key, coalesce(a.rows, 0) AS rows, a.row_hash, a.marks,
+                   b.row_hash AS prior_hash
+            FROM ({records_sql(cur, table, where, columns)}) AS a
+            FULL JOIN (SELECT * FROM {_BEFORE} WHERE call = $call) AS b ON a.record_key = b.record_key
+            WHERE a.row_hash IS DISTINCT FROM b.row_hash OR a.rows IS DISTINCT FROM b.rows
+        )
+        """,
+        params | {"step": step, "table": table, "call": call},
+    )
+    cur.execute(f"DELETE FROM {_BEFORE} WHERE call = $call", {"call": call})
+
+
+def _pending_exists(cur) -> bool:
+    if cur not in _steps:  # most transactions: no catalog look-up
+        return False
+    return bool(cur.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = $t", {"t": PENDING}
+    ).fetchall()[0][0])
+
+
+def unbound(cur) -> int:
+    """How many seals of the write on ``cur`` wait for their audit row."""
+    if not _pending_exists(cur):
+        return 0
+    return cur.execute(f"SELECT count(*) FROM {PENDING}").fetchall()[0][0]
+
+
+def _seal_text_sql() -> str:
+    """One seal (alias ``s``) as text for its write's digest (lengths before the free text: no two
+    seals read alike)."""
+    s = "s"
+    return (
+        f"concat({s}.step, '|', length({s}.table_name), ':', {s}.table_name, length({s}.record_key), ':', {s}.record_key, "
+        f"'|', {s}.rows, '|', coalesce(hex({s}.row_hash), '-'), '|', coalesce(CAST({s}.marks AS VARCHAR), '-'), '|', "
+        f"coalesce(hex({s}.prior_hash), '-'), ';')"
+    )
+
+
+def digests(cur, source: str) -> dict[int, tuple[int, str]]:
+    """Per audit_id of ``source`` (SQL giving rows shaped like ``row_seals``): how many seals, and
+    the SHA-256 of their texts in their order (``ord``). Streamed: memory stays bounded whatever the
+    number of seals (DuckDB sorts; Python hashes the sorted text as it arrives)."""
+    reader = cur.sql(
+        f"SELECT audit_id, {_seal_text_sql()} AS text FROM ({source}) AS s ORDER BY audit_id, ord"
+    ).to_arrow_reader(_BATCH)
+    found: dict = {}  # audit_id → (count, running SHA-256)
+    for batch in reader:
+        ids = batch.column(0).to_numpy(zero_copy_only=False)
+        texts = batch.column(1).cast(pa.large_string())
+        offsets = np.frombuffer(texts.buffers()[1], dtype=np.int64)[texts.offset : texts.offset + len(texts) + 1]
+        data = memoryview(texts.buffers()[2] or b"")
+        starts = [0, *(np.flatnonzero(np.diff(ids)) + 1).tolist(), len(ids)]
+        for first, end in itertools.pairwise(starts):
+            audit_id = int(ids[first])
+            count, hasher = found.setdefault(audit_id, (0, hashlib.sha256()))
+            hasher.update(data[offsets[first] : offsets[end]])
+            found[audit_id] = (count + end - first, hasher)
+    return {audit_id: (count, hasher.hexdigest()) for audit_id, (count, hasher) in found.items()}
+
+
+def pending_digest(cur) -> tuple[int, str] | None:
+    """The count and digest of the seals waiting on ``cur``, or None when there are none."""
+    if not unbound(cur):
+        return None
+    return digests(cur, f"SELECT 0 AS audit_id, * FROM {PENDING}")[0]
+
+
+def bind(cur, audit_id: int) -> None:
+    """Store the waiting seals under the audit row that covers them (called by :func:`trial.audit.record`)."""
+    cur.execute(f"INSERT INTO row_seals SELECT $id, * FROM {PENDING}", {"id": audit_id})
+    cur.execute(f"DELETE FROM {PENDING}")
+    _steps[cur][1] = 0
+
+
+def existing_tables(cur) -> set[str]:
+    """The database's own tables (not the temporary ones)."""
+    return {r[0] for r in cur.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND database_name = current_database() "
+        "AND NOT temporary"
+    ).fetchall()}
+
+
+def seal_existing(cur) -> None:
+    """Seal everything an older database already holds (the migration that adds seals calls this):
+    what is there is taken as the audited state, under one audit row."""
+    from trial import audit  # audit binds the seals; it imports this module
+
+    if not cur.execute("SELECT count(*) FROM audit_trail").fetchall()[0][0]:
+        return  # a database being created: nothing written yet
+    present = existing_tables(cur)
+    for table in SEALED:
+        if table in present:
+            added(cur, table)
+    found = unbound(cur)
+    if found:
+        audit.record(cur, [audit.Event(audit.SYSTEM, "SEAL_EXISTING", new_value=f"{found:,} records sealed on upgrade")])
