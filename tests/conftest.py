@@ -29,3 +29,18 @@ def trial_home(tmp_path, monkeypatch):
     home = tmp_path / "trial-home"
     monkeypatch.setenv("TRIAL_HOME", str(home))
     return home
+
+
+@pytest.fixture(scope="session")
+def probe_study(tmp_path_factory):
+    """``probe_study("open_label" | "double_blind")``: the leak probe's study (tests/leak_probe.py),
+    built once a session for the command-line, page and browser probes alike. Read it, or copy it."""
+    import functools
+
+    from leak_probe import build
+
+    @functools.cache
+    def built(name: str):
+        return build(tmp_path_factory.mktemp(f"probe-{name}"), double_blind=name == "double_blind")
+
+    return built

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import data, ui
-from trial.access import Permission, may
+from trial.access import Permission, may, scoped
 from trial.audit import audit_trail, record_export, verify
 from trial.errors import TrialError
 from trial.lock import lock_state, signed_lock, signed_unlock
@@ -48,6 +48,7 @@ def lock_section() -> None:
 
 def audit_section() -> None:
     st.subheader("Audit trail")
+    readable = scoped(store, data.access())  # a blinded administrator's trail leaves out what tells the arm
     st.caption("Append-only and hash-chained: each row holds the hash of its content and of the row before, "
                "so a row changed, removed or added directly in the database is found by the check.")
     left, right = st.columns(2)
@@ -61,13 +62,13 @@ def audit_section() -> None:
             left.success(f"The audit trail is intact: {rows:,} rows, each chained to the one before.")
 
     def whole_trail() -> bytes:
-        frame = audit_trail(store)
+        frame = audit_trail(readable)
         record_export(store, me.user_name, "audit trail", f"{len(frame):,} rows as csv (dashboard)")
         return frame.to_csv(index=False).encode("utf-8")
 
     right.download_button("Export the whole trail (CSV)", whole_trail, file_name=f"{store.study.study.id}-audit-trail.csv",
                           mime="text/csv", icon=":material/download:")
-    recent = audit_trail(store).tail(200).iloc[::-1].rename(columns=TRAIL_COLUMNS)
+    recent = audit_trail(readable).tail(200).iloc[::-1].rename(columns=TRAIL_COLUMNS)
     st.dataframe(recent, hide_index=True, width="stretch", height=360,
                  column_config={"When": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss")})
     st.caption("The latest 200 rows, newest first.")
