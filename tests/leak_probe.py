@@ -299,6 +299,10 @@ def _plant(store: Store, probe: Probe) -> None:
         week4 = row_of(store, "hair_counts", "subject_id = $s AND visit = 'WEEK_4' AND region = 'TARGET'", {"s": probe.control[site]})
         late.append(line("hair_counts", week4, assessment_date=rand["randomization_date"] + dt.timedelta(days=45)))
     _load(store, "stat", "hair_counts", late, "both-sites-late.csv", expect="loaded", reason="dates from the source")
+    # a line claiming S01 for S02's canary row (rejected: subject_site, and the comparison quotes S02's
+    # values): kept with site S01 on its line, a trap for S01's readers
+    claimed = line("hair_counts", hair["S02"], site_id="S01", hair_count=PLANTED["S02"]["hair_count"] + 3)
+    _load(store, "stat", "hair_counts", [claimed], "claimed-for-S01.csv", expect="rejected")
 
     _queries(store, probe)
     if probe.double_blind:  # the investigator learns one subject's arm; monitors are told, without it
@@ -410,6 +414,7 @@ def crafted_files(store: Store, probe: Probe, site: str) -> dict[str, bytes]:
             f"{site},{treated},WEEK_99,{day(treated, 56)},TARGET,0,#N/A,,,,{evaluator}",  # unknown visit, zero area, #N/A
             f"{site},{treated},WEEK_8,{day(treated, 56)},FRONTAL,1,100,90,20,,{evaluator}",  # terminal + vellus > count
             f"{site},{treated},WEEK_8,{day(treated, 56)},,1,,,,,{evaluator}",  # required cells empty
+            f"{site},{treated},WEEK_8,yesterday,VERTEX,1,150,,,,{evaluator}",  # not a date at all
         ]),
         "hair-study.csv": file("hair_counts", [
             f"{site},{site}-999,BASELINE,2023-01-02,TARGET,1,150,,,,{evaluator}",  # subject_exists

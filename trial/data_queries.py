@@ -124,8 +124,10 @@ def _require_raiser(user: User, doing: str) -> None:
         raise TrialError(f"Only a monitor or a statistician {doing} a query; {_roles_sentence(user)}.")
 
 
-def _require_answerer(user: User, query: dict) -> None:
-    may = user.has(Role.SITE_STAFF) or (user.has(Role.EVALUATOR) and query["table_name"] in ASSESSMENT_TABLES)
+def _require_answerer(user: User, query: dict | None = None) -> None:
+    """Site staff answer, an evaluator on the assessments only (checked once ``query`` is read;
+    the roles first, so that nobody learns whether a query exists from a refusal)."""
+    may = user.has(Role.SITE_STAFF) or (user.has(Role.EVALUATOR) and (query is None or query["table_name"] in ASSESSMENT_TABLES))
     if not may:
         raise TrialError(
             f"Only site staff answer a query (an evaluator too, on hair counts, pull tests and global assessments); "
@@ -210,6 +212,7 @@ def _value_at(records: pd.DataFrame, domain: Domain, subject: str, key: str, col
 def answer_query(store, user: User, query_id: int, text: str, *, upload_id: int | None = None) -> None:
     """The site's answer; ``upload_id`` cites the upload that corrected the value."""
     text = _text(text, "An answer needs a text saying what was checked or corrected.")
+    _require_answerer(user)
     _require_in_view(store, user, query_id)
     now = _now()
     with store.transaction() as cur:

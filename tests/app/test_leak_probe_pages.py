@@ -20,6 +20,8 @@ from streamlit.delta_generator import DeltaGenerator
 from streamlit.testing.v1 import AppTest
 
 from dashboards.catalogue import pages_for
+from trial.access import Access, scoped
+from trial.data_queries import query_list
 from trial.store import Store
 from trial.users import account, start_session
 
@@ -83,7 +85,11 @@ def _run(probe: Probe, who: str, folder: Path, monkeypatch) -> dict[str, str]:
     with Store.open(db) as store:
         user = account(store, who)
         token = start_session(store, user)
-        query_ids = store.query("SELECT query_id FROM data_queries ORDER BY 1").query_id.tolist()
+        every_query = store.query("SELECT query_id FROM data_queries ORDER BY 1").query_id.tolist()
+        theirs = query_list(scoped(store, Access.of(user))).query_id.tolist()
+    # each query not theirs, by its address (a number typed or linked), and one of theirs (the
+    # list already shows theirs; one shows the history and the value now)
+    query_ids = [q for q in every_query if q not in theirs] + theirs[:1]
     monkeypatch.setenv("TRIAL_DB", str(db))
     downloads = Downloads(monkeypatch)
     seen: dict[str, str] = {}

@@ -3,6 +3,7 @@ Each failed on the code before its fix; the probe (test_leak_probe_*.py) finds t
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -77,3 +78,16 @@ def test_a_site_users_copy_of_another_sites_file_is_checked_as_any_file_not_call
         assert upload_bytes(store, own, "mine.csv", user="sam", scope=UploadScope.of(sam)).status == "loaded"
         again = upload_bytes(store, own, "mine-again.csv", user="sam", scope=UploadScope.of(sam))
         assert again.status == "already loaded"  # one's own file is still recognised
+
+
+def test_a_blinded_reader_is_not_told_how_many_findings_a_session_or_randomization_file_had(probe, tmp_path):
+    """The findings of such files are withheld from the blinded; their number told as much: one
+    warning on a one-row session file is a session of a control-arm subject (session_arm)."""
+    db, _ = probe
+    homes = tmp_path / "homes"
+    listed = {u["file_name"]: u for u in json.loads(run_as(db, "mona", homes, ["uploads", "--format", "json", "--db", db]).output)}
+    session, flip = listed["session-control-S01.csv"], listed["arm-flip-S01.csv"]
+    assert (session["errors"], session["warnings"], flip["errors"]) == (None, None, None)
+    assert session["rows_in_file"] == 1 and listed["both-sites-late.csv"]["warnings"] == 2  # other files' counts stay
+    full = {u["file_name"]: u for u in json.loads(run_as(db, "stat", homes, ["uploads", "--format", "json", "--db", db]).output)}
+    assert (full["session-control-S01.csv"]["warnings"], full["arm-flip-S01.csv"]["errors"]) == (1, 1)
