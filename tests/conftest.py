@@ -1,3 +1,4 @@
+import shutil
 import sys
 from pathlib import Path
 
@@ -5,7 +6,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from helpers import new_store, seed
+from helpers import new_store, seed, team_store
 
 
 @pytest.fixture
@@ -29,3 +30,35 @@ def trial_home(tmp_path, monkeypatch):
     home = tmp_path / "trial-home"
     monkeypatch.setenv("TRIAL_HOME", str(home))
     return home
+
+
+@pytest.fixture(scope="session")
+def probe_study(tmp_path_factory):
+    """``probe_study("open_label" | "double_blind")``: the leak probe's study (tests/leak_probe.py),
+    built once a session for the command-line, page and browser probes alike. Read it, or copy it."""
+    import functools
+
+    from leak_probe import build
+
+    @functools.cache
+    def built(name: str):
+        return build(tmp_path_factory.mktemp(f"probe-{name}"), double_blind=name == "double_blind")
+
+    return built
+
+
+@pytest.fixture(scope="session")
+def team_db(tmp_path_factory) -> Path:
+    """The team's study (helpers.team_store: accounts of every role at two sites), built once a
+    session. Read it, or take a ``team_db_copy`` to change."""
+    folder = tmp_path_factory.mktemp("team")
+    team_store(folder).close()
+    return folder / "study.duckdb"
+
+
+@pytest.fixture
+def team_db_copy(team_db, tmp_path) -> Path:
+    """A copy of the team's database for one test (to lock out, disable or load what it likes)."""
+    copy = tmp_path / "study.duckdb"
+    shutil.copy(team_db, copy)
+    return copy

@@ -169,3 +169,24 @@ def run_as(db, user_name: str, homes, args, *, input: str | None = None, passwor
     if session_file.load(home, db) is None:
         cli_login(db, user_name, home, password)
     return CliRunner().invoke(main, [str(a) for a in args], input=input, env={"TRIAL_HOME": str(home)})
+
+
+APP = str(Path(__file__).resolve().parents[1] / "dashboards" / "app.py")
+APP_TIMEOUT = 120  # seconds: a page's first run builds the ARD; under load that takes a while
+
+
+def signed_in_app(token: str, page: str | None = None, **query):
+    """The app (Streamlit's AppTest) as the account whose session ``token`` is, run on ``page``
+    with ``query`` as its address's parameters; asserts that no run raised."""
+    from streamlit.testing.v1 import AppTest  # only the page tests need Streamlit
+
+    at = AppTest.from_file(APP, default_timeout=APP_TIMEOUT)
+    at.session_state["session_token"] = token
+    at.run()
+    if page is not None:
+        at.switch_page(page)
+        for name, value in query.items():
+            at.query_params[name] = value
+        at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at

@@ -164,15 +164,23 @@ def _views(access: Access, db: str) -> dict[str, str]:
 
     # uploads: a site user's are those that brought rows of their sites, or that they (or a
     # colleague at the site) sent; findings and raw files follow the uploads they belong to
+    counts, which = {}, "TRUE"
     if sites is not None:
         brought = " UNION ".join(f"SELECT upload_id FROM {base(t)} WHERE {in_sites}" for t in _SITE_TABLES)
         # the counts of a file sent from elsewhere (before accounts, one file held every site's
         # rows) are the whole file's: withheld, as its other sites' lines are
         mine = f"user_name IN ({senders})"
-        counts = ", ".join(f"CASE WHEN {mine} THEN {c} END AS {c}" for c in UPLOAD_COUNTS)
-        views["uploads"] = (f"SELECT * REPLACE ({counts}) FROM {base('uploads')} WHERE upload_id IN ({brought}) "
-                            f"OR {mine}")
-    uploads = "uploads" if sites is not None else base("uploads")
+        counts = {c: f"CASE WHEN {mine} THEN {c} END" for c in UPLOAD_COUNTS}
+        which = f"upload_id IN ({brought}) OR {mine}"
+    if access.blinded:
+        # how many findings a randomization or session file had sums up findings withheld from the
+        # blinded: one warning on a one-row session file is a session of a control-arm subject
+        telling = f"coalesce(domain, '') IN ({', '.join(map(_literal, ALLOCATION_DOMAINS))})"
+        counts |= {c: f"CASE WHEN NOT {telling} THEN {counts.get(c, c)} END" for c in ("errors", "warnings")}
+    if counts:
+        replaced = ", ".join(f"{sql} AS {c}" for c, sql in counts.items())
+        views["uploads"] = f"SELECT * REPLACE ({replaced}) FROM {base('uploads')} WHERE {which}"
+    uploads = "uploads" if "uploads" in views else base("uploads")
     readable_domains = ""
     if access.assessments_only:
         readable_domains = f" WHERE coalesce(domain, '') IN ({', '.join(map(_literal, ('', *ASSESSMENT_DOMAINS)))})"

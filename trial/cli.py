@@ -372,12 +372,15 @@ def _rows_of(record: dict) -> str:
 @click.pass_context
 @reports_errors
 def uploads_raw(ctx, upload_id, out, user, db):
-    """The exact bytes of an upload, as archived (for a statistician or administrator)."""
-    from trial.access import Permission
+    """The exact bytes of an upload, as archived (for a statistician, or an administrator the study does not blind)."""
+    from trial.access import Access, NotPermitted, Permission
     from trial.archive import raw_bytes
     from trial.audit import record_export
 
     with acting_store(db or ctx.obj["db"], user or ctx.obj["user"], Permission.READ_AUDIT) as (store, who):
+        if not Access.of(who).full:  # a file holds every column and site it was sent with (trial.access withholds raw files)
+            raise NotPermitted(f"{who.user_name} may not read raw files: the account is blinded, and a file holds what it is "
+                               "blinded to (arms, sessions, verbatim terms); a statistician reads them.")
         name, data = raw_bytes(store, upload_id)
         record_export(store, who.user_name, f"raw file of upload {upload_id}", name)
     if out is None:
@@ -595,7 +598,7 @@ def audit(table, subject, upload_id, verify, anchor, fmt, user, db):
     if anchor is not None:
         raise click.UsageError("--anchor HASH goes with --verify; --anchor alone prints the chain's head.")
     with acting_store(db, user, Permission.READ_AUDIT) as (store, who):
-        frame = audit_trail(store, table=table, subject=subject, upload_id=upload_id)
+        frame = audit_trail(as_seen_by(store, who), table=table, subject=subject, upload_id=upload_id)  # a blinded admin's rows
         record_export(store, who.user_name, "audit trail", f"{len(frame):,} rows as {fmt}")
     if frame.empty and fmt == "text":
         click.echo("The audit trail has no entries for that selection.")

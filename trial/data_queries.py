@@ -23,7 +23,7 @@ import pandas as pd
 from schemas import DOMAINS, Domain
 from trial import audit, seals
 from trial import findings as fd
-from trial.access import ASSESSMENT_DOMAINS, REVEALS_ALLOCATION
+from trial.access import ASSESSMENT_DOMAINS, REVEALS_ALLOCATION, Access, scoped
 from trial.errors import TrialError
 from trial.lock import DatabaseIsLocked, state_on
 from trial.sqlfiles import sql_text
@@ -125,19 +125,15 @@ def _require_raiser(user: User, doing: str) -> None:
         raise TrialError(f"Only a monitor or a statistician {doing} a query; {_roles_sentence(user)}.")
 
 
-def _require_answerer(user: User, query: dict) -> None:
-    may = user.has(Role.SITE_STAFF) or (user.has(Role.EVALUATOR) and query["table_name"] in ASSESSMENT_TABLES)
+def _require_answerer(user: User, query: dict | None = None) -> None:
+    """Site staff answer, an evaluator on the assessments only (checked once ``query`` is read;
+    the roles first, so that nobody learns whether a query exists from a refusal)."""
+    may = user.has(Role.SITE_STAFF) or (user.has(Role.EVALUATOR) and (query is None or query["table_name"] in ASSESSMENT_TABLES))
     if not may:
         raise TrialError(
             f"Only site staff answer a query (an evaluator too, on hair counts, pull tests and global assessments); "
             f"{_roles_sentence(user)}."
         )
-    sites = user.sites
-    if sites is not None and query["site_id"] not in sites:
-        mine = f"site {' and '.join(sorted(sites))}" if sites else "no site"
-        # not naming the subject or its site: they are another site's data
-        raise TrialError(f"Query {query['query_id']} belongs to another site; {user.user_name} answers only the queries "
-                         f"of {mine}.")
 
 
 def reveals_allocation(table_name: str, column_name: str) -> bool:
@@ -153,6 +149,13 @@ def _require_unblinded_for(user: User, domain: Domain, column: str) -> None:
         what = domain.name if REVEALS_ALLOCATION[domain.name] is None else f"{domain.name}.{column}"
         raise TrialError(f"A query on {what} would reveal the treatment arm, which {user.user_name} may not see; "
                          "an unblinded statistician opens it.")
+
+
+def _require_in_view(store, user: User, query_id: int) -> None:
+    """A query outside the user's view (another site's; one on what tells the arm, for a blinded
+    user) is, to them, no query at all: each step refuses it as ``show`` does, before anything is
+    read of it or written to it."""
+    query_record(scoped(store, Access.of(user)), query_id)
 
 
 def _refuse_if_locked(cur: duckdb.DuckDBPyConnection, doing: str) -> None:
@@ -211,6 +214,8 @@ def _value_at(records: pd.DataFrame, domain: Domain, subject: str, key: str, col
 def answer_query(store, user: User, query_id: int, text: str, *, upload_id: int | None = None) -> None:
     """The site's answer; ``upload_id`` cites the upload that corrected the value."""
     text = _text(text, "An answer needs a text saying what was checked or corrected.")
+    _require_answerer(user)
+    _require_in_view(store, user, query_id)
     now = _now()
     with store.transaction() as cur:
         query = _query_on(cur, query_id)
@@ -228,6 +233,7 @@ def close_query(store, user: User, query_id: int, text: str | None = None) -> No
     """Close a query (the answer settles it, or it was opened in error); a text is optional.
     Allowed after database lock: closing changes no study data."""
     _require_raiser(user, "closes")
+    _require_in_view(store, user, query_id)
     now = _now()
     with store.transaction() as cur:
         query = _query_on(cur, query_id)
@@ -240,6 +246,7 @@ def reopen_query(store, user: User, query_id: int, text: str) -> None:
     """Re-open an answered or closed query, saying what is still wrong."""
     _require_raiser(user, "re-opens")
     text = _text(text, "Re-opening a query needs a text saying what is still wrong.")
+    _require_in_view(store, user, query_id)
     now = _now()
     with store.transaction() as cur:
         query = _query_on(cur, query_id)

@@ -141,9 +141,13 @@ def upload_bytes(
         checked.refused = checked.refused or bool(refusal)
         result = UploadResult(file_name, REJECTED, checked.domain_name, sha256=digest.result(), size_bytes=size)
         result.rows_in_file, result.findings = checked.rows, checked.findings
-        if not dry_run and not checked.refused:  # permission first: not even "already loaded" for a refused file
+        if not dry_run and not checked.refused:  # a file its sender may not upload is refused before anything else
+            # the same bytes loaded before by this sender (by anyone, for a sender who reads the whole
+            # study): telling anyone else that someone's file holds exactly these bytes would confirm
+            # its values, another site's or withheld ones, whatever the file's rows would be told
             previous = store.scalar(
-                "SELECT max(upload_id) FROM uploads WHERE sha256 = $sha AND status = 'loaded'", {"sha": result.sha256}
+                "SELECT max(upload_id) FROM uploads WHERE sha256 = $sha AND status = 'loaded' AND ($anyone OR user_name = $user)",
+                {"sha": result.sha256, "anyone": scope.access.full, "user": user},
             )
             if previous is not None:
                 result.status, result.previous_upload, result.findings = ALREADY_LOADED, int(previous), []

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import data, ui
-from trial.access import Permission, may
+from trial.access import Permission, may, scoped
 from trial.audit import audit_trail, record_export
 from trial.csv_safe import write_csv
 from trial.errors import TrialError
@@ -50,6 +50,7 @@ def lock_section() -> None:
 
 def audit_section() -> None:
     st.subheader("Audit trail")
+    readable = scoped(store, data.access())  # a blinded administrator's trail leaves out what tells the arm
     st.caption("Append-only and hash-chained: each row holds the hash of its content and of the row before, and each "
                "write seals the records it changed. The check proves that nothing changed unrecorded: the chain, every "
                "record of the study, the upload log, the accounts and the study definition against their seals, and "
@@ -64,13 +65,13 @@ def audit_section() -> None:
             left.text("\n".join(verdict.shown))  # as text: the sentences quote record keys and file names
 
     def whole_trail() -> bytes:
-        frame = audit_trail(store)
+        frame = audit_trail(readable)
         record_export(store, me.user_name, "audit trail", f"{len(frame):,} rows as csv (dashboard)")
         return write_csv(frame).encode("utf-8")
 
     right.download_button("Export the whole trail (CSV)", whole_trail, file_name=f"{store.study.study.id}-audit-trail.csv",
                           mime="text/csv", icon=":material/download:")
-    recent = audit_trail(store).tail(200).iloc[::-1].rename(columns=TRAIL_COLUMNS)
+    recent = audit_trail(readable).tail(200).iloc[::-1].rename(columns=TRAIL_COLUMNS)
     st.dataframe(recent, hide_index=True, width="stretch", height=360,
                  column_config={"When": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss")})
     st.caption("The latest 200 rows, newest first.")

@@ -161,7 +161,7 @@ def test_the_site_filter_restricts_the_metrics(scale_db, monkeypatch, ard_of):
 # --------------------------------------------------------------------------- a site user
 def test_a_site_user_is_told_which_site_the_page_shows_never_all_sites(tmp_path, monkeypatch):
     """The defect: S01's staff read "Showing all sites" while the page held S01 only."""
-    from helpers import TEAM_PASSWORD, team_store
+    from helpers import TEAM_PASSWORD, signed_in_app, team_store
 
     from trial.users import sign_in, start_session
 
@@ -170,10 +170,7 @@ def test_a_site_user_is_told_which_site_the_page_shows_never_all_sites(tmp_path,
     monkeypatch.setenv("TRIAL_DB", str(tmp_path / "study.duckdb"))
 
     def scope_caption(who: str, sites: list[str] | None = None) -> str:
-        at = AppTest.from_file(APP, default_timeout=120)
-        at.session_state["session_token"] = tokens[who]
-        at.run()
-        at.switch_page(PAGE).run()
+        at = signed_in_app(tokens[who], PAGE)
         if sites is not None:
             at.multiselect(key="overview_sites").set_value(sites).run()
         assert not at.exception, [e.message for e in at.exception]

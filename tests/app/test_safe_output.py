@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
+from helpers import signed_in_app
 from hostile import CORRECTION_REASON, HYPERLINK, PASSWORD, hostile_store
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
@@ -19,8 +20,6 @@ from trial.csv_safe import FORMULA_STARTS
 from trial.store import Store
 from trial.users import sign_in, start_session
 
-APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
-TIMEOUT = 120
 PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
@@ -55,15 +54,7 @@ def open_as(hostile, monkeypatch):
     monkeypatch.setenv("TRIAL_DB", str(db))
 
     def open_page(who: str, page: str, **query) -> AppTest:
-        at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-        at.session_state["session_token"] = tokens[who]
-        at.run()
-        at.switch_page(page)
-        for name, value in query.items():
-            at.query_params[name] = value
-        at.run()
-        assert not at.exception, [e.message for e in at.exception]
-        return at
+        return signed_in_app(tokens[who], page, **query)
 
     return open_page
 

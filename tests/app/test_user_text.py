@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from helpers import signed_in_app
 from hostile import CORRECTION_FILE, MARKDOWN, PASSWORD, hostile_store
 from streamlit.testing.v1 import AppTest
 
@@ -19,8 +20,6 @@ from trial.lock import lock
 from trial.store import Store
 from trial.users import sign_in, start_session
 
-APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
-TIMEOUT = 120
 ESCAPED = plain(MARKDOWN)
 # what a link, an image or a tag needs (an unescaped "[" or "<"), and a bare address
 LIVE = re.compile(r"(?<!\\)[\[<]|https?://|www\.evil|@evil")
@@ -38,16 +37,7 @@ def _opener(db: Path, tokens: dict, monkeypatch):
     monkeypatch.setenv("TRIAL_DB", str(db))
 
     def open_as(who: str, page: str | None = None, **query) -> AppTest:
-        at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-        at.session_state["session_token"] = tokens[who]
-        at.run()
-        if page is not None:
-            at.switch_page(page)
-            for name, value in query.items():
-                at.query_params[name] = value
-            at.run()
-        assert not at.exception, [e.message for e in at.exception]
-        return at
+        return signed_in_app(tokens[who], page, **query)
 
     return open_as
 

@@ -118,3 +118,52 @@ def go(page, url: str) -> None:
     page.locator(f'[data-testid="stSidebarNav"] a[href$="/{path}"]').first.click()
     page.wait_for_timeout(300)
     settle(page)
+
+
+def nav_paths(page) -> list[str]:
+    """The url paths of the pages in the signed-in person's navigation, Home ("") first."""
+    hrefs = page.locator('[data-testid="stSidebarNav"] a').evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    return [urlparse(href).path.strip("/") for href in hrefs]
+
+
+def everything(page) -> str:
+    """The page as the person receives it: its text and charts in every tab, the cells of its tables
+    (drawn on a canvas; the grid's accessible cells hold the rows shown), and every download."""
+    parts = [page.content(), *page.locator('[role="gridcell"]').all_inner_texts()]
+    tabs = page.locator('[data-baseweb="tab"]')
+    for tab in [None, *(tabs.nth(n) for n in range(tabs.count()))]:
+        if tab is not None:
+            tab.click()
+            page.wait_for_timeout(400)
+            settle(page)  # a tab that reruns the page (bound to the address) draws once the run is over
+            parts += [page.content(), *page.locator('[role="gridcell"]').all_inner_texts()]
+        buttons = page.locator('[data-testid="stDownloadButton"] button')
+        for number in range(buttons.count()):
+            if not buttons.nth(number).is_visible():
+                continue  # in another tab: downloaded there
+            with page.expect_download(timeout=60_000) as download:
+                buttons.nth(number).click()
+            parts.append(Path(download.value.path()).read_text(encoding="utf-8", errors="replace"))
+    return "\n".join(parts)
+
+
+def visit_every_page(page, url: str, who: str) -> dict[str, str]:
+    """Every page of the signed-in tab's navigation, through the navigation: url path (home for
+    Home) → :func:`everything` on it. A screenshot of each is kept."""
+    seen = {}
+    for path in nav_paths(page):
+        if seen:  # the first link is Home, where signing in lands
+            go(page, f"{url}/{path}")
+        assert page.locator('[data-testid="stException"]').count() == 0, (who, path)
+        seen[path or "home"] = everything(page)
+        screenshot(page, f"{who}-{path or 'home'}")
+    return seen
+
+
+def choose_files(page, files: list[tuple[str, bytes]]) -> None:
+    """Put ``files`` (name, bytes) in the Upload page's file picker, and wait for the check."""
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+        [{"name": name, "mimeType": "text/csv", "buffer": content} for name, content in files]
+    )
+    page.wait_for_timeout(500)
+    settle(page)

@@ -4,7 +4,7 @@ an upload through the page loads a good file and shows the bad line of a bad one
 from __future__ import annotations
 
 import pytest
-from browsing import DESKTOP, PAGES, PHONE, open_page, screenshot, settle
+from browsing import DESKTOP, PAGES, PHONE, choose_files, open_page, screenshot, settle
 from helpers import (
     RANDOMIZATION_HEADER,
     RANDOMIZATION_ROWS,
@@ -29,14 +29,6 @@ def test_every_page_opens_without_an_exception(browser, demo_server, path):
             page.close()
 
 
-def _choose_files(page, files: list[tuple[str, bytes]]) -> None:
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
-        [{"name": name, "mimeType": "text/csv", "buffer": content} for name, content in files]
-    )
-    page.wait_for_timeout(500)
-    settle(page)
-
-
 @pytest.mark.slow
 def test_a_good_file_loads_and_a_bad_file_shows_its_line(browser, empty_server):
     url, _ = empty_server
@@ -44,7 +36,7 @@ def test_a_good_file_loads_and_a_bad_file_shows_its_line(browser, empty_server):
     try:
         rows = list(SUBJECTS_ROWS)
         rows[2] = rows[2].replace(",26,", ",260,")  # line 4: an age no one has
-        _choose_files(page, [("subjects-bad.csv", csv_bytes(SUBJECTS_HEADER, rows))])
+        choose_files(page, [("subjects-bad.csv", csv_bytes(SUBJECTS_HEADER, rows))])
         page.get_by_text("Rejected:").first.wait_for()
         page.locator('[role="gridcell"]').first.wait_for(state="attached")
         cells = page.locator('[role="gridcell"]').all_inner_texts()  # the grid's accessible cells
@@ -54,7 +46,7 @@ def test_a_good_file_loads_and_a_bad_file_shows_its_line(browser, empty_server):
 
         page.goto(f"{url}/upload", wait_until="domcontentloaded")  # a fresh picker
         settle(page)
-        _choose_files(page, [("randomization.csv", csv_bytes(RANDOMIZATION_HEADER, RANDOMIZATION_ROWS)),
+        choose_files(page, [("randomization.csv", csv_bytes(RANDOMIZATION_HEADER, RANDOMIZATION_ROWS)),
                              ("subjects.csv", csv_bytes(SUBJECTS_HEADER, SUBJECTS_ROWS))])
         page.get_by_text("Ready to load").first.wait_for()
         screenshot(page, "upload-ready")

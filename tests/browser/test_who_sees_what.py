@@ -5,53 +5,15 @@ per-arm statistic anywhere; a site-S01 user never receives a site-S02 subject.""
 from __future__ import annotations
 
 import re
-from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
-from browsing import DESKTOP, go, open_page, screenshot, settle, sign_in
+from browsing import DESKTOP, go, open_page, screenshot, settle, sign_in, visit_every_page
 from helpers import TEAM_PASSWORD
 
 ARM_WORDS = re.compile(r"\bMINOX(_MN)?\b|Topical minoxidil 5 %(?! with or without)|Minoxidil 5 % \+ microneedling|\bMICRONEEDLING\b|"
                        r"[Rr]isk difference|ANCOVA|[Dd]ifference between arms")
 # (the arm labels; the control's is also the start of the study's title, which everyone may read)
 OTHER_SITE = re.compile(r"\bS02-\d+")
-
-
-def _nav_paths(page) -> list[str]:
-    hrefs = page.locator('[data-testid="stSidebarNav"] a').evaluate_all("links => links.map(a => a.getAttribute('href'))")
-    return [urlparse(href).path.strip("/") for href in hrefs]
-
-
-def _everything(page) -> str:
-    """The page as the person receives it: its text and charts in every tab, the cells of its tables
-    (drawn on a canvas; the grid's accessible cells hold the rows shown), and every download."""
-    parts = [page.content(), *page.locator('[role="gridcell"]').all_inner_texts()]
-    tabs = page.locator('[data-baseweb="tab"]')
-    for tab in [None, *(tabs.nth(n) for n in range(tabs.count()))]:
-        if tab is not None:
-            tab.click()
-            page.wait_for_timeout(400)
-            parts += [page.content(), *page.locator('[role="gridcell"]').all_inner_texts()]
-        buttons = page.locator('[data-testid="stDownloadButton"] button')
-        for number in range(buttons.count()):
-            if not buttons.nth(number).is_visible():
-                continue  # in another tab: downloaded there
-            with page.expect_download(timeout=60_000) as download:
-                buttons.nth(number).click()
-            parts.append(Path(download.value.path()).read_text(encoding="utf-8", errors="replace"))
-    return "\n".join(parts)
-
-
-def _visit_every_page(page, url: str, who: str) -> dict[str, str]:
-    seen = {}
-    for path in _nav_paths(page):
-        if seen:  # the first link is Home, where signing in lands
-            go(page, f"{url}/{path}")
-        assert page.locator('[data-testid="stException"]').count() == 0, (who, path)
-        seen[path or "home"] = _everything(page)
-        screenshot(page, f"{who}-{path or 'home'}")
-    return seen
 
 
 @pytest.mark.slow
@@ -76,7 +38,7 @@ def test_a_blinded_role_finds_no_arm_on_any_page_or_download(browser, team_serve
     url, _ = team_server
     page = sign_in(browser, url, who, TEAM_PASSWORD)
     try:
-        seen = _visit_every_page(page, url, who)
+        seen = visit_every_page(page, url, who)
         expected = {"mona": {"home", "subject", "queries", "overview", "tolerability", "efficacy", "assessments"},
                     "eve": {"home", "upload", "queries", "efficacy", "assessments"}}[who]
         assert set(seen) == expected
@@ -94,7 +56,7 @@ def test_a_site_user_never_receives_another_sites_subject(browser, team_server):
     url, _ = team_server
     page = sign_in(browser, url, "sam", TEAM_PASSWORD)
     try:
-        seen = _visit_every_page(page, url, "sam")
+        seen = visit_every_page(page, url, "sam")
         assert {"upload", "subject", "overview"} <= set(seen) and "reports" not in seen and "admin" not in seen
         for path, text in seen.items():
             found = OTHER_SITE.search(text)

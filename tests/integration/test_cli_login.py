@@ -15,7 +15,7 @@ import subprocess
 import sys
 
 import pytest
-from helpers import TEAM_PASSWORD, team_store
+from helpers import TEAM_PASSWORD
 
 from trial import session_file
 from trial.store import Store
@@ -24,19 +24,9 @@ from trial.users import session_user, sign_in, start_session, why_session_ended
 WRONG = "not the password at all"
 
 
-@pytest.fixture(scope="module")
-def team_db(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("team-login")
-    team_store(folder).close()
-    return folder / "study.duckdb"
-
-
 @pytest.fixture
-def db(team_db, tmp_path):
-    """A copy of the team's database for one test (each test locks out or disables whom it likes)."""
-    copy = tmp_path / "study.duckdb"
-    shutil.copy(team_db, copy)
-    return copy
+def db(team_db_copy):
+    return team_db_copy
 
 
 def trial(db, home, *args, stdin: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:

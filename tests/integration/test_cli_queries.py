@@ -52,7 +52,7 @@ def test_monitor_opens_site_answers_monitor_closes_and_reopens(db):
     assert "Opened query 1 on hair_counts S01-001 / WEEK_4 / TARGET, hair_count (value 130); site S01 answers it." in opened.output
 
     _refused(_run(db, "answer", "1", "--text", "Fine.", user="sven"),
-             "Query 1 belongs to another site; sven answers only the queries of site S02.")
+             "There is no query 1; `trial queries` lists them.")  # another site's query: as `show` says
     answered = _run(db, "answer", "1", "--text", "Re-read the sheet: 130.", "--upload", "3", user="sara")
     assert answered.exit_code == 0 and "Query 1 is answered, citing upload 3" in answered.output
     assert _run(db, "close", "1", user="monica").exit_code == 0

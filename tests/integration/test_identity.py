@@ -6,11 +6,9 @@ to anyone. Emergency unblinding was not signed."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 from click.testing import CliRunner
-from helpers import TEAM_PASSWORD, cli_login, team_store
+from helpers import TEAM_PASSWORD, cli_login
 
 from trial.cli import main
 from trial.errors import TrialError
@@ -21,18 +19,9 @@ from trial.users import Role, SignInRefused, User, sign_in
 WRONG = "not the password at all"
 
 
-@pytest.fixture(scope="module")
-def team_db(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("team-identity")
-    team_store(folder).close()
-    return folder / "study.duckdb"
-
-
 @pytest.fixture
-def db(team_db, tmp_path):
-    copy = tmp_path / "study.duckdb"
-    shutil.copy(team_db, copy)
-    return copy
+def db(team_db_copy):
+    return team_db_copy
 
 
 def _correction(db, folder):

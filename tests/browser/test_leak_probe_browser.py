@@ -1,0 +1,77 @@
+"""The leak probe in a real browser (issue 11, acceptance 2): each blinded role and a site user
+signs in, opens every page of their navigation, clicks every tab and every download, and the site
+staff and the evaluator send the crafted files to the Upload page (its preview: verdicts, findings,
+corrections, and the findings' downloads). The page content, the grids' cells and every download
+are scanned for the canaries of ``leak_probe``: zero hits; the same scan of the statistician's
+pages finds every kind. One server per study, for the whole session.
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+
+import pytest
+from browsing import choose_files, everything, go, nav_paths, serve, sign_in, visit_every_page
+from helpers import TEAM_PASSWORD
+from leak_probe import PROBED, scan, site_of
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="session")
+def probe_servers(probe_study, tmp_path_factory):
+    """``url_of(study)``: the dashboards on a copy of that probe study (uploads write to it)."""
+    started = {}
+
+    def url_of(study: str) -> str:
+        if study not in started:
+            folder = tmp_path_factory.mktemp(f"browser-{study}")
+            shutil.copy(probe_study(study).path, folder / "study.duckdb")
+            started[study] = serve(folder / "study.duckdb", folder / "server.log")
+        return started[study][1]
+
+    yield url_of
+    for process, _ in started.values():
+        process.terminate()
+        process.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def walks(browser, probe_study, probe_servers):
+    """``walk(study, who)``: everything ``who`` receives in the browser, page by page."""
+
+    @functools.cache
+    def walk(study: str, who: str) -> dict[str, str]:
+        url = probe_servers(study)
+        page = sign_in(browser, url, who, TEAM_PASSWORD)
+        try:
+            seen = visit_every_page(page, url, f"probe-{study}-{who}")
+            if "upload" in nav_paths(page):
+                go(page, f"{url}/upload")
+                choose_files(page, list(probe_study(study).files[site_of(who)].items()))
+                page.get_by_text("Rejected:").first.wait_for(timeout=120_000)
+                seen["upload preview"] = everything(page)
+            return seen
+        finally:
+            page.close()
+
+    return walk
+
+
+@pytest.mark.parametrize(("study", "who"), PROBED)
+def test_nothing_a_prober_receives_in_the_browser_holds_what_they_may_not_learn(probe_study, walks, study, who):
+    probe = probe_study(study)
+    seen = walks(study, who)
+    found = scan(seen, probe.forbidden(probe.kinds_for(who), probe.supplied_by(who)))
+    assert not found.hits, f"{who} ({study}) receives:\n{found.report()}"
+    if who in ("sam", "eve"):
+        assert "not your site" in seen["upload preview"]  # the crafted files were checked, line by line
+
+
+@pytest.mark.parametrize(("study", "who"), PROBED)
+def test_the_same_scan_finds_every_kind_in_the_statisticians_browser(probe_study, walks, study, who):
+    probe = probe_study(study)
+    kinds = probe.kinds_for(who)
+    found = scan(walks(study, "stat"), probe.forbidden(kinds, probe.supplied_by(who, "stat")))
+    assert found.kinds == kinds, (who, kinds - found.kinds)
