@@ -74,7 +74,10 @@ def record(cur, events: Iterable[Event], *, at: dt.datetime | None = None) -> No
     moment = at or dt.datetime.now(dt.UTC)
     micros = _micros(moment)
     prev, count = _head(cur)
-    ids = sorted(r[0] for r in cur.execute("SELECT nextval('audit_id_seq') FROM range($n)", {"n": len(events)}).fetchall())
+    # numbered inside the transaction, not by the sequence (which a rolled-back write, such as a
+    # checked file that is not loaded, would use up): an auditor reads the rows without gaps
+    last = cur.execute("SELECT coalesce(max(audit_id), 0) FROM audit_trail").fetchall()[0][0]
+    ids = list(range(last + 1, last + 1 + len(events)))
     rows = []
     for number, (audit_id, event) in enumerate(zip(ids, events, strict=True), start=1):
         fields = astuple(event)

@@ -48,7 +48,8 @@ def test_an_untouched_trail_verifies(trail):
         ("UPDATE audit_trail SET changed_at = changed_at - INTERVAL 1 DAY WHERE action = 'CORRECT'", "its content was changed"),
         ("DELETE FROM audit_trail WHERE audit_id = (SELECT min(audit_id) + 1 FROM audit_trail)", "the row before it"),
         ("DELETE FROM audit_trail WHERE audit_id = (SELECT max(audit_id) FROM audit_trail)", "removed or added at its end"),
-        ("INSERT INTO audit_trail (changed_at, user_name, action) VALUES (now(), 'x', 'INSERT')", "removed or added at its end"),
+        ("INSERT INTO audit_trail (audit_id, changed_at, user_name, action) "
+         "SELECT max(audit_id) + 1, now(), 'x', 'INSERT' FROM audit_trail", "removed or added at its end"),
     ],
 )
 def test_a_changed_removed_or_added_row_is_detected(trail, sql, found):
@@ -79,3 +80,33 @@ def test_a_database_from_before_the_chain_is_sealed_when_opened(tmp_path):
     with Store.open(db) as store:
         assert verify(store) == []
         assert store.scalar("SELECT count(*) FROM audit_trail WHERE row_hash IS NULL") == 0
+
+
+def test_the_trail_is_numbered_without_gaps_whatever_was_checked_or_refused_between(tmp_path):
+    """An auditor reads a gap as a row removed. Checked files that do not load, refusals and
+    sign-ins that fail must not use up numbers (a sequence would: it ignores rollbacks)."""
+    from helpers import HAIR_COUNTS_HEADER, TEAM_PASSWORD, csv_bytes, team_store
+
+    from trial import audit
+    from trial.access import UploadScope
+    from trial.ingest import upload_bytes
+    from trial.users import SignInRefused, account, sign_in, start_session
+
+    store = team_store(tmp_path, subjects=300)
+    try:
+        sam = account(store, "sam")
+        start_session(store, sign_in(store, "sam", TEAM_PASSWORD))
+        bad = csv_bytes(HAIR_COUNTS_HEADER, ["S01,S01-001,WEEK_4,2023-02-20,TARGET,1,-3,,,,EV1"])
+        other_site = csv_bytes(HAIR_COUNTS_HEADER, ["S02,S02-001,WEEK_4,2023-02-20,TARGET,1,150,,,,EV1"])
+        for data in (bad, other_site):
+            upload_bytes(store, data, "check.csv", user="sam", scope=UploadScope.of(sam), dry_run=True)
+            upload_bytes(store, data, "sent.csv", user="sam", scope=UploadScope.of(sam))
+        with pytest.raises(SignInRefused):
+            sign_in(store, "sam", "not the password")
+        with store.transaction(commit=False) as cur:  # a write that records, then is rolled back (a conflict, a dry run)
+            audit.record(cur, [audit.Event("sam", "EXPORT", new_value="never happened")])
+        start_session(store, sign_in(store, "mona", TEAM_PASSWORD))
+        ids = store.query("SELECT audit_id FROM audit_trail ORDER BY audit_id").audit_id.tolist()
+    finally:
+        store.close()
+    assert len(ids) > 10 and ids == list(range(1, len(ids) + 1))
