@@ -92,11 +92,11 @@ def show_findings(findings: pd.DataFrame, file_name: str) -> None:
         shown = shown[haystack.str.contains(needle, regex=False)]
     st.dataframe(shown.rename(columns=FINDING_COLUMNS), hide_index=True, width="stretch",
                  height=min(38 + 35 * max(len(shown), 1), 420),
-                 column_config={"Line": st.column_config.NumberColumn(width="small"),
-                                "Column": st.column_config.TextColumn(width="small"),
-                                "Value": st.column_config.TextColumn(width="small"),
-                                "Severity": st.column_config.TextColumn(width="small"),
-                                "Problem": st.column_config.TextColumn(width="large")})  # the sentence needs the room
+                 column_config={"Line": st.column_config.NumberColumn(width=56),  # pixels: the sentence needs the room
+                                "Column": st.column_config.TextColumn(width=130),
+                                "Value": st.column_config.TextColumn(width=110),
+                                "Severity": st.column_config.TextColumn(width=72),
+                                "Problem": st.column_config.TextColumn(width=900)})
     stem = file_name.rsplit(".", 1)[0]
     ui.download_csv(findings.rename(columns=FINDING_COLUMNS), f"{stem}-findings.csv", "Download the findings (CSV)",
                     key=f"{key}-download")

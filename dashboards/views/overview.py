@@ -227,9 +227,11 @@ with tabs[0]:
                         width="stretch", key="enrolment_curve")
     st.plotly_chart(charts.screening_by_site(progress), width="stretch", key="screening_by_site")
     st.markdown("**Screening and disposition by site**")
+    one_site = int(progress.site_id.notna().sum()) == 1  # its total row would repeat it (as "All sites")
+    table = progress[progress.site_id.notna()] if one_site else progress.assign(site_id=progress.site_id.fillna("All sites"))
     st.dataframe(
-        progress.assign(site_id=progress.site_id.fillna("All sites")),
-        hide_index=True, width="stretch", height=_list_height(progress),
+        table,
+        hide_index=True, width="stretch", height=_list_height(table),
         column_order=["site_id", "name", "target_enrolment", "screened", "screen_failures", "screen_failure_pct",
                       "randomized", "randomized_pct_of_target", "completed", "discontinued", "last_randomized"],
         column_config={
@@ -247,8 +249,8 @@ with tabs[0]:
             "last_randomized": st.column_config.DateColumn("Last randomized", format="YYYY-MM-DD"),
         },
     )
-    st.caption("Screen-failure reasons are not recorded: the subjects file holds eligibility (Y/N) only. "
-               "The first row totals the sites shown.")
+    st.caption("Screen-failure reasons are not recorded: the subjects file holds eligibility (Y/N) only."
+               + ("" if one_site else " The first row totals the sites shown."))
 
 # ----------------------------------------------------------------------------- visit completion
 completion = view.completion
