@@ -304,19 +304,3 @@ def existing_tables(cur) -> set[str]:
         "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND database_name = current_database() "
         "AND NOT temporary"
     ).fetchall()}
-
-
-def seal_existing(cur) -> None:
-    """Seal everything an older database already holds (the migration that adds seals calls this):
-    what is there is taken as the audited state, under one audit row."""
-    from trial import audit  # audit binds the seals; it imports this module
-
-    if not cur.execute("SELECT count(*) FROM audit_trail").fetchall()[0][0]:
-        return  # a database being created: nothing written yet
-    present = existing_tables(cur)
-    for table in SEALED:
-        if table in present:
-            added(cur, table)
-    found = unbound(cur)
-    if found:
-        audit.record(cur, [audit.Event(audit.SYSTEM, "SEAL_EXISTING", new_value=f"{found:,} records sealed on upgrade")])

@@ -31,7 +31,7 @@ from trial.study import Study, parse_study
 
 MIGRATIONS = sql_names("migrations")
 # Steps a migration needs that SQL cannot do, run in its transaction right after its SQL.
-AFTER_MIGRATION = {"migrations/003_audit_chain": audit.seal_existing, "migrations/009_row_seals": seals.seal_existing}
+AFTER_MIGRATION = {"migrations/003_audit_chain": audit.seal_existing, "migrations/009_row_seals": audit.seal_existing_records}
 SCHEMA_VERSION = len(MIGRATIONS)
 _LOCK_HOLDER = re.compile(r"\(PID (\d+)\)")
 # Nothing is downloaded or loaded behind our back: a SQLite file (or any file DuckDB would open with

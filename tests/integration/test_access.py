@@ -19,7 +19,7 @@ from trial.access import (
 )
 from trial.analysis.ard import ard_for
 from trial.analysis.datasets import analysis_dataset
-from trial.audit import verify
+from trial.integrity import verify
 from trial.errors import TrialError
 from trial.lock import lock_state, signed_lock, signed_unlock
 from trial.unblinding import unblind, unblindings
@@ -162,7 +162,7 @@ def test_emergency_unblinding_needs_the_subjects_site_and_a_reason_and_is_audite
     assert unblindings(ScopedStore(store, Access(sites=frozenset({"S02"}), blinded=True))).empty
     row = store.query("SELECT * FROM audit_trail WHERE action = 'UNBLIND'").iloc[-1]
     assert (row.user_name, row.record_key) == ("sam", own.subject_id) and own.arm not in str(row.to_dict())
-    assert verify(store) == []
+    assert verify(store).problems == []
 
 
 def test_lock_and_unlock_are_signed_with_the_password_by_a_statistician_or_administrator(store):

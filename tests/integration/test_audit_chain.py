@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from helpers import HAIR_COUNTS_HEADER, HAIR_COUNTS_ROWS, csv_bytes, load, new_store, seed
-from trial.audit import verify
+from trial.integrity import verify
 from trial.cli import main
 from trial.store import Store
 
@@ -21,7 +21,7 @@ def trail(tmp_path):
         load(store, csv_bytes(HAIR_COUNTS_HEADER, HAIR_COUNTS_ROWS), "hair_counts")
         changed = [HAIR_COUNTS_ROWS[0].replace(",120,", ",125,"), *HAIR_COUNTS_ROWS[1:]]
         assert load(store, csv_bytes(HAIR_COUNTS_HEADER, changed), "hair_counts", reason="SDV").corrected == 1
-        assert verify(store) == []
+        assert verify(store).problems == []
     return db
 
 
@@ -55,7 +55,7 @@ def test_an_untouched_trail_verifies(trail):
 def test_a_changed_removed_or_added_row_is_detected(trail, sql, found):
     _tamper(trail, sql)
     with Store.open(trail, read_only=True) as store:
-        problems = verify(store)
+        problems = verify(store).problems
     assert any(found in p for p in problems), problems
     result = _verify_cli(trail)
     assert result.exit_code == 1 and "tampered" in result.output and "Traceback" not in result.output
@@ -78,7 +78,7 @@ def test_a_database_from_before_the_chain_is_sealed_when_opened(tmp_path):
                 "DROP TABLE row_seals; ALTER TABLE audit_trail DROP COLUMN seal_count; "
                 "ALTER TABLE audit_trail DROP COLUMN seal_digest;")
     with Store.open(db) as store:
-        assert verify(store) == []
+        assert verify(store).problems == []
         assert store.scalar("SELECT count(*) FROM audit_trail WHERE row_hash IS NULL") == 0
 
 

@@ -148,8 +148,8 @@ def test_corrections_with_a_reason_are_all_made_and_audited_but_listed_only_in_p
         assert store.scalar("SELECT count(*) FROM audit_trail WHERE action = 'CORRECT' AND upload_id = $id",
                             {"id": done.upload_id}) == 1600
         assert store.scalar("SELECT count(*) FROM hair_counts WHERE upload_id = $id", {"id": done.upload_id}) == 1600
-        from trial.audit import verify
-        assert verify(store) == []
+        from trial.integrity import verify
+        assert verify(store).problems == []
     finally:
         store.close()
 

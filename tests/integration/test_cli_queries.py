@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from helpers import HAIR_COUNTS_HEADER, HAIR_COUNTS_ROWS, csv_bytes, load, new_store, run_as, seed
-from trial.audit import verify
+from trial.integrity import verify
 from trial.cli import main
 from trial.lock import lock
 from trial.store import Store
@@ -72,7 +72,7 @@ def test_monitor_opens_site_answers_monitor_closes_and_reopens(db):
         actions = store.query("SELECT user_name, action FROM audit_trail WHERE action LIKE 'QUERY_%' ORDER BY audit_id")
         assert actions.values.tolist() == [["monica", "QUERY_OPEN"], ["sara", "QUERY_ANSWER"], ["monica", "QUERY_CLOSE"],
                                            ["monica", "QUERY_REOPEN"]]
-        assert verify(store) == []
+        assert verify(store).problems == []
 
 
 def test_each_role_sees_and_does_only_what_it_may(db):

@@ -16,7 +16,7 @@ from helpers import (
 from schemas import DOMAINS
 from trial import data_queries as dq
 from trial.access import Access, ScopedStore
-from trial.audit import verify
+from trial.integrity import verify
 from trial.errors import TrialError
 from trial.lock import DatabaseIsLocked, lock, unlock
 from trial.sqlfiles import sql_text
@@ -90,7 +90,7 @@ def test_a_query_goes_round_open_answer_close_reopen_answer_close(counted):
     assert trail.upload_id.iloc[1] == fix and trail.upload_id.drop(index=1).isna().all()
     assert trail.new_value.tolist() == [f"query {query_id} {s}" for s in ("OPEN", "ANSWERED", "CLOSED", "OPEN", "ANSWERED", "CLOSED")]
     assert trail.old_value.iloc[1] == f"query {query_id} OPEN"
-    assert verify(counted) == []
+    assert verify(counted).problems == []
 
 
 def test_an_evaluator_answers_assessment_queries_of_their_own_site_only(counted):
@@ -184,7 +184,7 @@ def test_answering_closing_and_reopening_are_refused_with_a_sentence(counted):
     with pytest.raises(dq.QueryNotFound, match=r"^There is no query 99"):
         dq.query_history(counted, 99)
     assert dq.query_history(counted, query_id).action.tolist() == ["OPEN", "CLOSE"]
-    assert verify(counted) == []
+    assert verify(counted).problems == []
 
 
 def test_after_lock_queries_are_closed_but_not_opened_answered_or_reopened(counted):

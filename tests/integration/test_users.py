@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from trial.audit import verify
+from trial.integrity import verify
 from trial.errors import TrialError
 from trial.users import Role, SignInRefused, add_user, end_session, session_user, set_active, sign_in, start_session
 
@@ -46,7 +46,7 @@ def test_five_failed_sign_ins_lock_the_account_for_a_while(store):
     actions = store.query("SELECT action, reason FROM audit_trail WHERE user_name = 'maria' ORDER BY audit_id")
     assert actions.action.tolist() == ["SIGN_IN_FAILED"] * 6 + ["SIGN_IN"]
     assert "locked out" in actions.reason.iloc[4]
-    assert verify(store) == []
+    assert verify(store).problems == []
 
 
 def test_sessions_expire_and_end(store):
@@ -156,4 +156,4 @@ def test_roles_and_site_are_replaced_checked_and_audited(store):
     assert trail.values.tolist() == [["ada", "maria", "MONITOR all sites", "EVALUATOR,SITE_STAFF S01"],
                                      ["ada", "maria", "EVALUATOR,SITE_STAFF S01", "ADMIN all sites"],
                                      ["maria", "ada", "ADMIN all sites", "STATISTICIAN all sites"]]
-    assert verify(store) == []
+    assert verify(store).problems == []

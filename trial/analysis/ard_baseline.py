@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from trial.analysis.ard import TOTAL, Inputs, Rows
+from trial.analysis.ard_inputs import TOTAL, Inputs, Rows
 from trial.analysis.stats import s_count, s_descriptive
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from trial.analysis.ard import Inputs, Rows
+from trial.analysis.ard_inputs import Inputs, Rows
 from trial.analysis.stats import (
     s_ancova,
     s_count,

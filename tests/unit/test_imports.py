@@ -1,0 +1,136 @@
+"""The project's imports point one way and close no circle.
+
+Every import counts, at the top of a module or inside a function (an import moved into a function
+still makes a circle when both run), except those under ``if TYPE_CHECKING:``, which never run.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = ("trial", "schemas", "dashboards")
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _type_checking_only(tree: ast.AST) -> set[int]:
+    """The ids of the import nodes under ``if TYPE_CHECKING:``."""
+    skipped = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and getattr(node.test, "id", getattr(node.test, "attr", None)) == "TYPE_CHECKING":
+            skipped |= {id(inner) for part in node.body for inner in ast.walk(part)}
+    return skipped
+
+
+def _imported(path: Path, name: str, modules: set[str]) -> set[str]:
+    """Every module ``path`` imports. ``from X import Y`` imports the module X.Y where Y is one of
+    ``modules`` (``from schemas import _fields``), else X (``from trial.store import Store``)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skipped = _type_checking_only(tree)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*parent, *([node.module] if node.module else [])])
+            submodules = {f"{base}.{alias.name}" for alias in node.names} & modules
+            found |= submodules
+            if len(submodules) < len(node.names):
+                found.add(base)
+    return found
+
+
+@pytest.fixture(scope="module")
+def graph() -> dict[str, set[str]]:
+    """Module → what it imports: the project's modules under its name, everything under ``NAME#all``."""
+    files = {_module_name(p): p for package in PACKAGES for p in (ROOT / package).rglob("*.py")}
+    raw = {name: _imported(path, name, set(files)) for name, path in files.items()}
+    return {name: {m for m in imports if m in files and m != name} for name, imports in raw.items()} | {
+        f"{name}#all": imports for name, imports in raw.items()}
+
+
+def _project(graph: dict[str, set[str]]) -> dict[str, set[str]]:
+    return {name: edges for name, edges in graph.items() if "#" not in name}
+
+
+def _circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan's algorithm, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    groups = []
+    for start in sorted(graph):
+        if start in index:
+            continue
+        work = [(start, iter(sorted(graph[start])))]
+        index[start] = low[start] = len(index)
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, edges = work[-1]
+            step = next(edges, None)
+            if step is not None:
+                if step not in index:
+                    index[step] = low[step] = len(index)
+                    stack.append(step)
+                    on_stack.add(step)
+                    work.append((step, iter(sorted(graph[step]))))
+                elif step in on_stack:
+                    low[node] = min(low[node], index[step])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                group = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    group.append(member)
+                    if member == node:
+                        break
+                if len(group) > 1:
+                    groups.append(sorted(group))
+    return groups
+
+
+def test_the_circle_finder_finds_a_circle():
+    assert _circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert _circles({"a": {"b"}, "b": set()}) == []
+
+
+def test_no_module_imports_itself_back_through_others(graph):
+    assert _circles(_project(graph)) == []
+
+
+def test_the_core_never_imports_the_pages_or_streamlit(graph):
+    wrong = {name: sorted(m for m in imports if m.split(".")[0] in ("dashboards", "streamlit"))
+             for name, imports in graph.items() if name.startswith("trial") and name.endswith("#all")}
+    assert {name: found for name, found in wrong.items() if found} == {}
+
+
+def test_the_data_dictionary_stands_on_its_own(graph):
+    """schemas/ (the domains and their columns) is what everything reads; it reads nothing of ours."""
+    wrong = {name: sorted(m for m in imports if m.split(".")[0] in ("trial", "dashboards"))
+             for name, imports in graph.items() if name.startswith("schemas") and name.endswith("#all")}
+    assert {name: found for name, found in wrong.items() if found} == {}
+
+
+def test_only_the_command_line_imports_the_command_line(graph):
+    cli = {name for name in _project(graph) if name.startswith("trial.cli")}
+    wrong = {name: sorted(imports & cli) for name, imports in _project(graph).items() if name not in cli}
+    assert {name: found for name, found in wrong.items() if found} == {}
