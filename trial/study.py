@@ -11,6 +11,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
+import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from trial.errors import StudyDefinitionError
@@ -259,30 +260,8 @@ def builtin_study_text(name: str = "demo") -> str:
 
 
 def study_to_toml(study: Study, comment: str = "") -> str:
-    """The study definition as TOML text that :func:`parse_study` reads back to an equal study."""
-    data = study.model_dump(mode="python", exclude_none=True)
-    lines = [f"# {row}" if row else "#" for row in comment.splitlines()]
-    for section, value in data.items():
-        if isinstance(value, dict):
-            lines += ["", f"[{section}]", *(_toml_pair(k, v) for k, v in value.items())]
-        else:
-            for item in value:
-                lines += ["", f"[[{section}]]", *(_toml_pair(k, v) for k, v in item.items())]
-    return "\n".join(lines).lstrip("\n") + "\n"
-
-
-def _toml_pair(key: str, value) -> str:
-    return f"{key} = {_toml_value(value)}"
-
-
-def _toml_value(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-        return f'"{escaped}"'
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    raise TypeError(f"cannot write {value!r} as TOML")
+    """The study definition as TOML text that :func:`parse_study` reads back to an equal study
+    (tomli-w escapes what a hand-written writer forgot: a newline in a title, control characters)."""
+    header = "".join(f"# {row}\n" if row else "#\n" for row in comment.splitlines())
+    body = tomli_w.dumps(study.model_dump(mode="python", exclude_none=True))
+    return header + ("\n" if header else "") + body

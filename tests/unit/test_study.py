@@ -46,3 +46,18 @@ def test_a_broken_study_definition_names_the_problem(edit, words):
 def test_a_missing_study_file_is_a_sentence(tmp_path):
     with pytest.raises(StudyDefinitionError, match="does not exist"):
         load_study(tmp_path / "nope.toml")
+
+
+@pytest.mark.parametrize("name", ["demo", "single_arm"])
+def test_a_study_written_as_toml_reads_back_equal_whatever_its_text_holds(name):
+    """The writer's promise: parse_study(study_to_toml(s)) == s, also for a title with a newline,
+    quotes, a backslash, a tab or a control character, and with a comment above."""
+    from trial.study import study_to_toml
+
+    study = load_study(name)
+    awkward = study.model_copy(update={"study": study.study.model_copy(
+        update={"title": 'Line one\nline "two"\\ with\ta tab and \x07 a bell'})})
+    for each in (study, awkward):
+        text = study_to_toml(each, "made by a test\n\nwith a blank line")
+        assert text.startswith("# made by a test\n#\n# with a blank line\n")
+        assert parse_study(text) == each
