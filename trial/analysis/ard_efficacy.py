@@ -44,15 +44,15 @@ def primary(inputs: Inputs) -> list[dict]:
             mine = data[data.arm == arm]
             rows.add(s_paired(mine.base, mine.aval), group=arm, method="PAIRED_T", **(where | {"param": e.parameter}))
         return rows.rows
+    ancova = s_ancova(data[e.measure], data.base, data.arm, inputs.control, inputs.arms)  # one model, every arm
+    if ancova:  # not estimable early in a study (see stats)
+        for arm, lsmean in ancova["lsmeans"].items():
+            rows.add(lsmean, group=arm, method="ANCOVA", **where)
+        for test, contrast in ancova["contrasts"].items():
+            rows.add(contrast, group=inputs.contrast(test), method="ANCOVA", **where)
     for test in inputs.tests:
-        pair = data[data.arm.isin([test, inputs.control])]
-        ancova = s_ancova(pair[e.measure], pair.base, (pair.arm == test).astype(int))
+        treated, control = data[data.arm == test][e.measure], data[data.arm == inputs.control][e.measure]
         contrast = inputs.contrast(test)
-        if ancova:  # not estimable early in a study (see stats)
-            rows.add({"lsmean": ancova["lsmean_control"], "se": ancova["se_control"]}, group=inputs.control, method="ANCOVA", **where)
-            rows.add({"lsmean": ancova["lsmean_test"], "se": ancova["se_test"]}, group=test, method="ANCOVA", **where)
-            rows.add({k: ancova[k] for k in ("diff", "se", "ci_lower", "ci_upper", "p_value")}, group=contrast, method="ANCOVA", **where)
-        treated, control = pair[pair.arm == test][e.measure], pair[pair.arm == inputs.control][e.measure]
         welch = s_welch(treated, control)
         rows.add({k: v for k, v in welch.items() if k in ("diff", "ci_lower", "ci_upper", "p_value")}, group=contrast, method="WELCH_T", **where)
         rows.add(s_mann_whitney(treated, control), group=contrast, method="MANN_WHITNEY", **where)

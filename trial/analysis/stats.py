@@ -12,6 +12,8 @@ import math
 
 import numpy as np
 from scipy import stats as sp
+from statsmodels.regression.linear_model import OLS
+from statsmodels.stats.proportion import confint_proportions_2indep
 
 CONFIDENCE = 0.95
 
@@ -45,52 +47,57 @@ def s_count(count: int, denominator: int) -> dict[str, float]:
     return {"count": count, "denominator": denominator, "pct": 100.0 * count / denominator if denominator else math.nan}
 
 
-def s_ancova(change, baseline, treated) -> dict[str, float]:
-    """ANCOVA of ``change ~ arm + baseline`` (``treated`` is 1 for the test arm, 0 for control).
+def s_ancova(change, baseline, arm, control: str, arms: list[str]) -> dict:
+    """ANCOVA of ``change ~ arm + baseline``: **one** model over every arm of ``arms`` (``arm`` holds
+    each subject's), fitted by statsmodels' OLS with ``control`` as the reference.
 
-    Least-squares means are taken at the mean baseline of all subjects. Returns lsmean and its se
-    for each arm (``lsmean_control``, ``se_control``, ``lsmean_test``, ``se_test``), and the
-    difference test − control with se, 95 % CI and two-sided p (t distribution, n − 3 df).
+    Least-squares means are taken at the mean baseline of all subjects in the model. Returns
+    ``{"df": …, "lsmeans": {arm: {"lsmean", "se"}}, "contrasts": {test arm: {"diff", "se",
+    "ci_lower", "ci_upper", "p_value"}}}`` (t distribution, n − (arms + 1) df), or {} where the data
+    cannot support the model yet (an arm empty, baseline constant, no residual degrees of freedom,
+    or a perfect fit).
     """
     y = np.asarray(change, dtype=float)
     base = np.asarray(baseline, dtype=float)
-    arm = np.asarray(treated, dtype=float)
-    design = np.column_stack([np.ones_like(y), arm, base])
-    coef, _, rank, _ = np.linalg.lstsq(design, y, rcond=None)
-    df = len(y) - rank
-    if rank < 3 or df < 1:  # one arm empty, baseline constant, or no residual degrees of freedom
+    groups = np.asarray(arm, dtype=object)
+    arms = [a for a in arms if (groups == a).any()]  # an arm with no one yet is left out, not the model
+    if control not in arms:
         return {}
-    residual = y - design @ coef
-    sigma2 = float(residual @ residual) / df
-    cov = sigma2 * np.linalg.inv(design.T @ design)
-    t = sp.t.ppf(0.5 + CONFIDENCE / 2, df)
-    out = {"df": float(df)}
-    for name, row in (("control", [1, 0, base.mean()]), ("test", [1, 1, base.mean()])):
-        row = np.asarray(row)
-        out[f"lsmean_{name}"] = float(row @ coef)
-        out[f"se_{name}"] = float(math.sqrt(row @ cov @ row))
-    diff, se = float(coef[1]), float(math.sqrt(cov[1, 1]))
-    if not se > 0:  # a perfect fit: no error to test against
+    tests = [a for a in arms if a != control]
+    design = np.column_stack([np.ones_like(y), *[(groups == t).astype(float) for t in tests], base])
+    rank = np.linalg.matrix_rank(design) if len(y) else 0
+    if rank < design.shape[1] or len(y) - rank < 1:
         return {}
-    out |= {"diff": diff, "se": se, "ci_lower": diff - t * se, "ci_upper": diff + t * se,
-            "p_value": float(2 * sp.t.sf(abs(diff / se), df))}
+    fit = OLS(y, design).fit()
+    if not fit.scale > 0:  # a perfect fit: no error to test against
+        return {}
+    at_mean = np.zeros((len(arms), design.shape[1]))
+    at_mean[:, 0], at_mean[:, -1] = 1.0, base.mean()
+    for row, a in enumerate(arms):
+        if a != control:
+            at_mean[row, 1 + tests.index(a)] = 1.0
+    lsmeans = fit.t_test(at_mean)
+    out = {"df": float(fit.df_resid),
+           "lsmeans": {a: {"lsmean": float(lsmeans.effect[i]), "se": float(np.ravel(lsmeans.sd)[i])} for i, a in enumerate(arms)},
+           "contrasts": {}}
+    low, high = fit.conf_int(alpha=1 - CONFIDENCE).T
+    for i, t in enumerate(tests, start=1):
+        out["contrasts"][t] = {"diff": float(fit.params[i]), "se": float(fit.bse[i]), "ci_lower": float(low[i]),
+                               "ci_upper": float(high[i]), "p_value": float(fit.pvalues[i])}
     return out
 
 
 def s_welch(test, control) -> dict[str, float]:
-    """Welch's t test of mean(test) − mean(control): difference, 95 % CI (Welch–Satterthwaite df), p."""
+    """Welch's t test of mean(test) − mean(control) (SciPy): difference, se, Welch–Satterthwaite df,
+    95 % CI, two-sided p."""
     a, b = np.asarray(test, dtype=float), np.asarray(control, dtype=float)
-    if len(a) < 2 or len(b) < 2:
+    if len(a) < 2 or len(b) < 2 or not (a.var(ddof=1) + b.var(ddof=1)) > 0:
         return {}
-    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
-    se = math.sqrt(va + vb)
-    if not se > 0:
-        return {}
-    df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
+    result = sp.ttest_ind(a, b, equal_var=False)
     diff = float(a.mean() - b.mean())
-    t = sp.t.ppf(0.5 + CONFIDENCE / 2, df)
-    return {"diff": diff, "se": se, "df": df, "ci_lower": diff - t * se, "ci_upper": diff + t * se,
-            "p_value": float(2 * sp.t.sf(abs(diff / se), df))}
+    ci = result.confidence_interval(CONFIDENCE)
+    return {"diff": diff, "se": diff / float(result.statistic), "df": float(result.df), "ci_lower": float(ci.low),
+            "ci_upper": float(ci.high), "p_value": float(result.pvalue)}
 
 
 def s_mann_whitney(test, control) -> dict[str, float]:
@@ -102,17 +109,21 @@ def s_mann_whitney(test, control) -> dict[str, float]:
 
 
 def s_paired(before, after) -> dict[str, float]:
-    """Paired t test of after − before against 0: mean difference, 95 % CI, p; and Wilcoxon's signed-rank p."""
-    d = np.asarray(after, dtype=float) - np.asarray(before, dtype=float)
+    """Paired t test of after − before against 0 (SciPy): mean difference, 95 % CI, p; and
+    Wilcoxon's signed-rank p."""
+    before, after = np.asarray(before, dtype=float), np.asarray(after, dtype=float)
+    d = after - before
     n = len(d)
     if n < 2:
         return {"n": n}
     mean, se = float(d.mean()), float(d.std(ddof=1) / math.sqrt(n))
-    t = sp.t.ppf(0.5 + CONFIDENCE / 2, n - 1)
-    out = {"n": n, "diff": mean, "se": se, "ci_lower": mean - t * se, "ci_upper": mean + t * se,
-           "p_value": float(2 * sp.t.sf(abs(mean / se), n - 1)) if se > 0 else math.nan}
-    out["p_value_wilcoxon"] = float(sp.wilcoxon(d).pvalue) if np.any(d != 0) else math.nan
-    return out
+    if not se > 0:  # every change the same: nothing to test against
+        return {"n": n, "diff": mean, "se": se, "ci_lower": mean, "ci_upper": mean, "p_value": math.nan,
+                "p_value_wilcoxon": float(sp.wilcoxon(d).pvalue) if np.any(d != 0) else math.nan}
+    result = sp.ttest_rel(after, before)
+    ci = result.confidence_interval(CONFIDENCE)
+    return {"n": n, "diff": mean, "se": se, "ci_lower": float(ci.low), "ci_upper": float(ci.high),
+            "p_value": float(result.pvalue), "p_value_wilcoxon": float(sp.wilcoxon(d).pvalue) if np.any(d != 0) else math.nan}
 
 
 def s_fisher(events_test: int, n_test: int, events_control: int, n_control: int) -> dict[str, float]:
@@ -126,19 +137,8 @@ def s_fisher(events_test: int, n_test: int, events_control: int, n_control: int)
 
 def s_risk_difference(events_test: int, n_test: int, events_control: int, n_control: int) -> dict[str, float]:
     """Risk difference test − control in percentage points, 95 % CI by Newcombe's hybrid score
-    method (Newcombe 1998, method 10: Wilson intervals of each proportion combined)."""
-    p1, p0 = events_test / n_test, events_control / n_control
-    l1, u1 = _wilson(events_test, n_test)
-    l0, u0 = _wilson(events_control, n_control)
-    diff = p1 - p0
-    lower = diff - math.sqrt((p1 - l1) ** 2 + (u0 - p0) ** 2)
-    upper = diff + math.sqrt((u1 - p1) ** 2 + (p0 - l0) ** 2)
-    return {"diff": 100 * diff, "ci_lower": 100 * lower, "ci_upper": 100 * upper}
-
-
-def _wilson(events: int, n: int) -> tuple[float, float]:
-    z = sp.norm.ppf(0.5 + CONFIDENCE / 2)
-    p = events / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return centre - half, centre + half
+    method (Newcombe 1998, method 10: Wilson intervals of each proportion combined; statsmodels)."""
+    lower, upper = confint_proportions_2indep(events_test, n_test, events_control, n_control, method="newcomb",
+                                              compare="diff", alpha=1 - CONFIDENCE)
+    diff = events_test / n_test - events_control / n_control
+    return {"diff": 100 * diff, "ci_lower": 100 * float(lower), "ci_upper": 100 * float(upper)}
