@@ -189,7 +189,7 @@ def prepare_db(path: Path) -> Path:
 # --------------------------------------------------------------------------- one run
 # The child reports its own peak (VmHWM of the process after exec): the rusage of a child counts
 # the parent's high-water mark at fork time too, which would hide a smaller peak.
-_CHILD = """
+PEAK_SCRIPT = """  # also run by tests/integration/test_bounded_work.py
 import atexit, runpy, sys
 peak_file = sys.argv.pop(1)
 
@@ -208,7 +208,7 @@ runpy.run_module('trial.cli', run_name='__main__', alter_sys=True)
 def run_load(csv: Path, domain: str, db: Path, limit_mib: int, timeout: float) -> dict:
     """The real command (of this checkout) in a child process: wall time, the child's peak RSS, its outcome."""
     peak_file = csv.parent / "peak_kib"
-    command = [sys.executable, "-c", _CHILD, str(peak_file), "load", str(csv), "--domain", domain, "--db", str(db),
+    command = [sys.executable, "-c", PEAK_SCRIPT, str(peak_file), "load", str(csv), "--domain", domain, "--db", str(db),
                "--user", USER, "--format", "json"]
     env = os.environ | {"TRIAL_UPLOAD_LIMIT_MB": str(limit_mib), "PYTHONPATH": str(ROOT)}
     started = time.perf_counter()

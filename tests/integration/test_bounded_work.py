@@ -20,6 +20,7 @@ from helpers import (
     seed,
     study_files,
 )
+from benchmarks.memory import PEAK_SCRIPT
 from trial import findings as fd
 from trial.findings import MOST_PER_RULE, NOT_LISTED
 
@@ -206,20 +207,7 @@ def test_the_command_line_prints_the_count_of_what_is_not_listed(tmp_path):
 
 
 # --------------------------------------------------------------------------- memory
-_PEAK = """
-import atexit, runpy, sys
-peak_file = sys.argv.pop(1)
-def report():
-    with open('/proc/self/status') as status:
-        kib = next(line for line in status if line.startswith('VmHWM')).split()[1]
-    with open(peak_file, 'w') as out:
-        out.write(kib)
-atexit.register(report)
-sys.argv[0] = 'trial'
-runpy.run_module('trial.cli', run_name='__main__', alter_sys=True)
-"""
-
-
+# the child reports its own peak: benchmarks/memory.py explains why, and measures the sizes
 @pytest.mark.slow
 def test_a_file_whose_every_cell_is_wrong_loads_in_bounded_memory(tmp_path):
     """24 MiB of hair counts whose every cell is a different wrong value (about 3 million bad
@@ -236,7 +224,7 @@ def test_a_file_whose_every_cell_is_wrong_loads_in_bounded_memory(tmp_path):
                               for i in range(n, n + 10_000)))
             n += 10_000
     peak = tmp_path / "peak"
-    done = subprocess.run([sys.executable, "-c", _PEAK, str(peak), "load", str(bad), "--domain", "hair_counts", "--db", str(db)],
+    done = subprocess.run([sys.executable, "-c", PEAK_SCRIPT, str(peak), "load", str(bad), "--domain", "hair_counts", "--db", str(db)],
                           capture_output=True, text=True, timeout=900, env=os.environ | {"TRIAL_HOME": str(tmp_path / "home")})
     assert done.returncode == 1 and "REJECTED" in done.stdout, done.stderr
     assert int(peak.read_text()) / 1024 < 1024
