@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from schemas import DOMAINS
@@ -99,10 +98,10 @@ DOUBLE_BLIND = ("ADMIN", "SITE_STAFF", "EVALUATOR", "MONITOR")  # everyone but t
 
 def with_blinding(study_text: str, blinded_roles) -> str:
     """The study text with its ``[blinding]`` roles replaced (e.g. :data:`DOUBLE_BLIND`)."""
-    roles = "blinded_roles = [" + ", ".join(f'"{r}"' for r in blinded_roles) + "]"
-    changed, count = re.subn(r"(?m)^blinded_roles = .*$", roles, study_text)
-    assert count == 1, "the study text declares no [blinding]"
-    return changed
+    from trial.study import Blinding, parse_study, study_to_toml
+
+    study = parse_study(study_text)
+    return study_to_toml(study.model_copy(update={"blinding": Blinding(blinded_roles=list(blinded_roles))}))
 
 
 def scenario_store(folder, scenario: str, *, seed: int, subjects: int | None = None, user: str = "t",
