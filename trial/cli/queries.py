@@ -2,7 +2,7 @@
 
 Listing and showing read; ``open``, ``answer``, ``close`` and ``reopen`` write one step each through
 :mod:`trial.data_queries`, which decides who may do what and refuses with a sentence (exit 2).
-The helpers shared with the other commands come from :mod:`trial.cli_common`; ``trial.cli``
+The helpers shared with the other commands come from :mod:`trial.cli.common`; ``trial.cli``
 registers this group.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import click
 
-from trial.cli_common import (
+from trial.cli.common import (
     acting_store,
     as_seen_by,
     db_option,

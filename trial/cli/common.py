@@ -1,7 +1,7 @@
 """What every ``trial`` command shares: the --db, --user and --format options, errors as one
-sentence with exit code 2, a reader that stops early (``trial audit | head``), the settings, the account a command acts as and that account's view of
-the store, and printing a table. (``trial.cli`` and the command groups in their own modules,
-such as ``trial.cli_queries``, import it; it imports none of them.)"""
+sentence with exit code 2, a reader that stops early (``trial audit | head``), the settings, the
+account a command acts as and that account's view of the store, and printing a table. Every
+module of :mod:`trial.cli` imports it; it imports none of them."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 Login checks the password with :func:`trial.users.sign_in` (argon2, lock-out after five failures,
 audited) and keeps the session's token in a file only its owner can read
 (:mod:`trial.session_file`); every later command on that database acts as that account
-(``trial.cli_common.acting``). The session lasts as long as a browser's and ends at logout, or at
+(``trial.cli.common.acting``). The session lasts as long as a browser's and ends at logout, or at
 once when the account is locked out, disabled or given a new password.
 """
 
@@ -14,7 +14,7 @@ import sys
 
 import click
 
-from trial.cli_common import db_option, reports_errors, settings_of
+from trial.cli.common import db_option, reports_errors, settings_of
 from trial.errors import TrialError
 
 

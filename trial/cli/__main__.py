@@ -1,0 +1,5 @@
+"""``python -m trial.cli``: the same command line as ``trial``."""
+
+from trial.cli import main
+
+main()
