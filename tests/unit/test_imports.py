@@ -54,16 +54,23 @@ def _imported(path: Path, name: str, modules: set[str]) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def graph() -> dict[str, set[str]]:
-    """Module → what it imports: the project's modules under its name, everything under ``NAME#all``."""
+def imports() -> dict[str, set[str]]:
+    """Module → every module it imports (the project's and any other)."""
     files = {_module_name(p): p for package in PACKAGES for p in (ROOT / package).rglob("*.py")}
-    raw = {name: _imported(path, name, set(files)) for name, path in files.items()}
-    return {name: {m for m in imports if m in files and m != name} for name, imports in raw.items()} | {
-        f"{name}#all": imports for name, imports in raw.items()}
+    return {name: _imported(path, name, set(files)) for name, path in files.items()}
 
 
-def _project(graph: dict[str, set[str]]) -> dict[str, set[str]]:
-    return {name: edges for name, edges in graph.items() if "#" not in name}
+@pytest.fixture(scope="module")
+def graph(imports) -> dict[str, set[str]]:
+    """Module → the project's modules it imports."""
+    return {name: {m for m in found if m in imports and m != name} for name, found in imports.items()}
+
+
+def _reaching(imports: dict[str, set[str]], package: str, forbidden: tuple[str, ...]) -> dict[str, list[str]]:
+    """The modules of ``package`` that import anything under ``forbidden``, with what they import."""
+    wrong = {name: sorted(m for m in found if m.split(".")[0] in forbidden)
+             for name, found in imports.items() if name.split(".")[0] == package}
+    return {name: found for name, found in wrong.items() if found}
 
 
 def _circles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -114,23 +121,19 @@ def test_the_circle_finder_finds_a_circle():
 
 
 def test_no_module_imports_itself_back_through_others(graph):
-    assert _circles(_project(graph)) == []
+    assert _circles(graph) == []
 
 
-def test_the_core_never_imports_the_pages_or_streamlit(graph):
-    wrong = {name: sorted(m for m in imports if m.split(".")[0] in ("dashboards", "streamlit"))
-             for name, imports in graph.items() if name.startswith("trial") and name.endswith("#all")}
-    assert {name: found for name, found in wrong.items() if found} == {}
+def test_the_core_never_imports_the_pages_or_streamlit(imports):
+    assert _reaching(imports, "trial", ("dashboards", "streamlit")) == {}
 
 
-def test_the_data_dictionary_stands_on_its_own(graph):
+def test_the_data_dictionary_stands_on_its_own(imports):
     """schemas/ (the domains and their columns) is what everything reads; it reads nothing of ours."""
-    wrong = {name: sorted(m for m in imports if m.split(".")[0] in ("trial", "dashboards"))
-             for name, imports in graph.items() if name.startswith("schemas") and name.endswith("#all")}
-    assert {name: found for name, found in wrong.items() if found} == {}
+    assert _reaching(imports, "schemas", ("trial", "dashboards")) == {}
 
 
 def test_only_the_command_line_imports_the_command_line(graph):
-    cli = {name for name in _project(graph) if name.startswith("trial.cli")}
-    wrong = {name: sorted(imports & cli) for name, imports in _project(graph).items() if name not in cli}
+    cli = {name for name in graph if name.startswith("trial.cli")}
+    wrong = {name: sorted(found & cli) for name, found in graph.items() if name not in cli}
     assert {name: found for name, found in wrong.items() if found} == {}
