@@ -117,13 +117,13 @@ def s_paired(before, after) -> dict[str, float]:
     if n < 2:
         return {"n": n}
     mean, se = float(d.mean()), float(d.std(ddof=1) / math.sqrt(n))
-    if not se > 0:  # every change the same: nothing to test against
-        return {"n": n, "diff": mean, "se": se, "ci_lower": mean, "ci_upper": mean, "p_value": math.nan,
-                "p_value_wilcoxon": float(sp.wilcoxon(d).pvalue) if np.any(d != 0) else math.nan}
-    result = sp.ttest_rel(after, before)
-    ci = result.confidence_interval(CONFIDENCE)
-    return {"n": n, "diff": mean, "se": se, "ci_lower": float(ci.low), "ci_upper": float(ci.high),
-            "p_value": float(result.pvalue), "p_value_wilcoxon": float(sp.wilcoxon(d).pvalue) if np.any(d != 0) else math.nan}
+    out = {"n": n, "diff": mean, "se": se, "ci_lower": mean, "ci_upper": mean, "p_value": math.nan,
+           "p_value_wilcoxon": float(sp.wilcoxon(d).pvalue) if np.any(d != 0) else math.nan}
+    if se > 0:  # else every change is the same: nothing to test against
+        result = sp.ttest_rel(after, before)
+        ci = result.confidence_interval(CONFIDENCE)
+        out |= {"ci_lower": float(ci.low), "ci_upper": float(ci.high), "p_value": float(result.pvalue)}
+    return out
 
 
 def s_fisher(events_test: int, n_test: int, events_control: int, n_control: int) -> dict[str, float]:
