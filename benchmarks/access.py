@@ -1,4 +1,4 @@
-"""Benchmark: what each user's view of the store costs (``trial.access``).
+"""Benchmark: what each user's view of the store costs (``trial.governance.access``).
 
 For each size, the `scale` scenario is written and loaded into a fresh database (not timed); then,
 in one process, for the full view, a monitor's blinded view and a site user's view: opening a
@@ -18,9 +18,9 @@ from pathlib import Path
 
 from tables import HERE, prepare
 
-from trial.access import FULL_ACCESS, Access, scoped
 from trial.analysis.ard import compute_ard
 from trial.analysis.datasets import analysis_dataset
+from trial.governance.access import Access, FULL_ACCESS, scoped
 from trial.store import Store
 
 VIEWS = {"full (statistician)": FULL_ACCESS, "blinded (monitor)": Access(blinded=True),

@@ -7,7 +7,7 @@ that peak memory belongs to that one measurement:
 
   (a) DuckDB alone: ``CREATE TABLE hc AS SELECT * FROM read_csv('<file>')`` into a new on-disk
       database file: wall time of that statement and the child's peak RSS;
-  (b) the library load: ``trial.ingest.upload_path`` of the same file into a database created for
+  (b) the library load: ``trial.ingest.upload.upload_path`` of the same file into a database created for
       the demo study that already holds the subjects and randomization: wall time of that call only
       (reading, typing, pandera, edit checks, the write and its commit), the child's peak RSS, and
       the time at which each progress stage began;
@@ -203,7 +203,7 @@ def _require_loaded(result, expected_rows: int | None = None) -> None:
 
 def prepare_study_db(path: Path, files: dict[str, Path]) -> None:
     """A demo-study database holding the subjects and randomization, closed (no WAL left)."""
-    from trial.ingest import upload_path
+    from trial.ingest.upload import upload_path
     from trial.store import Store
     from trial.study import builtin_study_text
 
@@ -244,7 +244,7 @@ def child_duckdb(csv: Path, db: Path) -> dict:
 
 
 def child_library(csv: Path, db: Path, expected_rows: int, profile_to: str | None = None) -> dict:
-    from trial.ingest import upload_path
+    from trial.ingest.upload import upload_path
     from trial.store import Store
 
     stages: list[tuple[str, float]] = []

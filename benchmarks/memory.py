@@ -168,7 +168,7 @@ def write_file(kind: str, size: int, path: Path) -> None:
 # --------------------------------------------------------------------------- databases
 def prepare_db(path: Path) -> Path:
     """A demo-study database with SUBJECTS screened and randomized subjects at S01."""
-    from trial.ingest import upload_bytes
+    from trial.ingest.upload import upload_bytes
     from trial.store import Store
     from trial.study import builtin_study_text
 

@@ -48,7 +48,7 @@ print(json.dumps({{"start": start, "times": times}}))
 
 def prepare(size: int, folder: Path) -> Path:
     from synthetic_data.scenarios import write_scenario
-    from trial.ingest import upload_paths
+    from trial.ingest.upload import upload_paths
     from trial.store import Store
 
     files = write_scenario("scale", folder / "files", seed=1, subjects=size)

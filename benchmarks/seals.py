@@ -10,7 +10,7 @@ For each size, the `scale` scenario is written once (not timed); then, each in a
       then a re-upload of those 50 rows with one value corrected (a reason given), three rounds:
       the median time of each upload, to show that a write costs the rows it changes, not the
       size of the table;
-  (c) ``trial.integrity.verify`` on the sealed database, opened read-only (median of three), and
+  (c) ``trial.governance.integrity.verify`` on the sealed database, opened read-only (median of three), and
       the real ``trial audit --verify`` command on it (including interpreter start-up and imports).
 
 No assertions about timings: it prints a table. Absolute times move with the machine's load.
@@ -37,11 +37,11 @@ ROOT = HERE.parent
 LOAD = """
 import contextlib, json, statistics, time
 from pathlib import Path
-from trial import seals
+from trial.store import seals
 if not {sealed}:  # the baseline: every writer's sealing call does nothing
     seals.added = lambda *args, **kwargs: None
     seals.rewriting = lambda *args, **kwargs: contextlib.nullcontext()
-from trial.ingest import upload_bytes, upload_paths
+from trial.ingest.upload import upload_bytes, upload_paths
 from trial.store import Store
 
 files = sorted(Path({files!r}).glob("*.csv"))
@@ -78,7 +78,7 @@ print(json.dumps({{"load": load, "load_cpu": load_cpu, "more": more, "fix": fix,
 
 VERIFY = """
 import json, statistics, time
-from trial.integrity import verify
+from trial.governance.integrity import verify
 from trial.store import Store
 with Store.open({db!r}, read_only=True) as store:
     times, cpu, verdict = [], [], None
@@ -134,7 +134,7 @@ def main() -> None:
               f"{checked['verify_cpu']:>5.2f} | {cli_seconds:>5.1f}")
     print("load: the study's 8 files through upload_paths, wall and CPU seconds (the process's, DuckDB's threads "
           "included: steadier on a shared machine); no seals: the same with the sealing calls made no-ops. "
-          "+50 rows, 50 fixed: one more upload into the loaded study, sealed/no seals. verify: trial.integrity.verify, "
+          "+50 rows, 50 fixed: one more upload into the loaded study, sealed/no seals. verify: trial.governance.integrity.verify, "
           "median of 3; CLI: `trial audit --verify`, start-up included.")
 
 

@@ -23,9 +23,9 @@ HERE = Path(__file__).resolve().parent
 
 CHILD = """
 import json, time
-from trial.store import Store
 from trial.analysis.ard import compute_ard
 from trial.reports.pack import write_pack
+from trial.store import Store
 with Store.open({db!r}, read_only=True) as store:
     t = time.perf_counter(); ard = compute_ard(store); cold = time.perf_counter() - t
     t = time.perf_counter(); compute_ard(store); warm = time.perf_counter() - t
@@ -36,7 +36,7 @@ print(json.dumps({{"cold": cold, "warm": warm, "rows": len(ard), "pack": pack, "
 
 def prepare(size: int, folder: Path) -> Path:
     from synthetic_data.scenarios import write_scenario
-    from trial.ingest import upload_paths
+    from trial.ingest.upload import upload_paths
     from trial.store import Store
 
     files = write_scenario("scale", folder / "files", seed=1, subjects=size)

@@ -15,7 +15,7 @@ import streamlit as st
 from dashboards import data, signin, ui
 from dashboards.catalogue import CATALOGUE, pages_for
 from trial.errors import TrialError
-from trial.users import User
+from trial.governance.users import User
 
 st.set_page_config(page_title="trial", page_icon=":material/clinical_notes:", layout="wide")
 

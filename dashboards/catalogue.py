@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from trial.access import Permission, may
-from trial.users import User
+from trial.governance.access import Permission, may
+from trial.governance.users import User
 
 
 @dataclass(frozen=True)

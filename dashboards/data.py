@@ -4,7 +4,7 @@ One read-write ``Store`` per database file is kept for the life of the server (`
 the upload page writes through it and every page reads through cursors of it. Results are cached
 with ``st.cache_data`` keyed on the database file, its data version (which grows with every
 committed change of the data, so a successful upload refreshes every page) and the signed-in
-user's :class:`~trial.access.Access`: core functions run on that user's view of the store, so a
+user's :class:`~trial.governance.access.Access`: core functions run on that user's view of the store, so a
 site user's pages hold their site's rows only and a blinded user's pages pooled data only. Pages
 call core functions through :func:`cached`; they never compute a statistic.
 """
@@ -19,14 +19,14 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from trial import users
-from trial.access import Access, scoped
 from trial.analysis.ard import ard_for
 from trial.analysis.datasets import analysis_dataset
+from trial.governance import users
+from trial.governance.access import Access, scoped
+from trial.governance.users import User
 from trial.settings import Settings
 from trial.store import Store
 from trial.study import Study
-from trial.users import User
 
 SESSION_TOKEN = "session_token"
 
@@ -60,7 +60,7 @@ def user() -> User | None:
     """Who is using this browser session: the account signed in (None when nobody is, or the
     session has expired or been ended, or the account is locked out or disabled: asked at every run,
     so that this ends a browser session at its next click). Before the study's first account exists
-    the study is open, and ``TRIAL_USER`` acts with every role but the evaluator's (``trial.users.open_user``)."""
+    the study is open, and ``TRIAL_USER`` acts with every role but the evaluator's (``trial.governance.users.open_user``)."""
     current = store()
     if current is None or not users.has_accounts(current):
         return users.open_user(settings().user)

@@ -1,6 +1,6 @@
 """Signing in and out of the dashboards.
 
-Local accounts (``trial users``): the password is checked by ``trial.users.sign_in`` (argon2,
+Local accounts (``trial users``): the password is checked by ``trial.governance.users.sign_in`` (argon2,
 lock-out after five failures, every attempt audited) and the browser session keeps only a session
 token, which expires. Where Streamlit's OIDC sign-in is configured (an ``[auth]`` section in
 ``.streamlit/secrets.toml``), "Sign in with your organisation" is offered too; the e-mail it
@@ -14,9 +14,9 @@ import contextlib
 import streamlit as st
 
 from dashboards import data, ui
-from trial import users
 from trial.errors import TrialError
-from trial.users import User
+from trial.governance import users
+from trial.governance.users import User
 
 ENDED = "session_ended"
 

@@ -11,11 +11,11 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import data
-from trial.audit import record_export
 from trial.csv_safe import write_csv
 from trial.errors import TrialError
 from trial.reports.formats import visit_label
 from trial.store import Store
+from trial.governance.trail import record_export
 
 UPLOAD_PAGE = "views/upload.py"
 # What starts a Markdown construct anywhere in a line: links and images ([ ]), HTML and autolinks

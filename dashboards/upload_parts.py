@@ -11,10 +11,10 @@ import streamlit as st
 
 from dashboards import data, ui
 from schemas import DOMAINS
-from trial import data_queries as dq
 from trial.errors import TrialError
-from trial.ingest import ALREADY_LOADED, CHECKED, LOADED, REJECTED, UploadResult
-from trial.users import User
+from trial.governance import data_queries as dq
+from trial.governance.users import User
+from trial.ingest.upload import ALREADY_LOADED, CHECKED, LOADED, REJECTED, UploadResult
 
 GUESS = "guess"
 LOADABLE = (CHECKED,)
@@ -191,7 +191,7 @@ def cited_text(offered: pd.DataFrame) -> str:
 def offer_answers(me: User, outcome: list[Loaded]) -> None:
     """After a load: a small form to answer the queries not closed on the tables just loaded, citing
     the upload. Shown only when the user sees such queries; each answer goes through
-    :func:`trial.data_queries.answer_query`, which refuses with a sentence what the user may not do."""
+    :func:`trial.governance.data_queries.answer_query`, which refuses with a sentence what the user may not do."""
     answered = st.session_state.get("upload_answered")
     if answered:  # sent already: say so instead of offering the form again
         st.success(answered, icon=":material/reply:")

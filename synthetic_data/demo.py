@@ -6,10 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from synthetic_data.scenarios import write_scenario
-from trial import audit, seals
 from trial.errors import TrialError
-from trial.ingest import UploadResult, upload_paths
-from trial.store import Store
+from trial.ingest.upload import UploadResult, upload_paths
+from trial.store import Store, audit, seals
 
 DEMO_MARK = "demo"
 DEFAULT_SCENARIO = "dhurat2013"

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from schemas import DOMAINS, KIND_CODE, KIND_DATE, KIND_INT, KIND_TEXT, Domain
+from schemas import DOMAINS, Domain, KIND_CODE, KIND_DATE, KIND_INT, KIND_TEXT
 from trial.study import load_study
 
 ERROR, WARNING, ACCEPTED = "error", "warning", "accepted"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from schemas import DOMAINS
-from trial.ingest import upload_bytes, upload_paths
+from trial.ingest.upload import upload_bytes, upload_paths
 from trial.store import Store
 from trial.study import builtin_study_text
 
@@ -135,7 +135,7 @@ def team_store(folder, *, subjects: int = 300, blinded_roles=None) -> Store:
     """``folder/study.duckdb``: the dhurat2013 protocol at two sites (the ``scale`` scenario), loaded,
     with the accounts of :data:`TEAM` (password :data:`TEAM_PASSWORD`); returned open, read-write.
     Open-label with a blinded evaluator, as the demo study, unless ``blinded_roles`` says otherwise."""
-    from trial.users import add_user
+    from trial.governance.users import add_user
 
     store = scenario_store(folder, "scale", seed=5, subjects=subjects, blinded_roles=blinded_roles)
     for name, (roles, site) in TEAM.items():
@@ -161,8 +161,8 @@ def run_as(db, user_name: str, homes, args, *, input: str | None = None, passwor
     (``homes/user_name``; logged in there on first use), as on their own computer."""
     from click.testing import CliRunner
 
-    from trial import session_file
     from trial.cli import main
+    from trial.governance import session_file
 
     home = Path(homes) / user_name
     if session_file.load(home, db) is None:

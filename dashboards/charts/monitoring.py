@@ -1,5 +1,5 @@
 """Charts of the study overview: enrolment against target, screening by site, the visit-completion
-matrix and out-of-window visits. Pure builders: frames from ``trial.monitoring`` in, a Plotly
+matrix and out-of-window visits. Pure builders: frames from ``trial.readers.monitoring`` in, a Plotly
 figure out; nothing is counted here."""
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def enrolment_over_time(points: pd.DataFrame, sites: pd.DataFrame, period: str, 
     Parameters
     ----------
     points
-        ``site_id``, ``period_start``, ``cumulative`` (``trial.monitoring.enrolment_curve``).
+        ``site_id``, ``period_start``, ``cumulative`` (``trial.readers.monitoring.enrolment_curve``).
     sites
         The sites to draw (``site_id``, ``name``, ``target_enrolment``), in legend order.
     period
@@ -119,7 +119,7 @@ def enrolment_over_time(points: pd.DataFrame, sites: pd.DataFrame, period: str, 
 
 def screening_by_site(progress: pd.DataFrame) -> go.Figure:
     """Screened subjects by site split into randomized, screen failures and the rest, with the
-    site's target enrolment marked. ``progress``: per-site rows of ``trial.monitoring.site_progress``."""
+    site's target enrolment marked. ``progress``: per-site rows of ``trial.readers.monitoring.site_progress``."""
     rows = progress[~progress.total].sort_values("site_id")
     other = rows.screened - rows.randomized - rows.screen_failures  # eligible, not (yet) randomized
     fig = _figure()
@@ -148,7 +148,7 @@ def completion_matrix(completion: pd.DataFrame, visit_labels: dict[str, str], si
     """The visit-completion heatmap: sites (rows, the chosen sites' total first) × visits (columns,
     protocol order), coloured by the completed share, each cell reading ``completed/expected``.
 
-    ``completion``: ``trial.monitoring.visit_completion``; ``visit_labels``: code → label in protocol order.
+    ``completion``: ``trial.readers.monitoring.visit_completion``; ``visit_labels``: code → label in protocol order.
     """
     site_names = site_names or {}
     frame = completion.assign(row=completion.site_id.where(~completion.total, "All sites"))
@@ -189,7 +189,7 @@ def completion_matrix(completion: pd.DataFrame, visit_labels: dict[str, str], si
 def out_of_window_by_visit(counts: pd.DataFrame, visit_labels: dict[str, str]) -> go.Figure:
     """Subjects with a visit outside its window, by visit (the chosen sites together).
 
-    ``counts``: ``trial.monitoring.out_of_window(...).counts`` (its per-visit total rows are drawn).
+    ``counts``: ``trial.readers.monitoring.out_of_window(...).counts`` (its per-visit total rows are drawn).
     """
     totals = counts[counts.total].set_index("visit")
     visits = list(visit_labels)

@@ -12,7 +12,7 @@ from dashboards.charts import style
 def worst_bars(worst: pd.DataFrame, colours: dict[str, str], *, title: str, height: int = 340) -> go.Figure:
     """Grouped bars: % of each arm's safety population at each level (severity or relationship).
 
-    ``worst`` holds one measure's rows of ``trial.tolerability.worst_frame`` (level order kept).
+    ``worst`` holds one measure's rows of ``trial.readers.tolerability.worst_frame`` (level order kept).
     """
     fig = go.Figure()
     for arm, rows in worst.groupby("arm", sort=False):

@@ -9,13 +9,13 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import data, ui
-from trial.access import Permission, may, scoped
-from trial.audit import audit_trail, record_export
 from trial.csv_safe import write_csv
 from trial.errors import TrialError
-from trial.integrity import verify
-from trial.lock import lock_state, signed_lock, signed_unlock
-from trial.users import SHORTEST_PASSWORD, Role, add_user, has_accounts, list_users, set_active, set_password, set_roles
+from trial.governance.access import Permission, may, scoped
+from trial.governance.integrity import verify
+from trial.governance.lock import lock_state, signed_lock, signed_unlock
+from trial.governance.users import Role, SHORTEST_PASSWORD, add_user, has_accounts, list_users, set_active, set_password, set_roles
+from trial.governance.trail import audit_trail, record_export
 
 TRAIL_COLUMNS = {"audit_id": "No.", "changed_at": "When", "user_name": "Who", "action": "Action", "table_name": "Table",
                  "record_key": "Record", "column_name": "Column", "old_value": "Old value", "new_value": "New value / what",

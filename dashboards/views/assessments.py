@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboards import data, ui
 from dashboards.charts import efficacy as charts
-from trial.efficacy import assessments
+from trial.readers.efficacy import assessments
 from trial.reports.formats import fmt_count_pct, fmt_int, fmt_num, fmt_p, visit_label
 
 PLOT_CONFIG = {"displaylogo": False}

@@ -13,9 +13,9 @@ import streamlit as st
 
 from dashboards import data, ui
 from dashboards.charts import efficacy as charts
-from trial.access import POOLED_ARM
-from trial.efficacy import summaries
-from trial.efficacy.rows import individual_values
+from trial.governance.access import POOLED_ARM
+from trial.readers.efficacy import summaries
+from trial.readers.efficacy.rows import individual_values
 from trial.reports.figures import MOST_BARS
 from trial.reports.formats import visit_label
 

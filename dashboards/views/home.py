@@ -6,8 +6,8 @@ import streamlit as st
 
 from dashboards import data, ui
 from dashboards.catalogue import pages_for
-from trial.lock import lock_state
-from trial.users import has_accounts
+from trial.governance.lock import lock_state
+from trial.governance.users import has_accounts
 
 store = ui.require_store()
 me = data.user()

@@ -2,7 +2,7 @@
 
 The whole study, or the sites chosen at the top: screening and randomization against target,
 the visit-completion matrix, out-of-window visits, missing assessments, data-quality findings and
-the latest uploads. Every number comes from ``trial.monitoring`` (counted in DuckDB), cached on
+the latest uploads. Every number comes from ``trial.readers.monitoring`` (counted in DuckDB), cached on
 the data version.
 """
 
@@ -14,9 +14,10 @@ import streamlit as st
 from dashboards import data, ui
 from dashboards.catalogue import pages_for
 from dashboards.charts import monitoring as charts
-from trial import data_queries, monitoring
+from trial.governance import data_queries
+from trial.governance.unblinding import unblindings
+from trial.readers import monitoring
 from trial.reports.formats import fmt_num
-from trial.unblinding import unblindings
 
 METRIC_WIDTH = 150  # px: six fit across a desktop page, two across a phone
 LIST_HEIGHT = 380  # long lists scroll inside the table (Streamlit draws only the visible rows)

@@ -4,7 +4,7 @@ The list (filtered by status, site and subject, with counts), one query's histor
 the signed-in user's roles allow, and a form to open a new query in which the data point is picked
 step by step: subject, table, the subject's record of that table, column. Other pages link here with
 ``?subject=S01-004`` (that subject's queries) or ``?query=7`` (that query). Every rule is the core's
-(``trial.data_queries``): a refusal is shown as its sentence.
+(``trial.governance.data_queries``): a refusal is shown as its sentence.
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ import streamlit as st
 
 from dashboards import data, ui
 from schemas import DOMAINS
-from trial import data_queries as dq
-from trial.access import Permission, may
 from trial.errors import TrialError
 from trial.findings import show
-from trial.lock import lock_state
-from trial.subject_profile import subject_index
-from trial.uploads import list_uploads
+from trial.governance import data_queries as dq
+from trial.governance.access import Permission, may
+from trial.governance.lock import lock_state
+from trial.readers.subject_profile import subject_index
+from trial.readers.uploads import list_uploads
 
 STATUS_FILTERS = {"Not closed": ("OPEN", "ANSWERED"), "Open": ("OPEN",), "Answered": ("ANSWERED",),
                   "Closed": ("CLOSED",), "All": dq.STATUSES}

@@ -13,12 +13,12 @@ import streamlit as st
 from dashboards import data, ui
 from dashboards.catalogue import pages_for
 from dashboards.charts.subject import hair_counts_by_visit, timeline
-from trial import data_queries
-from trial.access import WITHHELD_AE_COLUMNS, Permission, may
 from trial.errors import TrialError
-from trial.subject_profile import subject_index, subject_profile
-from trial.unblinding import unblind
-from trial.users import has_accounts
+from trial.governance import data_queries
+from trial.governance.access import Permission, WITHHELD_AE_COLUMNS, may
+from trial.governance.unblinding import unblind
+from trial.governance.users import has_accounts
+from trial.readers.subject_profile import subject_index, subject_profile
 
 ALL_SITES = "All sites"
 PLOTLY_CONFIG = {"displaylogo": False}

@@ -15,11 +15,11 @@ import streamlit as st
 from dashboards import data, ui
 from dashboards.charts import SCREEN_LAYOUT, arm_colours
 from dashboards.charts.safety import bleeding_by_session, pain_by_session, worst_bars
-from trial.access import WITHHELD_AE_COLUMNS
-from trial.ae_listing import COLUMNS, FILTERS, ae_listing, filter_events
 from trial.analysis.ard_safety import RELATIONSHIP_ORDER, SEVERITY_ORDER
+from trial.governance.access import WITHHELD_AE_COLUMNS
+from trial.readers.ae_listing import COLUMNS, FILTERS, ae_listing, filter_events
 from trial.reports.figures import ae_incidence
-from trial.tolerability import (
+from trial.readers.tolerability import (
     CI_METHOD,
     RISK_DIFFERENCE,
     ToleranceScreen,

@@ -28,10 +28,10 @@ from dashboards.upload_parts import (
     upload_plan,
     verdict,
 )
-from trial.access import Permission, UploadScope, may
 from trial.errors import TrialError
-from trial.ingest import ALREADY_LOADED, domain_order, preview_batch, upload_bytes
-from trial.lock import lock_state
+from trial.governance.access import Permission, UploadScope, may
+from trial.governance.lock import lock_state
+from trial.ingest.upload import ALREADY_LOADED, domain_order, preview_batch, upload_bytes
 
 PREVIEW_REASON = "(reason to be given before loading)"  # lets a preview plan corrections; rolled back
 

@@ -9,8 +9,8 @@ import pytest
 from helpers import TEAM_PASSWORD, team_store
 from streamlit.testing.v1 import AppTest
 
+from trial.governance.users import SignInRefused, add_user, session_user, sign_in, start_session
 from trial.store import Store
-from trial.users import SignInRefused, add_user, session_user, sign_in, start_session
 
 APP = str(__import__("pathlib").Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
 TIMEOUT = 120

@@ -1,4 +1,4 @@
-"""The Administration page's Verify button runs the whole check (trial.integrity) and names the
+"""The Administration page's Verify button runs the whole check (trial.governance.integrity) and names the
 problems as plain text: a record key that looks like Markdown stays as it was typed."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import pytest
 from helpers import TEAM_PASSWORD, team_store
 from streamlit.testing.v1 import AppTest
 
-from trial.users import sign_in, start_session
-from trial.store import CONNECTION_CONFIG
+from trial.governance.users import sign_in, start_session
+from trial.store.database import CONNECTION_CONFIG
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
 LINK = "[click me](http://evil.example/x.png)"

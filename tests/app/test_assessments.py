@@ -15,7 +15,7 @@ import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from synthetic_data.scenarios import write_scenario
-from trial.ingest import upload_paths
+from trial.ingest.upload import upload_paths
 from trial.reports.formats import fmt_count_pct, fmt_int, fmt_p, visit_label
 from trial.reports.view import ArdView
 from trial.store import Store

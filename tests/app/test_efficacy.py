@@ -16,7 +16,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from synthetic_data.scenarios import write_scenario
-from trial.ingest import upload_paths
+from trial.ingest.upload import upload_paths
 from trial.reports.formats import (
     fmt_ci,
     fmt_int,

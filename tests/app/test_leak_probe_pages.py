@@ -20,10 +20,10 @@ from streamlit.delta_generator import DeltaGenerator
 from streamlit.testing.v1 import AppTest
 
 from dashboards.catalogue import pages_for
-from trial.access import Access, scoped
-from trial.data_queries import query_list
+from trial.governance.access import Access, scoped
+from trial.governance.data_queries import query_list
+from trial.governance.users import account, start_session
 from trial.store import Store
-from trial.users import account, start_session
 
 pytestmark = pytest.mark.slow
 

@@ -167,7 +167,7 @@ def test_a_site_user_is_told_which_site_the_page_shows_never_all_sites(tmp_path,
     """The defect: S01's staff read "Showing all sites" while the page held S01 only."""
     from helpers import TEAM_PASSWORD, signed_in_app, team_store
 
-    from trial.users import sign_in, start_session
+    from trial.governance.users import sign_in, start_session
 
     with team_store(tmp_path) as store:
         tokens = {who: start_session(store, sign_in(store, who, TEAM_PASSWORD)) for who in ("sam", "mona")}

@@ -12,10 +12,10 @@ from helpers import scenario_store
 from streamlit.testing.v1 import AppTest
 
 from dashboards.catalogue import CATALOGUE
-from trial import data_queries as dq
+from trial.governance import data_queries as dq
+from trial.governance.users import OPEN_ROLES, User, add_user, start_session
 from trial.store import Store
 from trial.study import builtin_study_text
-from trial.users import OPEN_ROLES, User, add_user, start_session
 
 DASHBOARDS = Path(__file__).resolve().parents[2] / "dashboards"
 PAGE = "views/queries.py"

@@ -12,8 +12,8 @@ from helpers import DOUBLE_BLIND, TEAM, TEAM_PASSWORD, team_store
 from streamlit.testing.v1 import AppTest
 
 from dashboards.catalogue import CATALOGUE
+from trial.governance.users import sign_in, start_session
 from trial.store import Store
-from trial.users import sign_in, start_session
 
 APP = str(__import__("pathlib").Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
 TIMEOUT = 120

@@ -17,8 +17,8 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from trial.csv_safe import FORMULA_STARTS
+from trial.governance.users import sign_in, start_session
 from trial.store import Store
-from trial.users import sign_in, start_session
 
 PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 

@@ -135,7 +135,7 @@ def test_a_correction_shows_before_and_after_and_needs_a_reason(empty_app):
 
 
 def test_a_locked_database_says_so_instead_of_offering_the_picker(empty_app):
-    from trial.lock import lock
+    from trial.governance.lock import lock
 
     with Store.open(_db(empty_app)) as store:
         lock(store, user="stat", reason="final data review")

@@ -13,9 +13,9 @@ import pytest
 from helpers import team_store
 from streamlit.testing.v1 import AppTest
 
-from trial import data_queries as dq
+from trial.governance import data_queries as dq
+from trial.governance.users import account, start_session
 from trial.store import Store
-from trial.users import account, start_session
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
 PAGE = "views/upload.py"

@@ -16,9 +16,9 @@ from hostile import CORRECTION_FILE, MARKDOWN, PASSWORD, hostile_store
 from streamlit.testing.v1 import AppTest
 
 from dashboards.ui import plain
-from trial.lock import lock
+from trial.governance.lock import lock
+from trial.governance.users import sign_in, start_session
 from trial.store import Store
-from trial.users import sign_in, start_session
 
 ESCAPED = plain(MARKDOWN)
 # what a link, an image or a tag needs (an unescaped "[" or "<"), and a bare address

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from helpers import csv_bytes, load, scenario_store
 
-from trial.access import (
+from trial.governance.access import (
     Access,
     NotPermitted,
     Permission,
@@ -19,11 +19,11 @@ from trial.access import (
 )
 from trial.analysis.ard import ard_for
 from trial.analysis.datasets import analysis_dataset
-from trial.integrity import verify
 from trial.errors import TrialError
-from trial.lock import lock_state, signed_lock, signed_unlock
-from trial.unblinding import unblind, unblindings
-from trial.users import Role, SignInRefused, User, add_user
+from trial.governance.integrity import verify
+from trial.governance.lock import lock_state, signed_lock, signed_unlock
+from trial.governance.unblinding import unblind, unblindings
+from trial.governance.users import Role, SignInRefused, User, add_user
 
 PASSWORD = "correct horse battery"
 STUDY_TABLES = ("subjects", "randomization", "hair_counts", "pull_tests", "global_assessments", "adverse_events",

@@ -7,8 +7,8 @@ import pytest
 from click.testing import CliRunner
 
 from helpers import HAIR_COUNTS_HEADER, HAIR_COUNTS_ROWS, csv_bytes, load, new_store, seed
-from trial.integrity import verify
 from trial.cli import main
+from trial.governance.integrity import verify
 from trial.store import Store
 
 
@@ -87,10 +87,10 @@ def test_the_trail_is_numbered_without_gaps_whatever_was_checked_or_refused_betw
     sign-ins that fail must not use up numbers (a sequence would: it ignores rollbacks)."""
     from helpers import HAIR_COUNTS_HEADER, TEAM_PASSWORD, csv_bytes, team_store
 
-    from trial import audit
-    from trial.access import UploadScope
-    from trial.ingest import upload_bytes
-    from trial.users import SignInRefused, account, sign_in, start_session
+    from trial.governance.access import UploadScope
+    from trial.governance.users import SignInRefused, account, sign_in, start_session
+    from trial.ingest.upload import upload_bytes
+    from trial.store import audit
 
     store = team_store(tmp_path, subjects=300)
     try:

@@ -65,7 +65,7 @@ def test_what_is_stored_is_what_is_listed_and_the_count_is_the_whole(store):
     assert store.scalar("SELECT errors FROM uploads WHERE upload_id = $id", {"id": result.upload_id}) == 5000
     assert store.scalar("SELECT value FROM findings WHERE upload_id = $id AND rule = 'not_listed' AND message LIKE '%below_minimum%'",
                         {"id": result.upload_id}) == "1500"
-    from trial.monitoring import headline
+    from trial.readers.monitoring import headline
 
     assert headline(store).rejected_errors == 5000  # the overview counts what is not listed too
 
@@ -105,9 +105,9 @@ def test_values_in_unnamed_columns_are_capped():
     """The issue's file in small: values in 3 columns without a name on every line."""
     with_values = "\n".join(f"S01,S01-002,2024-01-{n % 28 + 1:02d},ROLLER,1.5,12,3,Y,a,b,c" for n in range(2000))
     data = f"{PROCEDURES_HEADER},,,\n{with_values}\n".encode()
-    from trial.csvfile import read_cells
-    from trial.cells import type_cells
-    from trial.header import match_header
+    from trial.ingest.cells import type_cells
+    from trial.ingest.csvfile import read_cells
+    from trial.ingest.header import match_header
 
     cells = read_cells(data)
     header = match_header(cells.header, None)
@@ -149,7 +149,7 @@ def test_corrections_with_a_reason_are_all_made_and_audited_but_listed_only_in_p
         assert store.scalar("SELECT count(*) FROM audit_trail WHERE action = 'CORRECT' AND upload_id = $id",
                             {"id": done.upload_id}) == 1600
         assert store.scalar("SELECT count(*) FROM hair_counts WHERE upload_id = $id", {"id": done.upload_id}) == 1600
-        from trial.integrity import verify
+        from trial.governance.integrity import verify
         assert verify(store).problems == []
     finally:
         store.close()
@@ -246,7 +246,7 @@ def test_a_file_read_in_many_batches_keeps_its_line_numbers_and_counts(store):
 
 def test_the_default_upload_limit_is_the_measured_one(monkeypatch):
     """128 MiB: the size at which benchmarks/memory.py measured every worst file under 1.5 GiB."""
-    from trial.ingest import DEFAULT_SIZE_LIMIT
+    from trial.ingest.upload import DEFAULT_SIZE_LIMIT
     from trial.settings import Settings
 
     monkeypatch.delenv("TRIAL_UPLOAD_LIMIT_MB", raising=False)

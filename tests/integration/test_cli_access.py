@@ -9,8 +9,8 @@ from click.testing import CliRunner
 from helpers import run_as, scenario_store
 
 from trial.cli import main
+from trial.governance.users import add_user
 from trial.store import Store
-from trial.users import add_user
 
 PASSWORD = "correct horse battery"
 

@@ -17,9 +17,9 @@ import sys
 import pytest
 from helpers import TEAM_PASSWORD
 
-from trial import session_file
+from trial.governance import session_file
+from trial.governance.users import session_user, sign_in, start_session, why_session_ended
 from trial.store import Store
-from trial.users import session_user, sign_in, start_session, why_session_ended
 
 WRONG = "not the password at all"
 

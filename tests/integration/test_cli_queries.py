@@ -9,11 +9,11 @@ import pytest
 from click.testing import CliRunner
 
 from helpers import HAIR_COUNTS_HEADER, HAIR_COUNTS_ROWS, csv_bytes, load, new_store, run_as, seed
-from trial.integrity import verify
 from trial.cli import main
-from trial.lock import lock
+from trial.governance.integrity import verify
+from trial.governance.lock import lock
+from trial.governance.users import add_user
 from trial.store import Store
-from trial.users import add_user
 
 PASSWORD = "correct horse battery"
 POINT = ["S01-001", "--table", "hair_counts", "--key", "S01-001 / WEEK_4 / TARGET", "--column", "hair_count"]

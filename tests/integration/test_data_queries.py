@@ -14,13 +14,13 @@ from helpers import (
 )
 
 from schemas import DOMAINS
-from trial import data_queries as dq
-from trial.access import Access, ScopedStore
-from trial.integrity import verify
 from trial.errors import TrialError
-from trial.lock import DatabaseIsLocked, lock, unlock
-from trial.sqlfiles import sql_text
-from trial.users import OPEN_ROLES, Role, User
+from trial.governance import data_queries as dq
+from trial.governance.access import Access, ScopedStore
+from trial.governance.integrity import verify
+from trial.governance.lock import DatabaseIsLocked, lock, unlock
+from trial.governance.users import OPEN_ROLES, Role, User
+from trial.store.sqlfiles import sql_text
 
 MONITOR = User("monica", frozenset({Role.MONITOR}))
 STATISTICIAN = User("stan", frozenset({Role.STATISTICIAN}))

@@ -26,7 +26,7 @@ from synthetic_data.dirty import (
     read_manifest,
     write_manifest,
 )
-from trial.ingest import upload_bytes, upload_paths
+from trial.ingest.upload import upload_bytes, upload_paths
 from trial.store import Store
 from trial.study import builtin_study_text
 

@@ -1,4 +1,4 @@
-"""The efficacy screens' core (``trial.efficacy``) on real DuckDB files of the calibrated scenarios:
+"""The efficacy screens' core (``trial.readers.efficacy``) on real DuckDB files of the calibrated scenarios:
 the individual values equal ADHC filtered by pandas; the summaries carry the ARD's numbers, formatted
 with the pack's formatters; subgroups that repeat the whole region are left out, and only those."""
 
@@ -10,8 +10,8 @@ from helpers import scenario_store
 
 from trial.analysis.ard import compute_ard
 from trial.analysis.datasets import analysis_dataset
-from trial.efficacy import assessments, summaries
-from trial.efficacy.rows import individual_values
+from trial.readers.efficacy import assessments, summaries
+from trial.readers.efficacy.rows import individual_values
 from trial.reports.formats import (
     fmt_ci,
     fmt_count_pct,

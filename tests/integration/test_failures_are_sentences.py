@@ -25,7 +25,6 @@ from helpers import (
     SUBJECTS_HEADER,
     SUBJECTS_ROWS,
     csv_bytes,
-    load,
     new_store,
     seed,
 )
@@ -130,7 +129,7 @@ QUOTED = "it's \"mine\".duckdb"
 
 
 def test_a_database_whose_name_holds_quotes_serves_a_scoped_reader(tmp_path):
-    from trial.access import Access, scoped
+    from trial.governance.access import Access, scoped
 
     with new_store(tmp_path / QUOTED) as store:
         seed(store)
@@ -195,7 +194,7 @@ def test_no_connection_may_install_or_load_an_extension_by_itself(tmp_path):
 
 def _schema_one_database(path: Path) -> None:
     """A database as the first release of trial left it: the first migration, the demo study."""
-    from trial.sqlfiles import sql_text
+    from trial.store.sqlfiles import sql_text
     from trial.study import builtin_study_text, parse_study
 
     text = builtin_study_text("demo")
@@ -215,7 +214,7 @@ def _schema_one_database(path: Path) -> None:
 
 
 def test_an_older_trial_database_is_migrated_and_then_used(tmp_path, files):
-    from trial.store import SCHEMA_VERSION
+    from trial.store.database import SCHEMA_VERSION
 
     db = tmp_path / "old.duckdb"
     _schema_one_database(db)

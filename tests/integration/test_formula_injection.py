@@ -16,9 +16,9 @@ from click.testing import CliRunner
 from helpers import cli_login
 from hostile import CORRECTION_REASON, HYPERLINK, PASSWORD, PLAIN_NUMBER, hostile_store
 
-from trial import session_file
 from trial.cli import main
 from trial.csv_safe import FORMULA_STARTS
+from trial.governance import session_file
 
 PLAIN_NUMBER_RE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 CSV_COMMANDS = {  # every command with --format csv → the arguments it is run with here (as the statistician)

@@ -12,9 +12,9 @@ from helpers import TEAM_PASSWORD, cli_login
 
 from trial.cli import main
 from trial.errors import TrialError
+from trial.governance.unblinding import unblind
+from trial.governance.users import Role, SignInRefused, User, sign_in
 from trial.store import Store
-from trial.unblinding import unblind
-from trial.users import Role, SignInRefused, User, sign_in
 
 WRONG = "not the password at all"
 

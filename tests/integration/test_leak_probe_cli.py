@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers import TEAM_PASSWORD, cli_login
+from helpers import TEAM_PASSWORD
 from leak_probe import ALL_KINDS, PROBED, Probe, scan, site_of
 
 from trial.cli import main
-from trial.editchecks import edit_checks
+from trial.ingest.editchecks import edit_checks
 from trial.store import Store
 
 pytestmark = pytest.mark.slow

@@ -10,11 +10,11 @@ import pytest
 from helpers import csv_bytes, run_as
 from leak_probe import HEADERS, PLANTED
 
-from trial.access import UploadScope
-from trial.data_queries import QueryNotFound, answer_query, close_query, query_record, reopen_query
-from trial.ingest import upload_bytes
+from trial.governance.access import UploadScope
+from trial.governance.data_queries import QueryNotFound, answer_query, close_query, query_record, reopen_query
+from trial.governance.users import account
+from trial.ingest.upload import upload_bytes
 from trial.store import Store
-from trial.users import account
 
 
 @pytest.fixture

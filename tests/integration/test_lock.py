@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from helpers import HAIR_COUNTS_HEADER, HAIR_COUNTS_ROWS, csv_bytes, load, new_store, seed, snapshot
 from trial.cli import main
 from trial.errors import TrialError
-from trial.lock import DatabaseIsLocked, lock, lock_state, unlock
+from trial.governance.lock import DatabaseIsLocked, lock, lock_state, unlock
 from trial.store import Store
 
 

@@ -15,11 +15,11 @@ import shutil
 import pytest
 from helpers import DOUBLE_BLIND, csv_bytes, team_store
 
-from trial.access import Access, ScopedStore, UploadScope
-from trial.ingest import upload_bytes
+from trial.governance.access import Access, ScopedStore, UploadScope
+from trial.governance.users import account
+from trial.ingest.upload import upload_bytes
+from trial.readers.uploads import upload_findings
 from trial.store import Store
-from trial.uploads import upload_findings
-from trial.users import account
 
 ARMS = ("MINOX_MN", "MINOX", "Minoxidil 5 % + microneedling", "Topical minoxidil 5 %")
 RAND = "site_id,subject_id,randomization_date,arm,randomization_number,stratum"
@@ -105,7 +105,7 @@ def test_a_one_row_session_file_does_not_tell_a_blinded_uploader_the_arm(double_
 
 def test_permission_is_checked_before_already_loaded(study):
     raw = study.query("SELECT file_name FROM uploads WHERE domain = 'procedures'").file_name.item()
-    from trial.archive import raw_bytes
+    from trial.store.archive import raw_bytes
 
     upload_id = int(study.scalar("SELECT upload_id FROM uploads WHERE domain = 'procedures'"))
     name, data = raw_bytes(study, upload_id)
@@ -223,7 +223,7 @@ def test_a_multi_site_uploads_stored_findings_reach_each_site_for_its_own_lines_
 
 
 def test_a_site_user_reads_the_counts_of_their_sites_uploads_only(study):
-    from trial.uploads import list_uploads
+    from trial.readers.uploads import list_uploads
 
     mine = _as(study, "sam", csv_bytes(HAIR, ["S01,S01-001,WEEK_4,2024-02-07,TARGET,1,-5,,,,EV1"]))
     seen = list_uploads(ScopedStore(study, Access.of(account(study, "sam")))).set_index("upload_id")

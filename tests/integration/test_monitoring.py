@@ -1,4 +1,4 @@
-"""trial.monitoring against independent computations: pandas on the raw study tables (subjects,
+"""trial.readers.monitoring against independent computations: pandas on the raw study tables (subjects,
 randomization, disposition, hair_counts, findings, uploads, audit_trail), ADHC's window flag, and
 the ARD's table 14.1.1. Data sets: dhurat2013 (one site, complete visits), scale with 600 subjects
 (three sites, dropouts, visits outside their windows) and small hand-built studies whose expected
@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 from helpers import HAIR_COUNTS_HEADER, csv_bytes, load, new_store, scenario_store, seed
 
-from trial import monitoring
 from trial.analysis.ard import compute_ard
 from trial.analysis.datasets import analysis_dataset
+from trial.readers import monitoring
 from trial.store import Store
 
 DISPOSITION_HEADER = "site_id,subject_id,status,status_date,reason"

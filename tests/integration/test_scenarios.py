@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from synthetic_data.scenarios import SCENARIOS, write_scenario
-from trial.ingest import upload_paths
+from trial.ingest.upload import upload_paths
 from trial.store import Store
 
 SEEDS = (1, 2, 7)

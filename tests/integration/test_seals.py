@@ -1,4 +1,4 @@
-"""Row seals (trial.seals): every table is sealed or exempt with a reason; an older database is
+"""Row seals (trial.store.seals): every table is sealed or exempt with a reason; an older database is
 sealed when opened; a write that seals must record its audit row; sealing costs the rows a write
 changes, not the table; a record's hash does not depend on the session or on a NULL column added later."""
 
@@ -8,10 +8,9 @@ import duckdb
 import pytest
 
 from helpers import HAIR_COUNTS_HEADER, HAIR_COUNTS_ROWS, csv_bytes, hair_count_file, load, new_store, seed, study_files
-from trial import audit, seals
-from trial.integrity import verify
-from trial.store import Store
-from trial.users import add_user
+from trial.governance.integrity import verify
+from trial.governance.users import add_user
+from trial.store import Store, audit, seals
 
 
 def _tables(store: Store) -> set[str]:
@@ -23,11 +22,11 @@ def _tables(store: Store) -> set[str]:
 
 
 def test_every_table_is_sealed_or_exempt_with_a_reason(store):
-    """A table added by a later migration fails here until it is sealed (trial/seals.py SEALED)
+    """A table added by a later migration fails here until it is sealed (trial/store/seals.py SEALED)
     or listed in EXEMPT with the reason it needs no seal."""
     tables = _tables(store)
     forgotten = tables - set(seals.SEALED) - set(seals.EXEMPT)
-    assert not forgotten, f"tables neither sealed nor exempt (add them to trial/seals.py): {sorted(forgotten)}"
+    assert not forgotten, f"tables neither sealed nor exempt (add them to trial/store/seals.py): {sorted(forgotten)}"
     assert not set(seals.SEALED) & set(seals.EXEMPT)
     assert set(seals.SEALED) | set(seals.EXEMPT) <= tables, "the registry names tables the database does not have"
     assert all(len(reason) > 20 for reason in seals.EXEMPT.values())

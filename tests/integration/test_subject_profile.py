@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from helpers import HAIR_COUNTS_HEADER, HAIR_COUNTS_ROWS, csv_bytes, load
 
-from trial.subject_profile import (
+from trial.readers.subject_profile import (
     HISTORY_COLUMNS,
     audit_history,
     subject_index,

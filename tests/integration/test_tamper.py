@@ -17,8 +17,8 @@ import duckdb
 import pytest
 
 from helpers import HAIR_COUNTS_HEADER, TEAM_PASSWORD, cli_login, csv_bytes, load, team_store
-from trial import archive, audit, data_queries, lock, session_file, unblinding, users
-from trial.store import Store
+from trial.governance import data_queries, lock, session_file, trail, unblinding, users
+from trial.store import Store, archive, audit
 
 ROOT = Path(__file__).resolve().parents[2]
 AUDITOR = "stat"  # a statistician of helpers.TEAM
@@ -83,8 +83,8 @@ def _history(folder: Path) -> Path:
         cli_login(db, name, _home(db, name))
     store = Store.open(db)
     try:
-        audit.record_export(store, "stat", "audit trail", "as csv")
-        audit.record_export(store, "stat", "end-of-study pack", "to out/")
+        trail.record_export(store, "stat", "audit trail", "as csv")
+        trail.record_export(store, "stat", "end-of-study pack", "to out/")
     finally:
         store.close()
     return db
@@ -352,7 +352,7 @@ def test_cutting_the_trail_short_is_caught_with_the_anchor(db):
 def test_an_anchor_taken_earlier_still_verifies_after_more_writes(db):
     anchor = _anchor(db)
     with Store.open(db) as store:
-        audit.record_export(store, "stat", "audit trail", "again")
+        trail.record_export(store, "stat", "audit trail", "again")
     result = _verify(db, "--anchor", anchor)
     assert result.returncode == 0, result.stderr
 

@@ -88,7 +88,7 @@ def test_a_dry_run_reports_but_writes_nothing(seeded):
 
 
 def test_a_rejected_file_is_archived_and_logged_with_its_findings(seeded):
-    from trial.archive import raw_bytes
+    from trial.store.archive import raw_bytes
 
     data = csv_bytes(HAIR_COUNTS_HEADER, [HAIR_COUNTS_ROWS[0].replace(",120,100,15,", ",-3,,,")])
     result = load(seeded, data, "hair_counts", name="bad.csv")
@@ -149,7 +149,7 @@ def test_a_day_month_date_that_can_be_only_one_date_says_which(seeded):
 
 
 def test_a_batch_preview_checks_each_file_against_the_earlier_ones_and_changes_nothing(store):
-    from trial.ingest import preview_batch
+    from trial.ingest.upload import preview_batch
 
     before = snapshot(store)
     version = store.data_version()

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from trial.integrity import verify
 from trial.errors import TrialError
-from trial.users import Role, SignInRefused, add_user, end_session, session_user, set_active, sign_in, start_session
+from trial.governance.integrity import verify
+from trial.governance.users import Role, SignInRefused, add_user, end_session, session_user, set_active, sign_in, start_session
 
 PASSWORD = "correct horse battery"
 
@@ -105,7 +105,7 @@ def test_the_users_command_bootstraps_an_admin_who_then_manages_accounts(tmp_pat
 
 
 def test_five_failed_signatures_lock_the_account_out_and_end_its_sessions_too(store):
-    from trial.users import sign, why_session_ended
+    from trial.governance.users import sign, why_session_ended
 
     user = add_user(store, "maria", PASSWORD, ["STATISTICIAN"], by="admin")
     browser = start_session(store, user)
@@ -120,7 +120,7 @@ def test_five_failed_signatures_lock_the_account_out_and_end_its_sessions_too(st
 
 
 def test_why_a_session_ended_is_told_in_words(store):
-    from trial.users import set_password, why_session_ended
+    from trial.governance.users import set_password, why_session_ended
 
     user = add_user(store, "maria", PASSWORD, ["MONITOR"], by="admin")
     signed_out, expired = start_session(store, user), start_session(store, user, length=dt.timedelta(seconds=-1))
@@ -136,7 +136,7 @@ def test_why_a_session_ended_is_told_in_words(store):
 
 
 def test_roles_and_site_are_replaced_checked_and_audited(store):
-    from trial.users import set_roles
+    from trial.governance.users import set_roles
 
     add_user(store, "ada", PASSWORD, ["ADMIN"], by="setup")
     add_user(store, "maria", PASSWORD, ["MONITOR"], by="ada")

@@ -6,7 +6,7 @@ import io
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trial.csvfile import _read_exactly, read_cells
+from trial.ingest.csvfile import _read_exactly, read_cells
 
 CELL = st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\x00\r"), max_size=8)
 

@@ -4,7 +4,7 @@ keeps everything, an unknown column is named."""
 import pandas as pd
 import pytest
 
-from trial.ae_listing import filter_events
+from trial.readers.ae_listing import filter_events
 
 LISTING = pd.DataFrame({
     "site_id": ["S01", "S01", "S02", "S02"], "arm": ["MINOX", "MINOX_MN", "MINOX_MN", "MINOX"],

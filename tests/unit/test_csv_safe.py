@@ -66,7 +66,7 @@ def test_every_formula_start_is_covered():
     assert set(FORMULA_STARTS) == {"=", "+", "-", "@", "\t", "\r"}
 
 
-# pandas' writer and the csv module's (trial/csvfile.py reads uploads with the csv module: reading is fine)
+# pandas' writer and the csv module's (trial/ingest/csvfile.py reads uploads with the csv module: reading is fine)
 CSV_WRITERS = re.compile(r"\.to_csv\(|\bcsv\.(writer|DictWriter)\(|from csv import[^\n]*\b(writer|DictWriter)\b")
 
 

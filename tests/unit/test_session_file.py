@@ -7,8 +7,8 @@ import stat
 
 import pytest
 
-from trial import session_file
 from trial.errors import TrialError
+from trial.governance import session_file
 
 
 def test_one_database_one_file_however_it_is_spelt(tmp_path, monkeypatch):

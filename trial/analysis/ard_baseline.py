@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from trial.analysis.ard_inputs import TOTAL, Inputs, Rows
+from trial.analysis.ard_inputs import Inputs, Rows, TOTAL
 from trial.analysis.stats import s_count, s_descriptive
 
 

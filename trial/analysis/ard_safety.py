@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from trial.analysis.ard_inputs import TOTAL, Inputs, Rows
+from trial.analysis.ard_inputs import Inputs, Rows, TOTAL
 from trial.analysis.stats import s_count, s_descriptive, s_risk_difference
 
 SEVERITY_ORDER = ["MILD", "MODERATE", "SEVERE"]

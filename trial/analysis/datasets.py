@@ -9,7 +9,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from trial.sqlfiles import sql_text
+from trial.store.sqlfiles import sql_text
 
 DATASETS = ("adsl", "adhc", "adpt", "adga", "adae")
 

@@ -27,8 +27,8 @@ def users(ctx, user, db):
     """Accounts (for an administrator): list them (default), add, disable, enable, set a password, set roles and site."""
     ctx.obj = {"db": db, "user": user}
     if ctx.invoked_subcommand is None:
-        from trial.access import Permission
-        from trial.users import list_users
+        from trial.governance.access import Permission
+        from trial.governance.users import list_users
 
         with acting_store(db, user, Permission.MANAGE_USERS, read_only=True) as (store, _):
             frame = list_users(store)
@@ -42,7 +42,7 @@ def users(ctx, user, db):
 def _admin_store(ctx, user, db=None):
     """The store, once the acting user may manage accounts (in a study without accounts yet,
     whoever adds the first, an ADMIN)."""
-    from trial.access import Permission
+    from trial.governance.access import Permission
     from trial.store import Store
 
     settings = settings_of(db or ctx.obj["db"], user or ctx.obj["user"])
@@ -74,7 +74,7 @@ def _new_password(password_stdin: bool) -> str:
 @reports_errors
 def users_add(ctx, name, roles, site, full_name, password_stdin, user, db):
     """Add an account with its roles (and site, for site staff and evaluators)."""
-    from trial.users import Role, add_user
+    from trial.governance.users import Role, add_user
 
     store, acting = _admin_store(ctx, user, db)
     with store:
@@ -94,7 +94,7 @@ def users_add(ctx, name, roles, site, full_name, password_stdin, user, db):
 @reports_errors
 def users_password(ctx, name, password_stdin, user, db):
     """Set an account's password (and lift a lock-out); the account's sessions end."""
-    from trial.users import set_password
+    from trial.governance.users import set_password
 
     store, acting = _admin_store(ctx, user, db)
     with store:
@@ -125,7 +125,7 @@ def users_enable(ctx, name, user, db):
 
 
 def _set_active(ctx, name: str, user: str | None, db, *, active: bool) -> None:
-    from trial.users import set_active
+    from trial.governance.users import set_active
 
     store, acting = _admin_store(ctx, user, db)
     with store:
@@ -145,7 +145,7 @@ def _set_active(ctx, name: str, user: str | None, db, *, active: bool) -> None:
 @reports_errors
 def users_roles(ctx, name, roles, site, user, db):
     """Give an account new roles and site, in place of the old ones (its sessions carry on with them)."""
-    from trial.users import set_roles
+    from trial.governance.users import set_roles
 
     store, acting = _admin_store(ctx, user, db)
     with store:

@@ -37,8 +37,8 @@ from trial.cli.common import (
 def audit(table, subject, upload_id, verify, anchor, fmt, user, db):
     """The audit trail (for a statistician or administrator): every load, correction, sign-in,
     query, lock and export, with old and new value, who, when and why. --format csv exports it whole."""
-    from trial.access import Permission
-    from trial.audit import audit_trail, record_export
+    from trial.governance.access import Permission
+    from trial.governance.trail import audit_trail, record_export
 
     if verify or anchor == "":
         _audit_check(db, user, verify, anchor or None, fmt)
@@ -58,9 +58,8 @@ def _audit_check(db, user, verify: bool, anchor: str | None, fmt: str) -> None:
     """--verify [--anchor HASH] and --anchor alone: read-only, so they work on a copy."""
     import pandas as pd
 
-    from trial.access import Permission
-    from trial.integrity import anchor_of, check_anchor
-    from trial.integrity import verify as verify_study
+    from trial.governance.access import Permission
+    from trial.governance.integrity import anchor_of, check_anchor, verify as verify_study
 
     if anchor is not None:
         check_anchor(anchor)  # a malformed anchor is refused before the database is read

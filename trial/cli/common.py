@@ -140,10 +140,10 @@ def user_option(func):
 
 def acting(store, settings, permission=None):
     """The account the command acts as, once it may do ``permission``: the account of the session
-    ``trial login`` kept for this database (see trial.users.acting_user; --user only checks it)."""
-    from trial import session_file
-    from trial.access import require
-    from trial.users import acting_user, has_accounts
+    ``trial login`` kept for this database (see trial.governance.users.acting_user; --user only checks it)."""
+    from trial.governance import session_file
+    from trial.governance.access import require
+    from trial.governance.users import acting_user, has_accounts
 
     saved = session_file.load(settings.home, settings.db_path) if has_accounts(store) else None
     who = acting_user(store, saved.token if saved else None, named=settings.named_user, open_name=settings.user)
@@ -165,7 +165,7 @@ def acting_store(db, user, permission=None, *, read_only: bool = False):
 
 def as_seen_by(store, who):
     """The store as ``who`` may read it: their sites; pooled when blinded."""
-    from trial.access import Access, scoped
+    from trial.governance.access import Access, scoped
 
     return scoped(store, Access.of(who))
 

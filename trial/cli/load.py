@@ -34,8 +34,8 @@ PROGRESS_FROM_BYTES = 8 * 2**20  # below this a load takes well under a second
 def load(files, domain, user, reason, dry_run, fmt, db):
     """Upload CSV files: each loads whole or is rejected whole, with a reason for every bad line."""
     from schemas import domain_named
-    from trial.access import Permission, UploadScope
-    from trial.ingest import upload_paths
+    from trial.governance.access import Permission, UploadScope
+    from trial.ingest.upload import upload_paths
     from trial.store import Store
 
     if domain is not None:
@@ -85,7 +85,7 @@ def _progress_printer():
 
 def print_result(result, most: int = MOST_FINDINGS_SHOWN, *, dry_run: bool = False) -> None:
     from trial.findings import NOT_LISTED
-    from trial.ingest import ALREADY_LOADED, CHECKED, LOADED
+    from trial.ingest.upload import ALREADY_LOADED, CHECKED, LOADED
 
     name = f"{result.file_name} ({result.domain or 'domain unknown'})"
     if result.status == ALREADY_LOADED:

@@ -18,7 +18,7 @@ _SIGN_HELP = "Read your password (the electronic signature) from standard input 
 
 def _signature(store, password_stdin: bool) -> str | None:
     """The signer's password, once the study has accounts (an open study has nobody to sign)."""
-    from trial.users import has_accounts
+    from trial.governance.users import has_accounts
 
     if not has_accounts(store):
         return None
@@ -36,7 +36,7 @@ def _signature(store, password_stdin: bool) -> str | None:
 def lock_command(reason, password_stdin, user, db):
     """Lock the database (a statistician or administrator, signing with their password):
     uploads and corrections are refused until it is unlocked."""
-    from trial.lock import signed_lock
+    from trial.governance.lock import signed_lock
 
     with acting_store(db, user) as (store, who):
         click.echo(signed_lock(store, who, reason=reason, password=_signature(store, password_stdin)).sentence)
@@ -50,7 +50,7 @@ def lock_command(reason, password_stdin, user, db):
 @reports_errors
 def unlock_command(reason, password_stdin, user, db):
     """Unlock a locked database (signed, with a reason kept in the audit trail)."""
-    from trial.lock import signed_unlock
+    from trial.governance.lock import signed_unlock
 
     with acting_store(db, user) as (store, who):
         signed_unlock(store, who, reason=reason, password=_signature(store, password_stdin))

@@ -1,8 +1,8 @@
 """``trial login`` and ``trial logout``: the command line's session, as the browser's sign-in.
 
-Login checks the password with :func:`trial.users.sign_in` (argon2, lock-out after five failures,
+Login checks the password with :func:`trial.governance.users.sign_in` (argon2, lock-out after five failures,
 audited) and keeps the session's token in a file only its owner can read
-(:mod:`trial.session_file`); every later command on that database acts as that account
+(:mod:`trial.governance.session_file`); every later command on that database acts as that account
 (``trial.cli.common.acting``). The session lasts as long as a browser's and ends at logout, or at
 once when the account is locked out, disabled or given a new password.
 """
@@ -26,9 +26,9 @@ from trial.errors import TrialError
 def login(user, password_stdin, db):
     """Log in to a study's database: your password is checked and a session (8 hours) is kept for
     the commands that follow, which then act as you."""
-    from trial import session_file
+    from trial.governance import session_file
+    from trial.governance.users import SESSION_LENGTH, end_session, has_accounts, sign_in, start_session
     from trial.store import Store
-    from trial.users import SESSION_LENGTH, end_session, has_accounts, sign_in, start_session
 
     settings = settings_of(db, user)
     with Store.open(settings.db_path) as store:
@@ -65,7 +65,7 @@ def _password(from_stdin: bool, user_name: str) -> str:
 def _saved(settings):
     """The session file of this database, if one is there (also one others could read: its
     session is ended at logout, or when a new login replaces it)."""
-    from trial import session_file
+    from trial.governance import session_file
 
     return session_file.load(settings.home, settings.db_path, private=False)
 
@@ -75,9 +75,9 @@ def _saved(settings):
 @reports_errors
 def logout(db):
     """Log out of a study's database: the session ends and its token file is removed."""
-    from trial import session_file
+    from trial.governance import session_file
+    from trial.governance.users import end_session
     from trial.store import Store
-    from trial.users import end_session
 
     settings = settings_of(db)
     saved = _saved(settings)

@@ -1,7 +1,7 @@
 """``trial queries``: data queries from the command line, acting as a named user.
 
 Listing and showing read; ``open``, ``answer``, ``close`` and ``reopen`` write one step each through
-:mod:`trial.data_queries`, which decides who may do what and refuses with a sentence (exit 2).
+:mod:`trial.governance.data_queries`, which decides who may do what and refuses with a sentence (exit 2).
 The helpers shared with the other commands come from :mod:`trial.cli.common`; ``trial.cli``
 registers this group.
 """
@@ -52,8 +52,8 @@ def queries(ctx, status, subject, site, fmt, user, db):
 
 
 def _list(ctx, status, subject, site, fmt) -> None:
-    from trial.access import Permission
-    from trial.data_queries import query_list
+    from trial.governance.access import Permission
+    from trial.governance.data_queries import query_list
 
     with _acting_store(ctx, None, None, Permission.VIEW_QUERIES, read_only=True) as (store, me):
         frame = query_list(as_seen_by(store, me), status=status, subject_id=subject, site_id=site)  # theirs only
@@ -80,8 +80,8 @@ def show(ctx, query_id, fmt, user, db):
 def _show(ctx, query_id, fmt, user, db) -> None:
     import pandas as pd
 
-    from trial.access import Permission
-    from trial.data_queries import (
+    from trial.governance.access import Permission
+    from trial.governance.data_queries import (
         current_value,
         query_history,
         query_record,
@@ -131,7 +131,7 @@ def open_command(ctx, subject, table, record_key, column, text, user, db):
     """Open a query on one data point (a monitor or a statistician)."""
 
     def step(store, me):
-        from trial.data_queries import open_query, query_record
+        from trial.governance.data_queries import open_query, query_record
 
         query_id = open_query(store, me, subject_id=subject, table_name=table, record_key=record_key,
                               column_name=column, text=text)
@@ -153,7 +153,7 @@ def answer_command(ctx, query_id, text, upload_id, user, db):
     """Answer a query of your site (site staff; an evaluator on the assessments)."""
 
     def step(store, me):
-        from trial.data_queries import answer_query
+        from trial.governance.data_queries import answer_query
 
         answer_query(store, me, query_id, text, upload_id=upload_id)
         cited = f", citing upload {upload_id}" if upload_id is not None else ""
@@ -172,7 +172,7 @@ def close_command(ctx, query_id, text, user, db):
     """Close a query: the answer settles it (a monitor or a statistician)."""
 
     def step(store, me):
-        from trial.data_queries import close_query
+        from trial.governance.data_queries import close_query
 
         close_query(store, me, query_id, text)
         click.echo(f"Query {query_id} is closed.")
@@ -190,7 +190,7 @@ def reopen_command(ctx, query_id, text, user, db):
     """Re-open an answered or closed query, saying what is still wrong (a monitor or a statistician)."""
 
     def step(store, me):
-        from trial.data_queries import reopen_query
+        from trial.governance.data_queries import reopen_query
 
         reopen_query(store, me, query_id, text)
         click.echo(f"Query {query_id} is open again; the site answers it.")

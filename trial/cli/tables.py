@@ -22,9 +22,9 @@ from trial.cli.common import (
 @reports_errors
 def tables(out, pdf, user, db):
     """Write the end-of-study pack: tables and listings as HTML, DOCX and CSV, figures, one combined DOCX, and the ARD."""
-    from trial.access import Permission
-    from trial.audit import record_export
+    from trial.governance.access import Permission
     from trial.reports.pack import write_pack, write_pdf
+    from trial.governance.trail import record_export
 
     with acting_store(db, user, Permission.BUILD_PACK) as (store, who):
         written = write_pack(store, out)

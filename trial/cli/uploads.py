@@ -30,7 +30,7 @@ def uploads(ctx, limit, fmt, user, db):
     ctx.obj = {"db": db, "user": user}  # `trial uploads --db X show 3` means that database
     if ctx.invoked_subcommand is not None:
         return
-    from trial.uploads import list_uploads
+    from trial.readers.uploads import list_uploads
 
     with acting_store(db, user, read_only=True) as (store, who):
         frame = list_uploads(as_seen_by(store, who), limit)
@@ -49,7 +49,7 @@ def uploads(ctx, limit, fmt, user, db):
 @reports_errors
 def uploads_show(ctx, upload_id, fmt, user, db):
     """One upload: who, when, outcome, and every finding."""
-    from trial.uploads import upload_findings, upload_record
+    from trial.readers.uploads import upload_findings, upload_record
 
     with acting_store(db or ctx.obj["db"], user or ctx.obj["user"], read_only=True) as (store, who):
         seen = as_seen_by(store, who)
@@ -89,12 +89,12 @@ def _rows_of(record: dict) -> str:
 @reports_errors
 def uploads_raw(ctx, upload_id, out, user, db):
     """The exact bytes of an upload, as archived (for a statistician, or an administrator the study does not blind)."""
-    from trial.access import Access, NotPermitted, Permission
-    from trial.archive import raw_bytes
-    from trial.audit import record_export
+    from trial.governance.access import Access, NotPermitted, Permission
+    from trial.store.archive import raw_bytes
+    from trial.governance.trail import record_export
 
     with acting_store(db or ctx.obj["db"], user or ctx.obj["user"], Permission.READ_AUDIT) as (store, who):
-        if not Access.of(who).full:  # a file holds every column and site it was sent with (trial.access withholds raw files)
+        if not Access.of(who).full:  # a file holds every column and site it was sent with (trial.governance.access withholds raw files)
             raise NotPermitted(f"{who.user_name} may not read raw files: the account is blinded, and a file holds what it is "
                                "blinded to (arms, sessions, verbatim terms); a statistician reads them.")
         name, data = raw_bytes(store, upload_id)

@@ -8,7 +8,7 @@ import pandas as pd
 
 from trial.analysis.datasets import open_datasets
 from trial.reports.model import Column, Row, Table
-from trial.sqlfiles import sql_text
+from trial.store.sqlfiles import sql_text
 
 
 def _query(store, name: str) -> pd.DataFrame:

@@ -12,7 +12,7 @@ from pathlib import Path
 from trial.analysis.ard import ard_for
 from trial.analysis.datasets import analysis_dataset
 from trial.csv_safe import write_csv
-from trial.lock import lock_state
+from trial.governance.lock import lock_state
 from trial.reports import layouts_baseline, layouts_efficacy, layouts_safety
 from trial.reports.figures import build_figures, write_figures
 from trial.reports.listings import LISTINGS

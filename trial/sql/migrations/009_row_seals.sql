@@ -1,9 +1,9 @@
 -- name: 009_row_seals
--- Row seals: for every record a write changed, the hash of what it left (see trial/seals.py), kept
+-- Row seals: for every record a write changed, the hash of what it left (see trial/store/seals.py), kept
 -- append-only under the audit row of that write. The audit row's hash covers the count and the
 -- digest of its seals, so `trial audit --verify` can trust the seals and compare every record of the
 -- study, the upload log, the accounts and the study definition with its latest seal. What an older
--- database holds is sealed by the migration step (trial.audit.seal_existing_records).
+-- database holds is sealed by the migration step (trial.store.audit.seal_existing_records).
 ALTER TABLE audit_trail ADD COLUMN seal_count BIGINT;
 ALTER TABLE audit_trail ADD COLUMN seal_digest VARCHAR;
 CREATE TABLE row_seals (

@@ -21,9 +21,8 @@ from enum import StrEnum
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from trial import audit, seals
 from trial.errors import TrialError
-from trial.store import Store
+from trial.store import Store, audit, seals
 from trial.study import Blinding
 
 MOST_FAILED_SIGN_INS = 5
@@ -33,7 +32,7 @@ SHORTEST_PASSWORD = 10
 # names go into messages, file names and CSV cells: no spaces, no signs that format or start a formula
 ACCOUNT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}")
 _hasher = PasswordHasher()
-_THIS_ACCOUNT = "t.user_name = $u"  # what an account change seals (trial.seals)
+_THIS_ACCOUNT = "t.user_name = $u"  # what an account change seals (trial.store.seals)
 _THIS_SESSION = "t.token_hash = $t"  # what a session change seals
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from trial.errors import NotFound
-from trial.sqlfiles import sql_text
 from trial.store import Store
+from trial.store.sqlfiles import sql_text
 
 
 def list_uploads(store: Store, limit: int = 50) -> pd.DataFrame:

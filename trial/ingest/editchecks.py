@@ -14,7 +14,7 @@ from functools import cache
 import duckdb
 
 from trial import findings as fd
-from trial.sqlfiles import bind, header, sql_names, sql_text
+from trial.store.sqlfiles import bind, header, sql_names, sql_text
 
 
 @dataclass(frozen=True)

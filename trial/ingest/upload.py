@@ -21,20 +21,19 @@ import numpy as np
 import pyarrow as pa
 
 from schemas import DOMAINS, Domain, domain_named
-from trial import archive, audit, seals
 from trial import findings as fd
-from trial.access import UploadScope, reading_as, withheld_columns
-from trial.cells import type_cells
-from trial.changes import (INCOMING, Change, all_changes, apply_changes, changes_of, duplicate_keys, key_match, plan_changes,
-                           taken_out_of_view)
-from trial.csvfile import header_width, read_cells
-from trial.editchecks import run_edit_checks
 from trial.errors import UploadError
-from trial.header import fits, header_too_wide, match_header, normalise
-from trial.lock import refuse_if_locked
+from trial.governance.access import UploadScope, reading_as, withheld_columns
+from trial.governance.lock import refuse_if_locked
+from trial.ingest.cells import type_cells
+from trial.ingest.changes import (INCOMING, Change, all_changes, apply_changes, changes_of, duplicate_keys, key_match,
+                                  plan_changes, taken_out_of_view)
+from trial.ingest.csvfile import header_width, read_cells
+from trial.ingest.editchecks import run_edit_checks
+from trial.ingest.header import fits, header_too_wide, match_header, normalise
+from trial.ingest.validate import validate_rows
 from trial.settings import DEFAULT_UPLOAD_LIMIT_MB
-from trial.store import Store
-from trial.validate import validate_rows
+from trial.store import Store, archive, audit, seals
 
 LOADED, REJECTED, ALREADY_LOADED, CHECKED = "loaded", "rejected", "already loaded", "checked"
 DEFAULT_SIZE_LIMIT = DEFAULT_UPLOAD_LIMIT_MB * 2**20
@@ -236,7 +235,7 @@ def _check_and_write(cur, store: Store, result: UploadResult, checked: _CheckedF
     so that concurrent uploads see each other's rows. A locked database refuses the file whole.
 
     Only the lines within the uploader's scope are compared with the study, and they are compared
-    with the uploader's view of it (:func:`trial.access.reading_as`): every message quotes only
+    with the uploader's view of it (:func:`trial.governance.access.reading_as`): every message quotes only
     what its reader may see."""
     refuse_if_locked(cur)
     plan = None

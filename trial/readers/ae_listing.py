@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 import pandas as pd
 
 from trial.analysis.datasets import open_datasets
-from trial.sqlfiles import sql_text
+from trial.store.sqlfiles import sql_text
 
 # The columns a person filters on, in the order the page offers them, with their labels.
 FILTERS = {

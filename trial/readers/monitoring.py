@@ -27,7 +27,7 @@ import duckdb
 import pandas as pd
 
 from trial.analysis.datasets import open_datasets
-from trial.sqlfiles import sql_text
+from trial.store.sqlfiles import sql_text
 
 RECENT_UPLOADS = 20
 # The enrolment curve keeps to about this many (site, period) points: it moves from days to weeks

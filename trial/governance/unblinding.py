@@ -9,11 +9,10 @@ import datetime as dt
 
 import pandas as pd
 
-from trial import audit, seals
-from trial.access import Permission, require
 from trial.errors import TrialError
-from trial.store import Store
-from trial.users import User, has_accounts, sign
+from trial.governance.access import Permission, require
+from trial.governance.users import User, has_accounts, sign
+from trial.store import Store, audit, seals
 
 
 def unblind(store: Store, who: User, subject_id: str, reason: str, *, password: str | None) -> str:

@@ -1,10 +1,10 @@
 """Row seals: what each audited write left in the tables, so that a row changed, added or removed
-outside the system is found and named (``trial audit --verify``, see :mod:`trial.integrity`).
+outside the system is found and named (``trial audit --verify``, see :mod:`trial.governance.integrity`).
 
 A seal is the SHA-256 of one record's canonical content, computed in SQL when a write changes the
 record. Writers seal what they write through :func:`added` (new rows) or :func:`rewriting` (rows
 updated); the seals wait in a temporary table of the write's own cursor until
-:func:`trial.audit.record` writes the write's audit rows: it stores them in ``row_seals`` under the
+:func:`trial.store.audit.record` writes the write's audit rows: it stores them in ``row_seals`` under the
 last of those rows and puts their count and digest in that row, so the seal history is covered by
 the hash chain. The cost of a write is in the rows it changes, never in the size of the table.
 
@@ -292,7 +292,7 @@ def pending_digest(cur) -> tuple[int, str] | None:
 
 
 def bind(cur, audit_id: int) -> None:
-    """Store the waiting seals under the audit row that covers them (called by :func:`trial.audit.record`)."""
+    """Store the waiting seals under the audit row that covers them (called by :func:`trial.store.audit.record`)."""
     cur.execute(f"INSERT INTO row_seals SELECT $id, * FROM {PENDING}", {"id": audit_id})
     cur.execute(f"DELETE FROM {PENDING}")
     _steps[cur][1] = 0

@@ -6,11 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from trial import audit, seals
-from trial.access import Permission, require
 from trial.errors import TrialError
-from trial.store import Store
-from trial.users import User, has_accounts, sign
+from trial.governance.access import Permission, require
+from trial.governance.users import User, has_accounts, sign
+from trial.store import Store, audit, seals
 
 
 class DatabaseIsLocked(TrialError):

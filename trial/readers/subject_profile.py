@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from trial.analysis.datasets import open_datasets
-from trial.sqlfiles import sql_text
+from trial.store.sqlfiles import sql_text
 
 HISTORY_COLUMNS = ["changed_at", "user_name", "action", "table_name", "record", "column_name", "old_value", "new_value",
                    "reason", "upload", "file_name", "lines"]

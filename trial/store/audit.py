@@ -1,11 +1,11 @@
-"""The audit trail: who did what, when and why; the old and new value of every correction.
+"""Writing the audit trail: who did what, when and why; the old and new value of every correction.
 
 Append-only and hash-chained: every row is written through :func:`record`, which stores the hash
 of the row's content and of the row before it, and keeps the chain's head (last hash and row
-count) in ``meta``. A write's row seals (:mod:`trial.seals`) are stored with its last audit row,
+count) in ``meta``. A write's row seals (:mod:`trial.store.seals`) are stored with its last audit row,
 whose hash covers their count and digest. :func:`chain_problems` recomputes the chain, so a row
-changed, deleted or slipped in directly in DuckDB is found; :func:`verify` checks the whole study
-(:mod:`trial.integrity`).
+changed, deleted or slipped in directly in DuckDB is found; :mod:`trial.governance.integrity`
+checks the whole study, and :mod:`trial.governance.trail` reads the trail for people.
 """
 
 from __future__ import annotations
@@ -15,15 +15,8 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import astuple, dataclass
-from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from trial import seals
-from trial.sqlfiles import sql_text
-
-if TYPE_CHECKING:
-    from trial.store import Store
+from trial.store import seals
 
 GENESIS = "0" * 64
 SYSTEM = "trial"  # who the trail names for what the software does by itself (an upgrade's seals)
@@ -165,18 +158,3 @@ def chain_problems(cur) -> Iterator[str]:
         yield (f"the trail ends at row {rows[-1][0] if rows else 0} with {len(rows)} row(s), "
                f"but {count} were written: rows were removed or added at its end")
 
-
-def audit_trail(
-    store: Store, *, table: str | None = None, subject: str | None = None, upload_id: int | None = None
-) -> pd.DataFrame:
-    return store.query(
-        sql_text("queries/audit_trail"),
-        {"table": table, "subject": subject.upper() if subject else None, "upload_id": upload_id},
-    )
-
-
-def record_export(store: Store, user_name: str, what: str, detail: str | None = None) -> None:
-    """Note in the trail that ``user_name`` took ``what`` (the pack, a download, the trail itself)
-    out of the system. Not a change of the data: cached pages stay as they are."""
-    with store.transaction(data_change=False) as cur:
-        record(cur, [Event(user_name, "EXPORT", new_value=what, reason=detail)])

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from trial.efficacy.wording import and_list, lower_label, p_words
+from trial.readers.efficacy.wording import and_list, lower_label, p_words
 from trial.reports.formats import fmt_count_pct, fmt_int, fmt_num, visit_label
 from trial.reports.view import ArdView
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from trial.analysis.datasets import open_datasets
-from trial.sqlfiles import sql_text
+from trial.store.sqlfiles import sql_text
 
 
 def individual_values(store, param: str, region: str, visit: str) -> pd.DataFrame:

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from trial import audit, seals
+from trial.store import audit, seals
 from trial.errors import (
     DatabaseExists,
     DatabaseLocked,
@@ -26,7 +26,7 @@ from trial.errors import (
     NotATrialDatabase,
     TrialError,
 )
-from trial.sqlfiles import sql_names, sql_text
+from trial.store.sqlfiles import sql_names, sql_text
 from trial.study import Study, parse_study
 
 MIGRATIONS = sql_names("migrations")
@@ -249,7 +249,7 @@ class Store:
 
     @property
     def cache_key(self) -> str:
-        """Names this database in caches (a user's view of it, :class:`trial.access.ScopedStore`, adds its access)."""
+        """Names this database in caches (a user's view of it, :class:`trial.governance.access.ScopedStore`, adds its access)."""
         return str(self.path.resolve())
 
     def data_version(self) -> int:

@@ -10,8 +10,8 @@ import hashlib
 
 import pyarrow as pa
 
-from trial import seals
 from trial.errors import ArchiveTampered, NotFound
+from trial.store import seals
 
 CODEC = "zstd"
 

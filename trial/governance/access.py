@@ -34,9 +34,9 @@ import pyarrow.compute as pc
 from schemas import DOMAINS
 from trial.errors import TrialError
 from trial.findings import Finding, Severity, error
-from trial.sqlfiles import quoted_name
+from trial.governance.users import Role, User
+from trial.store.sqlfiles import quoted_name
 from trial.study import Arm, Study
-from trial.users import Role, User
 
 POOLED_ARM = Arm(code="ALL", label="All subjects (pooled)")
 ASSESSMENT_DOMAINS = ("hair_counts", "pull_tests", "global_assessments")

@@ -6,7 +6,7 @@
    begins with the study's creation, and — given an anchor (a hash printed earlier by
    ``trial audit --anchor`` and kept elsewhere) — that the anchored row is still in the chain, so
    a consistent rewrite of the whole trail, or cutting it short, is caught too;
-2. the seal history: the seals each write left (:mod:`trial.seals`) match the count and digest in
+2. the seal history: the seals each write left (:mod:`trial.store.seals`) match the count and digest in
    that write's chained audit row, and no seal claims a row that wrote none;
 3. every sealed table, record by record, against its latest seal: a record changed, added or
    removed outside the system is named (table, record key, and the column where the marks tell
@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from trial import audit, seals
-from trial.access import ALLOCATION_DOMAINS
-from trial.archive import unpacked
 from trial.errors import ArchiveTampered, TrialError
+from trial.governance.access import ALLOCATION_DOMAINS
+from trial.store import audit, seals
+from trial.store.archive import unpacked
 
 MOST_SHOWN = 50  # problems named; the rest are counted
 _ANCHOR = re.compile(r"^[0-9a-f]{64}$")

@@ -8,7 +8,7 @@ that corrected the value; a monitor or statistician closes it, or re-opens it wi
 what is still wrong. Every message is kept (``query_messages``) and every action is in the audit
 trail. After database lock a query can still be closed, but not opened, answered or re-opened.
 
-Writes take a :class:`trial.users.User` and refuse with a :class:`TrialError` whose message is one
+Writes take a :class:`trial.governance.users.User` and refuse with a :class:`TrialError` whose message is one
 sentence the person can act on. Reads go through the store they are given (its cursors), so a
 store scoped to one user's sites reads only those.
 """
@@ -21,20 +21,20 @@ import duckdb
 import pandas as pd
 
 from schemas import DOMAINS, Domain
-from trial import audit, seals
 from trial import findings as fd
-from trial.access import ASSESSMENT_DOMAINS, REVEALS_ALLOCATION, Access, scoped
 from trial.errors import TrialError
-from trial.lock import DatabaseIsLocked, state_on
-from trial.sqlfiles import sql_text
-from trial.users import Role, User
+from trial.governance.access import ASSESSMENT_DOMAINS, Access, REVEALS_ALLOCATION, scoped
+from trial.governance.lock import DatabaseIsLocked, state_on
+from trial.governance.users import Role, User
+from trial.store import audit, seals
+from trial.store.sqlfiles import sql_text
 
 OPEN, ANSWERED, CLOSED = "OPEN", "ANSWERED", "CLOSED"
 STATUSES = (OPEN, ANSWERED, CLOSED)
 RAISERS = frozenset({Role.MONITOR, Role.STATISTICIAN})  # open, close and re-open queries
 ASSESSMENT_TABLES = frozenset(ASSESSMENT_DOMAINS)  # what an evaluator answers (and sees, when only an evaluator)
 MOST_KEYS_NAMED = 5  # an unknown record key's sentence names up to this many of the subject's records
-_THIS_QUERY = "t.query_id = $query_id"  # what a change of one query seals (trial.seals)
+_THIS_QUERY = "t.query_id = $query_id"  # what a change of one query seals (trial.store.seals)
 
 
 class QueryNotFound(TrialError):
@@ -63,7 +63,7 @@ def _domain(table_name: str) -> Domain:
 
 def _records_sql(domain: Domain) -> str:
     """``subject_records.sql`` for one domain: its key expression, columns and order come from the
-    domain registry (as in :mod:`trial.changes`), never from a person's text."""
+    domain registry (as in :mod:`trial.ingest.changes`), never from a person's text."""
     key = "concat_ws(' / ', " + ", ".join(f"CAST({k} AS VARCHAR)" for k in domain.key) + ")"
     # visits in protocol order (WEEK_4 before WEEK_12), the other key values as they sort
     order = ["(SELECT v.position FROM study_visits AS v WHERE v.visit = r.visit)" if k == "visit" else f"r.{k}"

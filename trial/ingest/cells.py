@@ -16,9 +16,9 @@ import re
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from schemas import KIND_CODE, KIND_DATE, KIND_DECIMAL, KIND_INT, Domain
+from schemas import Domain, KIND_CODE, KIND_DATE, KIND_DECIMAL, KIND_INT
 from trial import findings as fd
-from trial.csvfile import LINE, column_key
+from trial.ingest.csvfile import LINE, column_key
 
 SPREADSHEET_ERRORS = ("#N/A", "#NA", "#N/D", "#VALUE!", "#REF!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#######")
 _BLANKS = " \t\r\n\u00a0\ufeff"  # \ufeff: a byte-order mark where two files were joined
@@ -62,7 +62,7 @@ def type_cells(batch: pa.Table, domain: Domain, positions: dict[str, int], unnam
     ``unnamed`` positions (trailing columns without a header) must be empty on every line.
     Files repeat their values (codes, dates, counts), so each column is dictionary-encoded and
     every distinct value is trimmed, typed and judged once; rows then take their value by index.
-    ``batch`` is one batch of a file's cells (see :mod:`trial.csvfile`); ``budget`` carries the
+    ``batch`` is one batch of a file's cells (see :mod:`trial.ingest.csvfile`); ``budget`` carries the
     count of bad cells explained from one batch to the next."""
     budget = budget or fd.Budget()
     lines = batch.column(LINE)

@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from schemas import Domain, schema_for
 from trial import findings as fd
-from trial.csvfile import LINE
+from trial.ingest.csvfile import LINE
 
 _TEMPLATES = {
     "greater_than_or_equal_to": ("below_minimum", "{value} is below the minimum {min_value}"),

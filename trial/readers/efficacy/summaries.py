@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from trial.efficacy.wording import and_list, lower_label, p_words
+from trial.readers.efficacy.wording import and_list, lower_label, p_words
 from trial.reports import layouts_efficacy
 from trial.reports.formats import (
     fmt_ci,
