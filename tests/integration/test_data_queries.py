@@ -244,7 +244,7 @@ def test_record_keys_of_every_table_are_written_as_the_audit_trail_writes_them(t
             "SELECT subject_id FROM procedures JOIN adverse_events USING (subject_id) "
             "JOIN disposition USING (subject_id) ORDER BY subject_id LIMIT 1"
         )
-        profile_keys = store.query(sql_text("subject/records"), {"subject": subject})
+        profile_keys = store.query(sql_text("readers/subject/records"), {"subject": subject})
         for table in DOMAINS:
             mine = dq.subject_records(store, subject, table).record_key.tolist()
             theirs = sorted(profile_keys[profile_keys.table_name == table].record_key)

@@ -200,7 +200,7 @@ def _schema_one_database(path: Path) -> None:
     text = builtin_study_text("demo")
     study = parse_study(text)
     con = duckdb.connect(str(path))
-    con.execute(sql_text("migrations/001_initial"))
+    con.execute(sql_text("store/migrations/001_initial"))
     con.executemany("INSERT INTO meta VALUES (?, ?)", [("study_toml", text), ("study_id", study.study.id),
                                                        ("created_at", "2024-01-01T00:00:00+00:00"), ("data_version", "0"),
                                                        ("schema_version", "1")])

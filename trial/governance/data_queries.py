@@ -42,7 +42,7 @@ class QueryNotFound(TrialError):
 
 
 def _sql(name: str) -> str:
-    return sql_text(f"data_queries/{name}")
+    return sql_text(f"governance/data_queries/{name}")
 
 
 def _frame(cur: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> pd.DataFrame:

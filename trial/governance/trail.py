@@ -14,7 +14,7 @@ def audit_trail(
     store: Store, *, table: str | None = None, subject: str | None = None, upload_id: int | None = None
 ) -> pd.DataFrame:
     return store.query(
-        sql_text("queries/audit_trail"),
+        sql_text("governance/audit_trail"),
         {"table": table, "subject": subject.upper() if subject else None, "upload_id": upload_id},
     )
 

@@ -1,4 +1,4 @@
-"""Edit checks across files: SQL in ``trial/sql/checks``, run against the store.
+"""Edit checks across files: SQL in ``trial/sql/ingest/checks``, run against the store.
 
 Each check file declares its rule, severity, the column it reports against, the domains it applies
 to and a sentence template in its header; its query selects ``line`` and ``value`` (and any field
@@ -30,7 +30,7 @@ class EditCheck:
 @cache
 def edit_checks() -> tuple[EditCheck, ...]:
     checks = []
-    for name in sql_names("checks"):
+    for name in sql_names("ingest/checks"):
         text = sql_text(name)
         meta = header(text)
         checks.append(

@@ -1,5 +1,5 @@
 """The adverse-event listing of the Tolerability page: every event of ADAE with study days and the
-flags a monitor filters on (``trial/sql/safety/ae_listing.sql``), and the filter itself.
+flags a monitor filters on (``trial/sql/readers/ae_listing.sql``), and the filter itself.
 
 The filter is a pure function on the listing so the page only lays out the choices.
 """
@@ -32,7 +32,7 @@ def ae_listing(store) -> pd.DataFrame:
     cur = store.cursor()
     try:
         open_datasets(cur)
-        return cur.execute(sql_text("safety/ae_listing")).df()
+        return cur.execute(sql_text("readers/ae_listing")).df()
     finally:
         cur.close()
 

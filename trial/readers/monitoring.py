@@ -5,7 +5,7 @@ findings and the latest uploads.
 Every function takes the store first and the chosen sites as a tuple of site ids (empty: the whole
 study), so the dashboards can cache the result per data version (``dashboards.data.cached``);
 :func:`overview` returns everything the overview page shows from one cursor. The counting is done
-in DuckDB (``trial/sql/monitoring/*.sql``): at 10,000 subjects the page receives a few thousand
+in DuckDB (``trial/sql/readers/monitoring/*.sql``): at 10,000 subjects the page receives a few thousand
 rows at most, never the study tables.
 
 Definitions shared by the views:
@@ -37,7 +37,7 @@ PERIODS = ("day", "week", "month")
 
 
 def _sql(name: str) -> str:
-    return sql_text(f"monitoring/{name}")
+    return sql_text(f"readers/monitoring/{name}")
 
 
 def _chosen(sites: Sequence[str] | None) -> dict:

@@ -1,7 +1,7 @@
 """One subject, as a site coordinator or monitor looks at it: key facts, hair counts, microneedling
 sessions, adverse events, and the audit history of every record of the subject.
 
-The queries are ``trial/sql/subject/*.sql``, each for one subject (``$subject``). The audit trail
+The queries are ``trial/sql/readers/subject/*.sql``, each for one subject (``$subject``). The audit trail
 records an insert once per upload and table ("491 rows from hair_counts.csv") and a correction
 once per changed value with the record's key; :func:`audit_history` puts the two together for one
 subject: which upload inserted each of its records and every correction with old and new value.
@@ -35,7 +35,7 @@ def _query(store, name: str, params: dict | None = None, *, datasets: bool = Fal
     try:
         if datasets:
             open_datasets(cur)
-        return cur.execute(sql_text(f"subject/{name}"), params or {}).df()
+        return cur.execute(sql_text(f"readers/subject/{name}"), params or {}).df()
     finally:
         cur.close()
 

@@ -10,7 +10,7 @@ from trial.store.sqlfiles import sql_text
 
 
 def list_uploads(store: Store, limit: int = 50) -> pd.DataFrame:
-    return store.query(sql_text("queries/uploads"), {"limit": limit})
+    return store.query(sql_text("readers/uploads"), {"limit": limit})
 
 
 def upload_record(store: Store, upload_id: int) -> dict:
@@ -22,4 +22,4 @@ def upload_record(store: Store, upload_id: int) -> dict:
 
 def upload_findings(store: Store, upload_id: int) -> pd.DataFrame:
     upload_record(store, upload_id)
-    return store.query(sql_text("queries/upload_findings"), {"upload_id": upload_id})
+    return store.query(sql_text("readers/upload_findings"), {"upload_id": upload_id})

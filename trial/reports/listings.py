@@ -15,7 +15,7 @@ def _query(store, name: str) -> pd.DataFrame:
     cur = store.cursor()
     try:
         open_datasets(cur)
-        return cur.execute(sql_text(f"listings/{name}")).df()
+        return cur.execute(sql_text(f"reports/listings/{name}")).df()
     finally:
         cur.close()
 

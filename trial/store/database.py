@@ -29,9 +29,9 @@ from trial.errors import (
 from trial.store.sqlfiles import sql_names, sql_text
 from trial.study import Study, parse_study
 
-MIGRATIONS = sql_names("migrations")
+MIGRATIONS = sql_names("store/migrations")
 # Steps a migration needs that SQL cannot do, run in its transaction right after its SQL.
-AFTER_MIGRATION = {"migrations/003_audit_chain": audit.seal_existing, "migrations/009_row_seals": audit.seal_existing_records}
+AFTER_MIGRATION = {"store/migrations/003_audit_chain": audit.seal_existing, "store/migrations/009_row_seals": audit.seal_existing_records}
 SCHEMA_VERSION = len(MIGRATIONS)
 _LOCK_HOLDER = re.compile(r"\(PID (\d+)\)")
 # Nothing is downloaded or loaded behind our back: a SQLite file (or any file DuckDB would open with

@@ -31,6 +31,6 @@ def individual_values(store, param: str, region: str, visit: str) -> pd.DataFram
     cur = store.cursor()
     try:
         open_datasets(cur)
-        return cur.execute(sql_text("efficacy/individual_values"), {"param": param, "region": region, "visit": visit}).df()
+        return cur.execute(sql_text("readers/efficacy/individual_values"), {"param": param, "region": region, "visit": visit}).df()
     finally:
         cur.close()
