@@ -1,4 +1,4 @@
-"""The project's imports point one way and close no circle.
+"""The project's imports point one way (down the floors of FLOORS) and close no circle.
 
 Every import counts, at the top of a module or inside a function (an import moved into a function
 still makes a circle when both run), except those under ``if TYPE_CHECKING:``, which never run.
@@ -13,6 +13,21 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("trial", "schemas", "dashboards")
+# The floors of the house, lowest first. A module imports from its own room and from rooms on the
+# floors below; two rooms on one floor do not import each other. An upload asks governance who may
+# send it, so ingest stands above governance; the pages show the pack's tables, so readers stand
+# above reports. ``trial`` is the modules directly under trial/ (study, errors, findings, settings).
+FLOORS = (
+    ("schemas",),
+    ("trial",),
+    ("trial.store",),
+    ("trial.analysis", "trial.governance"),
+    ("trial.ingest",),
+    ("trial.reports",),
+    ("trial.readers",),
+    ("trial.cli", "dashboards"),
+)
+FLOOR = {room: level for level, rooms in enumerate(FLOORS) for room in rooms}
 
 
 def _module_name(path: Path) -> str:
@@ -73,6 +88,20 @@ def _reaching(imports: dict[str, set[str]], package: str, forbidden: tuple[str, 
     return {name: found for name, found in wrong.items() if found}
 
 
+def _room(module: str) -> str:
+    """``trial.ingest.cells`` → ``trial.ingest``; ``trial.study`` → ``trial``; ``dashboards.views.home`` → ``dashboards``."""
+    parts = module.split(".")
+    if parts[0] == "trial" and len(parts) > 1 and f"trial.{parts[1]}" in FLOOR:
+        return f"trial.{parts[1]}"
+    return parts[0]
+
+
+def _upward(graph: dict[str, set[str]]) -> list[str]:
+    """Each import that reaches a room on its own floor or above, as ``importer -> imported``."""
+    return sorted(f"{name} -> {found}" for name, imported in graph.items() for found in imported
+                  if _room(found) != _room(name) and FLOOR[_room(found)] >= FLOOR[_room(name)])
+
+
 def _circles(graph: dict[str, set[str]]) -> list[list[str]]:
     """The strongly connected groups of more than one module (Tarjan's algorithm, iterative)."""
     index: dict[str, int] = {}
@@ -118,6 +147,22 @@ def _circles(graph: dict[str, set[str]]) -> list[list[str]]:
 def test_the_circle_finder_finds_a_circle():
     assert _circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert _circles({"a": {"b"}, "b": set()}) == []
+
+
+def test_the_floor_finder_finds_an_import_that_points_up():
+    assert _upward({"trial.store.database": {"trial.governance.access"}, "trial.governance.access": set()}) == [
+        "trial.store.database -> trial.governance.access"]
+    assert _upward({"trial.analysis.ard": {"trial.governance.lock"}, "trial.governance.lock": set()}) == [
+        "trial.analysis.ard -> trial.governance.lock"]
+    assert _upward({"trial.cli.load": {"trial.ingest.upload", "trial.cli.common"}}) == []
+
+
+def test_every_room_has_a_floor(graph):
+    assert {_room(name) for name in graph} - FLOOR.keys() == set()
+
+
+def test_imports_point_down_the_floors(graph):
+    assert _upward(graph) == []
 
 
 def test_no_module_imports_itself_back_through_others(graph):
