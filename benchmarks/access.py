@@ -20,7 +20,8 @@ from tables import HERE, prepare
 
 from trial.analysis.ard import compute_ard
 from trial.analysis.datasets import analysis_dataset
-from trial.governance.access import Access, FULL_ACCESS, scoped
+from trial.governance.access import Access, FULL_ACCESS
+from trial.governance.views import scoped
 from trial.store import Store
 
 VIEWS = {"full (statistician)": FULL_ACCESS, "blinded (monitor)": Access(blinded=True),

@@ -22,7 +22,8 @@ import streamlit as st
 from trial.analysis.ard import ard_for
 from trial.analysis.datasets import analysis_dataset
 from trial.governance import users
-from trial.governance.access import Access, scoped
+from trial.governance.access import Access
+from trial.governance.views import scoped
 from trial.governance.users import User
 from trial.settings import Settings
 from trial.store import Store

@@ -11,7 +11,8 @@ import streamlit as st
 from dashboards import data, ui
 from trial.csv_safe import write_csv
 from trial.errors import TrialError
-from trial.governance.access import Permission, may, scoped
+from trial.governance.access import Permission, may
+from trial.governance.views import scoped
 from trial.governance.integrity import verify
 from trial.governance.lock import lock_state, signed_lock, signed_unlock
 from trial.governance.users import Role, SHORTEST_PASSWORD, add_user, has_accounts, list_users, set_active, set_password, set_roles

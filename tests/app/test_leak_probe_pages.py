@@ -20,7 +20,8 @@ from streamlit.delta_generator import DeltaGenerator
 from streamlit.testing.v1 import AppTest
 
 from dashboards.catalogue import pages_for
-from trial.governance.access import Access, scoped
+from trial.governance.access import Access
+from trial.governance.views import scoped
 from trial.governance.data_queries import query_list
 from trial.governance.users import account, start_session
 from trial.store import Store

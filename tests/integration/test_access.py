@@ -9,14 +9,9 @@ import numpy as np
 import pytest
 from helpers import csv_bytes, load, scenario_store
 
-from trial.governance.access import (
-    Access,
-    NotPermitted,
-    Permission,
-    ScopedStore,
-    UploadScope,
-    require,
-)
+from trial.governance.access import Access, NotPermitted, Permission, UploadScope, require
+
+from trial.governance.views import ScopedStore
 from trial.analysis.ard import ard_for
 from trial.analysis.datasets import analysis_dataset
 from trial.errors import TrialError

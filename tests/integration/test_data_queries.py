@@ -16,7 +16,8 @@ from helpers import (
 from schemas import DOMAINS
 from trial.errors import TrialError
 from trial.governance import data_queries as dq
-from trial.governance.access import Access, ScopedStore
+from trial.governance.access import Access
+from trial.governance.views import ScopedStore
 from trial.governance.integrity import verify
 from trial.governance.lock import DatabaseIsLocked, lock, unlock
 from trial.governance.users import OPEN_ROLES, Role, User

@@ -129,7 +129,8 @@ QUOTED = "it's \"mine\".duckdb"
 
 
 def test_a_database_whose_name_holds_quotes_serves_a_scoped_reader(tmp_path):
-    from trial.governance.access import Access, scoped
+    from trial.governance.access import Access
+    from trial.governance.views import scoped
 
     with new_store(tmp_path / QUOTED) as store:
         seed(store)

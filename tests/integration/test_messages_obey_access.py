@@ -15,7 +15,9 @@ import shutil
 import pytest
 from helpers import DOUBLE_BLIND, csv_bytes, team_store
 
-from trial.governance.access import Access, ScopedStore, UploadScope
+from trial.governance.access import Access, UploadScope
+
+from trial.governance.views import ScopedStore
 from trial.governance.users import account
 from trial.ingest.upload import upload_bytes
 from trial.readers.uploads import upload_findings

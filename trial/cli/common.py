@@ -165,7 +165,8 @@ def acting_store(db, user, permission=None, *, read_only: bool = False):
 
 def as_seen_by(store, who):
     """The store as ``who`` may read it: their sites; pooled when blinded."""
-    from trial.governance.access import Access, scoped
+    from trial.governance.access import Access
+    from trial.governance.views import scoped
 
     return scoped(store, Access.of(who))
 

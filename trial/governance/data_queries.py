@@ -23,7 +23,8 @@ import pandas as pd
 from schemas import DOMAINS, Domain
 from trial import findings as fd
 from trial.errors import TrialError
-from trial.governance.access import ASSESSMENT_DOMAINS, Access, REVEALS_ALLOCATION, scoped
+from trial.governance.access import ASSESSMENT_DOMAINS, Access, REVEALS_ALLOCATION
+from trial.governance.views import scoped
 from trial.governance.lock import DatabaseIsLocked, state_on
 from trial.governance.users import Role, User
 from trial.store import audit, seals

@@ -23,7 +23,8 @@ import pyarrow as pa
 from schemas import DOMAINS, Domain, domain_named
 from trial import findings as fd
 from trial.errors import UploadError
-from trial.governance.access import UploadScope, reading_as, withheld_columns
+from trial.governance.access import UploadScope, withheld_columns
+from trial.governance.views import reading_as
 from trial.governance.lock import refuse_if_locked
 from trial.ingest.cells import type_cells
 from trial.ingest.changes import (INCOMING, Change, all_changes, apply_changes, changes_of, duplicate_keys, key_match,
@@ -235,7 +236,7 @@ def _check_and_write(cur, store: Store, result: UploadResult, checked: _CheckedF
     so that concurrent uploads see each other's rows. A locked database refuses the file whole.
 
     Only the lines within the uploader's scope are compared with the study, and they are compared
-    with the uploader's view of it (:func:`trial.governance.access.reading_as`): every message quotes only
+    with the uploader's view of it (:func:`trial.governance.views.reading_as`): every message quotes only
     what its reader may see."""
     refuse_if_locked(cur)
     plan = None
