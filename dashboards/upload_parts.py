@@ -14,7 +14,7 @@ from schemas import DOMAINS
 from trial.errors import TrialError
 from trial.governance import data_queries as dq
 from trial.governance.users import User
-from trial.ingest.upload import ALREADY_LOADED, CHECKED, LOADED, REJECTED, UploadResult
+from trial.ingest.result import ALREADY_LOADED, CHECKED, LOADED, REJECTED, UploadResult
 
 GUESS = "guess"
 LOADABLE = (CHECKED,)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from synthetic_data.scenarios import write_scenario
 from trial.errors import TrialError
-from trial.ingest.upload import UploadResult, upload_paths
+from trial.ingest.result import UploadResult
+from trial.ingest.upload import upload_paths
 from trial.store import Store, audit, seals
 
 DEMO_MARK = "demo"

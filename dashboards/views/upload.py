@@ -31,7 +31,8 @@ from dashboards.upload_parts import (
 from trial.errors import TrialError
 from trial.governance.access import Permission, UploadScope, may
 from trial.governance.lock import lock_state
-from trial.ingest.upload import ALREADY_LOADED, domain_order, preview_batch, upload_bytes
+from trial.ingest.result import ALREADY_LOADED
+from trial.ingest.upload import domain_order, preview_batch, upload_bytes
 
 PREVIEW_REASON = "(reason to be given before loading)"  # lets a preview plan corrections; rolled back
 

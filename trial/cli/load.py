@@ -85,7 +85,7 @@ def _progress_printer():
 
 def print_result(result, most: int = MOST_FINDINGS_SHOWN, *, dry_run: bool = False) -> None:
     from trial.findings import NOT_LISTED
-    from trial.ingest.upload import ALREADY_LOADED, CHECKED, LOADED
+    from trial.ingest.result import ALREADY_LOADED, CHECKED, LOADED
 
     name = f"{result.file_name} ({result.domain or 'domain unknown'})"
     if result.status == ALREADY_LOADED:

@@ -9,7 +9,6 @@ store and the write run inside it, so that concurrent uploads see each other's r
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -24,85 +23,23 @@ from schemas import DOMAINS, Domain, domain_named
 from trial import findings as fd
 from trial.errors import UploadError
 from trial.governance.access import UploadScope, withheld_columns
-from trial.governance.views import reading_as
 from trial.governance.lock import refuse_if_locked
+from trial.governance.views import reading_as
 from trial.ingest.cells import type_cells
-from trial.ingest.changes import (INCOMING, Change, all_changes, apply_changes, changes_of, duplicate_keys, key_match,
-                                  plan_changes, taken_out_of_view)
+from trial.ingest.changes import INCOMING, apply_changes, duplicate_keys, key_match, plan_changes, taken_out_of_view
 from trial.ingest.csvfile import header_width, read_cells
 from trial.ingest.editchecks import run_edit_checks
 from trial.ingest.header import fits, header_too_wide, match_header, normalise
+from trial.ingest.record import FILE_ROWS, audit_upload, log_upload
+from trial.ingest.result import ALREADY_LOADED, CHECKED, LOADED, REJECTED, UploadResult
+from trial.ingest.rules import allocation_changes, corrections_need_reason, lines_in_error, one_per_cell, withheld_kept
 from trial.ingest.validate import validate_rows
 from trial.settings import DEFAULT_UPLOAD_LIMIT_MB
-from trial.store import Store, archive, audit, seals
+from trial.store import Store, archive, seals
 
-LOADED, REJECTED, ALREADY_LOADED, CHECKED = "loaded", "rejected", "already loaded", "checked"
 DEFAULT_SIZE_LIMIT = DEFAULT_UPLOAD_LIMIT_MB * 2**20
-FILE_ROWS = "file_rows"  # every typed row of the file; INCOMING holds those within the uploader's scope
-# An allocation never changes by upload (a wrong one is a protocol deviation): the arm, and the
-# randomization number once given.
-ALLOCATION = {"randomization": ("arm", "randomization_number")}
 
 Progress = Callable[[str], None]
-
-
-@dataclass
-class UploadResult:
-    file_name: str
-    status: str
-    domain: str | None = None
-    upload_id: int | None = None
-    sha256: str = ""
-    size_bytes: int = 0
-    rows_in_file: int = 0
-    inserted: int = 0
-    corrected: int = 0
-    unchanged: int = 0
-    findings: list[fd.Finding] = field(default_factory=list)
-    changes: list[Change] = field(default_factory=list)  # the first corrected cells (all are audited)
-    changes_not_listed: int = 0
-    previous_upload: int | None = None
-
-    @property
-    def errors(self) -> list[fd.Finding]:
-        return [f for f in self.findings if f.severity == fd.Severity.ERROR]
-
-    @property
-    def warnings(self) -> list[fd.Finding]:
-        return [f for f in self.findings if f.severity == fd.Severity.WARNING]
-
-    @property
-    def error_count(self) -> int:
-        """Errors in all, those not listed included."""
-        return fd.counted(self.findings, fd.Severity.ERROR)
-
-    @property
-    def warning_count(self) -> int:
-        return fd.counted(self.findings, fd.Severity.WARNING)
-
-    @property
-    def ok(self) -> bool:
-        return self.status != REJECTED
-
-    def as_dict(self) -> dict:
-        return {
-            "file": self.file_name,
-            "status": self.status,
-            "domain": self.domain,
-            "upload_id": self.upload_id,
-            "sha256": self.sha256,
-            "size_bytes": self.size_bytes,
-            "rows_in_file": self.rows_in_file,
-            "inserted": self.inserted,
-            "corrected": self.corrected,
-            "unchanged": self.unchanged,
-            "errors": self.error_count,
-            "warnings": self.warning_count,
-            "previous_upload": self.previous_upload,
-            "findings": [f.as_dict() for f in self.findings],
-            "corrections": [c.__dict__ for c in self.changes],
-            "corrections_not_listed": self.changes_not_listed,
-        }
 
 
 def upload_bytes(
@@ -252,15 +189,15 @@ def _check_and_write(cur, store: Store, result: UploadResult, checked: _CheckedF
                 result.findings += run_edit_checks(cur, domain.name, _parameters(store), budget)
                 plan = plan_changes(cur, domain, checked.present, withheld, most=budget.per_rule)
                 if not scope.access.full:
-                    taken = taken_out_of_view(cur, domain, reading.base(domain.name), _lines_in_error(result.findings))
+                    taken = taken_out_of_view(cur, domain, reading.base(domain.name), lines_in_error(result.findings))
                     result.findings += budget.keep(taken)
-            result.findings += _allocation_changes(cur, domain, plan, budget)
+            result.findings += allocation_changes(cur, domain, plan, budget)
             kept = sorted(withheld & set(checked.present))
             if kept and plan.matched_rows:
-                result.findings.append(_withheld_kept(kept, plan.matched_rows))
+                result.findings.append(withheld_kept(kept, plan.matched_rows))
             if plan.changed_cells and not (reason and reason.strip()):
-                result.findings += _corrections_need_reason(plan, budget)
-        result.findings = budget.listing(_one_per_cell(result.findings))
+                result.findings += corrections_need_reason(plan, budget)
+        result.findings = budget.listing(one_per_cell(result.findings))
         result.status = REJECTED if result.errors else (CHECKED if dry_run else LOADED)
         if plan is not None and not result.errors:
             result.inserted, result.corrected, result.unchanged = plan.new_rows, plan.corrected_rows, plan.unchanged_rows
@@ -268,12 +205,12 @@ def _check_and_write(cur, store: Store, result: UploadResult, checked: _CheckedF
         if dry_run:
             return
         say("writing")
-        result.upload_id = _log_upload(cur, result, packed.result(), user=user, reason=reason, rows=checked.typed is not None)
+        result.upload_id = log_upload(cur, result, packed.result(), user=user, reason=reason, rows=checked.typed is not None)
         if result.status == LOADED:
             in_file = f"EXISTS (SELECT 1 FROM {INCOMING} AS i WHERE {key_match(checked.domain, 'i', 't')})"
             with seals.rewriting(cur, checked.domain.name, in_file):
                 apply_changes(cur, checked.domain, plan, result.upload_id)
-        _audit(cur, result, user=user, reason=reason)
+        audit_upload(cur, result, user=user, reason=reason)
     finally:
         for name in (FILE_ROWS, INCOMING):  # the next file of a batch on this cursor registers its own
             with contextlib.suppress(duckdb.Error):
@@ -364,125 +301,3 @@ def _parameters(store: Store) -> dict:
     return {"baseline_lead_days": store.study.study.baseline_lead_days}
 
 
-def _lines_in_error(found: list[fd.Finding]) -> set[int]:
-    return {f.line for f in found if f.severity == fd.Severity.ERROR and f.line is not None}
-
-
-def _allocation_changes(cur, domain: Domain, plan, budget: fd.Budget) -> list[fd.Finding]:
-    """An error for each change of an allocation (see :data:`ALLOCATION`), whatever the reason; a
-    randomization number may still be given where none was."""
-    listed, total = changes_of(cur, plan, ALLOCATION.get(domain.name, ()), budget.room("allocation_immutable"))
-    budget.take("allocation_immutable", fd.Severity.ERROR, total)
-    return [
-        fd.error(c.line, c.column, c.new, "allocation_immutable",
-                 f"{c.key} is already randomized with {c.column} = {c.old}; an allocation never changes by upload. "
-                 "If it was wrong, it stays as it is and is recorded as a protocol deviation")
-        for c in listed
-    ]
-
-
-def _withheld_kept(columns: list[str], rows: int) -> fd.Finding:
-    named = " and ".join(columns)
-    return fd.Finding(None, None, None, "withheld_not_compared", fd.Severity.WARNING,
-                      f"{named} of the {rows:,} row(s) already in the study were neither compared nor changed: your account "
-                      f"is blinded to them. New rows keep the file's {named}; an unblinded colleague corrects existing ones")
-
-
-def _corrections_need_reason(plan, budget: fd.Budget) -> list[fd.Finding]:
-    out = []
-    for change in plan.changes[: budget.take("correction_needs_reason", fd.Severity.ERROR, plan.changed_cells)]:
-        out.append(
-            fd.error(
-                change.line,
-                change.column,
-                change.new,
-                "correction_needs_reason",
-                f"{change.key} is already in the study with {change.column} = {change.old or '(empty)'}; "
-                f"this file says {change.new or '(empty)'}. To correct it, upload the file again with a reason "
-                '(--reason "…")',
-            )
-        )
-    return out
-
-
-def _one_per_cell(found: list[fd.Finding]) -> list[fd.Finding]:
-    """Keep one finding for each cell, errors before warnings and otherwise the first (a bad date
-    is not also reported as missing), sorted by line."""
-    seen, kept = set(), []
-    for finding in sorted(found, key=lambda f: f.severity != fd.Severity.ERROR):
-        cell = (finding.line, finding.column)
-        if finding.column is not None and cell in seen:
-            continue
-        seen.add(cell)
-        kept.append(finding)
-    return sorted(kept, key=fd.sort_key)
-
-
-def _log_upload(cur, result: UploadResult, packed: bytes, *, user: str, reason: str | None, rows: bool) -> int:
-    """Log the upload and its findings, each with the site and subject of its line (``rows``: the
-    file's rows are registered as :data:`FILE_ROWS`), and archive the bytes."""
-    upload_id = cur.execute("SELECT coalesce(max(upload_id), 0) + 1 FROM uploads").fetchone()[0]
-    archive.store_packed(cur, result.sha256, result.size_bytes, packed)
-    cur.execute(
-        """
-        INSERT INTO uploads VALUES ($id, $file, $sha, $size, $domain, $user, $at, $status, $reason,
-                                    $rows, $inserted, $corrected, $unchanged, $errors, $warnings)
-        """,
-        {
-            "id": upload_id,
-            "file": result.file_name,
-            "sha": result.sha256,
-            "size": result.size_bytes,
-            "domain": result.domain,
-            "user": user,
-            "at": dt.datetime.now(dt.UTC),
-            "status": result.status,
-            "reason": reason,
-            "rows": result.rows_in_file,
-            "inserted": result.inserted,
-            "corrected": result.corrected,
-            "unchanged": result.unchanged,
-            "errors": result.error_count,
-            "warnings": result.warning_count,
-        },
-    )
-    seals.added(cur, "uploads", "t.upload_id = $id", {"id": upload_id})
-    if result.findings:
-        table = pa.table(
-            {
-                "upload_id": pa.array([upload_id] * len(result.findings), pa.int64()),
-                "line": pa.array([f.line for f in result.findings], pa.int64()),
-                "column_name": pa.array([f.column for f in result.findings], pa.string()),
-                "value": pa.array([f.value for f in result.findings], pa.string()),
-                "rule": pa.array([f.rule for f in result.findings], pa.string()),
-                "severity": pa.array([str(f.severity) for f in result.findings], pa.string()),
-                "message": pa.array([f.message for f in result.findings], pa.string()),
-            }
-        )
-        cur.register("new_findings", table)
-        of_line = (f"LEFT JOIN (SELECT _line, site_id, subject_id FROM {FILE_ROWS}) AS r ON r._line = f.line" if rows
-                   else "LEFT JOIN (SELECT NULL AS site_id, NULL AS subject_id) AS r ON FALSE")
-        cur.execute(f"""INSERT INTO findings (upload_id, line, column_name, value, rule, severity, message, site_id, subject_id)
-                        SELECT f.*, r.site_id, r.subject_id FROM new_findings AS f {of_line}""")
-        cur.unregister("new_findings")
-        seals.added(cur, "findings", "t.upload_id = $id", {"id": upload_id})
-    return int(upload_id)
-
-
-def _audit(cur, result: UploadResult, *, user: str, reason: str | None) -> None:
-    """The upload's audit rows: an INSERT row for the new rows and a CORRECT row for every corrected
-    cell (all of them, not only those listed in the result: they are read in batches from the plan on
-    ``cur``), or (a rejected file, or one that changed nothing) one UPLOAD row, so that every upload's
-    log entry is sealed under the chain."""
-    moment = dt.datetime.now(dt.UTC)
-    if result.inserted:
-        audit.record(cur, [audit.Event(user, "INSERT", result.domain, new_value=f"{result.inserted} rows from {result.file_name}",
-                                       reason=reason, upload_id=result.upload_id)], at=moment)
-    if result.corrected:
-        for batch in all_changes(cur):
-            audit.record(cur, [audit.Event(user, "CORRECT", result.domain, c.key, c.column, c.old, c.new, reason, result.upload_id)
-                               for c in batch], at=moment)
-    if not (result.inserted or result.corrected):
-        outcome = f"{result.error_count:,} error(s)" if result.status == REJECTED else "nothing changed"
-        audit.record(cur, [audit.Event(user, "UPLOAD", result.domain, new_value=f"{result.file_name} {result.status}: {outcome}",
-                                       reason=reason, upload_id=result.upload_id)], at=moment)

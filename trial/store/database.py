@@ -249,7 +249,8 @@ class Store:
 
     @property
     def cache_key(self) -> str:
-        """Names this database in caches (a user's view of it, :class:`trial.governance.views.ScopedStore`, adds its access)."""
+        """Names this database in caches (a user's view of it, :class:`trial.governance.views.ScopedStore`,
+        adds its access)."""
         return str(self.path.resolve())
 
     def data_version(self) -> int:
