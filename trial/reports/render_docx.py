@@ -12,179 +12,25 @@ import re
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from docx import Document
 from docx.document import Document as DocxDocument
-from docx.enum.section import WD_ORIENT, WD_SECTION
-from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.section import WD_SECTION
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
-from docx.oxml import OxmlElement, parse_xml
+from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
-from docx.shared import Cm, Emu, Pt, RGBColor
+from docx.shared import Cm, Emu, Pt
 
+from trial.reports.docx_parts import (GREY, INDENT, NOTE_STYLE, RULE, TEXT_STYLE, TITLE_STYLE, air, cell_margins,
+                                      field_begin, field_char, fill, new_document, no_borders, row_flags, rules,
+                                      set_header_footer, set_page, small, text_width)
 from trial.reports.model import PackInfo, Row, Table
 
-FONT = "Calibri"
-PAGE = (Cm(21.0), Cm(29.7))  # A4, portrait
-MARGIN = Cm(2.0)
-INDENT = Cm(0.35)  # per indent level of a row label
 LABEL_WEIGHT = 2.0  # the label column is this many times as wide as a statistic column
 # Rough widths of 9 pt Calibri characters, for sizing a listing's columns to their text.
 WIDE, NARROW, THIN = Pt(5.4), Pt(4.5), Pt(2.6)  # capitals, digits and _; lower case and other marks; spaces
 CELL_MARGIN = Cm(0.1)  # left and right inside a listing's cells (Word's default is 0.19 cm)
-RULE = 6  # rule thickness in eighths of a point (0.75 pt)
-GREY = RGBColor(0x59, 0x59, 0x59)
 
-TITLE_STYLE = "Table Title"  # the table of contents collects the paragraphs of this style
-TEXT_STYLE = "Table Text"
-NOTE_STYLE = "Table Note"
 ROWS_PER_PARSE = 500  # body rows are written as XML text and parsed this many at a time
-
-
-# ---- document, styles and sections -----------------------------------------------------------
-
-
-def _new_document() -> DocxDocument:
-    """An empty document with the pack's fonts and paragraph styles."""
-    document = Document()
-    styles = document.styles
-    normal = styles["Normal"]
-    normal.font.name, normal.font.size = FONT, Pt(10)
-    normal.element.rPr.rFonts.set(qn("w:eastAsia"), FONT)
-    normal.paragraph_format.space_before, normal.paragraph_format.space_after = Pt(0), Pt(0)
-    for name, size, bold, after in ((TITLE_STYLE, 11, True, 2), (TEXT_STYLE, 9, False, 0), (NOTE_STYLE, 8, False, 1)):
-        style = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
-        style.base_style = normal
-        style.font.size, style.font.bold = Pt(size), bold
-        style.paragraph_format.space_after = Pt(after)
-    for name in ("Header", "Footer"):
-        styles[name].font.size, styles[name].font.color.rgb = Pt(8), GREY
-    title = styles[TITLE_STYLE]
-    title.paragraph_format.keep_with_next = True
-    outline = OxmlElement("w:outlineLvl")  # a level-1 entry in the navigation pane and PDF bookmarks
-    outline.set(qn("w:val"), "0")
-    title.element.get_or_add_pPr().insert_element_before(outline, "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
-    return document
-
-
-def _set_page(section, landscape: bool) -> None:
-    """A4 with 2 cm margins; landscape swaps width and height."""
-    width, height = PAGE
-    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = (height, width) if landscape else (width, height)
-    section.left_margin = section.right_margin = section.top_margin = section.bottom_margin = MARGIN
-    section.header_distance = section.footer_distance = Cm(1.0)
-
-
-def _text_width(section) -> int:
-    return section.page_width - section.left_margin - section.right_margin
-
-
-def _set_header_footer(section, info: PackInfo) -> None:
-    """Study id and data cut in the header; ``Page X of Y`` in the footer."""
-    header = section.header.paragraphs[0]
-    header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    header.add_run(f"{info.study_id} · data cut {info.data_cut}")
-    footer = section.footer.paragraphs[0]
-    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    for text, field in (("Page ", "PAGE"), (" of ", "NUMPAGES")):
-        footer.add_run(text)
-        _add_field(footer, field, "1")
-
-
-# ---- field codes, runs, cells and borders ------------------------------------------------------
-
-
-def _field_char(paragraph, kind: str) -> None:
-    run = paragraph.add_run()
-    char = OxmlElement("w:fldChar")
-    char.set(qn("w:fldCharType"), kind)
-    run._r.append(char)
-
-
-def _field_begin(paragraph, instruction: str) -> None:
-    """Open a field: what follows, up to ``_field_char(p, "end")``, is its last computed result."""
-    _field_char(paragraph, "begin")
-    run = paragraph.add_run()
-    code = OxmlElement("w:instrText")
-    code.set(qn("xml:space"), "preserve")
-    code.text = f" {instruction} "
-    run._r.append(code)
-    _field_char(paragraph, "separate")
-
-
-def _add_field(paragraph, instruction: str, shown: str) -> None:
-    """A field such as ``PAGE`` inside a paragraph, showing ``shown`` until Word updates it."""
-    _field_begin(paragraph, instruction)
-    paragraph.add_run(shown)
-    _field_char(paragraph, "end")
-
-
-def _small(run, size: float, colour: RGBColor) -> None:
-    run.font.size, run.font.color.rgb = Pt(size), colour
-
-
-def _rules(cell, *edges: str) -> None:
-    """Draw a horizontal rule on the given edges (``top``, ``bottom``) of a cell."""
-    tc_pr = cell._tc.get_or_add_tcPr()
-    borders = tc_pr.find(qn("w:tcBorders"))
-    if borders is None:
-        borders = OxmlElement("w:tcBorders")
-        tc_pr.insert_element_before(borders, "w:shd", "w:noWrap", "w:tcMar", "w:textDirection", "w:tcFitText", "w:vAlign", "w:hideMark")
-    for edge in edges:
-        line = OxmlElement(f"w:{edge}")
-        for key, value in (("val", "single"), ("sz", str(RULE)), ("space", "0"), ("color", "000000")):
-            line.set(qn(f"w:{key}"), value)
-        borders.append(line)
-
-
-def _no_borders(table) -> None:
-    """Remove every table border (the rules are drawn on cells)."""
-    borders = OxmlElement("w:tblBorders")
-    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
-        line = OxmlElement(f"w:{edge}")
-        line.set(qn("w:val"), "nil")
-        borders.append(line)
-    table._tbl.tblPr.insert_element_before(borders, "w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption", "w:tblDescription")
-
-
-def _cell_margins(table, margin) -> None:
-    """The left and right space inside every cell of the table."""
-    margins = OxmlElement("w:tblCellMar")
-    for edge in ("left", "right"):
-        side = OxmlElement(f"w:{edge}")
-        side.set(qn("w:w"), str(Emu(margin).twips))
-        side.set(qn("w:type"), "dxa")
-        margins.append(side)
-    table._tbl.tblPr.insert_element_before(margins, "w:tblLook", "w:tblCaption", "w:tblDescription")
-
-
-def _row_flags(row, *flags: str) -> None:
-    """Set row properties such as ``cantSplit`` (keep on one page) and ``tblHeader`` (repeat)."""
-    tr_pr = row._tr.get_or_add_trPr()
-    for flag in flags:
-        tr_pr.append(OxmlElement(f"w:{flag}"))
-
-
-def _fill(cell, text: str, *, align=WD_ALIGN_PARAGRAPH.LEFT, bold: bool = False, indent: int = 0) -> None:
-    """Write one cell's text in the table style, aligned and indented."""
-    paragraph = cell.paragraphs[0]
-    paragraph.style = TEXT_STYLE
-    paragraph.alignment = align
-    if indent:
-        paragraph.paragraph_format.left_indent = INDENT * indent
-    if text:
-        paragraph.add_run(text).bold = bold or None
-
-
-def _air(cells, before: float | None = None, after: float | None = None) -> None:
-    """Space (points) above and/or below the text of these cells, clear of the rules."""
-    for cell in cells:
-        spacing = cell.paragraphs[0].paragraph_format
-        if before is not None:
-            spacing.space_before = Pt(before)
-        if after is not None:
-            spacing.space_after = Pt(after)
 
 
 def _is_text_column(table: Table, index: int) -> bool:
@@ -196,8 +42,8 @@ def _is_text_column(table: Table, index: int) -> bool:
 # ---- body rows as XML text ---------------------------------------------------------------------
 #
 # Filling a cell through python-docx costs about 1.5 ms, so a listing of thousands of rows would take
-# minutes. The body rows are instead written as ``<w:tr>`` text carrying exactly what ``_fill``,
-# ``_row_flags``, ``_rules``, ``_air`` and ``cell.width`` would set, and parsed a few hundred at a time.
+# minutes. The body rows are instead written as ``<w:tr>`` text carrying exactly what ``fill``,
+# ``row_flags``, ``rules``, ``air`` and ``cell.width`` would set, and parsed a few hundred at a time.
 # The header row still goes through python-docx.
 
 _BREAKS = re.compile(r"(\t|\r|\n)")
@@ -306,22 +152,22 @@ def _grid(document: DocxDocument, headings: list[str], rows, *, widths: list[int
     grid = document.add_table(rows=1, cols=len(headings))
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
     grid.autofit = False
-    _no_borders(grid)
+    no_borders(grid)
     if narrow:
-        _cell_margins(grid, CELL_MARGIN)
+        cell_margins(grid, CELL_MARGIN)
     grid._tbl.tblPr.find(qn("w:tblW")).set(qn("w:type"), "dxa")
     grid._tbl.tblPr.find(qn("w:tblW")).set(qn("w:w"), str(Emu(total).twips))
     for column, w in zip(grid.columns, widths, strict=True):
         column.width = w
     (header,) = grid.rows
-    _row_flags(header, "cantSplit", "tblHeader")
+    row_flags(header, "cantSplit", "tblHeader")
     for cell, text, align, w in zip(header.cells, headings, aligns, widths, strict=True):
-        _fill(cell, text, align=align, bold=True)
+        fill(cell, text, align=align, bold=True)
         cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.BOTTOM
-        _rules(cell, "top", "bottom")
+        rules(cell, "top", "bottom")
         cell.width = w
     # a little air between the text and the rules
-    _air(header.cells, before=2, after=2)
+    air(header.cells, before=2, after=2)
     _append_body(grid, rows, widths=widths, aligns=aligns, style=document.styles[TEXT_STYLE].style_id)
 
 
@@ -351,7 +197,7 @@ def add_table(document: DocxDocument, table: Table, info: PackInfo) -> None:
     population.paragraph_format.keep_with_next = True
     population.paragraph_format.space_after = Pt(4)
 
-    total = _text_width(document.sections[-1])
+    total = text_width(document.sections[-1])
     if table.listing:
         widths = _fitted_widths(table, total)
     else:
@@ -367,7 +213,7 @@ def add_table(document: DocxDocument, table: Table, info: PackInfo) -> None:
 
     notes = [document.add_paragraph(note, style=NOTE_STYLE) for note in table.footnotes]
     stamp = document.add_paragraph(style=NOTE_STYLE)
-    _small(stamp.add_run(info.stamp), 7.5, GREY)
+    small(stamp.add_run(info.stamp), 7.5, GREY)
     [*notes, stamp][0].paragraph_format.space_before = Pt(4)
     if notes:
         stamp.paragraph_format.space_before = Pt(2)
@@ -393,10 +239,10 @@ def table_docx(table: Table, info: PackInfo, path: Path) -> Path:
     Path
         ``path``, written.
     """
-    document = _new_document()
+    document = new_document()
     section = document.sections[0]
-    _set_page(section, table.landscape)
-    _set_header_footer(section, info)
+    set_page(section, table.landscape)
+    set_header_footer(section, info)
     add_table(document, table, info)
     path = Path(path)
     document.save(path)
@@ -430,17 +276,17 @@ def _title_page(document: DocxDocument, tables: list[Table], info: PackInfo) -> 
     # The field's shown result is the plain list: readable as it is, replaced by Word's own
     # table of contents (with page numbers) when the reader updates fields (F9).
     entries = [document.add_paragraph() for _ in tables] or [document.add_paragraph()]
-    _field_begin(entries[0], f'TOC \\h \\z \\t "{TITLE_STYLE},1"')
+    field_begin(entries[0], f'TOC \\h \\z \\t "{TITLE_STYLE},1"')
     for paragraph, table in zip(entries, tables, strict=False):
         paragraph.paragraph_format.space_after = Pt(3)
         paragraph.paragraph_format.left_indent = Cm(2.2)
         paragraph.paragraph_format.first_line_indent = Cm(-2.2)
         paragraph.paragraph_format.tab_stops.add_tab_stop(Cm(2.2))
         paragraph.add_run(f"Table {table.id}\t{table.title}")
-    _field_char(entries[-1], "end")
+    field_char(entries[-1], "end")
     note = document.add_paragraph(style=NOTE_STYLE)
     note.paragraph_format.space_before = Pt(12)
-    _small(note.add_run("Page numbers appear when fields are updated (F9 in Word)."), 8, GREY)
+    small(note.add_run("Page numbers appear when fields are updated (F9 in Word)."), 8, GREY)
 
 
 def pack_docx(tables: list[Table], info: PackInfo, path: Path) -> Path:
@@ -460,16 +306,16 @@ def pack_docx(tables: list[Table], info: PackInfo, path: Path) -> Path:
     Path
         ``path``, written.
     """
-    document = _new_document()
+    document = new_document()
     first = document.sections[0]
-    _set_page(first, landscape=False)
-    _set_header_footer(first, info)  # later sections inherit the header and footer
+    set_page(first, landscape=False)
+    set_header_footer(first, info)  # later sections inherit the header and footer
     first.different_first_page_header_footer = True  # a bare title page
     _title_page(document, tables, info)
     for table in tables:
         section = document.add_section(WD_SECTION.NEW_PAGE)
         section.different_first_page_header_footer = False
-        _set_page(section, table.landscape)
+        set_page(section, table.landscape)
         add_table(document, table, info)
     path = Path(path)
     document.save(path)
