@@ -11,13 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import scenario_store
+from helpers import APP, scenario_store
 from streamlit.testing.v1 import AppTest
 
 from trial.store import Store
 from trial.study import builtin_study_text
 
-APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
 TIMEOUT = 120
 
 

@@ -6,13 +6,12 @@ its next click and the sign-in page says why; what people typed is shown as text
 from __future__ import annotations
 
 import pytest
-from helpers import TEAM_PASSWORD, team_store
+from helpers import APP, TEAM_PASSWORD, team_store
 from streamlit.testing.v1 import AppTest
 
 from trial.governance.users import SignInRefused, add_user, session_user, sign_in, start_session
 from trial.store import Store
 
-APP = str(__import__("pathlib").Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
 TIMEOUT = 120
 NEW_PASSWORD = "another long password"
 

@@ -3,17 +3,15 @@ problems as plain text: a record key that looks like Markdown stays as it was ty
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import duckdb
 import pytest
-from helpers import TEAM_PASSWORD, team_store
+from helpers import APP, TEAM_PASSWORD, team_store
 from streamlit.testing.v1 import AppTest
 
 from trial.governance.users import sign_in, start_session
 from trial.store.database import CONNECTION_CONFIG
 
-APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
 LINK = "[click me](http://evil.example/x.png)"
 
 

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
+from helpers import APP
 from synthetic_data.scenarios import write_scenario
 from trial.ingest.upload import upload_paths
 from trial.reports.formats import fmt_count_pct, fmt_int, fmt_p, visit_label
@@ -21,7 +22,6 @@ from trial.reports.view import ArdView
 from trial.store import Store
 
 PAGE = "views/assessments.py"
-APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
 
 
 def study_of(db: Path):

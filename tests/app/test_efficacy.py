@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from helpers import APP
 from synthetic_data.scenarios import write_scenario
 from trial.ingest.upload import upload_paths
 from trial.reports.formats import (
@@ -30,7 +31,6 @@ from trial.reports.view import ArdView
 from trial.store import Store
 
 PAGE = "views/efficacy.py"
-APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
 PUBLISHED_STARACE = {("Frontal", "All subjects"): "36.64", ("Vertex", "All subjects"): "35.10", ("Frontal", "TE"): "52.40",
                      ("Vertex", "TE"): "51.97", ("Frontal", "AGA men"): "25.16", ("Vertex", "AGA men"): "17.45",
                      ("Frontal", "AGA women"): "32.35", ("Vertex", "AGA women"): "35.88"}

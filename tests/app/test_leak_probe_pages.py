@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
+from helpers import APP
 from leak_probe import PROBED, Probe, scan, site_of
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.testing.v1 import AppTest
@@ -28,7 +29,6 @@ from trial.store import Store
 
 pytestmark = pytest.mark.slow
 
-APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
 TIMEOUT = 180
 TOLERABILITY_TABS = ("Overview", "By preferred term", "Severity and relationship", "Listing", "Microneedling sessions")
 

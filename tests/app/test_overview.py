@@ -5,11 +5,10 @@ raw study tables; the site filter restricts them."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pandas as pd
 import pytest
-from helpers import scenario_store
+from helpers import APP, scenario_store
 from streamlit.testing.v1 import AppTest
 
 from trial.analysis.datasets import analysis_dataset
@@ -17,7 +16,6 @@ from trial.reports.formats import fmt_num, visit_label
 from trial.store import Store
 
 PAGE = "views/overview.py"
-APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
 DISPOSITION = [("Screened", "SCREENED"), ("Screen failures", "SCREEN_FAILURE"), ("Randomized", "RANDOMIZED"),
                ("Completed", "COMPLETED"), ("Discontinued", "DISCONTINUED")]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import scenario_store
+from helpers import APP, scenario_store
 from streamlit.testing.v1 import AppTest
 
 from dashboards.catalogue import CATALOGUE
@@ -19,7 +19,6 @@ from trial.study import builtin_study_text
 
 DASHBOARDS = Path(__file__).resolve().parents[2] / "dashboards"
 PAGE = "views/queries.py"
-APP = str(DASHBOARDS / "app.py")
 REGISTERED = any(spec.path == PAGE for spec in CATALOGUE)  # until the navigation lists it, the page runs on its own
 TIMEOUT = 120
 PASSWORD = "correct horse battery"

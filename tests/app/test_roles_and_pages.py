@@ -8,14 +8,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from helpers import DOUBLE_BLIND, TEAM, TEAM_PASSWORD, team_store
+from helpers import APP, DOUBLE_BLIND, TEAM, TEAM_PASSWORD, team_store
 from streamlit.testing.v1 import AppTest
 
 from dashboards.catalogue import CATALOGUE
 from trial.governance.users import sign_in, start_session
 from trial.store import Store
 
-APP = str(__import__("pathlib").Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
 TIMEOUT = 120
 MATRIX = {  # who → the pages their navigation holds (besides Home)
     "ada": {"overview", "admin"},

@@ -5,10 +5,10 @@ value, who made it and why."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 from helpers import (
+    APP,
     HAIR_COUNTS_HEADER,
     HAIR_COUNTS_ROWS,
     csv_bytes,
@@ -22,7 +22,6 @@ from trial.reports.formats import visit_label
 from trial.store import Store
 
 PAGE = "views/subject.py"
-APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
 
 
 def profile_of(open_page, subject: str) -> AppTest:

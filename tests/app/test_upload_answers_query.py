@@ -10,14 +10,13 @@ import io
 from pathlib import Path
 
 import pytest
-from helpers import team_store
+from helpers import APP, team_store
 from streamlit.testing.v1 import AppTest
 
 from trial.governance import data_queries as dq
 from trial.governance.users import account, start_session
 from trial.store import Store
 
-APP = str(Path(__file__).resolve().parents[2] / "dashboards" / "app.py")
 PAGE = "views/upload.py"
 TIMEOUT = 120
 
