@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from pathlib import Path
+
+import numpy as np
 
 from schemas import DOMAINS
 from trial.ingest.upload import upload_bytes, upload_paths
@@ -189,3 +193,24 @@ def signed_in_app(token: str, page: str | None = None, **query):
         at.run()
     assert not at.exception, [e.message for e in at.exception]
     return at
+
+
+def ard_value(ard, **where):
+    """The value of the one ARD row matching ``where`` (column=value pairs)."""
+    chosen = ard
+    for column, wanted in where.items():
+        chosen = chosen[chosen[column] == wanted]
+    assert len(chosen) == 1, (where, chosen)
+    return chosen.value.iloc[0]
+
+
+def plotly_charts(at) -> list[dict]:
+    """The Plotly figures an AppTest run drew, as their JSON specs."""
+    return [json.loads(element.proto.spec) for element in at.get("plotly_chart")]
+
+
+def plotly_numbers(values) -> np.ndarray:
+    """A Plotly JSON array: a plain list, or Plotly's typed array (dtype and base64 bytes)."""
+    if isinstance(values, dict):
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
+    return np.asarray(values, dtype=float)

@@ -6,15 +6,13 @@ between arms and the responders equal the ARD's."""
 
 from __future__ import annotations
 
-import base64
-import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from helpers import APP
+from helpers import APP, plotly_charts, plotly_numbers
 from synthetic_data.scenarios import write_scenario
 from trial.ingest.upload import upload_paths
 from trial.reports.formats import fmt_count_pct, fmt_int, fmt_p, visit_label
@@ -31,16 +29,6 @@ def study_of(db: Path):
 
 def tables_with(at: AppTest, column: str) -> list[pd.DataFrame]:
     return [t.value.reset_index(drop=True) for t in at.table if column in t.value.columns]
-
-
-def charts(at: AppTest) -> list[dict]:
-    return [json.loads(element.proto.spec) for element in at.get("plotly_chart")]
-
-
-def numbers(values) -> np.ndarray:
-    if isinstance(values, dict):
-        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
-    return np.asarray(values, dtype=float)
 
 
 def test_an_empty_database_shows_guidance(empty_app):
@@ -86,10 +74,10 @@ def test_the_pull_test_is_the_ards_14_2_3(loaded_app, dhurat_db, ard_of):
 
         assert row["Positive, n (%)"] == fmt_count_pct(get("count"), get("pct"))
         assert row["Tested"] == fmt_int(get("tested")) and row["ITT subjects"] == fmt_int(get("denominator"))
-    bars = charts(at)[0]
+    bars = plotly_charts(at)[0]
     for trace in bars["data"]:
         expected = [view.get("PULL_POSITIVE", "pct", group=arms[trace["name"]], method="COUNT", visit=visits[x]) for x in trace["x"]]
-        np.testing.assert_allclose(numbers(trace["y"]), expected, rtol=1e-9)
+        np.testing.assert_allclose(plotly_numbers(trace["y"]), expected, rtol=1e-9)
     assert any("Percentages are of the arm's ITT count" in c.value for c in at.caption)
 
 
@@ -121,14 +109,14 @@ def test_the_score_bars_are_the_ards_percentages(loaded_app, dhurat_db, ard_of):
     at = loaded_app(PAGE)
     view = ArdView(ard_of(dhurat_db), "14.2.5")
     visit = study_of(dhurat_db).primary_visit.code
-    investigator = charts(at)[1]
+    investigator = plotly_charts(at)[1]
     plus_three = next(t for t in investigator["data"] if t["name"] == "+3")
     # y positions: the first arm (control) drawn at the top, so the arms come in reverse order
     expected = [view.get("GLOBAL_INVESTIGATOR", "pct", group=g, method="COUNT", category="score=+3", visit=visit) for g in ("MINOX_MN", "MINOX")]
-    np.testing.assert_allclose(numbers(plus_three["x"]), expected, rtol=1e-9)
+    np.testing.assert_allclose(plotly_numbers(plus_three["x"]), expected, rtol=1e-9)
     minus_one = next(t for t in investigator["data"] if t["name"] == "−1")
     expected = [-view.get("GLOBAL_INVESTIGATOR", "pct", group=g, method="COUNT", category="score=-1", visit=visit) for g in ("MINOX_MN", "MINOX")]
-    np.testing.assert_allclose(numbers(minus_one["x"]), expected, rtol=1e-9)
+    np.testing.assert_allclose(plotly_numbers(minus_one["x"]), expected, rtol=1e-9)
 
 
 def test_a_single_arm_study_has_no_test_between_arms(single_arm_app, starace_db, ard_of):

@@ -6,8 +6,6 @@ subgroup % changes equal ARD 14.2.4, with the paper's medians."""
 
 from __future__ import annotations
 
-import base64
-import json
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +13,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from helpers import APP
+from helpers import APP, plotly_charts, plotly_numbers
 from synthetic_data.scenarios import write_scenario
 from trial.ingest.upload import upload_paths
 from trial.reports.formats import (
@@ -46,17 +44,6 @@ def table_with(at: AppTest, column: str) -> pd.DataFrame:
     frames = [t.value for t in at.table if column in t.value.columns]
     assert len(frames) == 1, [list(t.value.columns) for t in at.table]
     return frames[0].reset_index(drop=True)
-
-
-def charts(at: AppTest) -> list[dict]:
-    return [json.loads(element.proto.spec) for element in at.get("plotly_chart")]
-
-
-def numbers(values) -> np.ndarray:
-    """A Plotly JSON array: a plain list, or Plotly's typed array (dtype and base64 bytes)."""
-    if isinstance(values, dict):
-        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
-    return np.asarray(values, dtype=float)
 
 
 def page_text(at: AppTest) -> str:
@@ -155,11 +142,11 @@ def test_the_by_visit_table_and_chart_are_the_ards_14_2_2(loaded_app, dhurat_db,
         assert row["n"] == fmt_int(get("n"))
         assert row["Mean (SD)"] == fmt_mean_sd(get("mean"), get("sd"))
         assert row["Mean (95 % CI)"] == fmt_ci(get("mean"), get("ci_lower"), get("ci_upper"))
-    by_visit = charts(at)[0]
+    by_visit = plotly_charts(at)[0]
     for trace in by_visit["data"]:
         code = arms[trace["name"]]
         expected = [view.get(param, "mean", group=code, category=e.region, visit=visits[x]) for x in trace["x"]]
-        np.testing.assert_allclose(numbers(trace["y"]), expected, rtol=1e-9)
+        np.testing.assert_allclose(plotly_numbers(trace["y"]), expected, rtol=1e-9)
 
 
 def test_the_individual_changes_are_each_subjects(loaded_app, dhurat_db, ard_of):
@@ -167,10 +154,10 @@ def test_the_individual_changes_are_each_subjects(loaded_app, dhurat_db, ard_of)
     study = study_of(dhurat_db)
     e = study.endpoint
     view = ArdView(ard_of(dhurat_db), "14.2.1")
-    waterfall = charts(at)[1]
+    waterfall = plotly_charts(at)[1]
     arms = {a.label: a.code for a in study.arms}
     for trace in waterfall["data"]:
-        values = numbers(trace["y"])
+        values = plotly_numbers(trace["y"])
         code = arms[trace["name"]]
         where = {"category": e.region, "visit": e.visit, "group": code}
         assert len(values) == view.get(f"{e.parameter}_{e.measure.upper()}", "n", **where)  # one bar per subject
@@ -193,7 +180,7 @@ def test_the_controls_switch_parameter_and_measure(loaded_app, dhurat_db, ard_of
         return view.get("DENSITY_PCHG", stat, group=arm, category="TARGET", visit=visit)
 
     assert row["Mean (SD)"] == fmt_mean_sd(get("mean"), get("sd"))
-    titles = [c["layout"]["title"]["text"] for c in charts(at)]
+    titles = [c["layout"]["title"]["text"] for c in plotly_charts(at)]
     assert titles[0].startswith("% change from baseline in density") and titles[1].startswith("Each subject's % change")
 
 
@@ -251,6 +238,6 @@ def test_single_arm_subgroups_are_the_ards_14_2_4_with_the_papers_medians(single
     for key, median in PUBLISHED_STARACE.items():
         assert by_group[key].startswith(f"{median} ("), (key, by_group[key])
     at.segmented_control(key="efficacy_subgroup_centre").set_value("median").run()
-    forest = charts(at)[0]
+    forest = plotly_charts(at)[0]
     assert "median" in forest["layout"]["title"]["text"]
-    assert float(numbers(forest["data"][0]["x"])[0]) == pytest.approx(36.64, abs=0.005)  # Frontal · All subjects, the first row
+    assert float(plotly_numbers(forest["data"][0]["x"])[0]) == pytest.approx(36.64, abs=0.005)  # Frontal · All subjects, the first row

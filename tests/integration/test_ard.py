@@ -11,7 +11,7 @@ import math
 import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
-from helpers import scenario_store
+from helpers import ard_value, scenario_store
 from scipy import stats
 from statsmodels.stats.proportion import confint_proportions_2indep
 
@@ -38,14 +38,6 @@ def single_arm(tmp_path_factory):
     store.close()
 
 
-def value(ard, **where):
-    chosen = ard
-    for column, wanted in where.items():
-        chosen = chosen[chosen[column] == wanted]
-    assert len(chosen) == 1, (where, chosen)
-    return chosen.value.iloc[0]
-
-
 def close(a, b):
     assert math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-12), (a, b)
 
@@ -68,16 +60,16 @@ def test_primary_endpoint_descriptives(parallel):
     data = change_at_primary(store)
     for arm, group in data.groupby("arm"):
         where = {"table_id": "14.2.1", "group": arm, "method": "DESCRIPTIVE"}
-        close(value(ard, stat="n", **where), len(group))
-        close(value(ard, stat="mean", **where), group.chg.mean())
-        close(value(ard, stat="sd", **where), group.chg.std())
-        close(value(ard, stat="median", **where), group.chg.median())
-        close(value(ard, stat="min", **where), group.chg.min())
-        close(value(ard, stat="max", **where), group.chg.max())
-        close(value(ard, stat="q1", **where), group.chg.quantile(0.25))
+        close(ard_value(ard, stat="n", **where), len(group))
+        close(ard_value(ard, stat="mean", **where), group.chg.mean())
+        close(ard_value(ard, stat="sd", **where), group.chg.std())
+        close(ard_value(ard, stat="median", **where), group.chg.median())
+        close(ard_value(ard, stat="min", **where), group.chg.min())
+        close(ard_value(ard, stat="max", **where), group.chg.max())
+        close(ard_value(ard, stat="q1", **where), group.chg.quantile(0.25))
         low, high = stats.t.interval(0.95, len(group) - 1, loc=group.chg.mean(), scale=stats.sem(group.chg))
-        close(value(ard, stat="ci_lower", **where), low)
-        close(value(ard, stat="ci_upper", **where), high)
+        close(ard_value(ard, stat="ci_lower", **where), low)
+        close(ard_value(ard, stat="ci_upper", **where), high)
 
 
 def test_primary_endpoint_ancova_equals_statsmodels(parallel):
@@ -86,16 +78,16 @@ def test_primary_endpoint_ancova_equals_statsmodels(parallel):
     fit = smf.ols("chg ~ C(arm, Treatment('MINOX')) + base", data=data).fit()
     term = "C(arm, Treatment('MINOX'))[T.MINOX_MN]"
     where = {"table_id": "14.2.1", "group": "MINOX_MN-MINOX", "method": "ANCOVA"}
-    close(value(ard, stat="diff", **where), fit.params[term])
-    close(value(ard, stat="se", **where), fit.bse[term])
-    close(value(ard, stat="ci_lower", **where), fit.conf_int().loc[term, 0])
-    close(value(ard, stat="ci_upper", **where), fit.conf_int().loc[term, 1])
-    close(value(ard, stat="p_value", **where), fit.pvalues[term])
+    close(ard_value(ard, stat="diff", **where), fit.params[term])
+    close(ard_value(ard, stat="se", **where), fit.bse[term])
+    close(ard_value(ard, stat="ci_lower", **where), fit.conf_int().loc[term, 0])
+    close(ard_value(ard, stat="ci_upper", **where), fit.conf_int().loc[term, 1])
+    close(ard_value(ard, stat="p_value", **where), fit.pvalues[term])
     at_mean = pd.DataFrame({"arm": ["MINOX", "MINOX_MN"], "base": data.base.mean()})
     predicted = fit.get_prediction(at_mean).summary_frame()
     for i, arm in enumerate(["MINOX", "MINOX_MN"]):
-        close(value(ard, table_id="14.2.1", group=arm, method="ANCOVA", stat="lsmean"), predicted["mean"][i])
-        close(value(ard, table_id="14.2.1", group=arm, method="ANCOVA", stat="se"), predicted["mean_se"][i])
+        close(ard_value(ard, table_id="14.2.1", group=arm, method="ANCOVA", stat="lsmean"), predicted["mean"][i])
+        close(ard_value(ard, table_id="14.2.1", group=arm, method="ANCOVA", stat="se"), predicted["mean_se"][i])
 
 
 def test_primary_endpoint_welch_and_mann_whitney_equal_scipy(parallel):
@@ -105,13 +97,13 @@ def test_primary_endpoint_welch_and_mann_whitney_equal_scipy(parallel):
     welch = stats.ttest_ind(test, control, equal_var=False)
     interval = welch.confidence_interval()
     where = {"table_id": "14.2.1", "group": "MINOX_MN-MINOX"}
-    close(value(ard, method="WELCH_T", stat="p_value", **where), welch.pvalue)
-    close(value(ard, method="WELCH_T", stat="diff", **where), test.mean() - control.mean())
-    close(value(ard, method="WELCH_T", stat="ci_lower", **where), interval.low)
-    close(value(ard, method="WELCH_T", stat="ci_upper", **where), interval.high)
+    close(ard_value(ard, method="WELCH_T", stat="p_value", **where), welch.pvalue)
+    close(ard_value(ard, method="WELCH_T", stat="diff", **where), test.mean() - control.mean())
+    close(ard_value(ard, method="WELCH_T", stat="ci_lower", **where), interval.low)
+    close(ard_value(ard, method="WELCH_T", stat="ci_upper", **where), interval.high)
     mw = stats.mannwhitneyu(test, control, alternative="two-sided")
-    close(value(ard, method="MANN_WHITNEY", stat="p_value", **where), mw.pvalue)
-    close(value(ard, method="MANN_WHITNEY", stat="statistic", **where), mw.statistic)
+    close(ard_value(ard, method="MANN_WHITNEY", stat="p_value", **where), mw.pvalue)
+    close(ard_value(ard, method="MANN_WHITNEY", stat="statistic", **where), mw.statistic)
 
 
 def test_pull_test_fisher_at_the_primary_visit(parallel):
@@ -122,11 +114,11 @@ def test_pull_test_fisher_at_the_primary_visit(parallel):
     )
     t, c = data[data.arm == "MINOX_MN"].positive, data[data.arm == "MINOX"].positive
     odds, p = stats.fisher_exact([[t.sum(), len(t) - t.sum()], [c.sum(), len(c) - c.sum()]])
-    close(value(ard, table_id="14.2.3", method="FISHER", stat="p_value"), p)
+    close(ard_value(ard, table_id="14.2.3", method="FISHER", stat="p_value"), p)
     n_itt = store.scalar("SELECT count(*) FROM randomization WHERE arm = 'MINOX_MN'")
     where = {"table_id": "14.2.3", "group": "MINOX_MN", "visit": "WEEK_12", "method": "COUNT"}
-    close(value(ard, stat="count", **where), t.sum())
-    close(value(ard, stat="pct", **where), 100 * t.sum() / n_itt)
+    close(ard_value(ard, stat="count", **where), t.sum())
+    close(ard_value(ard, stat="pct", **where), 100 * t.sum() / n_itt)
 
 
 def test_adverse_events_by_term_with_risk_difference(parallel):
@@ -145,34 +137,34 @@ def test_adverse_events_by_term_with_risk_difference(parallel):
         counts = {arm: mine[mine.arm == arm].subject_id.nunique() for arm in ("MINOX", "MINOX_MN")}
         rows = ard[(ard.table_id == "14.3.2") & (ard.param == "TEAE_PT") & ard.category.str.endswith(f";pt={pt}")]
         for arm in ("MINOX", "MINOX_MN"):
-            close(value(rows, group=arm, stat="count"), counts[arm])
-            close(value(rows, group=arm, stat="pct"), 100 * counts[arm] / safety[arm])
-            close(value(rows, group=arm, stat="events"), (mine.arm == arm).sum())
+            close(ard_value(rows, group=arm, stat="count"), counts[arm])
+            close(ard_value(rows, group=arm, stat="pct"), 100 * counts[arm] / safety[arm])
+            close(ard_value(rows, group=arm, stat="events"), (mine.arm == arm).sum())
         low, high = confint_proportions_2indep(counts["MINOX_MN"], safety["MINOX_MN"], counts["MINOX"], safety["MINOX"], method="newcomb")
-        close(value(rows, group="MINOX_MN-MINOX", stat="ci_lower"), 100 * low)
-        close(value(rows, group="MINOX_MN-MINOX", stat="ci_upper"), 100 * high)
+        close(ard_value(rows, group="MINOX_MN-MINOX", stat="ci_lower"), 100 * low)
+        close(ard_value(rows, group="MINOX_MN-MINOX", stat="ci_upper"), 100 * high)
 
 
 def test_disposition_counts(parallel):
     store, ard = parallel
-    close(value(ard, table_id="14.1.1", param="SCREENED", stat="count"), store.scalar("SELECT count(*) FROM subjects"))
-    close(value(ard, table_id="14.1.1", param="SCREEN_FAILURE", stat="count"), store.scalar("SELECT count(*) FROM subjects WHERE eligible = 'N'"))
+    close(ard_value(ard, table_id="14.1.1", param="SCREENED", stat="count"), store.scalar("SELECT count(*) FROM subjects"))
+    close(ard_value(ard, table_id="14.1.1", param="SCREEN_FAILURE", stat="count"), store.scalar("SELECT count(*) FROM subjects WHERE eligible = 'N'"))
     discontinued = store.query(
         "SELECT r.arm, count(*) AS n FROM disposition d JOIN randomization r USING (subject_id) WHERE d.status = 'DISCONTINUED' GROUP BY 1"
     ).set_index("arm").n
     for arm in ("MINOX", "MINOX_MN"):
         n = store.scalar("SELECT count(*) FROM randomization WHERE arm = $a", {"a": arm})
         got = discontinued.get(arm, 0)
-        close(value(ard, table_id="14.1.1", param="DISCONTINUED", group=arm, stat="count"), got)
-        close(value(ard, table_id="14.1.1", param="DISCONTINUED", group=arm, stat="pct"), 100 * got / n)
+        close(ard_value(ard, table_id="14.1.1", param="DISCONTINUED", group=arm, stat="count"), got)
+        close(ard_value(ard, table_id="14.1.1", param="DISCONTINUED", group=arm, stat="pct"), 100 * got / n)
 
 
 def test_demographics_age(parallel):
     store, ard = parallel
     ages = store.query("SELECT r.arm, s.age FROM subjects s JOIN randomization r USING (subject_id)")
     for arm, group in [*ages.groupby("arm"), ("TOTAL", ages)]:
-        close(value(ard, table_id="14.1.2", param="AGE", group=arm, stat="mean"), group.age.mean())
-        close(value(ard, table_id="14.1.2", param="AGE", group=arm, stat="sd"), group.age.std())
+        close(ard_value(ard, table_id="14.1.2", param="AGE", group=arm, stat="mean"), group.age.mean())
+        close(ard_value(ard, table_id="14.1.2", param="AGE", group=arm, stat="sd"), group.age.std())
 
 
 def test_single_arm_paired_test_and_published_medians(single_arm):
@@ -187,9 +179,9 @@ def test_single_arm_paired_test_and_published_medians(single_arm):
     data["pchg"] = 100 * (data.aval - data.base) / data.base
     frontal = data[data.region == "FRONTAL"]
     paired = stats.ttest_rel(frontal.aval, frontal.base)
-    close(value(ard, table_id="14.2.1", method="PAIRED_T", stat="p_value"), paired.pvalue)
-    close(value(ard, table_id="14.2.1", method="PAIRED_T", stat="diff"), (frontal.aval - frontal.base).mean())
-    close(value(ard, table_id="14.2.1", method="PAIRED_T", stat="p_value_wilcoxon"), stats.wilcoxon(frontal.aval - frontal.base).pvalue)
+    close(ard_value(ard, table_id="14.2.1", method="PAIRED_T", stat="p_value"), paired.pvalue)
+    close(ard_value(ard, table_id="14.2.1", method="PAIRED_T", stat="diff"), (frontal.aval - frontal.base).mean())
+    close(ard_value(ard, table_id="14.2.1", method="PAIRED_T", stat="p_value_wilcoxon"), stats.wilcoxon(frontal.aval - frontal.base).pvalue)
     published = {
         ("FRONTAL", ""): 36.64, ("VERTEX", ""): 35.10,
         ("FRONTAL", ";diagnosis=TE"): 52.4, ("VERTEX", ";diagnosis=TE"): 51.97,
@@ -197,22 +189,22 @@ def test_single_arm_paired_test_and_published_medians(single_arm):
         ("FRONTAL", ";diagnosis=AGA;sex=F"): 32.35, ("VERTEX", ";diagnosis=AGA;sex=F"): 35.88,
     }
     for (region, subgroup), median in published.items():
-        found = value(ard, table_id="14.2.4", category=f"region={region}{subgroup}", method="DESCRIPTIVE", stat="median")
+        found = ard_value(ard, table_id="14.2.4", category=f"region={region}{subgroup}", method="DESCRIPTIVE", stat="median")
         assert round(found, 2) == median
     for (region, sex), group in data.groupby(["region", "sex"]):
         where = {"table_id": "14.2.4", "category": f"region={region};sex={sex}"}
-        close(value(ard, method="DESCRIPTIVE", stat="mean", **where), group.pchg.mean())
-        close(value(ard, method="PAIRED_T", stat="p_value", **where), stats.ttest_rel(group.aval, group.base).pvalue)
+        close(ard_value(ard, method="DESCRIPTIVE", stat="mean", **where), group.pchg.mean())
+        close(ard_value(ard, method="PAIRED_T", stat="p_value", **where), stats.ttest_rel(group.aval, group.base).pvalue)
 
 
 def test_published_numbers_in_the_primary_and_global_tables(tmp_path_factory):
     store = _study(tmp_path_factory, "dhurat2013", 9, None)
     ard = compute_ard(store)
-    means = {g: round(value(ard, table_id="14.2.1", group=g, method="DESCRIPTIVE", stat="mean"), 1) for g in ("MINOX", "MINOX_MN")}
+    means = {g: round(ard_value(ard, table_id="14.2.1", group=g, method="DESCRIPTIVE", stat="mean"), 1) for g in ("MINOX", "MINOX_MN")}
     assert means == {"MINOX": 22.2, "MINOX_MN": 91.4}
     where = {"table_id": "14.2.5", "param": "GLOBAL_INVESTIGATOR", "category": "RESPONDER", "method": "COUNT"}
-    assert value(ard, group="MINOX_MN", stat="count", **where) == 40 and value(ard, group="MINOX_MN", stat="pct", **where) == 80
-    assert value(ard, group="MINOX", stat="count", **where) == 0
+    assert ard_value(ard, group="MINOX_MN", stat="count", **where) == 40 and ard_value(ard, group="MINOX_MN", stat="pct", **where) == 80
+    assert ard_value(ard, group="MINOX", stat="count", **where) == 0
     store.close()
 
 

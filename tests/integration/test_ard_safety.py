@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from helpers import scenario_store
+from helpers import ard_value, scenario_store
 
 from trial.analysis.ard import compute_ard
 
@@ -26,14 +26,6 @@ def study(request, tmp_path_factory):
     store = scenario_store(tmp_path_factory.mktemp(scenario), scenario, seed=seed, subjects=subjects)
     yield store, compute_ard(store)
     store.close()
-
-
-def one(ard, **where):
-    chosen = ard
-    for column, wanted in where.items():
-        chosen = chosen[chosen[column] == wanted]
-    assert len(chosen) == 1, (where, chosen)
-    return chosen.value.iloc[0]
 
 
 def close(a, b):
@@ -58,10 +50,10 @@ def test_subjects_by_strongest_relationship_and_worst_severity(study, param, col
         big_n = len(safety) if arm == "TOTAL" else int((safety.arm == arm).sum())
         for level, rank in order.items():
             count = int((mine["rank"] == rank).sum())
-            close(one(rows, group=arm, category=level, stat="count"), count)
-            close(one(rows, group=arm, category=level, stat="pct"), 100 * count / big_n)
+            close(ard_value(rows, group=arm, category=level, stat="count"), count)
+            close(ard_value(rows, group=arm, category=level, stat="pct"), 100 * count / big_n)
     # every subject with a TEAE appears once: the levels add up to the subjects with any TEAE
-    any_teae = one(ard[(ard.table_id == "14.3.1") & (ard.param == "TEAE") & (ard.category == "ANY")], group="TOTAL", stat="count")
+    any_teae = ard_value(ard[(ard.table_id == "14.3.1") & (ard.param == "TEAE") & (ard.category == "ANY")], group="TOTAL", stat="count")
     close(rows[(rows.group == "TOTAL") & (rows.stat == "count")].value.sum(), any_teae)
 
 
@@ -77,20 +69,20 @@ def test_pain_and_bleeding_by_session_number(study):
         category = f"session={number}"
         pain = at.pain_vas.dropna().to_numpy(dtype=float)
         where = {"param": "PAIN_VAS_BY_SESSION", "group": arm, "category": category}
-        close(one(rows, stat="n", **where), len(pain))
-        close(one(rows, stat="mean", **where), pain.mean())
+        close(ard_value(rows, stat="n", **where), len(pain))
+        close(ard_value(rows, stat="mean", **where), pain.mean())
         if len(pain) > 1:
-            close(one(rows, stat="sd", **where), pain.std(ddof=1))
+            close(ard_value(rows, stat="sd", **where), pain.std(ddof=1))
         q1, median, q3 = np.percentile(pain, [25, 50, 75])
-        close(one(rows, stat="q1", **where), q1)
-        close(one(rows, stat="median", **where), median)
-        close(one(rows, stat="q3", **where), q3)
-        close(one(rows, stat="max", **where), pain.max())
+        close(ard_value(rows, stat="q1", **where), q1)
+        close(ard_value(rows, stat="median", **where), median)
+        close(ard_value(rows, stat="q3", **where), q3)
+        close(ard_value(rows, stat="max", **where), pain.max())
         bleeding = at.pinpoint_bleeding.dropna()
         where = {"param": "PINPOINT_BLEEDING_BY_SESSION", "group": arm, "category": category}
-        close(one(rows, stat="count", **where), int((bleeding == "Y").sum()))
-        close(one(rows, stat="pct", **where), 100 * (bleeding == "Y").mean())
+        close(ard_value(rows, stat="count", **where), int((bleeding == "Y").sum()))
+        close(ard_value(rows, stat="pct", **where), 100 * (bleeding == "Y").mean())
     # the sessions of every number add up to all sessions of the arm
     for arm, at in sessions.groupby("arm"):
         by_number = rows[(rows.param == "PAIN_VAS_BY_SESSION") & (rows.group == arm) & (rows.stat == "n")].value.sum()
-        close(by_number, one(rows, param="PAIN_VAS", group=arm, stat="n"))
+        close(by_number, ard_value(rows, param="PAIN_VAS", group=arm, stat="n"))
