@@ -18,13 +18,14 @@ negative hair count also breaks terminal + vellus ≤ hair count). So the manife
 The expectations assume files are loaded as ``trial load`` and ``trial demo`` load them: into a
 fresh database of the same study, the domain told from each file's header. Keep the manifest
 out of the folder that is uploaded (``trial synth --dirty`` writes it to ``manifest/faults.csv``).
+
+The fault kinds and the manifest are in :mod:`synthetic_data.faults`; reading the clean files and
+writing a changed line back in :mod:`synthetic_data.clean_files`.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 import shutil
 from dataclasses import dataclass, replace
@@ -33,63 +34,30 @@ from pathlib import Path
 import numpy as np
 
 from schemas import DOMAINS, Domain, KIND_CODE, KIND_DATE, KIND_INT, KIND_TEXT
-from trial.study import load_study
+from synthetic_data.clean_files import (
+    SourceStudy,
+    before_ending,
+    format_cells,
+    normalise,
+    physical_lines,
+    read_records,
+)
+from synthetic_data.faults import (
+    CHANGED_CELL,
+    ERROR,
+    FAULT_KINDS,
+    FILE_KINDS,
+    LAST_KEY,
+    LINE_KINDS,
+    STRAY_COLUMN,
+    WARNING,
+    Fault,
+)
 
-ERROR, WARNING, ACCEPTED = "error", "warning", "accepted"
-CHANGED_CELL = "(the changed cell)"
-LAST_KEY = "(the domain's last key column)"
-STRAY_COLUMN = "notes"
-MANIFEST = "manifest.csv"
-MANIFEST_COLUMNS = ("file", "line", "column", "kind", "rule", "expected", "value")
 CLEAN_DOMAINS = ("subjects", "randomization")
 DIRTY_DOMAINS = tuple(d for d in DOMAINS if d not in CLEAN_DOMAINS)
 FILE_FAULT_FACTOR, FILE_FAULT_CAP = 5, 0.25
 
-
-@dataclass(frozen=True)
-class FaultKind:
-    """A kind of fault, the rule and column the system reports it under (``column`` may name the
-    cell the fault changed, or the domain's last key column), and other findings it always brings."""
-
-    name: str
-    rule: str | None
-    column: str | None
-    expected: str
-    scope: str  # "line" (one data line) or "file" (rejects the whole file)
-    description: str
-    also: tuple[tuple[str, str | None], ...] = ()
-
-
-FAULT_KINDS: dict[str, FaultKind] = {
-    k.name: k
-    for k in (
-        FaultKind("ambiguous_date", "ambiguous_date", CHANGED_CELL, ERROR, "line",
-                  "a date written day/month or month/day: 2024-03-04 → 03/04/2024"),
-        FaultKind("swapped_day_month", "invalid_date", CHANGED_CELL, ERROR, "line",
-                  "day and month swapped in a date whose day is above 12: 2024-03-25 → 2024-25-03"),
-        FaultKind("negative_count", "below_minimum", CHANGED_CELL, ERROR, "line",
-                  "a count with a minus sign (161 → -161), where the minimum is above it"),
-        FaultKind("extracted_over_grasped", "extracted_within_grasped", "hairs_extracted", ERROR, "line",
-                  "a pull test with more hairs extracted than grasped"),
-        FaultKind("unknown_subject", "subject_exists", "subject_id", ERROR, "line",
-                  "a subject id no subjects row has"),
-        FaultKind("visit_before_randomization", "assessment_before_randomization", "assessment_date", ERROR, "line",
-                  "a non-baseline assessment dated 1–14 days before the subject's randomization"),
-        FaultKind("duplicate_key", "duplicate_key", LAST_KEY, ERROR, "line",
-                  "a data line repeated right after itself (reported on the copy)"),
-        FaultKind("spreadsheet_error", "spreadsheet_error", CHANGED_CELL, ERROR, "line",
-                  "Excel's #N/A in a value cell"),
-        FaultKind("trailing_spaces", None, CHANGED_CELL, ACCEPTED, "line", "spaces after a value"),
-        FaultKind("lower_case_code", None, CHANGED_CELL, ACCEPTED, "line", "a code in lower case (week_4, mild)"),
-        FaultKind("stray_column", "unknown_column", STRAY_COLUMN, ERROR, "file",
-                  "an extra 'notes' column with values; the header then fits no domain, hence domain_unknown too",
-                  also=(("domain_unknown", None),)),
-        FaultKind("wrong_encoding", "encoding", None, ERROR, "file",
-                  "a text cell (evaluator_id, AE term) saved as Latin-1, reported on its line without a column"),
-    )
-}
-LINE_KINDS = tuple(k for k, v in FAULT_KINDS.items() if v.scope == "line")
-FILE_KINDS = tuple(k for k, v in FAULT_KINDS.items() if v.scope == "file")
 
 # A negative value here also breaks a cross-column rule when the other cell is filled:
 # (rule, column it is reported under, cells whose filling triggers it).
@@ -107,101 +75,6 @@ _LATIN1_WORDS = {
 }
 _LATIN1_DEFAULT = ("José", "Müller", "Gómez")
 _PLACEHOLDER = "\ue000"  # a private-use character no clean file holds
-
-
-@dataclass(frozen=True)
-class Fault:
-    """One record of the manifest: a finding the system must produce (or, when ``expected`` is
-    "accepted", a change it must accept silently)."""
-
-    file: str
-    line: int
-    column: str | None
-    kind: str
-    rule: str | None
-    expected: str
-    value: str
-
-
-# --------------------------------------------------------------------------- reading a file
-@dataclass
-class _Record:
-    raw: str  # as in the file, line endings included
-    cells: list[str]
-
-
-def _physical_lines(text: str) -> list[str]:
-    """Lines as csv's reader counts them (\\r\\n, \\r or \\n end one), endings kept."""
-    return re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$", text)
-
-
-def _records(text: str) -> list[_Record]:
-    lines = _physical_lines(text)
-    reader = csv.reader(lines)
-    out, start = [], 0
-    for cells in reader:
-        out.append(_Record("".join(lines[start : reader.line_num]), cells))
-        start = reader.line_num
-    return out
-
-
-def _normalise(name: str) -> str:
-    return name.replace("\ufeff", "").strip().strip('"').strip().lower()
-
-
-def _table(path: Path) -> list[dict[str, str]]:
-    """A clean file's rows as {column: trimmed value}; empty when the file is absent."""
-    if not path.exists():
-        return []
-    rows = [r.cells for r in _records(path.read_text(encoding="utf-8"))]
-    if not rows:
-        return []
-    names = [_normalise(n) for n in rows[0]]
-    return [dict(zip(names, (c.strip() for c in row), strict=False)) for row in rows[1:] if row]
-
-
-def _format(cells: list[str]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerow(cells)
-    return buffer.getvalue()
-
-
-def _before_ending(raw: str, extra: str) -> str:
-    body = raw.rstrip("\r\n")
-    return body + extra + raw[len(body) :]
-
-
-# --------------------------------------------------------------------------- the study around the files
-class _Study:
-    """What the faults need to know beyond one line: subjects, randomization dates, baseline visits."""
-
-    def __init__(self, source: Path):
-        study_file = source / "study.toml"
-        study = load_study(study_file if study_file.exists() else None)
-        self.baseline_visits = {v.code for v in study.visits if v.baseline}
-        self.windows = {v.code: (v.earliest_day, v.latest_day) for v in study.visits}
-        self.lead_days = study.study.baseline_lead_days
-        self.subjects = {r.get("subject_id", "").upper() for r in _table(source / "subjects.csv")}
-        self.randomized = {}
-        for row in _table(source / "randomization.csv"):
-            try:
-                self.randomized[row["subject_id"].upper()] = dt.date.fromisoformat(row["randomization_date"])
-            except (KeyError, ValueError):
-                continue
-
-    def unknown_subject(self, like: str) -> str:
-        """A subject id shaped like ``like`` (S01-001 → S01-999) that no subject has."""
-        prefix, _, number = like.rpartition("-")
-        if prefix and number.isdigit():
-            width = len(number)
-            candidates = (f"{prefix}-{n:0{width}d}" for n in range(10**width - 1, 0, -1))
-        else:
-            candidates = (f"{like}X{n}" for n in range(1, 10**6))
-        for candidate in candidates:
-            if candidate.upper() not in self.subjects:
-                self.subjects.add(candidate.upper())
-                return candidate
-        raise ValueError(f"no unused subject id is left next to {like}")
 
 
 # --------------------------------------------------------------------------- one data line
@@ -226,7 +99,7 @@ def _minimum(domain: Domain, name: str):
     return None
 
 
-def _candidates(kind: str, line: _Line, study: _Study) -> list[str]:
+def _candidates(kind: str, line: _Line, study: SourceStudy) -> list[str]:
     """The columns whose cell ``kind`` can change on this line without another rule firing."""
     name = line.domain.name
     if kind in ("ambiguous_date", "swapped_day_month"):
@@ -264,7 +137,7 @@ def _candidates(kind: str, line: _Line, study: _Study) -> list[str]:
     raise ValueError(f"{kind} is not a fault kind of a data line (in {name})")
 
 
-def _new_value(kind: str, line: _Line, column: str, study: _Study, rng: np.random.Generator) -> str:
+def _new_value(kind: str, line: _Line, column: str, study: SourceStudy, rng: np.random.Generator) -> str:
     raw = line.cells[line.positions[column]]
     value = raw.strip()
     if kind == "ambiguous_date":
@@ -305,15 +178,15 @@ def _expected(kind: str, line: _Line, column: str, value: str) -> list[tuple]:
 
 
 # --------------------------------------------------------------------------- one file
-def _dirty_file(domain: Domain, data: bytes, rate: float, rng: np.random.Generator, study: _Study):
+def _dirty_file(domain: Domain, data: bytes, rate: float, rng: np.random.Generator, study: SourceStudy):
     """The dirty bytes of one domain file and its manifest records."""
-    records = _records(data.decode("utf-8"))
+    records = read_records(data.decode("utf-8"))
     if not records:
         return data, []
     positions = {}
     for i, name in enumerate(records[0].cells):
-        if _normalise(name) in domain.column_names:
-            positions.setdefault(_normalise(name), i)
+        if normalise(name) in domain.column_names:
+            positions.setdefault(normalise(name), i)
     rows = [i for i, r in enumerate(records) if i > 0 and any(c.strip() for c in r.cells)]
     # Each chunk: (text, pending records, Latin-1 cell or None); lines are numbered once all are placed.
     chunks: list[list] = [[r.raw, [], None] for r in records]
@@ -323,10 +196,10 @@ def _dirty_file(domain: Domain, data: bytes, rate: float, rng: np.random.Generat
     if rows and rng.random() < min(rate * FILE_FAULT_FACTOR, FILE_FAULT_CAP):
         kind = file_kinds[int(rng.integers(len(file_kinds)))]
         if kind == "stray_column":
-            chunks[0][0] = _before_ending(records[0].raw, f",{STRAY_COLUMN}")
+            chunks[0][0] = before_ending(records[0].raw, f",{STRAY_COLUMN}")
             for i, record in enumerate(records[1:], start=1):
                 if record.cells:
-                    chunks[i][0] = _before_ending(record.raw, "," + _NOTES[int(rng.integers(len(_NOTES)))])
+                    chunks[i][0] = before_ending(record.raw, "," + _NOTES[int(rng.integers(len(_NOTES)))])
             chunks[0][1] = [(kind, "unknown_column", STRAY_COLUMN, ERROR, STRAY_COLUMN)]
             chunks[0][1] += [(kind, rule, column, ERROR, "") for rule, column in FAULT_KINDS[kind].also]
         else:
@@ -337,7 +210,7 @@ def _dirty_file(domain: Domain, data: bytes, rate: float, rng: np.random.Generat
             words = _LATIN1_WORDS.get(column, _LATIN1_DEFAULT)
             word = words[int(rng.integers(len(words)))]
             line.cells[positions[column]] = _PLACEHOLDER  # swapped for the Latin-1 bytes when encoding
-            chunks[i] = [_format(line.cells), [(kind, "encoding", None, ERROR, word)], word]
+            chunks[i] = [format_cells(line.cells), [(kind, "encoding", None, ERROR, word)], word]
         return _assemble(domain, chunks)
 
     copies: dict[int, list] = {}  # record index → the copy inserted after it, with its records
@@ -355,7 +228,7 @@ def _dirty_file(domain: Domain, data: bytes, rate: float, rng: np.random.Generat
             copies[i] = [records[i].raw, _expected(kind, line, column, value.strip()), None]
         else:
             line.cells[positions[column]] = value
-            chunks[i] = [_format(line.cells), _expected(kind, line, column, value), None]
+            chunks[i] = [format_cells(line.cells), _expected(kind, line, column, value), None]
     placed = []
     for i, chunk in enumerate(chunks):
         placed += [chunk, copies[i]] if i in copies else [chunk]
@@ -375,7 +248,7 @@ def _assemble(domain: Domain, chunks) -> tuple[bytes, list[Fault]]:
         for kind, rule, column, expected, value in pending:
             faults.append(Fault(f"{domain.name}.csv", line, column, kind, rule, expected, value))
         out.append(encoded)
-        line += len(_physical_lines(text))
+        line += len(physical_lines(text))
     data = b"".join(out)
     if any(f.kind == "wrong_encoding" for f in faults):
         try:
@@ -389,21 +262,21 @@ def _assemble(domain: Domain, chunks) -> tuple[bytes, list[Fault]]:
 
 
 # --------------------------------------------------------------------------- deviations already there
-def _window_warnings(domain: Domain, data: bytes, study: _Study, faults: list[Fault]) -> list[Fault]:
+def _window_warnings(domain: Domain, data: bytes, study: SourceStudy, faults: list[Fault]) -> list[Fault]:
     """Visits the clean data already dates outside their window (generators put some there, as
     sites do): the system warns about each, so the manifest lists them, as kind
     ``visit_outside_window``. A cell a fault changed is reported for that fault instead."""
     if "assessment_date" not in domain.column_names:
         return []
-    records = _records(data.decode("utf-8"))
+    records = read_records(data.decode("utf-8"))
     if not records:
         return []
-    names = [_normalise(n) for n in records[0].cells]
+    names = [normalise(n) for n in records[0].cells]
     taken = {(f.line, f.column) for f in faults if f.expected == ERROR}
-    found, line = [], 1 + len(_physical_lines(records[0].raw))
+    found, line = [], 1 + len(physical_lines(records[0].raw))
     for record in records[1:]:
         row = dict(zip(names, (c.strip() for c in record.cells), strict=False))
-        here, line = line, line + len(_physical_lines(record.raw))
+        here, line = line, line + len(physical_lines(record.raw))
         randomized = study.randomized.get(row.get("subject_id", "").upper())
         window = study.windows.get(row.get("visit", "").upper())
         if randomized is None or window is None or (here, "assessment_date") in taken:
@@ -440,7 +313,7 @@ def inject_faults(source: Path, target: Path, rate: float, rng: np.random.Genera
             shutil.copytree(path, target / path.name, dirs_exist_ok=True)
         else:
             shutil.copyfile(path, target / path.name)
-    study = _Study(source)
+    study = SourceStudy(source)
     faults: list[Fault] = []
     for name in DIRTY_DOMAINS:
         path = source / f"{name}.csv"
@@ -457,29 +330,3 @@ def inject_faults(source: Path, target: Path, rate: float, rng: np.random.Genera
             found += _window_warnings(DOMAINS[name], dirty, study, found)
         faults += sorted(found, key=lambda f: (f.line, f.column or ""))
     return faults
-
-
-def write_manifest(faults: list[Fault], path: Path) -> Path:
-    """Write the manifest as CSV to ``path`` (``path/manifest.csv`` when it is a folder)."""
-    path = Path(path)
-    if path.is_dir():
-        path = path / MANIFEST
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(MANIFEST_COLUMNS)
-        for f in faults:
-            writer.writerow([f.file, f.line, f.column or "", f.kind, f.rule or "", f.expected, f.value])
-    return path
-
-
-def read_manifest(path: Path) -> list[Fault]:
-    """The manifest written by :func:`write_manifest`."""
-    path = Path(path)
-    if path.is_dir():
-        path = path / MANIFEST
-    with path.open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    return [
-        Fault(r["file"], int(r["line"]), r["column"] or None, r["kind"], r["rule"] or None, r["expected"], r["value"])
-        for r in rows
-    ]

@@ -35,7 +35,7 @@ def parallel_adverse_events(control: str, test: str) -> tuple[AdverseEventModel,
 
 def mean_change_feasible(targets: dict[str, float], decimals: int, also=None):
     """``primary_n_ok`` for :func:`simulate`: an arm's n must allow its published mean exactly."""
-    from synthetic_data.calibrate import feasible_total
+    from synthetic_data.calibrate_counts import feasible_total
 
     def ok(arm: str, n: int) -> bool:
         return (arm not in targets or feasible_total(targets[arm], n, decimals) is not None) and (also is None or also(arm, n))
@@ -46,7 +46,7 @@ def mean_change_feasible(targets: dict[str, float], decimals: int, also=None):
 def calibrate_mean_change(trial, region: str, targets: dict[str, float], decimals: int) -> None:
     """Shift each arm's changes at the primary visit (keeping each subject's noise) so that the
     arm's mean change among subjects with that visit is the published value at its precision."""
-    from synthetic_data.calibrate import shift_to_mean
+    from synthetic_data.calibrate_counts import shift_to_mean
 
     counts = trial.counts
     primary = counts[(counts.visit == trial.study.primary_visit.code) & (counts.region == region)]

@@ -67,7 +67,8 @@ def protocol(subjects: int) -> Protocol:
 
 
 def make(rng: np.random.Generator, subjects: int | None = None) -> SimulatedTrial:
-    from synthetic_data.calibrate import counts_for_percent_change, values_with_medians
+    from synthetic_data.calibrate_counts import counts_for_percent_change
+    from synthetic_data.calibrate_medians import values_with_medians
 
     n = subjects or DEFAULT_SUBJECTS
     trial = simulate(protocol(n), load_study("single_arm"), rng)

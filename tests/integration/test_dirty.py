@@ -17,15 +17,8 @@ import numpy as np
 import pytest
 
 from synthetic_data import EXAMPLES
-from synthetic_data.dirty import (
-    ACCEPTED,
-    CLEAN_DOMAINS,
-    ERROR,
-    FAULT_KINDS,
-    inject_faults,
-    read_manifest,
-    write_manifest,
-)
+from synthetic_data.dirty import CLEAN_DOMAINS, inject_faults
+from synthetic_data.faults import ACCEPTED, ERROR, FAULT_KINDS, read_manifest, write_manifest
 from trial.ingest.upload import upload_bytes, upload_paths
 from trial.store import Store
 from trial.study import builtin_study_text

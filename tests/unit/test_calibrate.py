@@ -11,13 +11,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from synthetic_data.calibrate import (
-    counts_for_percent_change,
-    feasible_total,
-    pinned,
-    shift_to_mean,
-    values_with_medians,
-)
+from synthetic_data.calibrate_counts import counts_for_percent_change, feasible_total, shift_to_mean
+from synthetic_data.calibrate_medians import pinned, values_with_medians
 
 SEEDS = st.integers(0, 2**32 - 1)
 FAST = settings(max_examples=100, deadline=None)

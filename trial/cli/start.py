@@ -75,7 +75,8 @@ def synth(scenario, out, seed, subjects, dirty):
         return
     import tempfile
 
-    from synthetic_data.dirty import inject_faults, write_manifest
+    from synthetic_data.dirty import inject_faults
+    from synthetic_data.faults import write_manifest
 
     with tempfile.TemporaryDirectory() as clean:
         write_scenario(scenario, clean, seed=seed, subjects=subjects)
