@@ -42,24 +42,24 @@ DEVIATION_COLUMNS = {
 }
 
 
+def _listing(store, query: str, columns: dict[str, str], number: str, title: str, population: str, note: str) -> Table:
+    """A landscape listing of the query's rows, grouped by site, one row per record with the subject as its label."""
+    rows = _by_site(_query(store, query), list(columns))
+    return Table(number, title, population, "Site / Subject", tuple(Column(label) for label in columns.values()), rows,
+                 (note,), landscape=True, listing=True)
+
+
 def ae_listing(store) -> Table:
-    frame = _query(store, "adverse_events")
-    return Table(
-        "16.2.7", "Listing of adverse events", "All subjects with an adverse event", "Site / Subject",
-        tuple(Column(label) for label in AE_COLUMNS.values()), _by_site(frame, list(AE_COLUMNS)),
-        ("Onset (day): date and study day from randomization. TEAE: onset on or after randomization.",),
-        landscape=True, listing=True,
-    )
+    return _listing(store, "adverse_events", AE_COLUMNS, "16.2.7", "Listing of adverse events",
+                    "All subjects with an adverse event",
+                    "Onset (day): date and study day from randomization. TEAE: onset on or after randomization.")
 
 
 def deviation_listing(store) -> Table:
-    frame = _query(store, "deviations")
-    return Table(
-        "16.2.2", "Listing of protocol deviations and data-quality findings", "All loaded uploads", "Site / Subject",
-        tuple(Column(label) for label in DEVIATION_COLUMNS.values()), _by_site(frame, list(DEVIATION_COLUMNS)),
-        ("Warnings kept from uploads that loaded (for example visits outside their window), each with its upload, file and line.",),
-        landscape=True, listing=True,
-    )
+    return _listing(store, "deviations", DEVIATION_COLUMNS, "16.2.2",
+                    "Listing of protocol deviations and data-quality findings", "All loaded uploads",
+                    "Warnings kept from uploads that loaded (for example visits outside their window), each with its "
+                    "upload, file and line.")
 
 
 LISTINGS = (ae_listing, deviation_listing)

@@ -222,6 +222,20 @@ def add_table(document: DocxDocument, table: Table, info: PackInfo) -> None:
 # ---- the two documents -------------------------------------------------------------------------
 
 
+def _document(info: PackInfo, landscape: bool) -> DocxDocument:
+    """A new document whose first section has its page set and the pack's header and footer."""
+    document = new_document()
+    set_page(document.sections[0], landscape)
+    set_header_footer(document.sections[0], info)
+    return document
+
+
+def _saved(document: DocxDocument, path) -> Path:
+    path = Path(path)
+    document.save(path)
+    return path
+
+
 def table_docx(table: Table, info: PackInfo, path: Path) -> Path:
     """Write one table as its own Word document.
 
@@ -239,14 +253,9 @@ def table_docx(table: Table, info: PackInfo, path: Path) -> Path:
     Path
         ``path``, written.
     """
-    document = new_document()
-    section = document.sections[0]
-    set_page(section, table.landscape)
-    set_header_footer(section, info)
+    document = _document(info, table.landscape)
     add_table(document, table, info)
-    path = Path(path)
-    document.save(path)
-    return path
+    return _saved(document, path)
 
 
 def _title_page(document: DocxDocument, tables: list[Table], info: PackInfo) -> None:
@@ -306,17 +315,12 @@ def pack_docx(tables: list[Table], info: PackInfo, path: Path) -> Path:
     Path
         ``path``, written.
     """
-    document = new_document()
-    first = document.sections[0]
-    set_page(first, landscape=False)
-    set_header_footer(first, info)  # later sections inherit the header and footer
-    first.different_first_page_header_footer = True  # a bare title page
+    document = _document(info, landscape=False)  # later sections inherit its header and footer
+    document.sections[0].different_first_page_header_footer = True  # a bare title page
     _title_page(document, tables, info)
     for table in tables:
         section = document.add_section(WD_SECTION.NEW_PAGE)
         section.different_first_page_header_footer = False
         set_page(section, table.landscape)
         add_table(document, table, info)
-    path = Path(path)
-    document.save(path)
-    return path
+    return _saved(document, path)
