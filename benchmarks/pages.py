@@ -23,6 +23,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tables import prepare  # the same scale-scenario databases as the tables benchmark
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 PAGES = ["views/upload.py", "views/subject.py", "views/overview.py", "views/tolerability.py", "views/efficacy.py",
@@ -44,18 +46,6 @@ for page in pages:
     times[page] = runs
 print(json.dumps({{"start": start, "times": times}}))
 """
-
-
-def prepare(size: int, folder: Path) -> Path:
-    from synthetic_data.scenarios import write_scenario
-    from trial.ingest.upload import upload_paths
-    from trial.store import Store
-
-    files = write_scenario("scale", folder / "files", seed=1, subjects=size)
-    db = folder / "study.duckdb"
-    with Store.create(db, (folder / "files" / "study.toml").read_text(), user="bench") as store:
-        upload_paths(store, files, user="bench")
-    return db
 
 
 def run(db: Path, pages: list[str], *, again: bool) -> dict:
