@@ -25,7 +25,7 @@ from trial.governance import users
 from trial.governance.access import Access
 from trial.governance.views import scoped
 from trial.governance.users import User
-from trial.settings import Settings
+from trial.settings import Settings, not_yet_on_server
 from trial.store import Store
 from trial.study import Study
 
@@ -43,7 +43,10 @@ def _open(path: str) -> Store:
 
 def store() -> Store | None:
     """The store of ``TRIAL_DB``, or None when there is no database file there yet."""
-    path = settings().db_path
+    current = settings()
+    if current.db_url is not None:
+        raise not_yet_on_server(current.db_shown)
+    path = current.db_path
     if not path.is_file():
         return None
     return _open(str(path.resolve()))

@@ -62,3 +62,20 @@ def team_db_copy(team_db, tmp_path) -> Path:
     copy = tmp_path / "study.duckdb"
     shutil.copy(team_db, copy)
     return copy
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A throwaway PostgreSQL cluster for the session (tests/postgres.py). CI installs PostgreSQL
+    (.ci/run); a machine without it skips the PostgreSQL tests, except in CI, where that fails."""
+    import os
+
+    from postgres import Cluster, server_programs
+
+    if server_programs() is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL's server programs are missing in CI: .ci/run installs them")
+        pytest.skip("PostgreSQL's server programs are not installed here (apt-get install -y postgresql)")
+    cluster = Cluster.start()
+    yield cluster
+    cluster.stop()

@@ -6,6 +6,7 @@ import getpass
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from trial.errors import TrialError
 
@@ -14,11 +15,13 @@ DEFAULT_DB = "trial.duckdb"
 # at 256 MiB the worst (many short rows, long text) needed about 1.9 GiB.
 DEFAULT_UPLOAD_LIMIT_MB = 128
 DEFAULT_HOME = "~/.config/trial"
+SERVER_SCHEMES = ("postgresql", "postgres")  # --db postgresql://USER:PASS@HOST:PORT/NAME: the server edition
 
 
 @dataclass(frozen=True)
 class Settings:
-    db_path: Path
+    db_path: Path | None  # the embedded study's file; None for a study on PostgreSQL
+    db_url: str | None  # a PostgreSQL study's URL; it holds a password: messages show ``db_shown``
     upload_limit_bytes: int
     user: str  # who acts in a study without accounts yet: --user, TRIAL_USER, else the login name
     named_user: str | None  # the name given (--user, TRIAL_USER); once a study has accounts, only a check
@@ -34,13 +37,57 @@ class Settings:
         except ValueError:
             raise TrialError(f"TRIAL_UPLOAD_LIMIT_MB is {limit!r}; it must be a whole number of MiB (e.g. 128).") from None
         named = user or os.environ.get("TRIAL_USER") or None
+        location = str(db or os.environ.get("TRIAL_DB") or DEFAULT_DB)
+        url = _server_url(location) if is_server_url(location) else None
         return cls(
-            db_path=Path(db or os.environ.get("TRIAL_DB") or DEFAULT_DB),
+            db_path=None if url else Path(location),
+            db_url=url,
             upload_limit_bytes=limit_mb * 2**20,
             user=named or _os_user(),
             named_user=named,
             home=Path(os.environ.get("TRIAL_HOME") or os.path.expanduser(DEFAULT_HOME)),
         )
+
+
+    @property
+    def db_shown(self) -> str:
+        """The database as a message may name it: the file, or the URL without its password."""
+        return str(self.db_path) if self.db_url is None else redacted(self.db_url)
+
+
+def not_yet_on_server(shown: str) -> TrialError:
+    """What a command or page that does not run on PostgreSQL yet says (the server edition, issue 13)."""
+    return TrialError(f"{shown} is a study on PostgreSQL. There, trial creates the study (`trial init`) and the "
+                      "database enforces who sees what; loading, the pack, accounts and the dashboards do not run "
+                      "on it yet. Use an embedded study (a file path for --db) for them.")
+
+
+def is_server_url(location: str) -> bool:
+    return location.partition("://")[0].lower() in SERVER_SCHEMES and "://" in location
+
+
+def redacted(url: str) -> str:
+    """``url`` with its password (if any) as ``***``: safe to print, log or show."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user, _, host = parts.netloc.rpartition("@")
+    return parts._replace(netloc=f"{user.partition(':')[0]}:***@{host}").geturl()
+
+
+def _server_url(url: str) -> str:
+    """``url`` if it names a host and a database; else a sentence (never quoting the password)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (a port that is not a number raises here)
+    except ValueError as exc:
+        raise TrialError(f"{redacted(url)} is not a PostgreSQL URL trial can use ({exc}); write it as "
+                         "postgresql://USER:PASSWORD@HOST:PORT/DATABASE.") from None
+    if not parts.hostname or not parts.path.strip("/"):
+        missing = "host" if not parts.hostname else "database name"
+        raise TrialError(f"{redacted(url)} names no {missing}: write the study's database as "
+                         "postgresql://USER:PASSWORD@HOST:PORT/DATABASE.")
+    return url
 
 
 def _os_user() -> str:

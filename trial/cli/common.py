@@ -12,7 +12,6 @@ import os
 import select
 import sys
 from functools import wraps
-from pathlib import Path
 
 import click
 
@@ -26,9 +25,9 @@ def db_option(func):
     return click.option(
         "--db",
         "db",
-        type=click.Path(dir_okay=False, path_type=Path),
         default=None,
-        help="The database file (default: $TRIAL_DB, else ./trial.duckdb).",
+        help="The study's database: a file (default: $TRIAL_DB, else ./trial.duckdb), or a PostgreSQL study as "
+        "postgresql://USER:PASSWORD@HOST:PORT/NAME.",
     )(func)
 
 
@@ -127,10 +126,15 @@ def reports_errors(func):
     return wrapper
 
 
-def settings_of(db, user=None):
-    from trial.settings import Settings
+def settings_of(db, user=None, *, on_server: bool = False):
+    """The settings of this command; a study on PostgreSQL is refused with a sentence unless the
+    command runs there (``on_server``)."""
+    from trial.settings import Settings, not_yet_on_server
 
-    return Settings.from_env(db=db, user=user)
+    settings = Settings.from_env(db=db, user=user)
+    if settings.db_url is not None and not on_server:
+        raise not_yet_on_server(settings.db_shown)
+    return settings
 
 
 def user_option(func):

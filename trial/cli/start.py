@@ -38,19 +38,25 @@ def init(study_file, db, user):
     from trial.store import Store
     from trial.study import BUILTIN_STUDIES, builtin_study_text, read_study_text
 
-    settings = settings_of(db, user)
+    settings = settings_of(db, user, on_server=True)
     if study_file is None or study_file in BUILTIN_STUDIES:
         name = study_file or "demo"
         text, source = builtin_study_text(name), f"built-in study '{name}'"
     else:
         path = Path(study_file)
         text, source = read_study_text(path), f"study definition {path}"
-    with Store.create(settings.db_path, text, user=settings.user, source=source) as store:
-        study = store.study
-        click.echo(
-            f"Created {settings.db_path} for study {study.study.id}: {len(study.arms)} arm(s), "
-            f"{len(study.visits)} visits, {len(study.sites)} site(s)."
-        )
+    if settings.db_url is not None:
+        from trial.governance.access import database_boundary
+        from trial.store.postgres import create_study
+        from trial.study import parse_study
+
+        study = parse_study(text, source)
+        create_study(settings.db_url, text, user=settings.user, boundary=database_boundary())
+    else:
+        with Store.create(settings.db_path, text, user=settings.user, source=source) as store:
+            study = store.study
+    click.echo(f"Created {settings.db_shown} for study {study.study.id}: {len(study.arms)} arm(s), "
+               f"{len(study.visits)} visits, {len(study.sites)} site(s).")
 
 
 # --------------------------------------------------------------------------- synth and demo
@@ -95,10 +101,9 @@ def synth(scenario, out, seed, subjects, dirty):
 @click.option(
     "--db",
     "db",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("demo.duckdb"),
+    default="demo.duckdb",
     show_default=True,
-    help="Where to build the demo database (an existing demo database there is replaced).",
+    help="Where to build the demo database, a file (an existing demo database there is replaced).",
 )
 @click.option("--no-serve", is_flag=True, help="Build the database and stop instead of starting the dashboards.")
 @click.option("--port", default=DEFAULT_PORT, show_default=True, help="The port to serve the dashboards on.")
@@ -110,7 +115,9 @@ def demo(scenario, seed, db, no_serve, port):
 
     if scenario not in SCENARIOS:
         raise click.BadParameter(f"'{scenario}' is not a scenario; choose from {', '.join(SCENARIOS)}", param_hint="--scenario")
-    results = build_demo(db, user=settings_of(db).user, scenario=scenario, seed=seed)
+    settings = settings_of(db)  # the demo is an embedded study: a PostgreSQL URL is refused with a sentence
+    db = settings.db_path
+    results = build_demo(db, user=settings.user, scenario=scenario, seed=seed)
     finishes_with(EXIT_REJECTED if any(not r.ok for r in results) else 0)
     for result in results:
         print_result(result, most=3)

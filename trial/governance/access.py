@@ -179,3 +179,12 @@ class UploadScope:
         if self.sites is None:
             return typed
         return typed.filter(pc.is_in(typed["site_id"], value_set=pa.array(sorted(self.sites), pa.string())))
+
+
+def database_boundary():
+    """What a PostgreSQL study's database withholds, from this module's rules (the columns that tell
+    the arm; the domains evaluators read): :class:`trial.store.postgres.Boundary`."""
+    from trial.store.postgres import Boundary
+
+    return Boundary({domain: None if columns is None else frozenset(columns) for domain, columns in REVEALS_ALLOCATION.items()},
+                    frozenset(ASSESSMENT_DOMAINS))

@@ -143,8 +143,12 @@ def head(cur) -> tuple[str, int]:
 
 def chain_problems(cur) -> Iterator[str]:
     """Recompute the chain on ``cur``: one sentence per problem found (none: the chain is intact)."""
-    rows = _chain_rows(cur)
-    written_head, count = _head(cur)
+    return problems_in_chain(_chain_rows(cur), *_head(cur))
+
+
+def problems_in_chain(rows: list[tuple], written_head: str, count: int) -> Iterator[str]:
+    """Recompute the chain of ``rows`` (as :func:`_chain_rows` gives them, from either engine) against
+    the head and row count the trail keeps: one sentence per problem found."""
     prev = GENESIS
     for audit_id, micros, *fields, seal_count, seal_digest, prev_hash, row_hash in rows:
         sealed = None if seal_digest is None else (seal_count, seal_digest)
@@ -157,4 +161,3 @@ def chain_problems(cur) -> Iterator[str]:
     if prev != written_head or len(rows) != count:
         yield (f"the trail ends at row {rows[-1][0] if rows else 0} with {len(rows)} row(s), "
                f"but {count} were written: rows were removed or added at its end")
-

@@ -26,6 +26,7 @@ from trial.errors import (
     NotATrialDatabase,
     TrialError,
 )
+from trial.store.definition import definition_rows, study_parameters
 from trial.store.sqlfiles import sql_names, sql_text
 from trial.study import Study, parse_study
 
@@ -309,39 +310,15 @@ class Store:
                 ("data_version", "0"),
             ):
                 cur.execute("INSERT INTO meta VALUES ($k, $v)", {"k": key, "v": value})
-            cur.executemany(
-                "INSERT INTO study_sites VALUES (?, ?, ?)",
-                [(s.id, s.name, s.target_enrolment) for s in study.sites],
-            )
-            cur.executemany(
-                "INSERT INTO study_arms VALUES (?, ?, ?, ?)",
-                [(a.code, a.label, a.control, a.microneedling) for a in study.arms],
-            )
-            cur.executemany(
-                "INSERT INTO study_visits VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (v.code, i, v.day, v.earliest_day, v.latest_day, v.baseline, v.primary)
-                    for i, v in enumerate(study.visits, start=1)
-                ],
-            )
-            cur.executemany("INSERT INTO study_regions VALUES (?)", [(r,) for r in study.assessments.regions])
-            cur.executemany("INSERT INTO study_coding VALUES (?, ?)", [(c.pt, c.soc) for c in study.coding])
-            _write_parameters(cur, study)
+            for table, rows in definition_rows(study).items():
+                if rows:
+                    cur.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(rows[0]))})", rows)
             for table in ("meta", "study_sites", "study_arms", "study_visits", "study_regions", "study_coding", "study_parameters"):
                 seals.added(cur, table)
             audit.record(cur, [audit.Event(user, "INIT", new_value=study.study.id)], at=now)
             _commit(cur, self.path)
         finally:
             cur.close()
-
-
-def study_parameters(study: Study) -> dict[str, float]:
-    """The study's numbers that SQL needs (pull-test threshold, responder score, baseline lead)."""
-    return {
-        "pull_positive_above_pct": study.pull_test.positive_above_pct,
-        "responder_min_score": 2,
-        "baseline_lead_days": study.study.baseline_lead_days,
-    }
 
 
 def _write_parameters(cur, study: Study) -> None:

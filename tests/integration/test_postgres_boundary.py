@@ -1,0 +1,203 @@
+"""The PostgreSQL study defends itself: connected directly (as psql would), a site's role reads its
+own site's rows only, a blinded role cannot read the arm, nobody changes the audit trail, and a
+change made outside the system is recorded as such, in a chain the system's own verifier checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import psycopg
+import pytest
+from psycopg import errors
+
+from trial.errors import DatabaseExists, TrialError
+from trial.governance.access import database_boundary
+from trial.store.audit import problems_in_chain
+from trial.store.postgres import chain_head, chain_rows, create_study, set_account_role
+from trial.study import builtin_study_text
+
+BOUNDARY = database_boundary()
+PASSWORD = "correct horse battery"
+# account → (site, blinded, assessments only)
+ACCOUNTS = {"sam": ("S01", True, False), "sue": ("S02", True, False), "eve": ("S01", True, True),
+            "mona": (None, True, False), "stat": (None, False, False)}
+NASTY = 'quote " backslash \\ newline \n tab \t control \x01 accent é emoji 🧪'
+_numbers = itertools.count(1)
+
+
+def _rows(site: str, n: int) -> dict[str, list[tuple]]:
+    day = dt.date(2025, 1, 6)
+    subjects = [f"{site}-{i:03d}" for i in range(1, n + 1)]
+    return {
+        "subjects": [(site, s, day, day, 30 + i, "M", "AGA", "NORWOOD", "III", "IV", "Y", 1, i)
+                     for i, s in enumerate(subjects, 1)],
+        "randomization": [(site, s, day, "MINOX_MN" if i % 2 else "MINOX", f"R{site}{i}", None, 2, i)
+                          for i, s in enumerate(subjects, 1)],
+        "hair_counts": [(site, s, "BASELINE", day, "VERTEX", 1.0, 150 + i, None, None, None, "EV-1", 3, i)
+                        for i, s in enumerate(subjects, 1)],
+        "adverse_events": [(site, s, 1, "pain during session", "Pain", "General disorders", day, None, "MILD", "N",
+                            "RELATED", "MICRONEEDLING", None, "RECOVERED", 4, i) for i, s in enumerate(subjects, 1)],
+        "procedures": [(site, s, day, "ROLLER", 1.5, 4, 3, "Y", 5, i) for i, s in enumerate(subjects, 1)],
+    }
+
+
+def _system_writes(con: psycopg.Connection, rows: dict[str, list[tuple]], upload_id: int, file: str) -> None:
+    """Rows written as the system's write path does: in bulk (COPY, one statement a table) inside a
+    transaction that names its upload."""
+    with con.transaction():
+        con.execute("SELECT set_config('trial.context', %s, true)",
+                    (f'{{"upload_id": {upload_id}, "file": "{file}", "reason": null}}',))
+        for table, values in rows.items():
+            with con.cursor().copy(f"COPY {table} FROM STDIN") as copy:
+                for row in values:
+                    copy.write_row(row)
+
+
+@pytest.fixture(scope="module")
+def study(pg_cluster):
+    """The demo study on PostgreSQL with rows at two sites and five accounts (their blinding as ACCOUNTS says)."""
+    name = f"boundary{next(_numbers)}"
+    url, _ = pg_cluster.new_database(name)
+    create_study(url, builtin_study_text("demo"), user="admin", boundary=BOUNDARY)
+    with psycopg.connect(url, autocommit=True) as con:
+        for account, (site, blinded, assessments_only) in ACCOUNTS.items():
+            set_account_role(con, account, PASSWORD, site=site, blinded=blinded, assessments_only=assessments_only)
+        for site, n in (("S01", 4), ("S02", 3)):
+            _system_writes(con, _rows(site, n), upload_id=10 + n, file=f"{site}.csv")
+    return pg_cluster, name, url
+
+
+def _as(study, account: str) -> psycopg.Connection:
+    cluster, name, _ = study
+    return psycopg.connect(cluster.url(account, PASSWORD, name), autocommit=True)
+
+
+def _owner(study) -> psycopg.Connection:
+    return psycopg.connect(study[2], autocommit=True)
+
+
+def test_a_site_role_reads_its_own_site_only(study):
+    with _as(study, "sam") as sam, _owner(study) as owner:
+        for table in ("subjects", "randomization", "hair_counts", "adverse_events", "study_sites"):
+            seen = sam.execute(f"SELECT site_id, count(*) FROM {table} GROUP BY site_id").fetchall()
+            assert seen == owner.execute(f"SELECT site_id, count(*) FROM {table} WHERE site_id = 'S01' GROUP BY site_id").fetchall()
+            assert seen, table
+        # no way round the policy: another site asked by name gives nothing
+        assert sam.execute("SELECT count(*) FROM subjects WHERE site_id = 'S02'").fetchone() == (0,)
+        assert sam.execute("SELECT count(*) FROM hair_counts WHERE subject_id = 'S02-001'").fetchone() == (0,)
+    with _as(study, "mona") as mona:
+        assert dict(mona.execute("SELECT site_id, count(*) FROM subjects GROUP BY site_id").fetchall()) == {"S01": 4, "S02": 3}
+
+
+@pytest.mark.parametrize("query", ["SELECT arm FROM randomization", "SELECT * FROM randomization",
+                                   "SELECT count(*) FROM randomization WHERE arm = 'MINOX'",
+                                   "SELECT * FROM procedures", "SELECT count(*) FROM procedures",
+                                   "SELECT term FROM adverse_events", "SELECT suspected_cause FROM adverse_events"])
+def test_a_blinded_role_cannot_read_what_tells_the_arm(study, query):
+    with _as(study, "mona") as mona, pytest.raises(errors.InsufficientPrivilege):
+        mona.execute(query)
+
+
+def test_a_blinded_role_reads_the_rest_and_an_unblinded_one_the_arm(study):
+    with _as(study, "mona") as mona:
+        assert mona.execute("SELECT count(subject_id), count(randomization_date) FROM randomization").fetchone() == (7, 7)
+        assert mona.execute("SELECT count(pt) FROM adverse_events").fetchone() == (7,)
+    with _as(study, "stat") as stat:
+        assert dict(stat.execute("SELECT arm, count(*) FROM randomization GROUP BY arm").fetchall()) == {"MINOX_MN": 4, "MINOX": 3}
+        assert stat.execute("SELECT count(*) FROM procedures").fetchone() == (7,)
+
+
+@pytest.mark.parametrize("table", ["adverse_events", "procedures", "disposition"])
+def test_an_evaluator_reads_assessments_only(study, table):
+    with _as(study, "eve") as eve:
+        assert eve.execute("SELECT count(*) FROM hair_counts").fetchone() == (4,)
+        with pytest.raises(errors.InsufficientPrivilege):
+            eve.execute(f"SELECT count(site_id) FROM {table}")
+
+
+@pytest.mark.parametrize("who", ["owner", "sam", "stat"])
+@pytest.mark.parametrize("change", ["UPDATE audit_trail SET reason = 'nothing happened'",
+                                    "DELETE FROM audit_trail WHERE action = 'INIT'", "TRUNCATE audit_trail"])
+def test_nobody_changes_the_audit_trail(study, who, change):
+    with (_owner(study) if who == "owner" else _as(study, who)) as con:
+        with pytest.raises(errors.InsufficientPrivilege):
+            con.execute(change)
+    with _owner(study) as owner:
+        assert list(problems_in_chain(chain_rows(owner), *chain_head(owner))) == []
+
+
+def test_nobody_writes_the_trail_in_another_name_or_claims_another_role(study):
+    with _as(study, "sam") as sam:
+        with pytest.raises(errors.InsufficientPrivilege):
+            sam.execute("SELECT trial_record('stat', 'LOCK', NULL, NULL, NULL, NULL, NULL, 'as stat', NULL)")
+        with pytest.raises(errors.InsufficientPrivilege):
+            sam.execute("SET ROLE stat")
+        with pytest.raises(errors.InsufficientPrivilege):
+            sam.execute("INSERT INTO audit_trail (audit_id, changed_at, user_name, action) VALUES (999, now(), 'stat', 'X')")
+
+
+def test_a_direct_change_by_the_owner_is_recorded_outside_the_system(study):
+    with _owner(study) as owner:
+        before = owner.execute("SELECT hair_count FROM hair_counts WHERE subject_id = 'S02-002'").fetchone()[0]
+        owner.execute("UPDATE hair_counts SET hair_count = hair_count + 40 WHERE subject_id = 'S02-002'")
+        owner.execute("DELETE FROM adverse_events WHERE subject_id = 'S02-003'")
+        rows = owner.execute("SELECT user_name, action, table_name, record_key, column_name, old_value, new_value "
+                             "FROM audit_trail WHERE action LIKE 'DIRECT%' ORDER BY audit_id").fetchall()
+        owner_name = owner.execute("SELECT current_user").fetchone()[0]
+        assert rows[0] == (owner_name, "DIRECT_UPDATE", "hair_counts", "S02-002 / BASELINE / VERTEX", "hair_count",
+                           str(before), str(before + 40))
+        assert rows[1][:4] == (owner_name, "DIRECT_DELETE", "adverse_events", "S02-003 / 1")
+        assert "pain during session" in rows[1][5]
+        assert list(problems_in_chain(chain_rows(owner), *chain_head(owner))) == []
+        with pytest.raises(errors.InsufficientPrivilege):
+            owner.execute("TRUNCATE hair_counts")
+
+
+def test_the_systems_own_writes_name_their_upload(study):
+    with _owner(study) as owner:
+        rows = owner.execute("SELECT action, table_name, new_value, upload_id FROM audit_trail "
+                             "WHERE action = 'INSERT' AND table_name = 'subjects' ORDER BY audit_id").fetchall()
+    assert rows == [("INSERT", "subjects", "4 rows from S01.csv", 14), ("INSERT", "subjects", "3 rows from S02.csv", 13)]
+
+
+def test_the_chain_postgres_writes_is_the_chain_python_checks(study):
+    """One verifier for both engines: rows hashed in PL/pgSQL, checked by trial.store.audit, text
+    with every character JSON escapes included; then an owner who turns the trigger off to rewrite a
+    row is found."""
+    with _owner(study) as owner:
+        owner.execute("SELECT trial_record('admin', 'NOTE', 'subjects', 'S01-001', NULL, NULL, %s, %s, NULL)", (NASTY, NASTY))
+        assert list(problems_in_chain(chain_rows(owner), *chain_head(owner))) == []
+        owner.execute("ALTER TABLE audit_trail DISABLE TRIGGER audit_trail_append_only")
+        owner.execute("UPDATE audit_trail SET new_value = 'nothing' WHERE action = 'NOTE'")
+        owner.execute("ALTER TABLE audit_trail ENABLE TRIGGER audit_trail_append_only")
+        found = list(problems_in_chain(chain_rows(owner), *chain_head(owner)))
+    assert len(found) == 1 and "its content was changed after it was written" in found[0]
+
+
+def test_a_study_takes_over_no_role_it_did_not_make(study):
+    with _owner(study) as owner:
+        for taken in ("postgres", owner.execute("SELECT current_user").fetchone()[0]):
+            with pytest.raises(TrialError, match="already a PostgreSQL role that is not an account of this study"):
+                set_account_role(owner, taken, PASSWORD, site=None, blinded=False, assessments_only=False)
+
+
+def test_a_disabled_account_cannot_log_in_and_a_password_is_never_stored_as_text(study):
+    from trial.store.postgres import disable_account_role
+
+    cluster, name, _ = study
+    with _owner(study) as owner:
+        set_account_role(owner, "gone", PASSWORD, site="S01", blinded=True, assessments_only=False)
+    _as(study, "gone").close()
+    with cluster.superuser() as root:
+        stored = root.execute("SELECT rolpassword FROM pg_authid WHERE rolname = 'gone'").fetchone()[0]
+    assert stored.startswith("SCRAM-SHA-256$") and PASSWORD not in stored
+    with _owner(study) as owner:
+        disable_account_role(owner, "gone")
+    with pytest.raises(psycopg.OperationalError):
+        _as(study, "gone")
+
+
+def test_a_database_that_holds_a_study_is_not_made_again(study):
+    with pytest.raises(DatabaseExists):
+        create_study(study[2], builtin_study_text("demo"), user="admin", boundary=BOUNDARY)

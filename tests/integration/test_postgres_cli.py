@@ -1,0 +1,83 @@
+"""`--db postgresql://…` on the command line and in the dashboards: `trial init` creates the study
+on PostgreSQL; every other command and page says, in a sentence, that it does not run there yet;
+and no message ever shows the URL's password."""
+
+from __future__ import annotations
+
+import itertools
+
+import psycopg
+import pytest
+from click.testing import CliRunner
+from streamlit.testing.v1 import AppTest
+
+from helpers import APP, APP_TIMEOUT
+from trial.cli import main
+from trial.errors import TrialError
+from trial.settings import Settings
+from trial.study import builtin_study_text, parse_study
+
+_numbers = itertools.count(1)
+SECRET = "s3cret-Pa55"
+
+
+def _trial(*args: str, env: dict | None = None):
+    return CliRunner().invoke(main, list(args), env=env)
+
+
+@pytest.fixture
+def empty_study_database(pg_cluster) -> str:
+    url, _ = pg_cluster.new_database(f"cli{next(_numbers)}")
+    return url
+
+
+def test_init_creates_the_study_on_postgresql_once(empty_study_database):
+    url = empty_study_database
+    password = url.split(":")[2].split("@")[0]
+    made = _trial("init", "--db", url, "--user", "admin")
+    assert made.exit_code == 0, made.output
+    assert "for study" in made.output and "***" in made.output and password not in made.output
+    with psycopg.connect(url) as con:
+        assert con.execute("SELECT user_name, action FROM audit_trail").fetchall() == [("admin", "INIT")]
+        assert con.execute("SELECT count(*) FROM study_sites").fetchone()[0] == len(parse_study(builtin_study_text("demo")).sites)
+    again = _trial("init", "--db", url)
+    assert again.exit_code == 2 and "already holds a study" in again.output and password not in again.output
+
+
+@pytest.mark.parametrize("command", [["load", "x.csv"], ["tables", "--out", "pack"], ["uploads"], ["audit", "--verify"],
+                                     ["users"], ["login", "--user", "sam", "--password-stdin"], ["logout"], ["serve"], ["demo", "--no-serve"]])
+def test_the_other_commands_say_they_do_not_run_there_yet(command, tmp_path):
+    url = f"postgresql://sam:{SECRET}@127.0.0.1:1/study"
+    done = _trial(*command, "--db", url)
+    assert done.exit_code == 2, done.output
+    assert "is a study on PostgreSQL" in done.output and "Traceback" not in done.output
+    assert SECRET not in done.output and "postgresql://sam:***@127.0.0.1:1/study" in done.output
+
+
+def test_an_unreachable_server_or_a_wrong_password_is_a_sentence(pg_cluster, empty_study_database):
+    wrong = empty_study_database.replace(empty_study_database.split(":")[2].split("@")[0], SECRET)
+    for url in (wrong, f"postgresql://owner:{SECRET}@127.0.0.1:1/nowhere"):
+        done = _trial("init", "--db", url)
+        assert done.exit_code == 2 and "Could not reach the PostgreSQL study" in done.output, done.output
+        assert SECRET not in done.output and "Traceback" not in done.output
+
+
+@pytest.mark.parametrize(("url", "says"), [("postgresql://sam:pw@/study", "names no host"),
+                                           ("postgresql://sam:pw@host", "names no database name"),
+                                           ("postgres://sam:pw@host:port/db", "is not a PostgreSQL URL")])
+def test_a_malformed_url_is_named_without_its_password(url, says):
+    with pytest.raises(TrialError, match=says) as raised:
+        Settings.from_env(db=url)
+    assert ":pw@" not in str(raised.value) and "***" in str(raised.value)
+
+
+def test_a_file_path_is_still_the_embedded_database(tmp_path):
+    settings = Settings.from_env(db=str(tmp_path / "postgresql.duckdb"))
+    assert settings.db_url is None and settings.db_path == tmp_path / "postgresql.duckdb"
+
+
+def test_the_dashboards_say_it_too(monkeypatch):
+    monkeypatch.setenv("TRIAL_DB", f"postgresql://sam:{SECRET}@127.0.0.1:1/study")
+    at = AppTest.from_file(APP, default_timeout=APP_TIMEOUT).run()
+    shown = " ".join(e.value for e in at.error)
+    assert "is a study on PostgreSQL" in shown and SECRET not in shown and not at.exception

@@ -1,0 +1,103 @@
+"""A throwaway PostgreSQL cluster for the tests: initdb in a temporary folder, a free port on
+127.0.0.1, password (SCRAM) authentication, removed afterwards.
+
+PostgreSQL refuses to run as root, so as root the folder is given to the ``postgres`` user and the
+server runs as that user (``runuser``). Each study gets a database owned by an ordinary role with
+CREATEROLE and nothing more, as a hosted PostgreSQL gives it: never the superuser.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import secrets
+import shutil
+import socket
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import psycopg
+from psycopg import sql
+
+SUPERUSER = "postgres"
+
+
+def server_programs() -> Path | None:
+    """The folder of ``initdb`` and ``pg_ctl``: Debian keeps them under /usr/lib/postgresql/N/bin."""
+    for folder in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
+        if (folder / "initdb").exists() and (folder / "pg_ctl").exists():
+            return folder
+    found = shutil.which("pg_ctl")
+    return Path(found).resolve().parent if found and shutil.which("initdb") else None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Cluster:
+    folder: Path
+    port: int
+    password: str  # the superuser's: only the fixtures use it, to make owners and their databases
+    programs: Path
+    _runs_as: list[str]
+
+    @classmethod
+    def start(cls) -> Cluster:
+        programs = server_programs()
+        if programs is None:
+            raise RuntimeError("PostgreSQL's initdb and pg_ctl are not installed (apt-get install -y postgresql)")
+        folder = Path(tempfile.mkdtemp(prefix="trial-pg-"))
+        runs_as = []
+        if os.geteuid() == 0:
+            account = pwd.getpwnam("postgres")
+            os.chown(folder, account.pw_uid, account.pw_gid)
+            runs_as = ["runuser", "-u", "postgres", "--"]
+        password = secrets.token_urlsafe(16)
+        secret = folder / "superuser.pw"
+        secret.write_text(password + "\n")
+        if runs_as:
+            os.chown(secret, pwd.getpwnam("postgres").pw_uid, -1)
+        secret.chmod(0o600)
+        cluster = cls(folder, _free_port(), password, programs, runs_as)
+        cluster._run("initdb", "-D", str(folder / "data"), "-U", SUPERUSER, "--auth=scram-sha-256",
+                     f"--pwfile={secret}", "-E", "UTF8", "--no-locale", "--no-instructions")
+        secret.unlink()
+        options = (f"-p {cluster.port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off "
+                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+        cluster._run("pg_ctl", "-D", str(folder / "data"), "-l", str(folder / "server.log"), "-o", options, "-w", "start")
+        return cluster
+
+    def _run(self, program: str, *args: str) -> None:
+        done = subprocess.run([*self._runs_as, str(self.programs / program), *args], capture_output=True, text=True)
+        if done.returncode:
+            raise RuntimeError(f"{program} failed: {done.stderr or done.stdout}")
+
+    def url(self, user: str, password: str, database: str) -> str:
+        return f"postgresql://{quote(user, safe='')}:{quote(password, safe='')}@127.0.0.1:{self.port}/{quote(database, safe='')}"
+
+    def superuser(self, database: str = "postgres") -> psycopg.Connection:
+        return psycopg.connect(self.url(SUPERUSER, self.password, database), autocommit=True)
+
+    def new_database(self, name: str) -> tuple[str, str]:
+        """A new, empty database ``name`` owned by its own role ``<name>_owner`` (LOGIN CREATEROLE, not
+        a superuser). Returns the owner's URL and password."""
+        owner, password = f"{name}_owner", secrets.token_urlsafe(12)
+        with self.superuser() as con:
+            con.execute(sql.SQL("CREATE ROLE {} LOGIN CREATEROLE PASSWORD {}").format(sql.Identifier(owner), sql.Literal(password)))
+            con.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(name), sql.Identifier(owner)))
+            con.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(sql.Identifier(name)))
+        return self.url(owner, password, name), password
+
+    def stop(self) -> None:
+        try:
+            self._run("pg_ctl", "-D", str(self.folder / "data"), "-m", "immediate", "-w", "stop")
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)
+

@@ -1,0 +1,210 @@
+"""PostgreSQL as the system of record: a study's schema and its boundary, enforced by the database.
+
+:func:`create_study` makes the tables (``trial/sql/store/postgres``), then, from the data dictionary,
+what the database itself enforces for every client, ``psql`` included:
+
+- **Group roles** of the study, ``<database>_account`` (every account), ``_clinical`` (every account
+  but evaluators: adverse events, sessions, disposition) and ``_unblinded`` (the columns that tell the
+  arm). Each account is a role of its own name, a member of the groups its access allows
+  (:func:`set_account_role`).
+- **Row-level security** on every table with a site: an account reads its own site's rows only
+  (every site when it has none).
+- **Column privileges** for blinding: a blinded role cannot select the arm, the adverse events'
+  verbatim term and suspected cause, or any session (which happen in one arm only).
+- **The audit trail** is written only by the system's function ``trial_record`` (hash-chained as the
+  embedded store chains it, so :func:`trial.store.audit.problems_in_chain` checks both), and no role,
+  not even the owner, updates, deletes or truncates it (a trigger).
+- **Every change of a study table writes its audit rows** (statement triggers): by the system's write
+  path (which names its upload and reason in ``trial.context``) or, without it, as made outside the
+  system (``DIRECT_INSERT``, ``DIRECT_UPDATE``, ``DIRECT_DELETE``), with the acting role's name.
+
+The policy (which columns reveal the allocation, which domains evaluators read) is governance's and
+is handed in (:class:`Boundary`): the store knows how, not what.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import psycopg
+from psycopg import sql
+
+from schemas import DOMAINS
+from trial.errors import DatabaseExists, TrialError
+from trial.store.audit import GENESIS
+from trial.store.definition import definition_rows
+from trial.store.sqlfiles import sql_names, sql_text
+from trial.settings import redacted
+from trial.study import parse_study
+
+SCHEMA = sql_names("store/postgres")
+SCHEMA_VERSION = len(SCHEMA)
+SITE_DEFINITION_TABLES = ("study_sites", "unblindings")  # tables with a site that are no data domain
+EVERYONE_READS = ("meta", "study_sites", "study_arms", "study_visits", "study_regions", "study_coding", "study_parameters")
+_KEPT_OUT_OF_CELL_AUDIT = ("upload_id", "source_line")  # which upload a row came from is the upload's audit row
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """What the database withholds. ``withheld``: domain → the columns that tell the arm (None: every
+    column); ``assessment_domains``: the domains an evaluator reads (with subjects and randomization)."""
+
+    withheld: Mapping[str, frozenset[str] | None]
+    assessment_domains: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Groups:
+    account: str
+    clinical: str
+    unblinded: str
+
+    @classmethod
+    def of(cls, database: str) -> Groups:
+        return cls(f"{database}_account", f"{database}_clinical", f"{database}_unblinded")
+
+
+def _database(con: psycopg.Connection) -> str:
+    return con.execute("SELECT current_database()").fetchone()[0]
+
+
+def _role_exists(con: psycopg.Connection, name: str) -> bool:
+    return con.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone() is not None
+
+
+def create_study(url: str, study_text: str, *, user: str, boundary: Boundary) -> None:
+    """Create the study's schema, boundary and definition in the empty database at ``url`` (its user
+    owns them), with the trail's INIT row, in one transaction."""
+    study = parse_study(study_text, "the study definition")
+    try:
+        with psycopg.connect(url) as con:
+            _create(con, study, study_text, user, boundary)
+    except psycopg.OperationalError as exc:
+        raise TrialError(f"Could not reach the PostgreSQL study {redacted(url)}: {_first_line(exc)}") from None
+    except psycopg.errors.InsufficientPrivilege as exc:
+        raise TrialError(f"The owner named in {redacted(url)} may not set up a study there ({_first_line(exc)}): it "
+                         "must own the database and have CREATEROLE.") from None
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _create(con: psycopg.Connection, study, study_text: str, user: str, boundary: Boundary) -> None:
+    if con.execute("SELECT 1 FROM information_schema.tables WHERE table_schema = 'public' AND table_name = 'meta'").fetchone():
+        raise DatabaseExists("That PostgreSQL database already holds a study. Use it as it is, or name another database.")
+    for name in SCHEMA:
+        con.execute(sql_text(name))
+    _make_boundary(con, Groups.of(_database(con)), boundary)
+    now = dt.datetime.now(dt.UTC)
+    meta = {"study_toml": study_text, "study_id": study.study.id, "created_at": now.isoformat(), "data_version": "0",
+            "schema_version": str(SCHEMA_VERSION), "audit_head": GENESIS, "audit_rows": "0", "engine": "postgresql"}
+    with con.cursor() as cur:
+        cur.executemany("INSERT INTO meta VALUES (%s, %s)", list(meta.items()))
+        for table, rows in definition_rows(study).items():
+            if rows:
+                marks = sql.SQL(", ").join(sql.Placeholder() * len(rows[0]))
+                cur.executemany(sql.SQL("INSERT INTO {} VALUES ({})").format(sql.Identifier(table), marks), rows)
+    con.execute("SELECT trial_record(%s, 'INIT', NULL, NULL, NULL, NULL, %s, NULL, NULL, %s)",
+                (user, study.study.id, now))
+
+
+def _make_boundary(con: psycopg.Connection, groups: Groups, boundary: Boundary) -> None:
+    database = sql.Identifier(_database(con))
+    account, clinical, unblinded = (sql.Identifier(g) for g in (groups.account, groups.clinical, groups.unblinded))
+    for group in (groups.account, groups.clinical, groups.unblinded):
+        if not _role_exists(con, group):
+            con.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(group)))
+    con.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(database, account))
+    con.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(account))
+    con.execute(sql.SQL("GRANT SELECT ON {} TO {}").format(sql.SQL(", ").join(map(sql.Identifier, EVERYONE_READS)), account))
+    con.execute(sql.SQL("GRANT EXECUTE ON FUNCTION trial_record TO {}").format(account))
+    for table in (*DOMAINS, *SITE_DEFINITION_TABLES):
+        _scope_to_sites(con, table, account)
+    for name, domain in DOMAINS.items():
+        columns = [r[0] for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = %s "
+            "ORDER BY ordinal_position", (name,))]
+        reader = account if name in boundary.assessment_domains or name in ("subjects", "randomization") else clinical
+        withheld = boundary.withheld.get(name, frozenset())
+        table = sql.Identifier(name)
+        if withheld is None:
+            con.execute(sql.SQL("GRANT SELECT ON {} TO {}").format(table, unblinded))
+        else:
+            shown = [c for c in columns if c not in withheld]
+            con.execute(sql.SQL("GRANT SELECT ({}) ON {} TO {}").format(_names(shown), table, reader))
+            if withheld:
+                con.execute(sql.SQL("GRANT SELECT ({}) ON {} TO {}").format(_names(sorted(withheld)), table, unblinded))
+        _audit_changes(con, name, domain.key)
+
+
+def _names(columns: list[str]) -> sql.Composable:
+    return sql.SQL(", ").join(map(sql.Identifier, columns))
+
+
+def _scope_to_sites(con: psycopg.Connection, table: str, account: sql.Identifier) -> None:
+    """An account reads (and writes) the rows of its own sites only; ``(SELECT trial_sites())`` is
+    worked out once a query, not once a row."""
+    name = sql.Identifier(table)
+    con.execute(sql.SQL("ALTER TABLE {} ENABLE ROW LEVEL SECURITY").format(name))
+    con.execute(sql.SQL("CREATE POLICY site_scope ON {} TO {} USING (site_id = ANY (CAST((SELECT trial_sites()) AS text[]))) "
+                        "WITH CHECK (site_id = ANY (CAST((SELECT trial_sites()) AS text[])))").format(name, account))
+
+
+def _audit_changes(con: psycopg.Connection, table: str, key: tuple[str, ...]) -> None:
+    name = sql.Identifier(table)
+    keys = sql.SQL(", ").join(map(sql.Literal, key))
+    for event, transition, function in (("INSERT", "NEW TABLE AS new_rows", "trial_audit_inserted"),
+                                        ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows", "trial_audit_updated"),
+                                        ("DELETE", "OLD TABLE AS old_rows", "trial_audit_deleted")):
+        args = sql.SQL("") if event == "INSERT" else keys
+        con.execute(sql.SQL("CREATE TRIGGER {} AFTER {} ON {} REFERENCING {} FOR EACH STATEMENT EXECUTE FUNCTION {}({})").format(
+            sql.Identifier(f"{table}_audit_{event.lower()}"), sql.SQL(event), name, sql.SQL(transition),
+            sql.Identifier(function), args))
+    con.execute(sql.SQL("CREATE TRIGGER {} BEFORE TRUNCATE ON {} FOR EACH STATEMENT EXECUTE FUNCTION "
+                        "trial_refuse_truncate()").format(sql.Identifier(f"{table}_not_truncated"), name))
+
+
+def set_account_role(con: psycopg.Connection, name: str, password: str, *, site: str | None, blinded: bool,
+                     assessments_only: bool) -> None:
+    """Make (or bring up to date) the PostgreSQL role of account ``name``: it logs in with the
+    account's password (sent as a SCRAM verifier, never as text) and belongs to the groups its access
+    allows. A role of that name that is not one of this study's accounts is refused: a study may not
+    take over a role it did not make."""
+    groups = Groups.of(_database(con))
+    role = sql.Identifier(name)
+    known = con.execute("SELECT 1 FROM account_roles WHERE role_name = %s", (name,)).fetchone() is not None
+    if _role_exists(con, name) and not known:
+        raise TrialError(f"{name} is already a PostgreSQL role that is not an account of this study; "
+                         "choose another user name.")
+    verifier = con.pgconn.encrypt_password(password.encode(), name.encode(), b"scram-sha-256").decode()
+    verb = "ALTER" if known else "CREATE"
+    con.execute(sql.SQL(verb + " ROLE {} LOGIN PASSWORD {}").format(role, sql.Literal(verifier)))
+    con.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(groups.account), role))
+    for group, member in ((groups.clinical, not assessments_only), (groups.unblinded, not blinded)):
+        verb = "GRANT {} TO {}" if member else "REVOKE {} FROM {}"
+        con.execute(sql.SQL(verb).format(sql.Identifier(group), role))
+    con.execute(sql.SQL("GRANT {} TO CURRENT_USER").format(role))  # the system acts as the account (SET ROLE)
+    con.execute("INSERT INTO account_roles VALUES (%s, %s, %s, %s) ON CONFLICT (role_name) DO UPDATE SET "
+                "site_id = excluded.site_id, blinded = excluded.blinded, assessments_only = excluded.assessments_only",
+                (name, site, blinded, assessments_only))
+
+
+def disable_account_role(con: psycopg.Connection, name: str) -> None:
+    """The account's role can no longer log in (its rows in the trail keep its name)."""
+    con.execute(sql.SQL("ALTER ROLE {} NOLOGIN").format(sql.Identifier(name)))
+
+
+def chain_rows(con: psycopg.Connection) -> list[tuple]:
+    """The trail's rows as :func:`trial.store.audit.problems_in_chain` reads them."""
+    return con.execute(
+        "SELECT audit_id, (extract(epoch FROM changed_at) * 1000000)::bigint, user_name, action, table_name, "
+        "record_key, column_name, old_value, new_value, reason, upload_id, seal_count, seal_digest, prev_hash, row_hash "
+        "FROM audit_trail ORDER BY audit_id").fetchall()
+
+
+def chain_head(con: psycopg.Connection) -> tuple[str, int]:
+    rows = dict(con.execute("SELECT key, value FROM meta WHERE key IN ('audit_head', 'audit_rows')").fetchall())
+    return rows.get("audit_head", GENESIS), int(rows.get("audit_rows", 0))
