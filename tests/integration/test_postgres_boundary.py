@@ -201,3 +201,14 @@ def test_a_disabled_account_cannot_log_in_and_a_password_is_never_stored_as_text
 def test_a_database_that_holds_a_study_is_not_made_again(study):
     with pytest.raises(DatabaseExists):
         create_study(study[2], builtin_study_text("demo"), user="admin", boundary=BOUNDARY)
+
+
+def test_the_study_is_closed_to_roles_that_are_not_its_accounts(study):
+    """Another study's account on the same cluster (or any other role) cannot even connect."""
+    cluster, name, _ = study
+    other_url, other_password = cluster.new_database(f"{name}_other")
+    with cluster.superuser() as root:
+        root.execute("CREATE ROLE stranger LOGIN PASSWORD 'stranger pw'")
+    for user, password in (("stranger", "stranger pw"), (f"{name}_other_owner", other_password)):
+        with pytest.raises(psycopg.OperationalError, match="permission denied"):
+            psycopg.connect(cluster.url(user, password, name)).close()

@@ -117,6 +117,9 @@ def _make_boundary(con: psycopg.Connection, groups: Groups, boundary: Boundary) 
     for group in (groups.account, groups.clinical, groups.unblinded):
         if not _role_exists(con, group):
             con.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(group)))
+    # closed to every role but the study's accounts (a cluster may hold other studies and their accounts)
+    con.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(database))
+    con.execute(sql.SQL("REVOKE ALL ON SCHEMA public FROM PUBLIC"))
     con.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(database, account))
     con.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(account))
     con.execute(sql.SQL("GRANT SELECT ON {} TO {}").format(sql.SQL(", ").join(map(sql.Identifier, EVERYONE_READS)), account))

@@ -89,7 +89,9 @@ $$;
 
 -- Every change of a study table writes its audit rows here, whoever makes it: new rows counted in one
 -- row, each changed cell in a row of its own (old and new value), each removed record in a row.
-CREATE FUNCTION trial_audit_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+-- search_path is fixed (pg_temp last) so that a session's temporary table named like ours is never
+-- the one these functions write.
+CREATE FUNCTION trial_audit_inserted() RETURNS trigger LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 DECLARE
     v_context jsonb := trial_context();
     v_rows bigint;
@@ -106,7 +108,7 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION trial_audit_updated() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION trial_audit_updated() RETURNS trigger LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 DECLARE
     v_context jsonb := trial_context();
     v_change record;
@@ -128,7 +130,7 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION trial_audit_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION trial_audit_deleted() RETURNS trigger LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 DECLARE
     v_context jsonb := trial_context();
     v_gone record;
