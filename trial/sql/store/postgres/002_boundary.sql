@@ -91,58 +91,61 @@ $$;
 -- row, each changed cell in a row of its own (old and new value), each removed record in a row.
 -- search_path is fixed (pg_temp last) so that a session's temporary table named like ours is never
 -- the one these functions write.
-CREATE FUNCTION trial_audit_inserted() RETURNS trigger LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
+-- One change's audit row: as the system's (its action, reason and upload from trial.context) or, with
+-- no context, as made outside the system (DIRECT_ before the action); the actor always the caller.
+CREATE FUNCTION trial_record_change(p_action text, p_table text, p_key text, p_column text, p_old text, p_new text)
+RETURNS void LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 DECLARE
     v_context jsonb := trial_context();
+BEGIN
+    PERFORM trial_record(trial_actor(), CASE WHEN v_context IS NULL THEN 'DIRECT_' || p_action ELSE p_action END,
+                         p_table, p_key, p_column, p_old, p_new, v_context ->> 'reason',
+                         (v_context ->> 'upload_id')::bigint);
+END
+$$;
+
+-- Every statement that changes a study table moves the data version the pages' caches key on.
+CREATE FUNCTION trial_data_changed() RETURNS void LANGUAGE sql SET search_path = public, pg_temp AS $$
+    UPDATE meta SET value = (value::bigint + 1)::text WHERE key = 'data_version'
+$$;
+
+CREATE FUNCTION trial_audit_inserted() RETURNS trigger LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
+DECLARE
     v_rows bigint;
 BEGIN
     SELECT count(*) INTO v_rows FROM new_rows;
     IF v_rows > 0 THEN
-        PERFORM trial_record(trial_actor(), CASE WHEN v_context IS NULL THEN 'DIRECT_INSERT' ELSE 'INSERT' END,
-                             TG_TABLE_NAME, NULL, NULL, NULL,
-                             v_rows || ' rows' || coalesce(' from ' || (v_context ->> 'file'), ', outside the system'),
-                             v_context ->> 'reason', (v_context ->> 'upload_id')::bigint);
+        PERFORM trial_record_change('INSERT', TG_TABLE_NAME, NULL, NULL, NULL,
+                                    v_rows || ' rows' || coalesce(' from ' || (trial_context() ->> 'file'), ', outside the system'));
     END IF;
-    UPDATE meta SET value = (value::bigint + 1)::text WHERE key = 'data_version';
+    PERFORM trial_data_changed();
     RETURN NULL;
 END
 $$;
 
 CREATE FUNCTION trial_audit_updated() RETURNS trigger LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
-DECLARE
-    v_context jsonb := trial_context();
-    v_change record;
 BEGIN
-    FOR v_change IN
+    PERFORM trial_record_change(CASE WHEN trial_context() IS NULL THEN 'UPDATE' ELSE 'CORRECT' END, TG_TABLE_NAME,
+                                c.record_key, c.column_name, c.old_value, c.new_value)
+    FROM (
         WITH o AS (SELECT trial_key(to_jsonb(t), TG_ARGV::text[]) AS k, to_jsonb(t) AS j FROM old_rows AS t),
              n AS (SELECT trial_key(to_jsonb(t), TG_ARGV::text[]) AS k, to_jsonb(t) AS j FROM new_rows AS t)
-        SELECT o.k AS record_key, c.key AS column_name, o.j ->> c.key AS old_value, c.value AS new_value
-        FROM o JOIN n ON n.k = o.k, jsonb_each_text(n.j) AS c
-        WHERE c.value IS DISTINCT FROM o.j ->> c.key AND c.key NOT IN ('upload_id', 'source_line')
-        ORDER BY o.k, c.key
-    LOOP
-        PERFORM trial_record(trial_actor(), CASE WHEN v_context IS NULL THEN 'DIRECT_UPDATE' ELSE 'CORRECT' END,
-                             TG_TABLE_NAME, v_change.record_key, v_change.column_name, v_change.old_value,
-                             v_change.new_value, v_context ->> 'reason', (v_context ->> 'upload_id')::bigint);
-    END LOOP;
-    UPDATE meta SET value = (value::bigint + 1)::text WHERE key = 'data_version';
+        SELECT o.k AS record_key, e.key AS column_name, o.j ->> e.key AS old_value, e.value AS new_value
+        FROM o JOIN n ON n.k = o.k, jsonb_each_text(n.j) AS e
+        WHERE e.value IS DISTINCT FROM o.j ->> e.key AND e.key NOT IN ('upload_id', 'source_line')
+        ORDER BY o.k, e.key
+    ) AS c;
+    PERFORM trial_data_changed();
     RETURN NULL;
 END
 $$;
 
 CREATE FUNCTION trial_audit_deleted() RETURNS trigger LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
-DECLARE
-    v_context jsonb := trial_context();
-    v_gone record;
 BEGIN
-    FOR v_gone IN SELECT trial_key(to_jsonb(t), TG_ARGV::text[]) AS record_key, to_jsonb(t)::text AS old_value
-                  FROM old_rows AS t ORDER BY 1
-    LOOP
-        PERFORM trial_record(trial_actor(), CASE WHEN v_context IS NULL THEN 'DIRECT_DELETE' ELSE 'DELETE' END,
-                             TG_TABLE_NAME, v_gone.record_key, NULL, v_gone.old_value, NULL, v_context ->> 'reason',
-                             (v_context ->> 'upload_id')::bigint);
-    END LOOP;
-    UPDATE meta SET value = (value::bigint + 1)::text WHERE key = 'data_version';
+    PERFORM trial_record_change('DELETE', TG_TABLE_NAME, g.record_key, NULL, g.old_value, NULL)
+    FROM (SELECT trial_key(to_jsonb(t), TG_ARGV::text[]) AS record_key, to_jsonb(t)::text AS old_value
+          FROM old_rows AS t ORDER BY 1) AS g;
+    PERFORM trial_data_changed();
     RETURN NULL;
 END
 $$;
