@@ -247,6 +247,22 @@ def test_a_direct_change_of_where_a_row_came_from_is_audited(study):
             ("DIRECT_UPDATE", "hair_counts", "S01-003 / BASELINE / VERTEX", "upload_id")]
 
 
+def test_a_correction_by_the_system_is_audited_cell_by_cell_without_its_provenance(study):
+    """What the row-by-row audit keeps from the statement one: the system's correction (trial.context
+    set) is CORRECT with its upload and reason, and the correcting upload's id is no cell of its own."""
+    with _owner(study) as owner:
+        owner.execute("INSERT INTO pull_tests VALUES ('S01', 'S01-004', 'BASELINE', '2025-01-06', 'VERTEX', 60, 2, 1, 1)")
+        before = _last_audit_id(owner)
+        with owner.transaction():
+            owner.execute("SELECT set_config('trial.context', %s, true)",
+                          ('{"upload_id": 30, "file": "fix.csv", "reason": "transcription"}',))
+            owner.execute("UPDATE pull_tests SET hairs_extracted = 3, upload_id = 30 WHERE subject_id = 'S01-004'")
+        rows = owner.execute("SELECT action, column_name, reason, upload_id FROM audit_trail WHERE audit_id > %s "
+                             "ORDER BY audit_id", (before,)).fetchall()
+        assert rows and set(rows) == {("CORRECT", "hairs_extracted", "transcription", 30)}
+        assert _chain_intact(owner)
+
+
 def test_the_planners_statistics_tell_a_site_role_nothing_of_other_sites(study):
     """Statistics are gathered over every site, and the planner uses them for a leakproof operator
     whatever the policies: EXPLAIN's estimate told sam that S02 holds about 60 women with FPHL."""

@@ -8,13 +8,14 @@ what the database itself enforces for every client, ``psql`` included:
   arm). Each account is a role of its own name, a member of the groups its access allows
   (:func:`set_account_role`).
 - **Row-level security** on every table with a site: an account reads its own site's rows only
-  (every site when it has none).
+  (every site when it has none), and the planner keeps no statistics of their columns to tell.
 - **Column privileges** for blinding: a blinded role cannot select the arm, the adverse events'
   verbatim term and suspected cause, or any session (which happen in one arm only).
-- **The audit trail** is written only by the system's function ``trial_record`` (hash-chained as the
-  embedded store chains it, so :func:`trial.store.audit.problems_in_chain` checks both), and no role,
-  not even the owner, updates, deletes or truncates it (a trigger).
-- **Every change of a study table writes its audit rows** (statement triggers): by the system's write
+- **The audit trail** is written only by the system's function ``trial_record`` (by an account in
+  its own name only, at the database's clock; hash-chained as the embedded store chains it, so
+  :func:`trial.store.audit.problems_in_chain` checks both), and no role, not even the owner, updates,
+  deletes or truncates it (a trigger).
+- **Every change of a study table writes its audit rows** (triggers): by the system's write
   path (which names its upload and reason in ``trial.context``) or, without it, as made outside the
   system (``DIRECT_INSERT``, ``DIRECT_UPDATE``, ``DIRECT_DELETE``), with the acting role's name.
 
@@ -43,7 +44,6 @@ SCHEMA = sql_names("store/postgres")
 SCHEMA_VERSION = len(SCHEMA)
 SITE_DEFINITION_TABLES = ("study_sites", "unblindings")  # tables with a site that are no data domain
 EVERYONE_READS = ("meta", "study_sites", "study_arms", "study_visits", "study_regions", "study_coding", "study_parameters")
-_KEPT_OUT_OF_CELL_AUDIT = ("upload_id", "source_line")  # which upload a row came from is the upload's audit row
 
 
 @dataclass(frozen=True)
@@ -149,23 +149,34 @@ def _names(columns: list[str]) -> sql.Composable:
 
 def _scope_to_sites(con: psycopg.Connection, table: str, account: sql.Identifier) -> None:
     """An account reads (and writes) the rows of its own sites only; ``(SELECT trial_sites())`` is
-    worked out once a query, not once a row."""
+    worked out once a query, not once a row. No column statistics are gathered: they are gathered over
+    every site, and the planner uses them for any leakproof operator whatever the policies, so that
+    ``EXPLAIN … WHERE sex = 'F'`` would estimate how many rows of that value the other sites hold."""
     name = sql.Identifier(table)
+    columns = [r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' "
+                                         "AND table_name = %s ORDER BY ordinal_position", (table,))]
+    con.execute(sql.SQL("ALTER TABLE {} {}").format(name, sql.SQL(", ").join(
+        sql.SQL("ALTER COLUMN {} SET STATISTICS 0").format(sql.Identifier(c)) for c in columns)))
     con.execute(sql.SQL("ALTER TABLE {} ENABLE ROW LEVEL SECURITY").format(name))
     con.execute(sql.SQL("CREATE POLICY site_scope ON {} TO {} USING (site_id = ANY (CAST((SELECT trial_sites()) AS text[]))) "
                         "WITH CHECK (site_id = ANY (CAST((SELECT trial_sites()) AS text[])))").format(name, account))
 
 
 def _audit_changes(con: psycopg.Connection, table: str, key: tuple[str, ...]) -> None:
+    """Insertions and deletions are audited once a statement (its transition table); an update row by
+    row (each old row paired with its new one, whatever its key becomes), then once a statement for
+    the data version."""
     name = sql.Identifier(table)
     keys = sql.SQL(", ").join(map(sql.Literal, key))
-    for event, transition, function in (("INSERT", "NEW TABLE AS new_rows", "trial_audit_inserted"),
-                                        ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows", "trial_audit_updated"),
-                                        ("DELETE", "OLD TABLE AS old_rows", "trial_audit_deleted")):
-        args = sql.SQL("") if event == "INSERT" else keys
+    for event, transition, function, args in (("INSERT", "NEW TABLE AS new_rows", "trial_audit_inserted", sql.SQL("")),
+                                              ("DELETE", "OLD TABLE AS old_rows", "trial_audit_deleted", keys)):
         con.execute(sql.SQL("CREATE TRIGGER {} AFTER {} ON {} REFERENCING {} FOR EACH STATEMENT EXECUTE FUNCTION {}({})").format(
             sql.Identifier(f"{table}_audit_{event.lower()}"), sql.SQL(event), name, sql.SQL(transition),
             sql.Identifier(function), args))
+    con.execute(sql.SQL("CREATE TRIGGER {} AFTER UPDATE ON {} FOR EACH ROW EXECUTE FUNCTION trial_audit_updated({})").format(
+        sql.Identifier(f"{table}_audit_update"), name, keys))
+    con.execute(sql.SQL("CREATE TRIGGER {} AFTER UPDATE ON {} FOR EACH STATEMENT EXECUTE FUNCTION trial_audit_update_done()").format(
+        sql.Identifier(f"{table}_update_done"), name))
     con.execute(sql.SQL("CREATE TRIGGER {} BEFORE TRUNCATE ON {} FOR EACH STATEMENT EXECUTE FUNCTION "
                         "trial_refuse_truncate()").format(sql.Identifier(f"{table}_not_truncated"), name))
 

@@ -42,8 +42,17 @@ DECLARE
     v_id bigint;
     v_hash text;
 BEGIN
-    IF EXISTS (SELECT 1 FROM account_roles WHERE role_name = v_actor) AND p_user IS DISTINCT FROM v_actor THEN
-        RAISE EXCEPTION '% may not write the audit trail as %', v_actor, p_user USING ERRCODE = 'insufficient_privilege';
+    -- Only the system (the database's owner, acting as itself) names another user or the time. Any
+    -- other caller is an account writing in its own name at the database's clock: not a group role an
+    -- account has SET ROLE to, which is no account and would otherwise name anyone.
+    IF NOT pg_has_role(v_actor, (SELECT datdba FROM pg_database WHERE datname = current_database()), 'MEMBER') THEN
+        IF NOT EXISTS (SELECT 1 FROM account_roles WHERE role_name = v_actor) OR p_user IS DISTINCT FROM v_actor THEN
+            RAISE EXCEPTION '% may not write the audit trail as %', v_actor, p_user USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        IF p_at IS NOT NULL THEN
+            RAISE EXCEPTION '% may not name the time of an audit row: it is the database''s clock', v_actor
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
     END IF;
     SELECT value INTO v_prev FROM meta WHERE key = 'audit_head' FOR UPDATE;
     SELECT value::bigint INTO v_count FROM meta WHERE key = 'audit_rows' FOR UPDATE;
@@ -123,18 +132,27 @@ BEGIN
 END
 $$;
 
+-- An update is audited row by row, each old row with its own new one (a statement's transition tables
+-- cannot be paired: a changed key joins nothing, and rows that share a key, which no constraint
+-- forbids, join crosswise): a row of its own for each changed cell, under the record's key before the
+-- change. Which upload a row came from is left out of the system's corrections (their upload's audit
+-- row names it), not out of a change made outside the system.
 CREATE FUNCTION trial_audit_updated() RETURNS trigger LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
+DECLARE
+    v_old jsonb := to_jsonb(OLD);
+    v_system boolean := trial_context() IS NOT NULL;
 BEGIN
-    PERFORM trial_record_change(CASE WHEN trial_context() IS NULL THEN 'UPDATE' ELSE 'CORRECT' END, TG_TABLE_NAME,
-                                c.record_key, c.column_name, c.old_value, c.new_value)
-    FROM (
-        WITH o AS (SELECT trial_key(to_jsonb(t), TG_ARGV::text[]) AS k, to_jsonb(t) AS j FROM old_rows AS t),
-             n AS (SELECT trial_key(to_jsonb(t), TG_ARGV::text[]) AS k, to_jsonb(t) AS j FROM new_rows AS t)
-        SELECT o.k AS record_key, e.key AS column_name, o.j ->> e.key AS old_value, e.value AS new_value
-        FROM o JOIN n ON n.k = o.k, jsonb_each_text(n.j) AS e
-        WHERE e.value IS DISTINCT FROM o.j ->> e.key AND e.key NOT IN ('upload_id', 'source_line')
-        ORDER BY o.k, e.key
-    ) AS c;
+    PERFORM trial_record_change(CASE WHEN v_system THEN 'CORRECT' ELSE 'UPDATE' END, TG_TABLE_NAME,
+                                trial_key(v_old, TG_ARGV::text[]), e.key, v_old ->> e.key, e.value)
+    FROM jsonb_each_text(to_jsonb(NEW)) AS e
+    WHERE e.value IS DISTINCT FROM v_old ->> e.key AND NOT (v_system AND e.key IN ('upload_id', 'source_line'))
+    ORDER BY e.key;
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION trial_audit_update_done() RETURNS trigger LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
+BEGIN
     PERFORM trial_data_changed();
     RETURN NULL;
 END
