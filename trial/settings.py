@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from trial.errors import TrialError
 
@@ -67,22 +68,40 @@ def is_server_url(location: str) -> bool:
 
 
 def redacted(url: str) -> str:
-    """``url`` with its password (if any) as ``***``: safe to print, log or show."""
-    parts = urlsplit(url)
-    if parts.password is None:
+    """``url`` with its password as ``***``, however it is written: in the user part, up to the last
+    ``@`` (so a password holding an unencoded ``@``, ``/``, ``?`` or ``#`` is hidden whole), and as a
+    ``password`` query parameter. Safe to print, log or show; when in doubt it hides more."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
         return url
-    user, _, host = parts.netloc.rpartition("@")
-    return parts._replace(netloc=f"{user.partition(':')[0]}:***@{host}").geturl()
+    userinfo, at, after = rest.rpartition("@")
+    if at and ":" in userinfo:
+        rest = f"{userinfo.partition(':')[0]}:***@{after}"
+    path, question, query = rest.partition("?")
+    if question:
+        fields = [field.partition("=") for field in query.split("&")]
+        query = "&".join(f"{key}{eq}***" if eq and unquote(key).strip().lower() == "password" else f"{key}{eq}{value}"
+                         for key, eq, value in fields)
+        rest = f"{path}?{query}"
+    return f"{scheme}{sep}{rest}"
+
+
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_HOW = "write it as postgresql://USER:PASSWORD@HOST:PORT/DATABASE, with '@', '/', '?', '#' and '%' in a password percent-encoded"
 
 
 def _server_url(url: str) -> str:
-    """``url`` if it names a host and a database; else a sentence (never quoting the password)."""
+    """``url`` if it names a host and a database, the way PostgreSQL reads it too; else a sentence
+    (never quoting the password, nor a parser's message that could hold a piece of it)."""
+    authority = re.split(r"[/?#]", url.partition("://")[2], maxsplit=1)[0]
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 (a port that is not a number raises here)
-    except ValueError as exc:
-        raise TrialError(f"{redacted(url)} is not a PostgreSQL URL trial can use ({exc}); write it as "
-                         "postgresql://USER:PASSWORD@HOST:PORT/DATABASE.") from None
+        unreadable = authority.count("@") > 1 or _BAD_PERCENT.search(url) is not None
+    except ValueError:
+        unreadable = True
+    if unreadable:
+        raise TrialError(f"{redacted(url)} is not a PostgreSQL URL trial can use: {_HOW} (%40, %2F, %3F, %23, %25).")
     if not parts.hostname or not parts.path.strip("/"):
         missing = "host" if not parts.hostname else "database name"
         raise TrialError(f"{redacted(url)} names no {missing}: write the study's database as "

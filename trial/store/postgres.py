@@ -79,7 +79,14 @@ def create_study(url: str, study_text: str, *, user: str, boundary: Boundary) ->
     owns them), with the trail's INIT row, in one transaction."""
     study = parse_study(study_text, "the study definition")
     try:
-        with psycopg.connect(url) as con:
+        con = psycopg.connect(url)
+    except psycopg.ProgrammingError:  # libpq's reading of the URL, whose message may quote the password
+        raise TrialError(f"{redacted(url)} is not a URL PostgreSQL reads: check its query parameters (libpq's "
+                         "connection parameters) and that every '%' in it is followed by two hex digits.") from None
+    except psycopg.OperationalError as exc:
+        raise TrialError(f"Could not reach the PostgreSQL study {redacted(url)}: {_first_line(exc)}") from None
+    try:
+        with con:
             _create(con, study, study_text, user, boundary)
     except psycopg.OperationalError as exc:
         raise TrialError(f"Could not reach the PostgreSQL study {redacted(url)}: {_first_line(exc)}") from None
