@@ -8,6 +8,7 @@ CREATEROLE and nothing more, as a hosted PostgreSQL gives it: never the superuse
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import pwd
 import secrets
@@ -21,6 +22,8 @@ from urllib.parse import quote
 
 import psycopg
 from psycopg import sql
+
+from trial.governance.access import database_boundary
 
 SUPERUSER = "postgres"
 
@@ -100,3 +103,39 @@ class Cluster:
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
 
+
+
+# ---- a study's accounts and rows, as the PostgreSQL tests use them
+BOUNDARY = database_boundary()
+PASSWORD = "correct horse battery"
+# account → (site, blinded, assessments only)
+ACCOUNTS = {"sam": ("S01", True, False), "sue": ("S02", True, False), "eve": ("S01", True, True),
+            "mona": (None, True, False), "stat": (None, False, False)}
+
+
+def site_rows(site: str, n: int) -> dict[str, list[tuple]]:
+    day = dt.date(2025, 1, 6)
+    subjects = [f"{site}-{i:03d}" for i in range(1, n + 1)]
+    return {
+        "subjects": [(site, s, day, day, 30 + i, "M", "AGA", "NORWOOD", "III", "IV", "Y", 1, i)
+                     for i, s in enumerate(subjects, 1)],
+        "randomization": [(site, s, day, "MINOX_MN" if i % 2 else "MINOX", f"R{site}{i}", None, 2, i)
+                          for i, s in enumerate(subjects, 1)],
+        "hair_counts": [(site, s, "BASELINE", day, "VERTEX", 1.0, 150 + i, None, None, None, "EV-1", 3, i)
+                        for i, s in enumerate(subjects, 1)],
+        "adverse_events": [(site, s, 1, "pain during session", "Pain", "General disorders", day, None, "MILD", "N",
+                            "RELATED", "MICRONEEDLING", None, "RECOVERED", 4, i) for i, s in enumerate(subjects, 1)],
+        "procedures": [(site, s, day, "ROLLER", 1.5, 4, 3, "Y", 5, i) for i, s in enumerate(subjects, 1)],
+    }
+
+
+def system_writes(con: psycopg.Connection, rows: dict[str, list[tuple]], upload_id: int, file: str) -> None:
+    """Rows written as the system's write path does: in bulk (COPY, one statement a table) inside a
+    transaction that names its upload."""
+    with con.transaction():
+        con.execute("SELECT set_config('trial.context', %s, true)",
+                    (f'{{"upload_id": {upload_id}, "file": "{file}", "reason": null}}',))
+        for table, values in rows.items():
+            with con.cursor().copy(f"COPY {table} FROM STDIN") as copy:
+                for row in values:
+                    copy.write_row(row)

@@ -11,8 +11,7 @@ import pytest
 from click.testing import CliRunner
 from psycopg import errors
 
-from postgres import server_programs
-from test_postgres_boundary import ACCOUNTS, BOUNDARY, PASSWORD, _rows, _system_writes
+from postgres import ACCOUNTS, BOUNDARY, PASSWORD, server_programs, site_rows, system_writes
 from trial.cli import main
 from trial.errors import TrialError
 from trial.settings import Settings
@@ -50,8 +49,8 @@ def study(pg_cluster):
         for account, (site, blinded, assessments_only) in ACCOUNTS.items():
             set_account_role(con, account, PASSWORD, site=site, blinded=blinded, assessments_only=assessments_only)
         for site, n in (("S01", 4), ("S02", 3)):
-            _system_writes(con, _rows(site, n), upload_id=10 + n, file=f"{site}.csv")
-        _system_writes(con, {"subjects": _other_site_women(60)}, upload_id=20, file="S02-more.csv")
+            system_writes(con, site_rows(site, n), upload_id=10 + n, file=f"{site}.csv")
+        system_writes(con, {"subjects": _other_site_women(60)}, upload_id=20, file="S02-more.csv")
     return pg_cluster, name, url
 
 
@@ -363,11 +362,6 @@ def test_no_role_counts_rows_it_cannot_read(study):
         assert mona.execute("SELECT n_live_tup FROM pg_stat_user_tables WHERE relname = 'procedures'").fetchone()[0] == 0
 
 
-@pytest.mark.xfail(strict=True, reason="only the data domains have audit triggers: a direct change of account_roles "
-                                       "(who sees which site, who is blinded), unblindings, users or the study's "
-                                       "definition leaves no audit row. Fix: the same triggers on those tables (keys "
-                                       "role_name, unblinding_id, …), with set_account_role naming its change in "
-                                       "trial.context")
 def test_a_direct_change_of_who_sees_what_is_audited(study):
     with _owner(study) as owner:
         before = _last_audit_id(owner)
@@ -377,3 +371,22 @@ def test_a_direct_change_of_who_sees_what_is_audited(study):
         finally:
             owner.execute("UPDATE account_roles SET site_id = 'S01', blinded = true WHERE role_name = 'a_eve'")
 
+
+
+def test_an_accounts_change_is_the_systems_and_a_password_hash_never_enters_the_trail(study):
+    with _owner(study) as owner:
+        before = _last_audit_id(owner)
+        set_account_role(owner, "a_eve", PASSWORD, site="S02", blinded=True, assessments_only=True)
+        set_account_role(owner, "a_eve", PASSWORD, site="S01", blinded=True, assessments_only=True)
+        actions = [r[0] for r in owner.execute("SELECT action FROM audit_trail WHERE audit_id > %s AND table_name = "
+                                               "'account_roles'", (before,)).fetchall()]
+        assert actions == ["CORRECT", "CORRECT"]
+        owner.execute("INSERT INTO users (user_name, password_hash, roles, created_at) VALUES "
+                      "('hash_probe', 'argon2-secret-hash', '{MONITOR}', now())")
+        owner.execute("UPDATE users SET password_hash = 'argon2-other-hash' WHERE user_name = 'hash_probe'")
+        owner.execute("DELETE FROM users WHERE user_name = 'hash_probe'")
+        rows = owner.execute("SELECT action, column_name, old_value, new_value FROM audit_trail WHERE audit_id > %s "
+                             "AND table_name = 'users'", (before,)).fetchall()
+    assert [r[0] for r in rows] == ["DIRECT_INSERT", "DIRECT_UPDATE", "DIRECT_DELETE"]
+    assert rows[1][1:] == ("password_hash", None, "(changed)")
+    assert not any("argon2" in (value or "") for row in rows for value in row)

@@ -4,54 +4,20 @@ change made outside the system is recorded as such, in a chain the system's own 
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 
 import psycopg
 import pytest
 from psycopg import errors
 
+from postgres import ACCOUNTS, BOUNDARY, PASSWORD, site_rows, system_writes
 from trial.errors import DatabaseExists, TrialError
-from trial.governance.access import database_boundary
 from trial.store.audit import problems_in_chain
 from trial.store.postgres import chain_head, chain_rows, create_study, set_account_role
 from trial.study import builtin_study_text
 
-BOUNDARY = database_boundary()
-PASSWORD = "correct horse battery"
-# account → (site, blinded, assessments only)
-ACCOUNTS = {"sam": ("S01", True, False), "sue": ("S02", True, False), "eve": ("S01", True, True),
-            "mona": (None, True, False), "stat": (None, False, False)}
 NASTY = 'quote " backslash \\ newline \n tab \t control \x01 accent é emoji 🧪'
 _numbers = itertools.count(1)
-
-
-def _rows(site: str, n: int) -> dict[str, list[tuple]]:
-    day = dt.date(2025, 1, 6)
-    subjects = [f"{site}-{i:03d}" for i in range(1, n + 1)]
-    return {
-        "subjects": [(site, s, day, day, 30 + i, "M", "AGA", "NORWOOD", "III", "IV", "Y", 1, i)
-                     for i, s in enumerate(subjects, 1)],
-        "randomization": [(site, s, day, "MINOX_MN" if i % 2 else "MINOX", f"R{site}{i}", None, 2, i)
-                          for i, s in enumerate(subjects, 1)],
-        "hair_counts": [(site, s, "BASELINE", day, "VERTEX", 1.0, 150 + i, None, None, None, "EV-1", 3, i)
-                        for i, s in enumerate(subjects, 1)],
-        "adverse_events": [(site, s, 1, "pain during session", "Pain", "General disorders", day, None, "MILD", "N",
-                            "RELATED", "MICRONEEDLING", None, "RECOVERED", 4, i) for i, s in enumerate(subjects, 1)],
-        "procedures": [(site, s, day, "ROLLER", 1.5, 4, 3, "Y", 5, i) for i, s in enumerate(subjects, 1)],
-    }
-
-
-def _system_writes(con: psycopg.Connection, rows: dict[str, list[tuple]], upload_id: int, file: str) -> None:
-    """Rows written as the system's write path does: in bulk (COPY, one statement a table) inside a
-    transaction that names its upload."""
-    with con.transaction():
-        con.execute("SELECT set_config('trial.context', %s, true)",
-                    (f'{{"upload_id": {upload_id}, "file": "{file}", "reason": null}}',))
-        for table, values in rows.items():
-            with con.cursor().copy(f"COPY {table} FROM STDIN") as copy:
-                for row in values:
-                    copy.write_row(row)
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +30,7 @@ def study(pg_cluster):
         for account, (site, blinded, assessments_only) in ACCOUNTS.items():
             set_account_role(con, account, PASSWORD, site=site, blinded=blinded, assessments_only=assessments_only)
         for site, n in (("S01", 4), ("S02", 3)):
-            _system_writes(con, _rows(site, n), upload_id=10 + n, file=f"{site}.csv")
+            system_writes(con, site_rows(site, n), upload_id=10 + n, file=f"{site}.csv")
     return pg_cluster, name, url
 
 

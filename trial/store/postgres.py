@@ -26,6 +26,7 @@ is handed in (:class:`Boundary`): the store knows how, not what.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -43,6 +44,14 @@ from trial.study import parse_study
 SCHEMA = sql_names("store/postgres")
 SCHEMA_VERSION = len(SCHEMA)
 SITE_DEFINITION_TABLES = ("study_sites", "unblindings")  # tables with a site that are no data domain
+# Who sees what, the study's definition, the lock and the queries: their changes are audited as the
+# data's are (key columns, then after a '-' the columns never written into the trail).
+AUDITED = {"account_roles": ("role_name",), "users": ("user_name", "-password_hash"), "unblindings": ("unblinding_id",),
+           "lock_history": ("lock_id",), "data_queries": ("query_id",), "query_messages": ("query_id", "seq"),
+           "study_sites": ("site_id",), "study_arms": ("arm",), "study_visits": ("visit",), "study_regions": ("region",),
+           "study_coding": ("pt",), "study_parameters": ("name",), "meta": ("key",)}
+# meta rows the system itself moves with every write (the trail's head, the data version): not audited
+META_MOVING = ("audit_head", "audit_rows", "data_version")
 EVERYONE_READS = ("meta", "study_sites", "study_arms", "study_visits", "study_regions", "study_coding", "study_parameters")
 
 
@@ -116,6 +125,8 @@ def _create(con: psycopg.Connection, study, study_text: str, user: str, boundary
                 cur.executemany(sql.SQL("INSERT INTO {} VALUES ({})").format(sql.Identifier(table), marks), rows)
     con.execute("SELECT trial_record(%s, 'INIT', NULL, NULL, NULL, NULL, %s, NULL, NULL, %s)",
                 (user, study.study.id, now))
+    for table, key in AUDITED.items():  # from now on: the definition is written, the trail begun
+        _audit_changes(con, table, key, moving=META_MOVING if table == "meta" else ())
 
 
 def _make_boundary(con: psycopg.Connection, groups: Groups, boundary: Boundary) -> None:
@@ -169,10 +180,10 @@ def _scope_to_sites(con: psycopg.Connection, table: str, account: sql.Identifier
                         "WITH CHECK (site_id = ANY (CAST((SELECT trial_sites()) AS text[])))").format(name, account))
 
 
-def _audit_changes(con: psycopg.Connection, table: str, key: tuple[str, ...]) -> None:
+def _audit_changes(con: psycopg.Connection, table: str, key: tuple[str, ...], *, moving: tuple[str, ...] = ()) -> None:
     """Insertions and deletions are audited once a statement (its transition table); an update row by
     row (each old row paired with its new one, whatever its key becomes), then once a statement for
-    the data version."""
+    the data version. ``moving``: the meta keys whose updates are not audited (the system's own)."""
     name = sql.Identifier(table)
     keys = sql.SQL(", ").join(map(sql.Literal, key))
     for event, transition, function, args in (("INSERT", "NEW TABLE AS new_rows", "trial_audit_inserted", sql.SQL("")),
@@ -180,10 +191,13 @@ def _audit_changes(con: psycopg.Connection, table: str, key: tuple[str, ...]) ->
         con.execute(sql.SQL("CREATE TRIGGER {} AFTER {} ON {} REFERENCING {} FOR EACH STATEMENT EXECUTE FUNCTION {}({})").format(
             sql.Identifier(f"{table}_audit_{event.lower()}"), sql.SQL(event), name, sql.SQL(transition),
             sql.Identifier(function), args))
-    con.execute(sql.SQL("CREATE TRIGGER {} AFTER UPDATE ON {} FOR EACH ROW EXECUTE FUNCTION trial_audit_updated({})").format(
-        sql.Identifier(f"{table}_audit_update"), name, keys))
-    con.execute(sql.SQL("CREATE TRIGGER {} AFTER UPDATE ON {} FOR EACH STATEMENT EXECUTE FUNCTION trial_audit_update_done()").format(
-        sql.Identifier(f"{table}_update_done"), name))
+    when = (sql.SQL("WHEN (OLD.key NOT IN ({})) ").format(sql.SQL(", ").join(map(sql.Literal, moving))) if moving
+            else sql.SQL(""))
+    con.execute(sql.SQL("CREATE TRIGGER {} AFTER UPDATE ON {} FOR EACH ROW {}EXECUTE FUNCTION trial_audit_updated({})").format(
+        sql.Identifier(f"{table}_audit_update"), name, when, keys))
+    if not moving:  # meta itself holds the data version: a change of it moves nothing more
+        con.execute(sql.SQL("CREATE TRIGGER {} AFTER UPDATE ON {} FOR EACH STATEMENT EXECUTE FUNCTION "
+                            "trial_audit_update_done()").format(sql.Identifier(f"{table}_update_done"), name))
     con.execute(sql.SQL("CREATE TRIGGER {} BEFORE TRUNCATE ON {} FOR EACH STATEMENT EXECUTE FUNCTION "
                         "trial_refuse_truncate()").format(sql.Identifier(f"{table}_not_truncated"), name))
 
@@ -195,12 +209,22 @@ def set_account_role(con: psycopg.Connection, name: str, password: str, *, site:
     allows. A role of that name that is not one of this study's accounts is refused: a study may not
     take over a role it did not make."""
     groups = Groups.of(_database(con))
-    role = sql.Identifier(name)
     known = con.execute("SELECT 1 FROM account_roles WHERE role_name = %s", (name,)).fetchone() is not None
     if _role_exists(con, name) and not known:
         raise TrialError(f"{name} is already a PostgreSQL role that is not an account of this study; "
                          "choose another user name.")
     verifier = con.pgconn.encrypt_password(password.encode(), name.encode(), b"scram-sha-256").decode()
+    with con.transaction():
+        _write_account_role(con, name, verifier, groups, site=site, blinded=blinded, assessments_only=assessments_only,
+                            known=known)
+
+
+def _write_account_role(con: psycopg.Connection, name: str, verifier: str, groups: Groups, *, site: str | None,
+                        blinded: bool, assessments_only: bool, known: bool) -> None:
+    role = sql.Identifier(name)
+    what = f"account {name}: site {site or 'all'}, {'blinded' if blinded else 'unblinded'}" + (
+        ", assessments only" if assessments_only else "")
+    con.execute("SELECT set_config('trial.context', %s, true)", (json.dumps({"reason": what}),))
     verb = "ALTER" if known else "CREATE"
     con.execute(sql.SQL(verb + " ROLE {} LOGIN PASSWORD {}").format(role, sql.Literal(verifier)))
     con.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(groups.account), role))

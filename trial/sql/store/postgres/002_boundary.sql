@@ -91,9 +91,15 @@ CREATE FUNCTION trial_context() RETURNS jsonb LANGUAGE sql STABLE AS $$
     SELECT nullif(current_setting('trial.context', true), '')::jsonb
 $$;
 
--- The record key of a row as the audit trail writes it: the key values joined by ' / '.
+-- The record key of a row as the audit trail writes it: the key values joined by ' / '. A trigger's
+-- arguments are the key's columns, then, after a '-', the columns never written into the trail.
 CREATE FUNCTION trial_key(row_json jsonb, keys text[]) RETURNS text LANGUAGE sql IMMUTABLE AS $$
-    SELECT string_agg(coalesce(row_json ->> k, ''), ' / ' ORDER BY n) FROM unnest(keys) WITH ORDINALITY AS u(k, n)
+    SELECT string_agg(coalesce(row_json ->> k, ''), ' / ' ORDER BY n)
+    FROM unnest(keys) WITH ORDINALITY AS u(k, n) WHERE k NOT LIKE '-%'
+$$;
+
+CREATE FUNCTION trial_unwritten(keys text[]) RETURNS text[] LANGUAGE sql IMMUTABLE AS $$
+    SELECT coalesce(array_agg(substr(k, 2)), '{}'::text[]) FROM unnest(keys) AS k WHERE k LIKE '-%'
 $$;
 
 -- Every change of a study table writes its audit rows here, whoever makes it: new rows counted in one
@@ -124,8 +130,9 @@ DECLARE
 BEGIN
     SELECT count(*) INTO v_rows FROM new_rows;
     IF v_rows > 0 THEN
-        PERFORM trial_record_change('INSERT', TG_TABLE_NAME, NULL, NULL, NULL,
-                                    v_rows || ' rows' || coalesce(' from ' || (trial_context() ->> 'file'), ', outside the system'));
+        PERFORM trial_record_change('INSERT', TG_TABLE_NAME, NULL, NULL, NULL, v_rows || ' rows' || CASE
+            WHEN trial_context() IS NULL THEN ', outside the system'
+            ELSE coalesce(' from ' || (trial_context() ->> 'file'), '') END);
     END IF;
     PERFORM trial_data_changed();
     RETURN NULL;
@@ -141,9 +148,12 @@ CREATE FUNCTION trial_audit_updated() RETURNS trigger LANGUAGE plpgsql SET searc
 DECLARE
     v_old jsonb := to_jsonb(OLD);
     v_system boolean := trial_context() IS NOT NULL;
+    v_unwritten text[] := trial_unwritten(TG_ARGV::text[]);
 BEGIN
     PERFORM trial_record_change(CASE WHEN v_system THEN 'CORRECT' ELSE 'UPDATE' END, TG_TABLE_NAME,
-                                trial_key(v_old, TG_ARGV::text[]), e.key, v_old ->> e.key, e.value)
+                                trial_key(v_old, TG_ARGV::text[]), e.key,
+                                CASE WHEN e.key = ANY (v_unwritten) THEN NULL ELSE v_old ->> e.key END,
+                                CASE WHEN e.key = ANY (v_unwritten) THEN '(changed)' ELSE e.value END)
     FROM jsonb_each_text(to_jsonb(NEW)) AS e
     WHERE e.value IS DISTINCT FROM v_old ->> e.key AND NOT (v_system AND e.key IN ('upload_id', 'source_line'))
     ORDER BY e.key;
@@ -161,7 +171,8 @@ $$;
 CREATE FUNCTION trial_audit_deleted() RETURNS trigger LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 BEGIN
     PERFORM trial_record_change('DELETE', TG_TABLE_NAME, g.record_key, NULL, g.old_value, NULL)
-    FROM (SELECT trial_key(to_jsonb(t), TG_ARGV::text[]) AS record_key, to_jsonb(t)::text AS old_value
+    FROM (SELECT trial_key(to_jsonb(t), TG_ARGV::text[]) AS record_key,
+                 (to_jsonb(t) - trial_unwritten(TG_ARGV::text[]))::text AS old_value
           FROM old_rows AS t ORDER BY 1) AS g;
     PERFORM trial_data_changed();
     RETURN NULL;
