@@ -139,3 +139,20 @@ def system_writes(con: psycopg.Connection, rows: dict[str, list[tuple]], upload_
             with con.cursor().copy(f"COPY {table} FROM STDIN") as copy:
                 for row in values:
                     copy.write_row(row)
+
+
+def team_study(cluster: Cluster, name: str, accounts: dict = ACCOUNTS) -> str:
+    """A new database ``name`` holding the demo study with ``accounts`` (name → site, blinded,
+    assessments only; roles are the cluster's, so each study's names differ) and rows at S01 (4
+    subjects) and S02 (3), written as the system writes them; the owner's URL."""
+    from trial.store.postgres import create_study, set_account_role
+    from trial.study import builtin_study_text
+
+    url, _ = cluster.new_database(name)
+    create_study(url, builtin_study_text("demo"), user="admin", boundary=BOUNDARY)
+    with psycopg.connect(url, autocommit=True) as con:
+        for account, (site, blinded, assessments_only) in accounts.items():
+            set_account_role(con, account, PASSWORD, site=site, blinded=blinded, assessments_only=assessments_only)
+        for site, n in (("S01", 4), ("S02", 3)):
+            system_writes(con, site_rows(site, n), upload_id=10 + n, file=f"{site}.csv")
+    return url

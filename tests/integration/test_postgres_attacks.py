@@ -11,13 +11,12 @@ import pytest
 from click.testing import CliRunner
 from psycopg import errors
 
-from postgres import ACCOUNTS, BOUNDARY, PASSWORD, server_programs, site_rows, system_writes
+from postgres import ACCOUNTS, PASSWORD, server_programs, system_writes, team_study
 from trial.cli import main
 from trial.errors import TrialError
 from trial.settings import Settings
 from trial.store.audit import problems_in_chain
-from trial.store.postgres import chain_head, chain_rows, create_study, set_account_role
-from trial.study import builtin_study_text
+from trial.store.postgres import chain_head, chain_rows, set_account_role
 
 _numbers = itertools.count(1)
 # the boundary tests' accounts under names of their own (roles are the cluster's, shared by the modules)
@@ -43,13 +42,8 @@ def _other_site_women(n: int) -> list[tuple]:
 def study(pg_cluster):
     """The demo study with rows at two sites (S02's unlike S01's) and the boundary tests' five accounts."""
     name = f"attack{next(_numbers)}"
-    url, _ = pg_cluster.new_database(name)
-    create_study(url, builtin_study_text("demo"), user="admin", boundary=BOUNDARY)
+    url = team_study(pg_cluster, name, ACCOUNTS)
     with psycopg.connect(url, autocommit=True) as con:
-        for account, (site, blinded, assessments_only) in ACCOUNTS.items():
-            set_account_role(con, account, PASSWORD, site=site, blinded=blinded, assessments_only=assessments_only)
-        for site, n in (("S01", 4), ("S02", 3)):
-            system_writes(con, site_rows(site, n), upload_id=10 + n, file=f"{site}.csv")
         system_writes(con, {"subjects": _other_site_women(60)}, upload_id=20, file="S02-more.csv")
     return pg_cluster, name, url
 

@@ -10,7 +10,7 @@ import psycopg
 import pytest
 from psycopg import errors
 
-from postgres import ACCOUNTS, BOUNDARY, PASSWORD, site_rows, system_writes
+from postgres import BOUNDARY, PASSWORD, team_study
 from trial.errors import DatabaseExists, TrialError
 from trial.store.audit import problems_in_chain
 from trial.store.postgres import chain_head, chain_rows, create_study, set_account_role
@@ -24,13 +24,7 @@ _numbers = itertools.count(1)
 def study(pg_cluster):
     """The demo study on PostgreSQL with rows at two sites and five accounts (their blinding as ACCOUNTS says)."""
     name = f"boundary{next(_numbers)}"
-    url, _ = pg_cluster.new_database(name)
-    create_study(url, builtin_study_text("demo"), user="admin", boundary=BOUNDARY)
-    with psycopg.connect(url, autocommit=True) as con:
-        for account, (site, blinded, assessments_only) in ACCOUNTS.items():
-            set_account_role(con, account, PASSWORD, site=site, blinded=blinded, assessments_only=assessments_only)
-        for site, n in (("S01", 4), ("S02", 3)):
-            system_writes(con, site_rows(site, n), upload_id=10 + n, file=f"{site}.csv")
+    url = team_study(pg_cluster, name)
     return pg_cluster, name, url
 
 
