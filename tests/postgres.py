@@ -156,3 +156,13 @@ def team_study(cluster: Cluster, name: str, accounts: dict = ACCOUNTS) -> str:
         for site, n in (("S01", 4), ("S02", 3)):
             system_writes(con, site_rows(site, n), upload_id=10 + n, file=f"{site}.csv")
     return url
+
+
+def connect_as(study: tuple[Cluster, str, str], account: str) -> psycopg.Connection:
+    """A connection to ``study`` (cluster, database name, owner's URL) as ``account``'s own role."""
+    cluster, name, _ = study
+    return psycopg.connect(cluster.url(account, PASSWORD, name), autocommit=True)
+
+
+def connect_owner(study: tuple[Cluster, str, str]) -> psycopg.Connection:
+    return psycopg.connect(study[2], autocommit=True)

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 from psycopg import errors
 
-from postgres import ACCOUNTS, PASSWORD, server_programs, system_writes, team_study
+from postgres import ACCOUNTS, PASSWORD, connect_as, connect_owner, server_programs, system_writes, team_study
 from trial.cli import main
 from trial.errors import TrialError
 from trial.settings import Settings
@@ -48,15 +48,6 @@ def study(pg_cluster):
     return pg_cluster, name, url
 
 
-def _as(study, account: str) -> psycopg.Connection:
-    cluster, name, _ = study
-    return psycopg.connect(cluster.url(account, PASSWORD, name), autocommit=True)
-
-
-def _owner(study) -> psycopg.Connection:
-    return psycopg.connect(study[2], autocommit=True)
-
-
 def _trail_after(con: psycopg.Connection, audit_id: int) -> list[tuple]:
     return con.execute("SELECT user_name, action, table_name, record_key, column_name, old_value, new_value "
                        "FROM audit_trail WHERE audit_id > %s ORDER BY audit_id", (audit_id,)).fetchall()
@@ -79,7 +70,7 @@ def _chain_intact(con: psycopg.Connection) -> bool:
     "SELECT count(*) FROM ONLY subjects WHERE site_id <> 'S01'",
 ])
 def test_a_site_role_finds_no_other_site_by_query_tricks(study, query):
-    with _as(study, "a_sam") as sam:
+    with connect_as(study, "a_sam") as sam:
         try:
             found = sam.execute(query).fetchone()[0]
         except errors.InvalidTextRepresentation as refused:
@@ -89,11 +80,11 @@ def test_a_site_role_finds_no_other_site_by_query_tricks(study, query):
 
 
 def test_a_site_role_copies_and_prepares_its_own_site_only(study):
-    with _as(study, "a_sam") as sam:
+    with connect_as(study, "a_sam") as sam:
         with sam.cursor().copy("COPY subjects TO STDOUT") as copy:
             copied = b"".join(bytes(block) for block in copy)
         assert b"S02" not in copied and copied.count(b"\n") == 4
-    with _owner(study) as owner:  # a plan the owner made is planned again for the account it acts as
+    with connect_owner(study) as owner:  # a plan the owner made is planned again for the account it acts as
         owner.execute("PREPARE every AS SELECT count(*) FROM subjects")
         for _ in range(6):
             owner.execute("EXECUTE every")
@@ -110,24 +101,24 @@ def test_a_site_role_copies_and_prepares_its_own_site_only(study):
                                        "UPDATE hair_counts SET hair_count = 0",
                                        "SELECT trial_data_changed()"])
 def test_an_account_makes_no_object_and_changes_no_setting_that_opens_the_boundary(study, statement):
-    with _as(study, "a_sam") as sam, pytest.raises(errors.InsufficientPrivilege):
+    with connect_as(study, "a_sam") as sam, pytest.raises(errors.InsufficientPrivilege):
         sam.execute(statement)
 
 
 def test_an_account_copies_nothing_into_the_trail(study):
-    with _as(study, "a_sam") as sam, pytest.raises(errors.InsufficientPrivilege):
+    with connect_as(study, "a_sam") as sam, pytest.raises(errors.InsufficientPrivilege):
         with sam.cursor().copy("COPY audit_trail (audit_id, changed_at, user_name, action) FROM STDIN") as copy:
             copy.write_row((999, "2025-01-01", "stat", "LOCK"))
 
 
 def test_an_account_that_sets_another_role_at_login_is_refused_it(study):
-    with _as(study, "a_sam") as sam:
+    with connect_as(study, "a_sam") as sam:
         sam.execute("ALTER ROLE a_sam SET role = 'a_stat'")
     try:
-        with _as(study, "a_sam") as sam:
+        with connect_as(study, "a_sam") as sam:
             assert sam.execute("SELECT trial_actor(), trial_sites()").fetchone() == ("a_sam", ["S01"])
     finally:
-        with _owner(study) as owner:
+        with connect_owner(study) as owner:
             owner.execute("ALTER ROLE a_sam RESET role")
 
 
@@ -143,14 +134,14 @@ def test_an_account_that_sets_another_role_at_login_is_refused_it(study):
                                    "SELECT max(term) FROM adverse_events", "SELECT 1 FROM audit_trail",
                                    "SELECT 1 FROM upload_files", "SELECT 1 FROM account_roles"])
 def test_a_blinded_role_reaches_no_withheld_column_by_any_expression(study, query):
-    with _as(study, "a_mona") as mona, pytest.raises(errors.InsufficientPrivilege):
+    with connect_as(study, "a_mona") as mona, pytest.raises(errors.InsufficientPrivilege):
         mona.execute(query)
 
 
 def test_a_blinded_role_finds_no_withheld_column_in_the_statistics(study):
-    with _owner(study) as owner:
+    with connect_owner(study) as owner:
         owner.execute("ANALYZE")
-    with _as(study, "a_mona") as mona:
+    with connect_as(study, "a_mona") as mona:
         assert mona.execute("SELECT count(*) FROM pg_stats WHERE tablename IN ('randomization', 'adverse_events', "
                             "'procedures')").fetchone() == (0,)
 
@@ -162,7 +153,7 @@ def test_a_blinded_role_finds_no_withheld_column_in_the_statistics(study):
     "INSERT INTO disposition VALUES ('S01', 'S01-001', 'COMPLETED', '2025-03-01', NULL, 1, 1) ON CONFLICT DO NOTHING",
 ])
 def test_a_change_by_merge_a_writing_cte_or_on_conflict_is_audited(study, change):
-    with _owner(study) as owner:
+    with connect_owner(study) as owner:
         owner.execute("INSERT INTO pull_tests VALUES ('S01', 'S01-001', 'BASELINE', '2025-01-06', 'VERTEX', 60, 2, 1, 1)")
         before = _last_audit_id(owner)
         owner.execute(change)
@@ -174,7 +165,7 @@ def test_a_change_by_merge_a_writing_cte_or_on_conflict_is_audited(study, change
 @pytest.mark.parametrize("text", ["", "null", "\\u0000", '"', "".join(map(chr, range(1, 128))), "\u2028\u2029\ufeff\U0001F9EA",
                                   "x" * 1_000_000])
 def test_the_chain_of_odd_values_is_the_chain_python_checks(study, text):
-    with _owner(study) as owner:
+    with connect_owner(study) as owner:
         for upload, at in ((-9223372036854775808, "1969-12-31 23:59:59.999999+00"), (9223372036854775807, None),
                            (None, "2025-03-01 12:00:00.1234565+05:30"), (0, "0001-01-01 00:00:00.000001+00")):
             owner.execute("SELECT trial_record('admin', 'NOTE', %s, %s, NULL, %s, %s, NULL, %s, %s, %s, %s)",
@@ -188,26 +179,26 @@ def test_an_account_acting_as_a_group_role_writes_no_row_in_another_name(study):
     """sam is a member of the study's group roles, SET ROLE to one of them is allowed, and a group
     role is no account: trial_record then let it write the trail as anyone."""
     _, name, _ = study
-    with _as(study, "a_sam") as sam:
+    with connect_as(study, "a_sam") as sam:
         for group in (f"{name}_account", f"{name}_clinical"):
             sam.execute(f"SET ROLE {group}")
             with pytest.raises((errors.InsufficientPrivilege, errors.UndefinedFunction)):  # _clinical: no schema
                 sam.execute("SELECT trial_record('a_stat', 'LOCK', NULL, NULL, NULL, NULL, NULL, 'as stat', NULL)")
             sam.execute("RESET ROLE")
-    with _owner(study) as owner:
+    with connect_owner(study) as owner:
         assert owner.execute("SELECT count(*) FROM audit_trail WHERE reason = 'as stat'").fetchone() == (0,)
 
 
 def test_an_account_cannot_backdate_its_audit_rows(study):
     """The trail's time of an account's row is the database's clock, not one the account names."""
-    with _as(study, "a_sam") as sam, pytest.raises(errors.InsufficientPrivilege):
+    with connect_as(study, "a_sam") as sam, pytest.raises(errors.InsufficientPrivilege):
         sam.execute("SELECT trial_record('a_sam', 'SIGN_IN', NULL, NULL, NULL, NULL, NULL, NULL, NULL, '2020-01-01')")
 
 
 def test_a_direct_update_of_a_records_key_is_audited(study):
     """The statement trigger joined old and new rows on their key: a changed key joined nothing, and
     the change left no audit row at all."""
-    with _owner(study) as owner:
+    with connect_owner(study) as owner:
         before = _last_audit_id(owner)
         owner.execute("UPDATE hair_counts SET subject_id = 'S01-099', hair_count = 999 WHERE subject_id = 'S01-001'")
         rows = _trail_after(owner, before)
@@ -221,7 +212,7 @@ def test_a_direct_update_of_a_records_key_is_audited(study):
 def test_an_update_of_rows_that_share_a_key_records_each_change_once(study):
     """The tables have no primary key: two rows of one key joined crosswise, each change was recorded
     twice and changes that were never made were recorded too."""
-    with _owner(study) as owner:
+    with connect_owner(study) as owner:
         owner.execute("INSERT INTO global_assessments VALUES ('S01', 'S01-002', 'BASELINE', '2025-01-06', 'DR', 1, 1, 1), "
                       "('S01', 'S01-002', 'BASELINE', '2025-01-06', 'DR', 2, 1, 2)")
         before = _last_audit_id(owner)
@@ -233,7 +224,7 @@ def test_an_update_of_rows_that_share_a_key_records_each_change_once(study):
 def test_a_direct_change_of_where_a_row_came_from_is_audited(study):
     """upload_id and source_line are left out of a correction's audit (its upload row names them), but
     a change made outside the system has no such row."""
-    with _owner(study) as owner:
+    with connect_owner(study) as owner:
         before = _last_audit_id(owner)
         owner.execute("UPDATE hair_counts SET upload_id = 777 WHERE subject_id = 'S01-003'")
         assert [row[1:5] for row in _trail_after(owner, before)] == [
@@ -243,7 +234,7 @@ def test_a_direct_change_of_where_a_row_came_from_is_audited(study):
 def test_a_correction_by_the_system_is_audited_cell_by_cell_without_its_provenance(study):
     """What the row-by-row audit keeps from the statement one: the system's correction (trial.context
     set) is CORRECT with its upload and reason, and the correcting upload's id is no cell of its own."""
-    with _owner(study) as owner:
+    with connect_owner(study) as owner:
         owner.execute("INSERT INTO pull_tests VALUES ('S01', 'S01-004', 'BASELINE', '2025-01-06', 'VERTEX', 60, 2, 1, 1)")
         before = _last_audit_id(owner)
         with owner.transaction():
@@ -259,9 +250,9 @@ def test_a_correction_by_the_system_is_audited_cell_by_cell_without_its_provenan
 def test_the_planners_statistics_tell_a_site_role_nothing_of_other_sites(study):
     """Statistics are gathered over every site, and the planner uses them for a leakproof operator
     whatever the policies: EXPLAIN's estimate told sam that S02 holds about 60 women with FPHL."""
-    with _owner(study) as owner:
+    with connect_owner(study) as owner:
         owner.execute("ANALYZE")
-    with _as(study, "a_sam") as sam:
+    with connect_as(study, "a_sam") as sam:
         assert sam.execute("SELECT count(*) FROM subjects WHERE sex = 'F'").fetchone() == (0,)
         for where in ("sex = 'F'", "diagnosis = 'FPHL'", "age = 61"):
             plan = sam.execute(f"EXPLAIN (FORMAT JSON) SELECT * FROM subjects WHERE {where}").fetchone()[0]
@@ -296,7 +287,7 @@ def test_no_message_shows_the_password_of_an_odd_url(url, tmp_path):
                           "servers in create_study")
 def test_another_studys_owner_cannot_take_over_an_account(study):
     cluster, name, _ = study
-    with _owner(study) as owner:
+    with connect_owner(study) as owner:
         set_account_role(owner, "a_victim", PASSWORD, site=None, blinded=False, assessments_only=False)
     other_url, _ = cluster.new_database(f"{name}_rival")
     with psycopg.connect(other_url, autocommit=True) as rival:
@@ -312,7 +303,7 @@ def test_another_studys_owner_cannot_take_over_an_account(study):
                                        "login is no member of (that login gets DML only), and an integrity check that "
                                        "finds disabled triggers, children and rules on study tables")
 def test_the_owners_ddl_changes_no_study_table_without_an_audit_row(study):
-    with _owner(study) as owner:
+    with connect_owner(study) as owner:
         before = _last_audit_id(owner)
         owner.execute("ALTER TABLE hair_counts ALTER COLUMN hair_count TYPE bigint USING hair_count + 1000")
         owner.execute("CREATE TABLE slipped_in () INHERITS (hair_counts)")
@@ -328,7 +319,7 @@ def test_the_owners_ddl_changes_no_study_table_without_an_audit_row(study):
                                        "finds intact. Fix: keep the head outside the database (printed with each lock "
                                        "and pack, or sent to a write-once store) and check against it")
 def test_the_chain_shows_rows_removed_at_its_end(study):
-    with _owner(study) as owner:
+    with connect_owner(study) as owner:
         owner.execute("SELECT trial_record('admin', 'UNBLIND', 'randomization', 'S01-001', NULL, NULL, NULL, 'emergency', NULL)")
         last = _last_audit_id(owner)
         head = owner.execute("SELECT row_hash FROM audit_trail WHERE audit_id = %s", (last - 1,)).fetchone()[0]
@@ -347,17 +338,17 @@ def test_the_chain_shows_rows_removed_at_its_end(study):
                                        "at the cluster (a superuser revokes SELECT on the statistics views from PUBLIC) "
                                        "or accept it as counts, never values")
 def test_no_role_counts_rows_it_cannot_read(study):
-    with _as(study, "a_sam") as sam:
+    with connect_as(study, "a_sam") as sam:
         counted = sam.execute("SELECT n_live_tup FROM pg_stat_user_tables WHERE relname = 'subjects'").fetchone()[0]
         assert counted in (0, 4)
         plan = sam.execute("EXPLAIN (ANALYZE, FORMAT JSON) SELECT * FROM subjects").fetchone()[0]
         assert plan[0]["Plan"].get("Rows Removed by Filter", 0) == 0
-    with _as(study, "a_mona") as mona:
+    with connect_as(study, "a_mona") as mona:
         assert mona.execute("SELECT n_live_tup FROM pg_stat_user_tables WHERE relname = 'procedures'").fetchone()[0] == 0
 
 
 def test_a_direct_change_of_who_sees_what_is_audited(study):
-    with _owner(study) as owner:
+    with connect_owner(study) as owner:
         before = _last_audit_id(owner)
         owner.execute("UPDATE account_roles SET site_id = NULL, blinded = false WHERE role_name = 'a_eve'")
         try:
@@ -368,7 +359,7 @@ def test_a_direct_change_of_who_sees_what_is_audited(study):
 
 
 def test_an_accounts_change_is_the_systems_and_a_password_hash_never_enters_the_trail(study):
-    with _owner(study) as owner:
+    with connect_owner(study) as owner:
         before = _last_audit_id(owner)
         set_account_role(owner, "a_eve", PASSWORD, site="S02", blinded=True, assessments_only=True)
         set_account_role(owner, "a_eve", PASSWORD, site="S01", blinded=True, assessments_only=True)

@@ -10,7 +10,7 @@ import psycopg
 import pytest
 from psycopg import errors
 
-from postgres import BOUNDARY, PASSWORD, team_study
+from postgres import BOUNDARY, PASSWORD, connect_as, connect_owner, team_study
 from trial.errors import DatabaseExists, TrialError
 from trial.store.audit import problems_in_chain
 from trial.store.postgres import chain_head, chain_rows, create_study, set_account_role
@@ -28,17 +28,8 @@ def study(pg_cluster):
     return pg_cluster, name, url
 
 
-def _as(study, account: str) -> psycopg.Connection:
-    cluster, name, _ = study
-    return psycopg.connect(cluster.url(account, PASSWORD, name), autocommit=True)
-
-
-def _owner(study) -> psycopg.Connection:
-    return psycopg.connect(study[2], autocommit=True)
-
-
 def test_a_site_role_reads_its_own_site_only(study):
-    with _as(study, "sam") as sam, _owner(study) as owner:
+    with connect_as(study, "sam") as sam, connect_owner(study) as owner:
         for table in ("subjects", "randomization", "hair_counts", "adverse_events", "study_sites"):
             seen = sam.execute(f"SELECT site_id, count(*) FROM {table} GROUP BY site_id").fetchall()
             assert seen == owner.execute(f"SELECT site_id, count(*) FROM {table} WHERE site_id = 'S01' GROUP BY site_id").fetchall()
@@ -46,7 +37,7 @@ def test_a_site_role_reads_its_own_site_only(study):
         # no way round the policy: another site asked by name gives nothing
         assert sam.execute("SELECT count(*) FROM subjects WHERE site_id = 'S02'").fetchone() == (0,)
         assert sam.execute("SELECT count(*) FROM hair_counts WHERE subject_id = 'S02-001'").fetchone() == (0,)
-    with _as(study, "mona") as mona:
+    with connect_as(study, "mona") as mona:
         assert dict(mona.execute("SELECT site_id, count(*) FROM subjects GROUP BY site_id").fetchall()) == {"S01": 4, "S02": 3}
 
 
@@ -55,22 +46,22 @@ def test_a_site_role_reads_its_own_site_only(study):
                                    "SELECT * FROM procedures", "SELECT count(*) FROM procedures",
                                    "SELECT term FROM adverse_events", "SELECT suspected_cause FROM adverse_events"])
 def test_a_blinded_role_cannot_read_what_tells_the_arm(study, query):
-    with _as(study, "mona") as mona, pytest.raises(errors.InsufficientPrivilege):
+    with connect_as(study, "mona") as mona, pytest.raises(errors.InsufficientPrivilege):
         mona.execute(query)
 
 
 def test_a_blinded_role_reads_the_rest_and_an_unblinded_one_the_arm(study):
-    with _as(study, "mona") as mona:
+    with connect_as(study, "mona") as mona:
         assert mona.execute("SELECT count(subject_id), count(randomization_date) FROM randomization").fetchone() == (7, 7)
         assert mona.execute("SELECT count(pt) FROM adverse_events").fetchone() == (7,)
-    with _as(study, "stat") as stat:
+    with connect_as(study, "stat") as stat:
         assert dict(stat.execute("SELECT arm, count(*) FROM randomization GROUP BY arm").fetchall()) == {"MINOX_MN": 4, "MINOX": 3}
         assert stat.execute("SELECT count(*) FROM procedures").fetchone() == (7,)
 
 
 @pytest.mark.parametrize("table", ["adverse_events", "procedures", "disposition"])
 def test_an_evaluator_reads_assessments_only(study, table):
-    with _as(study, "eve") as eve:
+    with connect_as(study, "eve") as eve:
         assert eve.execute("SELECT count(*) FROM hair_counts").fetchone() == (4,)
         with pytest.raises(errors.InsufficientPrivilege):
             eve.execute(f"SELECT count(site_id) FROM {table}")
@@ -80,15 +71,15 @@ def test_an_evaluator_reads_assessments_only(study, table):
 @pytest.mark.parametrize("change", ["UPDATE audit_trail SET reason = 'nothing happened'",
                                     "DELETE FROM audit_trail WHERE action = 'INIT'", "TRUNCATE audit_trail"])
 def test_nobody_changes_the_audit_trail(study, who, change):
-    with (_owner(study) if who == "owner" else _as(study, who)) as con:
+    with (connect_owner(study) if who == "owner" else connect_as(study, who)) as con:
         with pytest.raises(errors.InsufficientPrivilege):
             con.execute(change)
-    with _owner(study) as owner:
+    with connect_owner(study) as owner:
         assert list(problems_in_chain(chain_rows(owner), *chain_head(owner))) == []
 
 
 def test_nobody_writes_the_trail_in_another_name_or_claims_another_role(study):
-    with _as(study, "sam") as sam:
+    with connect_as(study, "sam") as sam:
         with pytest.raises(errors.InsufficientPrivilege):
             sam.execute("SELECT trial_record('stat', 'LOCK', NULL, NULL, NULL, NULL, NULL, 'as stat', NULL)")
         with pytest.raises(errors.InsufficientPrivilege):
@@ -98,7 +89,7 @@ def test_nobody_writes_the_trail_in_another_name_or_claims_another_role(study):
 
 
 def test_a_direct_change_by_the_owner_is_recorded_outside_the_system(study):
-    with _owner(study) as owner:
+    with connect_owner(study) as owner:
         before = owner.execute("SELECT hair_count FROM hair_counts WHERE subject_id = 'S02-002'").fetchone()[0]
         owner.execute("UPDATE hair_counts SET hair_count = hair_count + 40 WHERE subject_id = 'S02-002'")
         owner.execute("DELETE FROM adverse_events WHERE subject_id = 'S02-003'")
@@ -115,7 +106,7 @@ def test_a_direct_change_by_the_owner_is_recorded_outside_the_system(study):
 
 
 def test_the_systems_own_writes_name_their_upload(study):
-    with _owner(study) as owner:
+    with connect_owner(study) as owner:
         rows = owner.execute("SELECT action, table_name, new_value, upload_id FROM audit_trail "
                              "WHERE action = 'INSERT' AND table_name = 'subjects' ORDER BY audit_id").fetchall()
     assert rows == [("INSERT", "subjects", "4 rows from S01.csv", 14), ("INSERT", "subjects", "3 rows from S02.csv", 13)]
@@ -125,7 +116,7 @@ def test_the_chain_postgres_writes_is_the_chain_python_checks(study):
     """One verifier for both engines: rows hashed in PL/pgSQL, checked by trial.store.audit, text
     with every character JSON escapes included; then an owner who turns the trigger off to rewrite a
     row is found."""
-    with _owner(study) as owner:
+    with connect_owner(study) as owner:
         owner.execute("SELECT trial_record('admin', 'NOTE', 'subjects', 'S01-001', NULL, NULL, %s, %s, NULL)", (NASTY, NASTY))
         assert list(problems_in_chain(chain_rows(owner), *chain_head(owner))) == []
         owner.execute("ALTER TABLE audit_trail DISABLE TRIGGER audit_trail_append_only")
@@ -136,7 +127,7 @@ def test_the_chain_postgres_writes_is_the_chain_python_checks(study):
 
 
 def test_a_study_takes_over_no_role_it_did_not_make(study):
-    with _owner(study) as owner:
+    with connect_owner(study) as owner:
         for taken in ("postgres", owner.execute("SELECT current_user").fetchone()[0]):
             with pytest.raises(TrialError, match="already a PostgreSQL role that is not an account of this study"):
                 set_account_role(owner, taken, PASSWORD, site=None, blinded=False, assessments_only=False)
@@ -146,16 +137,16 @@ def test_a_disabled_account_cannot_log_in_and_a_password_is_never_stored_as_text
     from trial.store.postgres import disable_account_role
 
     cluster, name, _ = study
-    with _owner(study) as owner:
+    with connect_owner(study) as owner:
         set_account_role(owner, "gone", PASSWORD, site="S01", blinded=True, assessments_only=False)
-    _as(study, "gone").close()
+    connect_as(study, "gone").close()
     with cluster.superuser() as root:
         stored = root.execute("SELECT rolpassword FROM pg_authid WHERE rolname = 'gone'").fetchone()[0]
     assert stored.startswith("SCRAM-SHA-256$") and PASSWORD not in stored
-    with _owner(study) as owner:
+    with connect_owner(study) as owner:
         disable_account_role(owner, "gone")
     with pytest.raises(psycopg.OperationalError):
-        _as(study, "gone")
+        connect_as(study, "gone")
 
 
 def test_a_database_that_holds_a_study_is_not_made_again(study):
