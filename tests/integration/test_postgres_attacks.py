@@ -375,3 +375,23 @@ def test_an_accounts_change_is_the_systems_and_a_password_hash_never_enters_the_
     assert [r[0] for r in rows] == ["DIRECT_INSERT", "DIRECT_UPDATE", "DIRECT_DELETE"]
     assert rows[1][1:] == ("password_hash", None, "(changed)")
     assert not any("argon2" in (value or "") for row in rows for value in row)
+
+
+def test_an_account_cannot_hold_the_trails_head_for_long(study):
+    """Every writer takes the trail's head in turn: an account that takes it and leaves its transaction
+    open is ended after its idle timeout, and the others write again."""
+    import time
+
+    with connect_owner(study) as owner:
+        set_account_role(owner, "a_holder", PASSWORD, site="S01", blinded=True, assessments_only=False, idle_s=1)
+    holder = connect_as(study, "a_holder")
+    holder.autocommit = False
+    holder.execute("SELECT trial_record('a_holder', 'NOTE', NULL, NULL, NULL, NULL, 'holding', NULL, NULL)")
+    time.sleep(2.5)
+    with connect_owner(study) as owner:
+        owner.execute("SET lock_timeout = '5s'")
+        owner.execute("SELECT trial_record('admin', 'NOTE', NULL, NULL, NULL, NULL, 'after', NULL, NULL)")
+        assert owner.execute("SELECT count(*) FROM audit_trail WHERE new_value = 'holding'").fetchone() == (0,)
+    with pytest.raises(errors.IdleInTransactionSessionTimeout):
+        holder.execute("SELECT 1")
+    holder.close()

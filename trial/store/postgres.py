@@ -202,12 +202,16 @@ def _audit_changes(con: psycopg.Connection, table: str, key: tuple[str, ...], *,
                         "trial_refuse_truncate()").format(sql.Identifier(f"{table}_not_truncated"), name))
 
 
+IDLE_IN_TRANSACTION_S = 60  # an account's transaction left open this long ends (and frees the trail's head)
+
+
 def set_account_role(con: psycopg.Connection, name: str, password: str, *, site: str | None, blinded: bool,
-                     assessments_only: bool) -> None:
+                     assessments_only: bool, idle_s: int = IDLE_IN_TRANSACTION_S) -> None:
     """Make (or bring up to date) the PostgreSQL role of account ``name``: it logs in with the
     account's password (sent as a SCRAM verifier, never as text) and belongs to the groups its access
     allows. A role of that name that is not one of this study's accounts is refused: a study may not
-    take over a role it did not make."""
+    take over a role it did not make. A transaction the account leaves open ends after ``idle_s``
+    seconds: it cannot hold the trail's head (which every writer takes in turn) for longer."""
     groups = Groups.of(_database(con))
     known = con.execute("SELECT 1 FROM account_roles WHERE role_name = %s", (name,)).fetchone() is not None
     if _role_exists(con, name) and not known:
@@ -217,6 +221,8 @@ def set_account_role(con: psycopg.Connection, name: str, password: str, *, site:
     with con.transaction():
         _write_account_role(con, name, verifier, groups, site=site, blinded=blinded, assessments_only=assessments_only,
                             known=known)
+        con.execute(sql.SQL("ALTER ROLE {} SET idle_in_transaction_session_timeout = {}").format(
+            sql.Identifier(name), sql.Literal(f"{int(idle_s)}s")))
 
 
 def _write_account_role(con: psycopg.Connection, name: str, verifier: str, groups: Groups, *, site: str | None,
