@@ -48,10 +48,8 @@ def init(study_file, db, user):
     if settings.db_url is not None:
         from trial.governance.access import database_boundary
         from trial.store.postgres import create_study
-        from trial.study import parse_study
 
-        study = parse_study(text, source)
-        create_study(settings.db_url, text, user=settings.user, boundary=database_boundary())
+        study = create_study(settings.db_url, text, user=settings.user, boundary=database_boundary(), source=source)
     else:
         with Store.create(settings.db_path, text, user=settings.user, source=source) as store:
             study = store.study

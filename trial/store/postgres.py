@@ -39,7 +39,7 @@ from trial.store.audit import GENESIS
 from trial.store.definition import definition_rows
 from trial.store.sqlfiles import sql_names, sql_text
 from trial.settings import redacted
-from trial.study import parse_study
+from trial.study import Study, parse_study
 
 SCHEMA = sql_names("store/postgres")
 SCHEMA_VERSION = len(SCHEMA)
@@ -83,10 +83,11 @@ def _role_exists(con: psycopg.Connection, name: str) -> bool:
     return con.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone() is not None
 
 
-def create_study(url: str, study_text: str, *, user: str, boundary: Boundary) -> None:
+def create_study(url: str, study_text: str, *, user: str, boundary: Boundary, source: str = "study definition") -> Study:
     """Create the study's schema, boundary and definition in the empty database at ``url`` (its user
-    owns them), with the trail's INIT row, in one transaction."""
-    study = parse_study(study_text, "the study definition")
+    owns them), with the trail's INIT row, in one transaction; the study, as parsed (``source`` names
+    the text in a sentence about it, as :meth:`trial.store.Store.create` does)."""
+    study = parse_study(study_text, source)
     try:
         con = psycopg.connect(url)
     except psycopg.ProgrammingError:  # libpq's reading of the URL, whose message may quote the password
@@ -102,6 +103,7 @@ def create_study(url: str, study_text: str, *, user: str, boundary: Boundary) ->
     except psycopg.errors.InsufficientPrivilege as exc:
         raise TrialError(f"The owner named in {redacted(url)} may not set up a study there ({_first_line(exc)}): it "
                          "must own the database and have CREATEROLE.") from None
+    return study
 
 
 def _first_line(exc: Exception) -> str:
