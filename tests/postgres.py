@@ -23,6 +23,7 @@ from urllib.parse import quote
 import psycopg
 from psycopg import sql
 
+from schemas import DOMAINS
 from trial.governance.access import database_boundary
 
 SUPERUSER = "postgres"
@@ -166,3 +167,44 @@ def connect_as(study: tuple[Cluster, str, str], account: str) -> psycopg.Connect
 
 def connect_owner(study: tuple[Cluster, str, str]) -> psycopg.Connection:
     return psycopg.connect(study[2], autocommit=True)
+
+
+# ---- a PostgreSQL study holding what an embedded one holds
+TWIN_TABLES = ("uploads", "findings", *DOMAINS, "data_queries", "query_messages", "unblindings", "lock_history")
+
+
+def server_twin(cluster: Cluster, name: str, store, password: str) -> tuple[str, dict[str, str]]:
+    """A new database ``name`` holding ``store``'s study: its definition, every row of its data
+    tables, uploads and findings (written as the system writes them: COPY, in transactions that name
+    the upload) and each of its accounts, as an account row and a role (of the account's access)
+    with ``password``. Each account's role is prefixed with ``name`` (roles are the cluster's); the
+    owner's URL and the map account → role. The PostgreSQL upload path is not built yet (issue 13):
+    until it is, this is how a server study gets the rows an embedded one loaded."""
+    from trial.governance.access import Access
+    from trial.governance.users import account
+    from trial.store.postgres import create_study, set_account_role
+
+    url, _ = cluster.new_database(name)
+    text = store.scalar("SELECT value FROM meta WHERE key = 'study_toml'")
+    create_study(url, text, user="admin", boundary=BOUNDARY)
+    roles = {}
+    with psycopg.connect(url, autocommit=True) as con, con.transaction():
+        con.execute("SELECT set_config('trial.context', %s, true)", ('{"upload_id": null, "file": "twin", "reason": null}',))
+        for table in TWIN_TABLES:
+            frame = store.query(f"SELECT * FROM {table}")
+            if frame.empty:
+                continue
+            columns = ", ".join(frame.columns)
+            with con.cursor().copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in store.cursor().execute(f"SELECT {columns} FROM {table}").fetchall():
+                    copy.write_row(row)
+        for user_name, hash_, roles_, site, full_name, created in store.cursor().execute(
+                "SELECT user_name, password_hash, roles, site_id, full_name, created_at FROM users").fetchall():
+            role = f"{name}_{user_name}"
+            who = account(store, user_name)
+            access = Access.of(who)
+            set_account_role(con, role, password, site=site, blinded=access.blinded, assessments_only=access.assessments_only)
+            con.execute("INSERT INTO users (user_name, full_name, password_hash, roles, site_id, created_at) "
+                        "VALUES (%s, %s, %s, %s, %s, %s)", (role, full_name, hash_, roles_, site, created))
+            roles[user_name] = role
+    return url, roles

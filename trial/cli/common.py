@@ -159,10 +159,22 @@ def acting(store, settings, permission=None):
 @contextlib.contextmanager
 def acting_store(db, user, permission=None, *, read_only: bool = False):
     """The database of --db, open, with the account the command acts as (once it may do
-    ``permission``): ``with acting_store(db, user, Permission.X) as (store, who): …``."""
+    ``permission``): ``with acting_store(db, user, Permission.X) as (store, who): …``. On PostgreSQL,
+    the account whose role the URL signs in as, reading what the database lets that role read."""
     from trial.store import Store
 
-    settings = settings_of(db, user)
+    settings = settings_of(db, user, on_server=True)
+    if settings.db_url is not None:  # the account is the role PostgreSQL signed in with the URL's password
+        from trial.governance.access import require
+        from trial.governance.users import role_account
+        from trial.store.server import ServerStore
+
+        with ServerStore.open(settings.db_url) as store:
+            who = role_account(store, named=settings.named_user)
+            if permission is not None:
+                require(who, permission)
+            yield store, who
+        return
     with Store.open(settings.db_path, read_only=read_only) as store:
         yield store, acting(store, settings, permission)
 

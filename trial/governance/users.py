@@ -245,6 +245,19 @@ def acting_user(store: Store, token: str | None, *, named: str | None, open_name
     return who
 
 
+def role_account(store, *, named: str | None) -> User:
+    """Who acts on a study on PostgreSQL: the account of the role the database signed in (with that
+    account's password), not a name anyone may claim; ``named`` (--user, TRIAL_USER) only checks it."""
+    who = account(store, store.role)
+    if who is None:
+        raise NotSignedIn(f"{store.role} is not an active account of the study at {store.shown}: connect as your "
+                          "account (its user name and password in the URL).")
+    if named and named != who.user_name:
+        raise NotSignedIn(f"The URL signs in as {who.user_name}, not {named}: to act as {named}, put that "
+                          "account's name and password in the URL.")
+    return who
+
+
 def list_users(store: Store):
     return store.query(
         "SELECT user_name, full_name, roles, site_id, active, failed_attempts, locked_until, created_at FROM users ORDER BY user_name"

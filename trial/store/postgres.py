@@ -52,6 +52,8 @@ AUDITED = {"account_roles": ("role_name",), "users": ("user_name", "-password_ha
            "study_coding": ("pt",), "study_parameters": ("name",), "meta": ("key",)}
 # meta rows the system itself moves with every write (the trail's head, the data version): not audited
 META_MOVING = ("audit_head", "audit_rows", "data_version")
+# read with full access only, so far (see _open_governance_tables)
+FULL_READERS_ONLY = ("uploads", "findings", "upload_files", "row_seals", "audit_trail")
 EVERYONE_READS = ("meta", "study_sites", "study_arms", "study_visits", "study_regions", "study_coding", "study_parameters")
 
 
@@ -146,10 +148,9 @@ def _make_boundary(con: psycopg.Connection, groups: Groups, boundary: Boundary) 
     con.execute(sql.SQL("GRANT EXECUTE ON FUNCTION trial_record TO {}").format(account))
     for table in (*DOMAINS, *SITE_DEFINITION_TABLES):
         _scope_to_sites(con, table, account)
+    _open_governance_tables(con, account, boundary)
     for name, domain in DOMAINS.items():
-        columns = [r[0] for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = %s "
-            "ORDER BY ordinal_position", (name,))]
+        columns = _columns(con, name)
         reader = account if name in boundary.assessment_domains or name in ("subjects", "randomization") else clinical
         withheld = boundary.withheld.get(name, frozenset())
         table = sql.Identifier(name)
@@ -173,13 +174,53 @@ def _scope_to_sites(con: psycopg.Connection, table: str, account: sql.Identifier
     every site, and the planner uses them for any leakproof operator whatever the policies, so that
     ``EXPLAIN … WHERE sex = 'F'`` would estimate how many rows of that value the other sites hold."""
     name = sql.Identifier(table)
-    columns = [r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' "
-                                         "AND table_name = %s ORDER BY ordinal_position", (table,))]
-    con.execute(sql.SQL("ALTER TABLE {} {}").format(name, sql.SQL(", ").join(
-        sql.SQL("ALTER COLUMN {} SET STATISTICS 0").format(sql.Identifier(c)) for c in columns)))
+    _no_statistics(con, table)
     con.execute(sql.SQL("ALTER TABLE {} ENABLE ROW LEVEL SECURITY").format(name))
     con.execute(sql.SQL("CREATE POLICY site_scope ON {} TO {} USING (site_id = ANY (CAST((SELECT trial_sites()) AS text[]))) "
                         "WITH CHECK (site_id = ANY (CAST((SELECT trial_sites()) AS text[])))").format(name, account))
+
+
+def _open_governance_tables(con: psycopg.Connection, account: sql.Identifier, boundary: Boundary) -> None:
+    """What an account reads beside the data: the lock's history and the accounts (never a password's
+    hash), every account; the unblindings of its sites; the data queries of its sites, none on a data
+    point that tells the arm to a blinded account and the assessments' only to an evaluator, with
+    their messages. The uploads, their findings and raw files, the row seals and the audit trail:
+    with full access only, so far (the embedded store also shows a site its own uploads)."""
+    def grant(table: str, columns: list[str] | None = None) -> None:
+        what = sql.SQL("SELECT ({})").format(_names(columns)) if columns else sql.SQL("SELECT")
+        con.execute(sql.SQL("GRANT {} ON {} TO {}").format(what, sql.Identifier(table), account))
+
+    def policy(table: str, name: str, using: sql.Composable) -> None:
+        _no_statistics(con, table)
+        con.execute(sql.SQL("ALTER TABLE {} ENABLE ROW LEVEL SECURITY").format(sql.Identifier(table)))
+        con.execute(sql.SQL("CREATE POLICY {} ON {} FOR SELECT TO {} USING ({})").format(
+            sql.Identifier(name), sql.Identifier(table), account, using))
+        grant(table)
+
+    grant("lock_history")
+    grant("users", [c for c in _columns(con, "users") if c != "password_hash"])
+    grant("unblindings")
+    for table in FULL_READERS_ONLY:
+        policy(table, "full_reader", sql.SQL("trial_full_reader()"))
+    revealing = [sql.SQL("(table_name = {}{})").format(sql.Literal(table), sql.SQL("") if columns is None else sql.SQL(
+        " AND column_name IN ({})").format(sql.SQL(", ").join(map(sql.Literal, sorted(columns)))))
+        for table, columns in boundary.withheld.items()]
+    policy("data_queries", "queries_seen", sql.SQL(
+        "site_id = ANY (CAST((SELECT trial_sites()) AS text[])) AND (NOT (SELECT trial_blinded()) OR NOT ({})) "
+        "AND (NOT (SELECT trial_assessments_only()) OR table_name IN ({}))").format(
+        sql.SQL(" OR ").join(revealing) or sql.SQL("FALSE"),
+        sql.SQL(", ").join(map(sql.Literal, sorted(boundary.assessment_domains)))))
+    policy("query_messages", "messages_seen", sql.SQL("query_id IN (SELECT query_id FROM data_queries)"))
+
+
+def _columns(con: psycopg.Connection, table: str) -> list[str]:
+    return [r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' "
+                                      "AND table_name = %s ORDER BY ordinal_position", (table,))]
+
+
+def _no_statistics(con: psycopg.Connection, table: str) -> None:
+    con.execute(sql.SQL("ALTER TABLE {} {}").format(sql.Identifier(table), sql.SQL(", ").join(
+        sql.SQL("ALTER COLUMN {} SET STATISTICS 0").format(sql.Identifier(c)) for c in _columns(con, table))))
 
 
 def _audit_changes(con: psycopg.Connection, table: str, key: tuple[str, ...], *, moving: tuple[str, ...] = ()) -> None:
