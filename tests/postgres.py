@@ -180,7 +180,7 @@ def server_twin(cluster: Cluster, name: str, store, password: str) -> tuple[str,
     with ``password``. Each account's role is prefixed with ``name`` (roles are the cluster's); the
     owner's URL and the map account → role. The PostgreSQL upload path is not built yet (issue 13):
     until it is, this is how a server study gets the rows an embedded one loaded."""
-    from trial.governance.access import Access
+    from trial.governance.access import Access, database_writes
     from trial.governance.users import account
     from trial.store.postgres import create_study, set_account_role
 
@@ -203,7 +203,8 @@ def server_twin(cluster: Cluster, name: str, store, password: str) -> tuple[str,
             role = f"{name}_{user_name}"
             who = account(store, user_name)
             access = Access.of(who)
-            set_account_role(con, role, password, site=site, blinded=access.blinded, assessments_only=access.assessments_only)
+            set_account_role(con, role, password, site=site, blinded=access.blinded, assessments_only=access.assessments_only,
+                             writes=database_writes(who))
             con.execute("INSERT INTO users (user_name, full_name, password_hash, roles, site_id, created_at) "
                         "VALUES (%s, %s, %s, %s, %s, %s)", (role, full_name, hash_, roles_, site, created))
             roles[user_name] = role

@@ -10,7 +10,7 @@ import click
 
 from trial.cli.common import (
     EXIT_REJECTED,
-    acting,
+    acting_store,
     db_option,
     finishes_with,
     format_option,
@@ -36,17 +36,15 @@ def load(files, domain, user, reason, dry_run, fmt, db):
     from schemas import domain_named
     from trial.governance.access import Permission, UploadScope
     from trial.ingest.upload import upload_paths
-    from trial.store import Store
 
     if domain is not None:
         try:
             domain_named(domain)
         except KeyError as exc:
             raise click.BadParameter(exc.args[0], param_hint="--domain") from None
-    settings = settings_of(db, user)
+    settings = settings_of(db, user, on_server=True)
     progress = _progress_printer() if fmt == "text" and _total_size(files) >= PROGRESS_FROM_BYTES else None
-    with Store.open(settings.db_path) as store:
-        who = acting(store, settings, Permission.UPLOAD)
+    with acting_store(db, user, Permission.UPLOAD) as (store, who):
         results = upload_paths(
             store,
             files,

@@ -188,3 +188,12 @@ def database_boundary():
 
     return Boundary({domain: None if columns is None else frozenset(columns) for domain, columns in REVEALS_ALLOCATION.items()},
                     frozenset(ASSESSMENT_DOMAINS))
+
+
+def database_writes(user: User) -> tuple[str, ...]:
+    """The domains ``user`` uploads, as a PostgreSQL study's database is told them (the account role's
+    writes; rows of the account's sites only): none without the permission to upload."""
+    if not may(user, Permission.UPLOAD):
+        return ()
+    scope = UploadScope.of(user)
+    return tuple(d for d in DOMAINS if scope.domains is None or d in scope.domains)

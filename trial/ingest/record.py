@@ -17,7 +17,10 @@ FILE_ROWS = "file_rows"  # every typed row of the file; INCOMING holds those wit
 def log_upload(cur, result: UploadResult, packed: bytes, *, user: str, reason: str | None, rows: bool) -> int:
     """Log the upload and its findings, each with the site and subject of its line (``rows``: the
     file's rows are registered as :data:`FILE_ROWS`), and archive the bytes."""
-    upload_id = cur.execute("SELECT coalesce(max(upload_id), 0) + 1 FROM uploads").fetchone()[0]
+    # after every upload the study holds: on PostgreSQL, those the uploader cannot read are counted in
+    # meta's uploads_before (see trial.store.server_write)
+    upload_id = cur.execute("SELECT greatest(coalesce(max(upload_id), 0), (SELECT coalesce(max(CAST(value AS BIGINT)), 0) "
+                            "FROM meta WHERE key = 'uploads_before')) + 1 FROM uploads").fetchone()[0]
     archive.store_packed(cur, result.sha256, result.size_bytes, packed)
     cur.execute(
         """

@@ -57,11 +57,8 @@ def _head(cur) -> tuple[str, int]:
 
 def record(cur, events: Iterable[Event], *, at: dt.datetime | None = None) -> None:
     """Append ``events`` to the audit trail on ``cur`` (inside the caller's transaction); the seals
-    the write made so far are stored under the last of them. On PostgreSQL (a cursor with
-    ``record_events``) the database's ``trial_record`` writes and chains them itself."""
+    the write made so far are stored under the last of them."""
     events = list(events)
-    if hasattr(cur, "record_events"):
-        return cur.record_events(events, at)
     sealed = seals.pending_digest(cur)
     if not events:
         if sealed:

@@ -142,10 +142,11 @@ def _make_boundary(con: psycopg.Connection, groups: Groups, boundary: Boundary) 
     # closed to every role but the study's accounts (a cluster may hold other studies and their accounts)
     con.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(database))
     con.execute(sql.SQL("REVOKE ALL ON SCHEMA public FROM PUBLIC"))
-    con.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(database, account))
+    # (temporary tables: an upload's rows pass through one on their way in; see trial.store.server_write)
+    con.execute(sql.SQL("GRANT CONNECT, TEMPORARY ON DATABASE {} TO {}").format(database, account))
     con.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(account))
     con.execute(sql.SQL("GRANT SELECT ON {} TO {}").format(sql.SQL(", ").join(map(sql.Identifier, EVERYONE_READS)), account))
-    con.execute(sql.SQL("GRANT EXECUTE ON FUNCTION trial_record TO {}").format(account))
+    con.execute(sql.SQL("GRANT EXECUTE ON FUNCTION trial_record, trial_archive TO {}").format(account))
     for table in (*DOMAINS, *SITE_DEFINITION_TABLES):
         _scope_to_sites(con, table, account)
     _open_governance_tables(con, account, boundary)
@@ -168,16 +169,24 @@ def _names(columns: list[str]) -> sql.Composable:
     return sql.SQL(", ").join(map(sql.Identifier, columns))
 
 
+_IN_SITES = sql.SQL("site_id = ANY (CAST((SELECT trial_sites()) AS text[]))")
+
+
 def _scope_to_sites(con: psycopg.Connection, table: str, account: sql.Identifier) -> None:
-    """An account reads (and writes) the rows of its own sites only; ``(SELECT trial_sites())`` is
+    """An account reads the rows of its own sites only, and writes those of the domains it uploads; ``(SELECT trial_sites())`` is
     worked out once a query, not once a row. No column statistics are gathered: they are gathered over
     every site, and the planner uses them for any leakproof operator whatever the policies, so that
     ``EXPLAIN … WHERE sex = 'F'`` would estimate how many rows of that value the other sites hold."""
     name = sql.Identifier(table)
     _no_statistics(con, table)
     con.execute(sql.SQL("ALTER TABLE {} ENABLE ROW LEVEL SECURITY").format(name))
-    con.execute(sql.SQL("CREATE POLICY site_scope ON {} TO {} USING (site_id = ANY (CAST((SELECT trial_sites()) AS text[]))) "
-                        "WITH CHECK (site_id = ANY (CAST((SELECT trial_sites()) AS text[])))").format(name, account))
+    con.execute(sql.SQL("CREATE POLICY site_scope ON {} FOR SELECT TO {} USING ({})").format(name, account, _IN_SITES))
+    if table in DOMAINS:  # rows of its sites, of the domains it uploads (trial_writes), and no others
+        mine = sql.SQL("{} AND {} = ANY (CAST((SELECT trial_writes()) AS text[]))").format(_IN_SITES, sql.Literal(table))
+        con.execute(sql.SQL("CREATE POLICY site_insert ON {} FOR INSERT TO {} WITH CHECK ({})").format(name, account, mine))
+        con.execute(sql.SQL("CREATE POLICY site_update ON {} FOR UPDATE TO {} USING ({}) WITH CHECK ({})").format(
+            name, account, mine, mine))
+        con.execute(sql.SQL("GRANT INSERT, UPDATE ON {} TO {}").format(name, account))
 
 
 def _open_governance_tables(con: psycopg.Connection, account: sql.Identifier, boundary: Boundary) -> None:
@@ -202,6 +211,21 @@ def _open_governance_tables(con: psycopg.Connection, account: sql.Identifier, bo
     grant("unblindings")
     for table in FULL_READERS_ONLY:
         policy(table, "full_reader", sql.SQL("trial_full_reader()"))
+    # a site's own uploads (sent by an account of the site), but no randomization or session file's to
+    # a blinded reader (its counts of findings would tell); their findings, without a withheld column
+    allocation = sql.SQL(", ").join(map(sql.Literal, sorted(t for t, c in boundary.withheld.items())))
+    policy("uploads", "site_uploads", sql.SQL(
+        "trial_colleague(user_name) AND (NOT (SELECT trial_blinded()) OR coalesce(domain, '') NOT IN ({}))").format(allocation))
+    withheld_ae = sql.SQL(", ").join(map(sql.Literal, sorted(boundary.withheld.get("adverse_events") or ())))
+    policy("findings", "site_findings", sql.SQL(
+        "upload_id IN (SELECT upload_id FROM uploads) AND (NOT (SELECT trial_blinded()) OR coalesce(column_name, '') "
+        "NOT IN ({}))").format(withheld_ae or sql.SQL("''")))
+    # what an upload writes beside its rows, in the uploader's own name
+    for table, check in (("uploads", "user_name = trial_actor() AND cardinality(trial_writes()) > 0"),
+                         ("findings", "trial_own_upload(upload_id)")):
+        con.execute(sql.SQL("CREATE POLICY {} ON {} FOR INSERT TO {} WITH CHECK ({})").format(
+            sql.Identifier(f"{table}_written"), sql.Identifier(table), account, sql.SQL(check)))
+        con.execute(sql.SQL("GRANT INSERT ON {} TO {}").format(sql.Identifier(table), account))
     revealing = [sql.SQL("(table_name = {}{})").format(sql.Literal(table), sql.SQL("") if columns is None else sql.SQL(
         " AND column_name IN ({})").format(sql.SQL(", ").join(map(sql.Literal, sorted(columns)))))
         for table, columns in boundary.withheld.items()]
@@ -249,11 +273,12 @@ IDLE_IN_TRANSACTION_S = 60  # an account's transaction left open this long ends 
 
 
 def set_account_role(con: psycopg.Connection, name: str, password: str, *, site: str | None, blinded: bool,
-                     assessments_only: bool, idle_s: int = IDLE_IN_TRANSACTION_S) -> None:
+                     assessments_only: bool, writes=(), idle_s: int = IDLE_IN_TRANSACTION_S) -> None:
     """Make (or bring up to date) the PostgreSQL role of account ``name``: it logs in with the
     account's password (sent as a SCRAM verifier, never as text) and belongs to the groups its access
     allows. A role of that name that is not one of this study's accounts is refused: a study may not
-    take over a role it did not make. A transaction the account leaves open ends after ``idle_s``
+    take over a role it did not make. ``writes``: the domains the account uploads (rows of its own
+    site only). A transaction the account leaves open ends after ``idle_s``
     seconds: it cannot hold the trail's head (which every writer takes in turn) for longer."""
     groups = Groups.of(_database(con))
     known = con.execute("SELECT 1 FROM account_roles WHERE role_name = %s", (name,)).fetchone() is not None
@@ -263,16 +288,16 @@ def set_account_role(con: psycopg.Connection, name: str, password: str, *, site:
     verifier = con.pgconn.encrypt_password(password.encode(), name.encode(), b"scram-sha-256").decode()
     with con.transaction():
         _write_account_role(con, name, verifier, groups, site=site, blinded=blinded, assessments_only=assessments_only,
-                            known=known)
+                            writes=sorted(writes), known=known)
         con.execute(sql.SQL("ALTER ROLE {} SET idle_in_transaction_session_timeout = {}").format(
             sql.Identifier(name), sql.Literal(f"{int(idle_s)}s")))
 
 
 def _write_account_role(con: psycopg.Connection, name: str, verifier: str, groups: Groups, *, site: str | None,
-                        blinded: bool, assessments_only: bool, known: bool) -> None:
+                        blinded: bool, assessments_only: bool, writes: list[str], known: bool) -> None:
     role = sql.Identifier(name)
     what = f"account {name}: site {site or 'all'}, {'blinded' if blinded else 'unblinded'}" + (
-        ", assessments only" if assessments_only else "")
+        ", assessments only" if assessments_only else "") + (f", uploads {', '.join(writes)}" if writes else "")
     con.execute("SELECT set_config('trial.context', %s, true)", (json.dumps({"reason": what}),))
     verb = "ALTER" if known else "CREATE"
     con.execute(sql.SQL(verb + " ROLE {} LOGIN PASSWORD {}").format(role, sql.Literal(verifier)))
@@ -281,9 +306,9 @@ def _write_account_role(con: psycopg.Connection, name: str, verifier: str, group
         verb = "GRANT {} TO {}" if member else "REVOKE {} FROM {}"
         con.execute(sql.SQL(verb).format(sql.Identifier(group), role))
     con.execute(sql.SQL("GRANT {} TO CURRENT_USER").format(role))  # the system acts as the account (SET ROLE)
-    con.execute("INSERT INTO account_roles VALUES (%s, %s, %s, %s) ON CONFLICT (role_name) DO UPDATE SET "
-                "site_id = excluded.site_id, blinded = excluded.blinded, assessments_only = excluded.assessments_only",
-                (name, site, blinded, assessments_only))
+    con.execute("INSERT INTO account_roles VALUES (%s, %s, %s, %s, %s) ON CONFLICT (role_name) DO UPDATE SET "
+                "site_id = excluded.site_id, blinded = excluded.blinded, assessments_only = excluded.assessments_only, "
+                "writes = excluded.writes", (name, site, blinded, assessments_only, writes))
 
 
 def disable_account_role(con: psycopg.Connection, name: str) -> None:

@@ -10,16 +10,15 @@ ARD, the pages, the pack) then runs unchanged on the mirror: one SQL for both en
 in it the role could not have read itself.
 
 The mirror is rebuilt when the study's data version (kept in the database, so every process sees it
-move) differs from the one it was copied at. Writes of the trail alone (an export, for instance) go
-to the database's ``trial_record``, as the role; other writes do not run on PostgreSQL yet and say so.
+move) differs from the one it was copied at. A write runs the same code on the mirror, and what it
+wrote is replayed to the database as the role (:mod:`trial.store.server_write`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from functools import cache
 
 import adbc_driver_postgresql.dbapi as adbc
@@ -28,7 +27,8 @@ import pandas as pd
 import psycopg
 
 from trial.errors import NotATrialDatabase, TrialError
-from trial.settings import not_yet_on_server, redacted
+from trial.settings import redacted
+from trial.store import server_write
 from trial.store.database import CONNECTION_CONFIG, MIGRATIONS
 from trial.store.sqlfiles import quoted_name, sql_text
 from trial.study import Study, parse_study
@@ -43,20 +43,23 @@ ORDER BY table_name, ordinal_position
 
 
 @cache
-def _embedded_tables() -> dict[str, list[tuple[str, str]]]:
-    """Table → its (column, type) in the embedded store's schema, from its migrations."""
+def _embedded_schema() -> tuple[tuple[str, ...], dict[str, tuple[str, ...]]]:
+    """The embedded store's schema, from its migrations: the statements that make its sequences and
+    tables (with their constraints), and each table's columns."""
     con = duckdb.connect(":memory:", config=CONNECTION_CONFIG)
     try:
         for name in MIGRATIONS:
             con.execute(sql_text(name))
-        rows = con.execute("SELECT table_name, column_name, data_type FROM information_schema.columns "
+        ddl = [r[0] for r in con.execute("SELECT sql FROM duckdb_sequences() ORDER BY sequence_name").fetchall()]
+        ddl += [r[0] for r in con.execute("SELECT sql FROM duckdb_tables() ORDER BY table_name").fetchall()]
+        rows = con.execute("SELECT table_name, column_name FROM information_schema.columns "
                            "WHERE table_schema = 'main' ORDER BY table_name, ordinal_position").fetchall()
     finally:
         con.close()
-    tables: dict[str, list[tuple[str, str]]] = {}
-    for table, column, kind in rows:
-        tables.setdefault(table, []).append((column, kind))
-    return tables
+    tables: dict[str, list[str]] = {}
+    for table, column in rows:
+        tables.setdefault(table, []).append(column)
+    return tuple(ddl), {t: tuple(c) for t, c in tables.items()}
 
 
 def _sentence(url: str, exc: Exception) -> TrialError:
@@ -76,10 +79,11 @@ def connect(url: str) -> psycopg.Connection:
 
 
 class ServerStore:
-    """A PostgreSQL study read as the role of its URL; the reading half of :class:`~trial.store.Store`
-    (``cursor``, ``query``, ``scalar``, ``study``, ``data_version``, ``cache_key``) and trail-only writes."""
+    """A PostgreSQL study read and written as the role of its URL, with what :class:`~trial.store.Store`
+    offers the rest of the system (``cursor``, ``query``, ``scalar``, ``study``, ``data_version``,
+    ``cache_key``, ``transaction``)."""
 
-    read_only = True
+    read_only = False
     path = None
     engine = "postgresql"
 
@@ -89,7 +93,8 @@ class ServerStore:
         self._con = con
         self.role: str = con.execute("SELECT current_user").fetchone()[0]
         self._database: str = con.execute("SELECT current_database()").fetchone()[0]
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._readable: dict[str, list[str]] = {}
         self._mirror: duckdb.DuckDBPyConnection | None = None
         self._version: int | None = None
         self._study: Study | None = None
@@ -140,22 +145,25 @@ class ServerStore:
     def refresh(self) -> None:
         """Copy the role's rows again if the study's data changed since the last copy."""
         with self._lock:
-            try:
-                version = int(self._con.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()[0])
-            except psycopg.OperationalError as exc:
-                raise _sentence(self.url, exc) from None
-            if version == self._version and self._mirror is not None:
-                return
-            mirror, copied_at = self._copy()
-            old, self._mirror, self._version, self._study = self._mirror, mirror, copied_at, None
-            if old is not None:
-                old.close()
+            self._bring_up_to_date()
 
-    def _copy(self) -> tuple[duckdb.DuckDBPyConnection, int]:
-        tables = _embedded_tables()
+    def _bring_up_to_date(self) -> None:
+        try:
+            version = int(self._con.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()[0])
+        except psycopg.OperationalError as exc:
+            raise _sentence(self.url, exc) from None
+        if version == self._version and self._mirror is not None:
+            return
+        mirror, copied_at, self._readable = self._copy()
+        old, self._mirror, self._version, self._study = self._mirror, mirror, copied_at, None
+        if old is not None:
+            old.close()
+
+    def _copy(self) -> tuple[duckdb.DuckDBPyConnection, int, dict[str, list[str]]]:
+        ddl, tables = _embedded_schema()
         mirror = duckdb.connect(":memory:", config=CONNECTION_CONFIG)
-        for table, columns in tables.items():  # the embedded tables, without their constraints
-            mirror.execute(f"CREATE TABLE {table} ({', '.join(f'{c} {t}' for c, t in columns)})")
+        for statement in ddl:
+            mirror.execute(statement)
         try:
             with adbc.connect(self.url) as con, con.cursor() as cur:
                 cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
@@ -166,10 +174,12 @@ class ServerStore:
                 for table, column in cur.fetchall():
                     readable.setdefault(table, []).append(column)
                 for table, columns in readable.items():
-                    known = {c for c, _ in tables.get(table, ())}
-                    shown = [c for c in columns if c in known]
+                    shown = [c for c in columns if c in tables.get(table, ())]
                     if not shown:
                         continue
+                    for column in tables[table]:  # a column the role may not read is NULL in the copy
+                        if column not in shown:
+                            mirror.execute(f"ALTER TABLE {table} ALTER COLUMN {quoted_name(column)} DROP NOT NULL")
                     cur.execute(f"SELECT {', '.join(quoted_name(c) for c in shown)} FROM {quoted_name(table)}")
                     rows = cur.fetch_arrow_table()
                     if rows.num_rows:
@@ -179,7 +189,7 @@ class ServerStore:
         except adbc.Error as exc:
             mirror.close()
             raise _sentence(self.url, exc) from None
-        return mirror, version
+        return mirror, version, readable
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         if self._mirror is None:
@@ -215,34 +225,33 @@ class ServerStore:
 
     # ----------------------------------------------------------------- writing
     @contextlib.contextmanager
-    def transaction(self, *, commit: bool = True, data_change: bool = True) -> Iterator[TrailWrite]:
-        """A write of the trail alone, in the database's transaction, as the role."""
-        write = TrailWrite(self)
-        try:
-            with self._con.transaction(force_rollback=not commit):
-                yield write
-        except psycopg.errors.InsufficientPrivilege as exc:
-            raise TrialError(f"The database refused {self.role} that write: {str(exc).strip().splitlines()[0]}") from None
-        except psycopg.OperationalError as exc:
-            raise _sentence(self.url, exc) from None
-
-
-class TrailWrite:
-    """What a write on PostgreSQL may do so far: append to the trail through ``trial_record`` (which
-    names the role as the writer and stamps the database's clock). Any other statement is refused
-    with a sentence: the study's other writes do not run on PostgreSQL yet."""
-
-    def __init__(self, store: ServerStore):
-        self._store = store
-
-    def record_events(self, events: Iterable, at: dt.datetime | None = None) -> None:
-        for e in events:
-            self._store._con.execute(
-                "SELECT trial_record(%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                (e.user_name, e.action, e.table_name, e.record_key, e.column_name, e.old_value, e.new_value, e.reason,
-                 e.upload_id))
-
-    def execute(self, *_args, **_kwargs):
-        raise not_yet_on_server(self._store.shown)
-
-    executemany = execute
+    def transaction(self, *, commit: bool = True, data_change: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A write as the role, in one database transaction: the study's write lock is taken (writers
+        wait their turn, in every process), the mirror brought up to date, the block run on a cursor of
+        it, and what it wrote replayed to the database (:mod:`trial.store.server_write`). Rolled back if
+        the block raises, or always when ``commit`` is False (a dry run takes no lock)."""
+        with self._lock:
+            try:
+                with self._con.transaction(force_rollback=not commit):
+                    if commit:
+                        self._con.execute("SELECT pg_advisory_xact_lock(hashtextextended(current_database(), 0))")
+                    self._bring_up_to_date()
+                    cur = self._mirror.cursor()
+                    try:
+                        cur.begin()
+                        before = server_write.begin(cur, self._con)
+                        yield cur
+                        if commit:
+                            server_write.replay(cur, self._con, before, self._readable, self.shown)
+                    finally:
+                        with contextlib.suppress(duckdb.Error):
+                            cur.rollback()
+                        cur.close()
+                        if commit:
+                            self._version = None  # what was written is read back from the database
+            except psycopg.errors.IntegrityError as exc:
+                raise server_write.refusal(exc, self.role) from None
+            except psycopg.errors.InsufficientPrivilege as exc:
+                raise server_write.refusal(exc, self.role) from None
+            except psycopg.OperationalError as exc:
+                raise _sentence(self.url, exc) from None

@@ -1,0 +1,145 @@
+"""A write on PostgreSQL: the business code writes its mirror, and what it wrote is replayed as the role.
+
+Inside :meth:`trial.store.server.ServerStore.transaction` the study's code runs unchanged on a DuckDB
+cursor of the mirror (the rows the role may read, copied after the study's write lock was taken).
+On commit, :func:`replay` writes to PostgreSQL, in the same database transaction and as the role, what
+that code added to the mirror:
+
+- **an upload**: its archived file, log entry and findings, then its rows: those the mirror stamped
+  with the new upload (new rows and corrected ones) are copied into a temporary table, corrected
+  where their key is in the study (only the columns the role may read: a withheld column is never
+  overwritten with the mirror's NULL), inserted where it is not. ``trial.context`` names the upload,
+  its file and reason, so the database's triggers write the trail's INSERT and CORRECT rows, each with
+  the acting role's name, exactly as for any other client;
+- **the trail's other rows** (an export, a rejected file's UPLOAD row): through ``trial_record``, in the
+  role's own name, at the database's clock.
+
+Any other table the code changed (accounts, queries, the lock) is refused with a sentence: those
+writes do not run on PostgreSQL yet. The mirror's own transaction is always rolled back; the next
+read copies the study again.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import duckdb
+import psycopg
+from psycopg import sql
+
+from schemas import DOMAINS
+from trial.errors import TrialError
+from trial.settings import not_yet_on_server
+from trial.store.sqlfiles import quoted_name
+
+UPLOAD_TABLES = ("uploads", "findings", "upload_files")
+NOT_REPLAYED = ("meta", "row_seals")  # the mirror's own bookkeeping: the head, seals of the embedded store
+TRIGGER_WRITTEN = ("INSERT", "CORRECT")  # the trail rows the database's triggers write for a domain table
+BATCH = 50_000
+
+
+@dataclass(frozen=True)
+class Before:
+    """The mirror as a write found it: the last upload number the study holds (those the role cannot
+    read included), the last trail row the mirror holds, and a fingerprint of every other table."""
+
+    last_upload: int
+    last_audit: int
+    fingerprints: dict[str, tuple]
+
+
+def _fingerprint(cur: duckdb.DuckDBPyConnection, table: str) -> tuple:
+    return cur.execute(f"SELECT count(*), coalesce(sum(hash(t)), 0) FROM {table} AS t").fetchone()
+
+
+def begin(cur: duckdb.DuckDBPyConnection, con: psycopg.Connection) -> Before:
+    """Note the mirror's state at the start of a write on ``cur``; the study's next upload number is
+    kept in the mirror's meta (``uploads_before``), where :func:`trial.ingest.record.log_upload` finds it."""
+    last_upload = con.execute("SELECT trial_last_upload()").fetchone()[0]
+    cur.execute("INSERT OR REPLACE INTO meta VALUES ('uploads_before', $n)", {"n": str(last_upload)})
+    tables = [t for (t,) in cur.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()]
+    others = [t for t in tables if t not in (*UPLOAD_TABLES, *DOMAINS, *NOT_REPLAYED, "audit_trail")]
+    return Before(last_upload, cur.execute("SELECT coalesce(max(audit_id), 0) FROM audit_trail").fetchone()[0],
+                  {t: _fingerprint(cur, t) for t in others})
+
+
+def replay(cur: duckdb.DuckDBPyConnection, con: psycopg.Connection, before: Before, readable: dict[str, list[str]],
+           shown: str) -> None:
+    """Write to PostgreSQL, on ``con`` (in its transaction, as the role), what the code wrote to the mirror."""
+    if any(_fingerprint(cur, t) != print_ for t, print_ in before.fingerprints.items()):
+        raise not_yet_on_server(shown)
+    uploads = cur.execute("SELECT * FROM uploads WHERE upload_id > $n ORDER BY upload_id", {"n": before.last_upload})
+    columns = [d[0] for d in uploads.description]
+    for row in uploads.fetchall():
+        _replay_upload(cur, con, dict(zip(columns, row, strict=True)), readable)
+    con.execute("SELECT set_config('trial.context', '', true)")
+    rows = cur.execute("SELECT user_name, action, table_name, record_key, column_name, old_value, new_value, reason, upload_id "
+                       "FROM audit_trail WHERE audit_id > $n AND NOT (list_contains($written, action) AND "
+                       "list_contains($domains, coalesce(table_name, ''))) ORDER BY audit_id",
+                       {"n": before.last_audit, "written": list(TRIGGER_WRITTEN), "domains": list(DOMAINS)}).fetchall()
+    for event in rows:
+        con.execute("SELECT trial_record(%s, %s, %s, %s, %s, %s, %s, %s, %s)", event)
+
+
+def _replay_upload(cur: duckdb.DuckDBPyConnection, con: psycopg.Connection, upload: dict, readable: dict[str, list[str]]) -> None:
+    upload_id = upload["upload_id"]
+    con.execute("SELECT set_config('trial.context', %s, true)",
+                (json.dumps({"upload_id": upload_id, "file": upload["file_name"], "reason": upload["reason"]}),))
+    stored = cur.execute("SELECT sha256, codec, size_bytes, content FROM upload_files WHERE sha256 = $s",
+                         {"s": upload["sha256"]}).fetchall()
+    for file in stored:
+        con.execute("SELECT trial_archive(%s, %s, %s, %s)", file)
+    _insert(con, "uploads", list(upload), [tuple(upload.values())])
+    con.execute(sql.SQL("INSERT INTO findings SELECT * FROM {}").format(_stage(cur, con, "findings", f"upload_id = {int(upload_id)}")))
+    domain = upload["domain"]
+    if domain in DOMAINS and cur.execute(f"SELECT count(*) FROM {domain} WHERE upload_id = $u", {"u": upload_id}).fetchone()[0]:
+        _replay_rows(cur, con, domain, upload_id, readable.get(domain, []))
+
+
+def _replay_rows(cur, con: psycopg.Connection, domain: str, upload_id: int, readable: list[str]) -> None:
+    """The upload's new and corrected rows: corrected where the key is in the study, else inserted."""
+    table, incoming = sql.Identifier(domain), _stage(cur, con, domain, f"upload_id = {int(upload_id)}")
+    key = DOMAINS[domain].key
+    match = sql.SQL(" AND ").join(sql.SQL("t.{0} = i.{0}").format(sql.Identifier(c)) for c in key)
+    changed = [c for c in readable if c not in key] + [c for c in ("upload_id", "source_line") if c not in readable]
+    con.execute(sql.SQL("UPDATE {} AS t SET {} FROM {} AS i WHERE {}").format(
+        table, sql.SQL(", ").join(sql.SQL("{0} = i.{0}").format(sql.Identifier(c)) for c in changed), incoming, match))
+    con.execute(sql.SQL("INSERT INTO {} SELECT i.* FROM {} AS i WHERE NOT EXISTS (SELECT 1 FROM {} AS t WHERE {})").format(
+        table, incoming, table, match))
+
+
+def _insert(con: psycopg.Connection, table: str, columns: list[str], rows: list[tuple]) -> None:
+    con.cursor().executemany(sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
+        sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns)),
+        sql.SQL(", ").join(sql.Placeholder() * len(columns))), rows)
+
+
+def _stage(cur: duckdb.DuckDBPyConnection, con: psycopg.Connection, table: str, where: str) -> sql.Identifier:
+    """The mirror's rows of ``table`` that match ``where``, copied (COPY, in batches) into a temporary
+    table of the database with the same columns, dropped at commit; its name. (COPY cannot write a
+    table under row-level security: the rows go on from the temporary table by INSERT … SELECT, where
+    the policies check them.)"""
+    staged = sql.Identifier(f"trial_staged_{table}")
+    types = con.execute("SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = %s::regclass "
+                        "AND attnum > 0 AND NOT attisdropped ORDER BY attnum", (table,)).fetchall()
+    con.execute(sql.SQL("DROP TABLE IF EXISTS pg_temp.{}").format(staged))
+    con.execute(sql.SQL("CREATE TEMP TABLE {} ({}) ON COMMIT DROP").format(staged, sql.SQL(", ").join(
+        sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(kind)) for name, kind in types)))
+    names = [name for name, _ in types]
+    result = cur.execute(f"SELECT {', '.join(quoted_name(n) for n in names)} FROM {table} WHERE {where}")
+    statement = sql.SQL("COPY {} FROM STDIN").format(staged)
+    with con.cursor().copy(statement) as copy:
+        while batch := result.fetchmany(BATCH):
+            for row in batch:
+                copy.write_row(row)
+    return staged
+
+
+def refusal(exc: psycopg.Error, role: str) -> TrialError:
+    """What the database refused in a write, in a sentence (never a value it holds)."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, psycopg.errors.UniqueViolation):
+        return TrialError("A row of that file has the key of a row already in the study that you may not see (another "
+                          "site's): nothing was loaded. Check the file's subject ids and visits.")
+    return TrialError(f"The database refused {role} that write ({first}): nothing was changed.")
