@@ -139,7 +139,8 @@ def _stage(cur: duckdb.DuckDBPyConnection, con: psycopg.Connection, table: str, 
 def refusal(exc: psycopg.Error, role: str) -> TrialError:
     """What the database refused in a write, in a sentence (never a value it holds)."""
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    if isinstance(exc, psycopg.errors.UniqueViolation):
-        return TrialError("A row of that file has the key of a row already in the study that you may not see (another "
-                          "site's): nothing was loaded. Check the file's subject ids and visits.")
+    if isinstance(exc, psycopg.errors.UniqueViolation):  # the detail quotes the uploader's own key: "Key (subject_id)=(…)"
+        detail = (exc.diag.message_detail or "").removesuffix(".")
+        return TrialError(f"A row of that file has the key of a record the study holds at another site ({detail}): "
+                          "nothing was loaded. Check the file's subject ids and visits.")
     return TrialError(f"The database refused {role} that write ({first}): nothing was changed.")
