@@ -16,6 +16,8 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import astuple, dataclass
 
+import pyarrow as pa
+
 from trial.store import seals
 
 GENESIS = "0" * 64
@@ -78,17 +80,23 @@ def record(cur, events: Iterable[Event], *, at: dt.datetime | None = None) -> No
         row_hash = _row_hash(prev, micros, fields, with_seals)
         rows.append((audit_id, moment, *fields, prev, row_hash, *(with_seals or (None, None))))
         prev = row_hash
-    cur.executemany(
-        """
-        INSERT INTO audit_trail (audit_id, changed_at, user_name, action, table_name, record_key, column_name,
-                                 old_value, new_value, reason, upload_id, prev_hash, row_hash, seal_count, seal_digest)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """,
-        rows,
-    )
+    # through Arrow, not executemany, which DuckDB runs a row at a time (1,200 corrected cells: 1.2 s)
+    columns = list(zip(*rows, strict=True))
+    cur.register("_new_audit_rows", pa.table([pa.array(values, type) for values, type in zip(columns, _ROW_TYPES, strict=True)],
+                                            names=_ROW_COLUMNS))
+    try:
+        cur.execute(f"INSERT INTO audit_trail ({', '.join(_ROW_COLUMNS)}) SELECT * FROM _new_audit_rows")
+    finally:
+        cur.unregister("_new_audit_rows")
     if sealed:
         seals.bind(cur, ids[-1])
     _set_head(cur, prev, count + len(rows))
+
+
+_ROW_COLUMNS = ["audit_id", "changed_at", "user_name", "action", "table_name", "record_key", "column_name", "old_value",
+                "new_value", "reason", "upload_id", "prev_hash", "row_hash", "seal_count", "seal_digest"]
+_ROW_TYPES = [pa.int64(), pa.timestamp("us", tz="UTC"), *[pa.string()] * 8, pa.int64(), pa.string(), pa.string(), pa.int64(),
+              pa.string()]
 
 
 def _set_head(cur, head: str, count: int) -> None:
