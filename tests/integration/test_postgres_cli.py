@@ -44,7 +44,7 @@ def test_init_creates_the_study_on_postgresql_once(empty_study_database):
     assert again.exit_code == 2 and "already holds a study" in again.output and password not in again.output
 
 
-@pytest.mark.parametrize("command", [["audit", "--verify"], ["users", "add", "x", "--role", "MONITOR"],
+@pytest.mark.parametrize("command", [["users", "add", "x", "--role", "MONITOR"],
                                      ["login", "--user", "sam", "--password-stdin"], ["logout"], ["serve"], ["demo", "--no-serve"]])
 def test_the_other_commands_say_they_do_not_run_there_yet(command, tmp_path):
     url = f"postgresql://sam:{SECRET}@127.0.0.1:1/study"

@@ -3,6 +3,7 @@ holding the same rows, computed on what the database lets that role select, and 
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -123,3 +124,27 @@ def test_a_change_made_by_another_process_reaches_the_copy_at_the_next_read(twin
         assert server.data_version() == before + 2
         trail = server.query("SELECT action, user_name FROM audit_trail WHERE action = 'DIRECT_UPDATE'")
         assert len(trail) >= 2 and set(trail.user_name) == {f"{NAME}_owner"}
+
+
+def test_verify_reports_a_change_made_outside_the_system(twins):
+    """The owner's direct UPDATE of a study row (psql, no system write path): the trail has its row,
+    and `trial audit --verify` names it as made outside the system; the chain itself still holds."""
+    _, cluster, roles, owner_url = twins
+    stat = _url(twins, "stat")
+    before = CliRunner().invoke(main, ["audit", "--verify", "--db", stat, "--format", "json"])
+    assert before.exit_code in (0, 1), before.output
+    already = len([p for p in json.loads(before.output)["problems"] if "outside the system" in p])
+    with connect_owner((cluster, NAME, owner_url)) as owner:
+        subject = owner.execute("SELECT subject_id FROM subjects ORDER BY subject_id LIMIT 1").fetchone()[0]
+        owner.execute("UPDATE subjects SET age = age + 1 WHERE subject_id = %s", (subject,))
+    done = CliRunner().invoke(main, ["audit", "--verify", "--db", stat])
+    assert done.exit_code == 1, done.output
+    assert f"subjects {subject}: age changed outside the system, by {NAME}_owner" in done.output
+    report = json.loads(CliRunner().invoke(main, ["audit", "--verify", "--db", stat, "--format", "json"]).output)
+    assert len([p for p in report["problems"] if "outside the system" in p]) == already + 1
+    assert not [p for p in report["problems"] if "chain" in p or "hash" in p]
+
+
+def test_verify_on_postgresql_needs_full_access(twins):
+    done = CliRunner().invoke(main, ["audit", "--verify", "--db", _url(twins, "ada")])
+    assert done.exit_code == 2 and "full access only" in done.output, done.output

@@ -16,9 +16,9 @@ from trial.cli.common import (
     finishes_with,
     format_option,
     reports_errors,
-    settings_of,
     user_option,
 )
+from trial.errors import TrialError
 
 
 @click.command()
@@ -62,10 +62,14 @@ def _audit_check(db, user, verify: bool, anchor: str | None, fmt: str) -> None:
     from trial.governance.access import Permission
     from trial.governance.integrity import anchor_of, check_anchor, verify as verify_study
 
-    settings_of(db, user)  # not on PostgreSQL yet: its trail is checked by the database's own chain (issue 13)
+    from trial.governance.access import Access
+
     if anchor is not None:
         check_anchor(anchor)  # a malformed anchor is refused before the database is read
     with acting_store(db, user, Permission.READ_AUDIT, read_only=True) as (store, who):
+        if store.path is None and not Access.of(who).full:
+            raise TrialError(f"On PostgreSQL the whole audit trail is read with full access only (for now): "
+                             f"{who.user_name} is {'blinded' if who.blinded else 'limited to a site'}. A statistician checks it.")
         if not verify:
             head, rows = anchor_of(store)
             if fmt == "text":

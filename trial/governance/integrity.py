@@ -48,6 +48,7 @@ class Verdict:
     files: int = 0
     anchored_at: int | None = None  # the anchored row's position in the chain, when an anchor was given and found
     withheld: frozenset[str] = frozenset()  # tables whose records are counted, not named (a blinded reader)
+    sealed: bool = True  # the records were checked against their seals (the embedded store; PostgreSQL audits in the database)
 
     @property
     def intact(self) -> bool:
@@ -69,6 +70,10 @@ class Verdict:
         if not self.intact:
             return f"The study database has been tampered with: {self.total:,} problem(s) found."
         anchored = f" and holds the anchored row {self.anchored_at:,}" if self.anchored_at else ""
+        if not self.sealed:
+            return (f"The study database is intact: the audit trail ({self.chain_rows:,} row(s)) is chained{anchored}, "
+                    "and records no change made outside the system (the database audits every change of a study table, "
+                    f"whoever makes it); {self.files:,} archived file(s) match their SHA-256.")
         return (f"The study database is intact: the audit trail ({self.chain_rows:,} row(s)) is chained{anchored}; "
                 f"{self.records:,} record(s) in {self.tables} tables match what the audited writes left; "
                 f"{self.files:,} archived file(s) match their SHA-256.")
@@ -87,6 +92,8 @@ def verify(store, *, anchor: str | None = None, blinded: bool = False) -> Verdic
     ``blinded``: the reader may not learn the arm, so the allocation tables' records are not named."""
     wanted = check_anchor(anchor) if anchor is not None else None
     verdict = Verdict(withheld=frozenset(ALLOCATION_DOMAINS) if blinded else frozenset())
+    if getattr(store, "engine", None) == "postgresql":
+        return _verify_server(store, verdict, wanted)
     cur = store.cursor()
     try:
         cur.begin()  # one snapshot: a write committed meanwhile cannot look like tampering
@@ -105,6 +112,33 @@ def verify(store, *, anchor: str | None = None, blinded: bool = False) -> Verdic
     finally:
         cur.close()
     return verdict
+
+
+def _verify_server(store, verdict: Verdict, anchor: str | None) -> Verdict:
+    """A study on PostgreSQL: no row seals there, the database itself writes an audit row for every
+    change of a study table, whoever makes it. So: the chain, every change the trail records as made
+    outside the system (without the system's write path: ``DIRECT_…``), and the archived files, on the
+    reader's copy of the study (one snapshot of the database)."""
+    verdict.sealed = False
+    cur = store.cursor()
+    try:
+        for what, check in (("the audit trail", lambda: _chain(cur, verdict, anchor)),
+                            ("the changes made outside the system", lambda: _outside(cur, verdict)),
+                            ("the archived files", lambda: _files(cur, verdict))):
+            _run(cur, verdict, what, check)
+    finally:
+        cur.close()
+    return verdict
+
+
+def _outside(cur, verdict: Verdict) -> None:
+    rows = cur.execute("SELECT audit_id, changed_at, user_name, action, table_name, record_key, column_name, new_value "
+                       "FROM audit_trail WHERE starts_with(action, 'DIRECT_') ORDER BY audit_id").fetchall()
+    for audit_id, at, user, action, table, key, column, new in rows:
+        what = {"DIRECT_INSERT": f"{table}: {new}" if new else f"{table}: rows added",
+                "DIRECT_DELETE": f"{table} {key}: removed",
+                "DIRECT_UPDATE": f"{table} {key}: {column} changed"}.get(action, f"{table} {key}: {action}")
+        verdict.add(f"{what} outside the system, by {user} at {at:%Y-%m-%d %H:%M:%S %Z} (audit row {audit_id}).")
 
 
 def _run(cur, verdict: Verdict, what: str, check) -> None:
