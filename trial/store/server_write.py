@@ -26,6 +26,8 @@ from dataclasses import dataclass
 
 import duckdb
 import psycopg
+import pyarrow as pa
+import pyarrow.csv as pacsv
 from psycopg import sql
 
 from schemas import DOMAINS
@@ -127,12 +129,15 @@ def _stage(cur: duckdb.DuckDBPyConnection, con: psycopg.Connection, table: str, 
     con.execute(sql.SQL("CREATE TEMP TABLE {} ({}) ON COMMIT DROP").format(staged, sql.SQL(", ").join(
         sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(kind)) for name, kind in types)))
     names = [name for name, _ in types]
-    result = cur.execute(f"SELECT {', '.join(quoted_name(n) for n in names)} FROM {table} WHERE {where}")
-    statement = sql.SQL("COPY {} FROM STDIN").format(staged)
-    with con.cursor().copy(statement) as copy:
-        while batch := result.fetchmany(BATCH):
-            for row in batch:
-                copy.write_row(row)
+    rows = cur.sql(f"SELECT {', '.join(quoted_name(n) for n in names)} FROM {table} WHERE {where}").to_arrow_reader(BATCH)
+    # as CSV written by Arrow (psycopg's write_row, a row at a time in Python, took 6 µs a row); an
+    # unquoted empty field is NULL to COPY, and Arrow quotes every string, the empty one too
+    options = pacsv.WriteOptions(include_header=False, quoting_style="all_valid")
+    with con.cursor().copy(sql.SQL("COPY {} FROM STDIN (FORMAT csv)").format(staged)) as copy:
+        for batch in rows:
+            sink = pa.BufferOutputStream()
+            pacsv.write_csv(pa.Table.from_batches([batch]), sink, write_options=options)
+            copy.write(sink.getvalue().to_pybytes())
     return staged
 
 

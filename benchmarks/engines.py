@@ -1,0 +1,227 @@
+"""Benchmark: the embedded store and PostgreSQL side by side, in one run.
+
+Starts a throwaway PostgreSQL cluster (``tests/postgres.py``'s, as the tests do: initdb in a temporary
+folder, a free port; removed at the end) and measures, for each engine:
+
+1. **ingest**: one site's hair_counts file (S01's rows of ``ingest_files.generate``'s demo-study data, so
+   that a site account may send it) loaded by the library (``upload_path``) into a study that holds
+   the site's subjects and randomization, against the engine's own bulk load of the same file
+   (DuckDB ``read_csv`` into a new database file; PostgreSQL ``COPY … FROM STDIN (FORMAT csv)`` into a
+   table of the same columns, as its owner). On PostgreSQL the load runs as the site's account role:
+   the mirror of what it may read, the checks, and the replay (COPY into a temporary table, INSERT …
+   SELECT under the row-level policies, the audit trigger). Opening the store (copying the mirror)
+   is shown apart.
+2. **the ARD** at a number of subjects (the ``scale`` scenario): embedded, and on PostgreSQL as the
+   statistician's role, opening (the mirror's copy over Arrow) and computing, and computing again.
+3. **uploads per minute** with 8 loader processes of 10 one-subject files each at once (PostgreSQL;
+   the embedded store refuses a second writing process).
+
+    .venv/bin/python benchmarks/engines.py [--rows 100000,1000000] [--subjects 10000] [--out DIR]
+
+Targets (issue 13): PostgreSQL ingest within 3x its COPY; the ARD on PostgreSQL within 1.5x the
+embedded ARD. It asserts nothing about timings; absolute times move with the machine's load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+ROOT = Path(__file__).resolve().parent.parent
+for path in (ROOT, ROOT / "tests"):
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
+
+from ingest_files import _write_csv, generate  # noqa: E402
+
+PASSWORD = "bench mark password"
+LOADERS, FILES_EACH = 8, 10
+
+
+def _site_file(source: Path, target: Path, site: str = "S01") -> int:
+    """``source``'s rows of one site, written to ``target``; how many."""
+    table = pacsv.read_csv(source, convert_options=pacsv.ConvertOptions(column_types={"site_id": "string"}))
+    mine = table.filter(pc.equal(table["site_id"], site))
+    _write_csv(mine, target)
+    return mine.num_rows
+
+
+def _team(store, people: dict) -> None:
+    from trial.governance.users import add_user
+
+    for name, (roles, site) in people.items():
+        add_user(store, name, PASSWORD, roles, site_id=site, by="bench")
+
+
+def ingest(cluster, rows: int, out: Path) -> dict:
+    import duckdb
+    import psycopg
+    from postgres import server_twin
+
+    from trial.ingest.upload import upload_path
+    from trial.store import Store
+    from trial.store.server import ServerStore
+    from trial.study import builtin_study_text
+
+    files = generate(rows, out / "all")
+    site = {name: out / f"{name}.csv" for name in files}
+    n = {name: _site_file(path, site[name]) for name, path in files.items()}
+    hair = site["hair_counts"]
+    result = {"rows": n["hair_counts"]}
+
+    start = time.perf_counter()
+    con = duckdb.connect(str(out / "read.duckdb"))
+    con.execute(f"CREATE TABLE hc AS SELECT * FROM read_csv('{hair}')")
+    con.close()
+    result["duckdb_read"] = time.perf_counter() - start
+
+    name = f"ingest{rows}"
+    with Store.create(out / "embedded.duckdb", builtin_study_text("demo"), user="bench") as store:
+        _team(store, {"sam": (["SITE_STAFF"], "S01")})
+        owner, roles = server_twin(cluster, name, store, PASSWORD)  # the same accounts, before any row
+        sam = _account(store, "sam")
+        for domain in ("subjects", "randomization"):
+            _loaded(upload_path(store, site[domain], domain=domain, user="sam", scope=sam))
+        start = time.perf_counter()
+        _loaded(upload_path(store, hair, domain="hair_counts", user="sam", scope=sam), n["hair_counts"])
+        result["embedded_load"] = time.perf_counter() - start
+
+    with psycopg.connect(owner) as pg:
+        pg.execute("CREATE TABLE bench_copy (LIKE hair_counts)")
+        pg.execute("ALTER TABLE bench_copy DROP COLUMN upload_id, DROP COLUMN source_line")
+        start = time.perf_counter()
+        with pg.cursor().copy("COPY bench_copy FROM STDIN (FORMAT csv, HEADER)") as copy, hair.open("rb") as fh:
+            while chunk := fh.read(1 << 20):
+                copy.write(chunk)
+        pg.commit()
+        result["pg_copy"] = time.perf_counter() - start
+    url = cluster.url(roles["sam"], PASSWORD, name)
+    with ServerStore.open(url) as server:
+        scope = _account(server, roles["sam"])
+        for domain in ("subjects", "randomization"):
+            _loaded(upload_path(server, site[domain], domain=domain, user=roles["sam"], scope=scope))
+    start = time.perf_counter()
+    with ServerStore.open(url) as server:
+        result["pg_open"] = time.perf_counter() - start
+        scope = _account(server, roles["sam"])
+        start = time.perf_counter()
+        _loaded(upload_path(server, hair, domain="hair_counts", user=roles["sam"], scope=scope), n["hair_counts"])
+        result["pg_load"] = time.perf_counter() - start
+    return result
+
+
+def _account(store, name: str):
+    from trial.governance.access import UploadScope
+    from trial.governance.users import account
+
+    return UploadScope.of(account(store, name))
+
+
+def _loaded(result, rows: int | None = None) -> None:
+    if result.status != "loaded" or (rows is not None and result.inserted != rows):
+        raise SystemExit(f"{result.file_name}: {result.status}, {result.inserted} rows: {[f.sentence for f in result.findings][:5]}")
+
+
+def ard(cluster, subjects: int, out: Path) -> dict:
+    from postgres import server_twin
+    from tables import prepare
+
+    from trial.analysis.ard import compute_ard
+    from trial.store import Store
+    from trial.store.server import ServerStore
+
+    db = prepare(subjects, out)
+    result = {}
+    with Store.open(db) as store:
+        _team(store, {"stat": (["STATISTICIAN"], None)})
+        owner, roles = server_twin(cluster, f"ard{subjects}", store, PASSWORD)
+        compute_ard(store)
+        start = time.perf_counter()
+        frame = compute_ard(store)
+        result["embedded"], result["ard_rows"] = time.perf_counter() - start, len(frame)
+    start = time.perf_counter()
+    with ServerStore.open(cluster.url(roles["stat"], PASSWORD, f"ard{subjects}")) as server:
+        result["pg_open"] = time.perf_counter() - start
+        start = time.perf_counter()
+        compute_ard(server)
+        result["pg_first"] = time.perf_counter() - start
+        start = time.perf_counter()
+        compute_ard(server)
+        result["pg_again"] = time.perf_counter() - start
+    return result
+
+
+def uploads_per_minute(cluster, out: Path) -> float:
+    from helpers import hair_count_file, study_files
+    from postgres import server_twin
+
+    from trial.store import Store
+    from trial.study import builtin_study_text
+
+    with Store.create(out / "empty.duckdb", builtin_study_text("demo"), user="bench") as empty:
+        _team(empty, {"sam": (["SITE_STAFF"], "S01")})
+        _, roles = server_twin(cluster, "perminute", empty, PASSWORD)
+    url = cluster.url(roles["sam"], PASSWORD, "perminute")
+    trial = [sys.executable, "-m", "trial.cli", "load"]
+    for kind, data in zip(("subjects", "randomization"), study_files(LOADERS * FILES_EACH), strict=True):
+        (out / f"{kind}.csv").write_bytes(data)
+    subprocess.run([*trial, str(out / "subjects.csv"), str(out / "randomization.csv"), "--db", url], check=True,
+                   capture_output=True)
+    batches = []
+    for loader in range(LOADERS):
+        paths = []
+        for j in range(FILES_EACH):
+            number = loader * FILES_EACH + j + 1
+            paths.append(out / f"h{number:03d}.csv")
+            paths[-1].write_bytes(hair_count_file([f"S01-{number:04d}"]))
+        batches.append(paths)
+    start = time.perf_counter()
+    loaders = [subprocess.Popen([*trial, *map(str, paths), "--db", url], stdout=subprocess.DEVNULL) for paths in batches]
+    if any(p.wait() for p in loaders):
+        raise SystemExit("a loader failed")
+    return LOADERS * FILES_EACH / ((time.perf_counter() - start) / 60)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", default="100000,1000000", help="hair_counts rows generated (S01 holds about a quarter)")
+    parser.add_argument("--subjects", default="10000")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "engines")
+    args = parser.parse_args()
+    from postgres import Cluster
+
+    shutil.rmtree(args.out, ignore_errors=True)
+    cluster = Cluster.start()
+    try:
+        print("ingest: one site's hair_counts file")
+        print(f"{'rows':>9} | {'DuckDB read_csv s':>17} | {'embedded load s':>15} | {'ratio':>5} | {'PG COPY s':>9} | "
+              f"{'PG open s':>9} | {'PG load s':>9} | {'ratio':>5}")
+        for rows in (int(r) for r in args.rows.split(",")):
+            r = ingest(cluster, rows, args.out / f"ingest{rows}")
+            print(f"{r['rows']:>9,} | {r['duckdb_read']:>17.2f} | {r['embedded_load']:>15.2f} | "
+                  f"{r['embedded_load'] / r['duckdb_read']:>5.1f} | {r['pg_copy']:>9.2f} | {r['pg_open']:>9.2f} | "
+                  f"{r['pg_load']:>9.2f} | {r['pg_load'] / r['pg_copy']:>5.1f}")
+        print("\nthe ARD (the statistician's)")
+        print(f"{'subjects':>9} | {'ARD rows':>8} | {'embedded s':>10} | {'PG open (copy) s':>16} | {'PG first s':>10} | "
+              f"{'PG again s':>10} | {'ratio again':>11}")
+        for subjects in (int(s) for s in args.subjects.split(",")):
+            r = ard(cluster, subjects, args.out / f"ard{subjects}")
+            print(f"{subjects:>9,} | {r['ard_rows']:>8,} | {r['embedded']:>10.2f} | {r['pg_open']:>16.2f} | "
+                  f"{r['pg_first']:>10.2f} | {r['pg_again']:>10.2f} | {r['pg_again'] / r['embedded']:>11.2f}")
+        folder = args.out / "per-minute"
+        folder.mkdir(parents=True)
+        print(f"\nuploads per minute, {LOADERS} loader processes x {FILES_EACH} files, PostgreSQL: "
+              f"{uploads_per_minute(cluster, folder):.0f}")
+    finally:
+        cluster.stop()
+
+
+if __name__ == "__main__":
+    main()
