@@ -195,7 +195,7 @@ def _staged(cur, sql: str, params: dict) -> None:
 def _unsealed(cur) -> bool:
     """Whether ``cur`` writes a copy of a study on PostgreSQL (its meta names the engine): nothing is
     sealed there, the database audits every change of its tables itself (:mod:`trial.store.server_write`)."""
-    return cur.execute("SELECT count(*) FROM meta WHERE key = 'engine' AND value = 'postgresql'").fetchone()[0] > 0
+    return cur.execute("SELECT count(*) FROM meta WHERE key = 'engine' AND value = 'postgresql'").fetchall()[0][0] > 0
 
 
 def added(cur, table: str, where: str = "TRUE", params: dict | None = None) -> None:

@@ -52,7 +52,7 @@ class Before:
 
 
 def _fingerprint(cur: duckdb.DuckDBPyConnection, table: str) -> tuple:
-    return cur.execute(f"SELECT count(*), coalesce(sum(hash(t)), 0) FROM {table} AS t").fetchone()
+    return cur.execute(f"SELECT count(*), coalesce(sum(hash(t)), 0) FROM {table} AS t").fetchall()[0]
 
 
 def begin(cur: duckdb.DuckDBPyConnection, con: psycopg.Connection) -> Before:
@@ -62,7 +62,7 @@ def begin(cur: duckdb.DuckDBPyConnection, con: psycopg.Connection) -> Before:
     cur.execute("INSERT OR REPLACE INTO meta VALUES ('uploads_before', $n)", {"n": str(last_upload)})
     tables = [t for (t,) in cur.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()]
     others = [t for t in tables if t not in (*UPLOAD_TABLES, *DOMAINS, *NOT_REPLAYED, "audit_trail")]
-    return Before(last_upload, cur.execute("SELECT coalesce(max(audit_id), 0) FROM audit_trail").fetchone()[0],
+    return Before(last_upload, cur.execute("SELECT coalesce(max(audit_id), 0) FROM audit_trail").fetchall()[0][0],
                   {t: _fingerprint(cur, t) for t in others})
 
 
@@ -95,7 +95,7 @@ def _replay_upload(cur: duckdb.DuckDBPyConnection, con: psycopg.Connection, uplo
     _insert(con, "uploads", list(upload), [tuple(upload.values())])
     con.execute(sql.SQL("INSERT INTO findings SELECT * FROM {}").format(_stage(cur, con, "findings", f"upload_id = {int(upload_id)}")))
     domain = upload["domain"]
-    if domain in DOMAINS and cur.execute(f"SELECT count(*) FROM {domain} WHERE upload_id = $u", {"u": upload_id}).fetchone()[0]:
+    if domain in DOMAINS and cur.execute(f"SELECT count(*) FROM {domain} WHERE upload_id = $u", {"u": upload_id}).fetchall()[0][0]:
         _replay_rows(cur, con, domain, upload_id, readable.get(domain, []))
 
 
