@@ -44,7 +44,7 @@ def test_init_creates_the_study_on_postgresql_once(empty_study_database):
     assert again.exit_code == 2 and "already holds a study" in again.output and password not in again.output
 
 
-@pytest.mark.parametrize("command", [["users", "add", "x", "--role", "MONITOR"],
+@pytest.mark.parametrize("command", [["users", "disable", "x"],
                                      ["login", "--user", "sam", "--password-stdin"], ["logout"], ["serve"], ["demo", "--no-serve"]])
 def test_the_other_commands_say_they_do_not_run_there_yet(command, tmp_path):
     url = f"postgresql://sam:{SECRET}@127.0.0.1:1/study"
@@ -81,3 +81,41 @@ def test_the_dashboards_say_it_too(monkeypatch):
     at = AppTest.from_file(APP, default_timeout=APP_TIMEOUT).run()
     shown = " ".join(e.value for e in at.error)
     assert "is a study on PostgreSQL" in shown and SECRET not in shown and not at.exception
+
+
+def test_a_study_on_postgresql_from_init_to_the_pack_with_the_command_line_alone(pg_cluster, empty_study_database, tmp_path):
+    """What a data manager does: create the study, add the accounts (as the owner, the system's login),
+    then each person works under their own name and password: the site loads, the statistician builds
+    the pack; nobody else can add accounts."""
+    from helpers import study_files
+
+    owner = empty_study_database
+    name = owner.rsplit("/", 1)[1]
+    assert _trial("init", "--db", owner).exit_code == 0
+    password = "a long enough password"
+    for person, role, site in ((f"{name}_sam", "SITE_STAFF", "S01"), (f"{name}_stat", "STATISTICIAN", None)):
+        args = ["users", "add", person, "--role", role, "--password-stdin", "--db", owner] + (["--site", site] if site else [])
+        added = CliRunner().invoke(main, args, input=password + "\n")
+        assert added.exit_code == 0 and "and its PostgreSQL role" in added.output, added.output
+    listed = _trial("users", "--db", owner)
+    assert listed.exit_code == 0 and f"{name}_sam" in listed.output and f"{name}_stat" in listed.output
+    sam, stat = (pg_cluster.url(f"{name}_{p}", password, name) for p in ("sam", "stat"))
+    for kind, data in zip(("subjects", "randomization"), study_files(30), strict=True):
+        (tmp_path / f"{kind}.csv").write_bytes(data)
+    loaded = _trial("load", str(tmp_path / "subjects.csv"), str(tmp_path / "randomization.csv"), "--db", sam)
+    assert loaded.exit_code == 0 and loaded.output.count("loaded as upload") == 2, loaded.output
+    pack = _trial("tables", "--out", str(tmp_path / "pack"), "--db", stat)
+    assert pack.exit_code == 0 and (tmp_path / "pack" / "ard.csv").is_file(), pack.output
+    shown = _trial("uploads", "--db", sam)  # a site reads its own uploads
+    assert shown.exit_code == 0 and "subjects.csv" in shown.output and "randomization.csv" in shown.output, shown.output
+    refused = CliRunner().invoke(main, ["users", "add", f"{name}_eve", "--role", "MONITOR", "--password-stdin", "--db", stat],
+                                 input=password + "\n")
+    assert refused.exit_code == 2 and "may not add accounts" in refused.output, refused.output
+    again = CliRunner().invoke(main, ["users", "add", f"{name}_sam", "--role", "MONITOR", "--password-stdin", "--db", owner],
+                               input=password + "\n")
+    assert again.exit_code == 2 and "already an account" in again.output
+    with psycopg.connect(owner) as con:
+        trail = con.execute("SELECT user_name, action, table_name FROM audit_trail ORDER BY audit_id").fetchall()
+    assert (f"{name}_owner", "USER_ADD", "users") in trail and (f"{name}_sam", "INSERT", "subjects") in trail
+    assert not [row for row in trail if row[1].startswith("DIRECT_")]  # every write went through the system
+    assert (f"{name}_stat", "EXPORT", None) in trail

@@ -15,7 +15,8 @@ from trial.analysis.ard import compute_ard
 from trial.cli import main
 from trial.cli.common import as_seen_by
 from trial.governance.access import SITE_TABLES
-from trial.governance.users import account, role_account
+from trial.governance.database_roles import role_account
+from trial.governance.users import account
 from trial.store import Store
 from trial.store.server import ServerStore
 

@@ -30,7 +30,7 @@ def users(ctx, user, db):
         from trial.governance.access import Permission
         from trial.governance.users import list_users
 
-        with acting_store(db, user, Permission.MANAGE_USERS, read_only=True) as (store, _):
+        with acting_store(db, user, Permission.MANAGE_USERS, read_only=True, owner_acts=True) as (store, _):
             frame = list_users(store)
         if frame.empty:
             click.echo("No accounts yet. Add the first, an administrator: trial users add NAME --role ADMIN")
@@ -76,6 +76,17 @@ def users_add(ctx, name, roles, site, full_name, password_stdin, user, db):
     """Add an account with its roles (and site, for site staff and evaluators)."""
     from trial.governance.users import Role, add_user
 
+    settings = settings_of(db or ctx.obj["db"], user or ctx.obj["user"], on_server=True)
+    if settings.db_url is not None:  # the study's owner makes the account and its role
+        from trial.governance.database_roles import add_server_account
+        from trial.store.server import ServerStore
+
+        with ServerStore.open(settings.db_url) as store:
+            made = add_server_account(store, name, _new_password(password_stdin), roles, site_id=site, full_name=full_name)
+        click.echo(f"Added {made.user_name} and its PostgreSQL role: {', '.join(sorted(made.roles))}, "
+                   f"{made.site_id or 'all sites'}{', blinded' if made.blinded else ', unblinded'}. It signs in with "
+                   "its name and password in the study's URL.")
+        return
     store, acting = _admin_store(ctx, user, db)
     with store:
         if not store.scalar("SELECT count(*) FROM users") and Role.ADMIN not in {r.upper() for r in roles}:

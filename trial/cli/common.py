@@ -157,20 +157,21 @@ def acting(store, settings, permission=None):
 
 
 @contextlib.contextmanager
-def acting_store(db, user, permission=None, *, read_only: bool = False):
+def acting_store(db, user, permission=None, *, read_only: bool = False, owner_acts: bool = False):
     """The database of --db, open, with the account the command acts as (once it may do
     ``permission``): ``with acting_store(db, user, Permission.X) as (store, who): …``. On PostgreSQL,
-    the account whose role the URL signs in as, reading what the database lets that role read."""
+    the account whose role the URL signs in as, reading what the database lets that role read (the
+    study's owner, the system's login, acts as an administrator where ``owner_acts``: accounts)."""
     from trial.store import Store
 
     settings = settings_of(db, user, on_server=True)
     if settings.db_url is not None:  # the account is the role PostgreSQL signed in with the URL's password
         from trial.governance.access import require
-        from trial.governance.users import role_account
+        from trial.governance.database_roles import role_account
         from trial.store.server import ServerStore
 
         with ServerStore.open(settings.db_url) as store:
-            who = role_account(store, named=settings.named_user)
+            who = role_account(store, named=settings.named_user, owner_acts=owner_acts)
             if permission is not None:
                 require(who, permission)
             yield store, who

@@ -98,21 +98,31 @@ def _roles(names) -> frozenset[Role]:
 def add_user(store: Store, user_name: str, password: str, roles, *, site_id: str | None = None,
              full_name: str | None = None, by: str) -> User:
     """Create an account. Site staff and evaluators need the site they work at."""
-    if not ACCOUNT_NAME.fullmatch(user_name or ""):
-        raise TrialError("An account name is 1 to 64 letters, digits and . _ - @ + (an e-mail address will do), "
-                         "starting with a letter or a digit.")
-    chosen = _checked_roles(store, roles, site_id)
-    _check_password(password)
+    chosen = checked_account(store, user_name, password, roles, site_id)
     with store.transaction() as cur:
         if cur.execute("SELECT count(*) FROM users WHERE user_name = $u", {"u": user_name}).fetchall()[0][0]:
             raise TrialError(f"There is already an account named {user_name}.")
         cur.execute(
             "INSERT INTO users (user_name, full_name, password_hash, roles, site_id, created_at) VALUES ($u, $f, $h, $r, $s, $at)",
-            {"u": user_name, "f": full_name, "h": _hasher.hash(password), "r": sorted(chosen), "s": site_id, "at": _now()},
+            {"u": user_name, "f": full_name, "h": password_hash(password), "r": sorted(chosen), "s": site_id, "at": _now()},
         )
         seals.added(cur, "users", _THIS_ACCOUNT, {"u": user_name})
-        audit.record(cur, [audit.Event(by, "USER_ADD", "users", user_name, new_value=_describe(chosen, site_id))])
+        audit.record(cur, [audit.Event(by, "USER_ADD", "users", user_name, new_value=describe(chosen, site_id))])
     return User(user_name, chosen, site_id, full_name, store.study.blinding)
+
+
+def checked_account(store: Store, user_name: str, password: str, roles, site_id: str | None) -> frozenset[Role]:
+    """The roles of a new account, once its name, roles, site and password are acceptable (else a sentence)."""
+    if not ACCOUNT_NAME.fullmatch(user_name or ""):
+        raise TrialError("An account name is 1 to 64 letters, digits and . _ - @ + (an e-mail address will do), "
+                         "starting with a letter or a digit.")
+    chosen = _checked_roles(store, roles, site_id)
+    _check_password(password)
+    return chosen
+
+
+def password_hash(password: str) -> str:
+    return _hasher.hash(password)
 
 
 def _checked_roles(store: Store, roles, site_id: str | None) -> frozenset[Role]:
@@ -126,7 +136,7 @@ def _checked_roles(store: Store, roles, site_id: str | None) -> frozenset[Role]:
     return chosen
 
 
-def _describe(roles, site_id: str | None) -> str:
+def describe(roles, site_id: str | None) -> str:
     return f"{','.join(sorted(roles))} {site_id or 'all sites'}"
 
 
@@ -143,7 +153,7 @@ def set_password(store: Store, user_name: str, password: str, *, by: str) -> Non
         _require(cur, user_name)
         with seals.rewriting(cur, "users", _THIS_ACCOUNT, {"u": user_name}):
             cur.execute("UPDATE users SET password_hash = $h, failed_attempts = 0, locked_until = NULL WHERE user_name = $u",
-                        {"h": _hasher.hash(password), "u": user_name})
+                        {"h": password_hash(password), "u": user_name})
         _end_sessions(cur, user_name, NEW_PASSWORD)
         audit.record(cur, [audit.Event(by, "USER_PASSWORD", "users", user_name)])
 
@@ -173,8 +183,8 @@ def set_roles(store: Store, user_name: str, roles, *, site_id: str | None = None
         with seals.rewriting(cur, "users", _THIS_ACCOUNT, {"u": user_name}):
             cur.execute("UPDATE users SET roles = $r, site_id = $s WHERE user_name = $u",
                         {"r": sorted(chosen), "s": site_id, "u": user_name})
-        audit.record(cur, [audit.Event(by, "USER_ROLES", "users", user_name, old_value=_describe(old_roles, old_site),
-                                       new_value=_describe(chosen, site_id))])
+        audit.record(cur, [audit.Event(by, "USER_ROLES", "users", user_name, old_value=describe(old_roles, old_site),
+                                       new_value=describe(chosen, site_id))])
     return User(user_name, chosen, site_id, full_name, store.study.blinding)
 
 
@@ -242,19 +252,6 @@ def acting_user(store: Store, token: str | None, *, named: str | None, open_name
     if named and named != who.user_name:
         raise NotSignedIn(f"You are logged in as {who.user_name}, not {named}: to act as {named}, "
                           f"`trial logout` and `trial login --user {named}`.")
-    return who
-
-
-def role_account(store, *, named: str | None) -> User:
-    """Who acts on a study on PostgreSQL: the account of the role the database signed in (with that
-    account's password), not a name anyone may claim; ``named`` (--user, TRIAL_USER) only checks it."""
-    who = account(store, store.role)
-    if who is None:
-        raise NotSignedIn(f"{store.role} is not an active account of the study at {store.shown}: connect as your "
-                          "account (its user name and password in the URL).")
-    if named and named != who.user_name:
-        raise NotSignedIn(f"The URL signs in as {who.user_name}, not {named}: to act as {named}, put that "
-                          "account's name and password in the URL.")
     return who
 
 

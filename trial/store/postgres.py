@@ -313,6 +313,22 @@ def _write_account_role(con: psycopg.Connection, name: str, verifier: str, group
                 "writes = excluded.writes", (name, site, blinded, assessments_only, writes))
 
 
+def add_account(con: psycopg.Connection, name: str, password: str, password_hash: str, roles: list[str], *,
+                site: str | None, full_name: str | None, blinded: bool, assessments_only: bool, writes, what: str) -> None:
+    """An account's row and role, in one transaction, by the study's owner (the system): its ``users``
+    row (the password's hash is the dashboards'; the role logs in with the password itself) and the
+    trail's ``USER_ADD`` row, under ``trial.context`` so that the table's trigger records the system's write."""
+    if con.execute("SELECT 1 FROM users WHERE user_name = %s", (name,)).fetchone():
+        raise TrialError(f"There is already an account named {name}.")
+    owner = con.execute("SELECT current_user").fetchone()[0]
+    with con.transaction():
+        con.execute("SELECT set_config('trial.context', %s, true)", (json.dumps({"reason": f"account {name}: {what}"}),))
+        con.execute("INSERT INTO users (user_name, full_name, password_hash, roles, site_id, created_at) "
+                    "VALUES (%s, %s, %s, %s, %s, now())", (name, full_name, password_hash, roles, site))
+        con.execute("SELECT trial_record(%s, 'USER_ADD', 'users', %s, NULL, NULL, %s, NULL, NULL)", (owner, name, what))
+        set_account_role(con, name, password, site=site, blinded=blinded, assessments_only=assessments_only, writes=writes)
+
+
 def disable_account_role(con: psycopg.Connection, name: str) -> None:
     """The account's role can no longer log in (its rows in the trail keep its name)."""
     con.execute(sql.SQL("ALTER ROLE {} NOLOGIN").format(sql.Identifier(name)))

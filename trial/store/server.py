@@ -28,7 +28,7 @@ import psycopg
 
 from trial.errors import NotATrialDatabase, TrialError
 from trial.settings import redacted
-from trial.store import server_write
+from trial.store import postgres, server_write
 from trial.store.database import CONNECTION_CONFIG, MIGRATIONS
 from trial.store.sqlfiles import quoted_name, sql_text
 from trial.study import Study, parse_study
@@ -224,6 +224,25 @@ class ServerStore:
         return f"{redacted(self.url)}#{self.role}"
 
     # ----------------------------------------------------------------- writing
+    def create_account(self, name: str, password: str, password_hash: str, roles: list[str], **account) -> None:
+        """An account and its role (:func:`trial.store.postgres.add_account`): for the study's owner only,
+        the system's own login, which makes the roles (an account cannot)."""
+        if not self.is_owner:
+            raise TrialError(f"{self.role} may not add accounts: on PostgreSQL the study's owner, the system's own login "
+                             f"(the user that ran `trial init`), adds them: trial users add … --db postgresql://OWNER:…")
+        try:
+            postgres.add_account(self._con, name, password, password_hash, roles, **account)
+        except psycopg.Error as exc:
+            raise server_write.refusal(exc, self.role) from None
+        self._version = None
+
+    @property
+    def is_owner(self) -> bool:
+        """Whether the URL signs in as the study's owner (the system itself, not an account)."""
+        return bool(self._con.execute("SELECT pg_has_role(current_user, d.datdba, 'MEMBER') FROM pg_database AS d "
+                                      "WHERE d.datname = current_database()").fetchone()[0])
+
+    # ----------------------------------------------------------------- the system's writes
     @contextlib.contextmanager
     def transaction(self, *, commit: bool = True, data_change: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
         """A write as the role, in one database transaction: the study's write lock is taken (writers
