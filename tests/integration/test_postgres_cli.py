@@ -44,7 +44,7 @@ def test_init_creates_the_study_on_postgresql_once(empty_study_database):
     assert again.exit_code == 2 and "already holds a study" in again.output and password not in again.output
 
 
-@pytest.mark.parametrize("command", [["users", "disable", "x"],
+@pytest.mark.parametrize("command", [["users", "disable", "x"], ["lock", "--reason", "done"], ["unlock", "--reason", "query"],
                                      ["login", "--user", "sam", "--password-stdin"], ["logout"], ["serve"], ["demo", "--no-serve"]])
 def test_the_other_commands_say_they_do_not_run_there_yet(command, tmp_path):
     url = f"postgresql://sam:{SECRET}@127.0.0.1:1/study"
@@ -56,9 +56,10 @@ def test_the_other_commands_say_they_do_not_run_there_yet(command, tmp_path):
 
 def test_an_unreachable_server_or_a_wrong_password_is_a_sentence(pg_cluster, empty_study_database):
     wrong = empty_study_database.replace(empty_study_database.split(":")[2].split("@")[0], SECRET)
-    for url in (wrong, f"postgresql://owner:{SECRET}@127.0.0.1:1/nowhere"):
+    for url, says in ((wrong, "refused the password of"), (f"postgresql://owner:{SECRET}@127.0.0.1:1/nowhere",
+                                                          "Could not reach the PostgreSQL study")):
         done = _trial("init", "--db", url)
-        assert done.exit_code == 2 and "Could not reach the PostgreSQL study" in done.output, done.output
+        assert done.exit_code == 2 and says in done.output, done.output
         assert SECRET not in done.output and "Traceback" not in done.output
 
 

@@ -90,22 +90,37 @@ def create_study(url: str, study_text: str, *, user: str, boundary: Boundary, so
     owns them), with the trail's INIT row, in one transaction; the study, as parsed (``source`` names
     the text in a sentence about it, as :meth:`trial.store.Store.create` does)."""
     study = parse_study(study_text, source)
-    try:
-        con = psycopg.connect(url)
-    except psycopg.ProgrammingError:  # libpq's reading of the URL, whose message may quote the password
-        raise TrialError(f"{redacted(url)} is not a URL PostgreSQL reads: check its query parameters (libpq's "
-                         "connection parameters) and that every '%' in it is followed by two hex digits.") from None
-    except psycopg.OperationalError as exc:
-        raise TrialError(f"Could not reach the PostgreSQL study {redacted(url)}: {_first_line(exc)}") from None
+    con = connect(url, autocommit=False)
     try:
         with con:
             _create(con, study, study_text, user, boundary)
     except psycopg.OperationalError as exc:
-        raise TrialError(f"Could not reach the PostgreSQL study {redacted(url)}: {_first_line(exc)}") from None
+        raise unreachable(url, exc) from None
     except psycopg.errors.InsufficientPrivilege as exc:
         raise TrialError(f"The owner named in {redacted(url)} may not set up a study there ({_first_line(exc)}): it "
                          "must own the database and have CREATEROLE.") from None
     return study
+
+
+def connect(url: str, *, autocommit: bool = True) -> psycopg.Connection:
+    """A connection as the URL's role, or a sentence that never quotes the password."""
+    try:
+        return psycopg.connect(url, autocommit=autocommit)
+    except psycopg.ProgrammingError:  # libpq's reading of the URL, whose message may quote the password
+        raise TrialError(f"{redacted(url)} is not a URL PostgreSQL reads: check its query parameters (libpq's "
+                         "connection parameters) and that every '%' in it is followed by two hex digits.") from None
+    except psycopg.OperationalError as exc:
+        raise unreachable(url, exc) from None
+
+
+def unreachable(url: str, exc: Exception) -> TrialError:
+    """What went wrong reaching the study, in a sentence (libpq's first line; a refused password named so)."""
+    text = _first_line(exc)
+    if "password authentication failed" in text:
+        who = text.rsplit("for user", 1)[-1].strip().strip('"') if "for user" in text else "that user"
+        return TrialError(f"The PostgreSQL study {redacted(url)} refused the password of {who}: check the account's "
+                          "name and password in the URL (password authentication failed).")
+    return TrialError(f"Could not reach the PostgreSQL study {redacted(url)}: {text}")
 
 
 def _first_line(exc: Exception) -> str:

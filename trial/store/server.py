@@ -62,22 +62,6 @@ def _embedded_schema() -> tuple[tuple[str, ...], dict[str, tuple[str, ...]]]:
     return tuple(ddl), {t: tuple(c) for t, c in tables.items()}
 
 
-def _sentence(url: str, exc: Exception) -> TrialError:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return TrialError(f"Could not reach the PostgreSQL study {redacted(url)}: {text}")
-
-
-def connect(url: str) -> psycopg.Connection:
-    """A connection as the URL's role, or a sentence that never quotes the password."""
-    try:
-        return psycopg.connect(url, autocommit=True)
-    except psycopg.ProgrammingError:  # libpq's reading of the URL, whose message may quote the password
-        raise TrialError(f"{redacted(url)} is not a URL PostgreSQL reads: check its query parameters (libpq's "
-                         "connection parameters) and that every '%' in it is followed by two hex digits.") from None
-    except psycopg.OperationalError as exc:
-        raise _sentence(url, exc) from None
-
-
 class ServerStore:
     """A PostgreSQL study read and written as the role of its URL, with what :class:`~trial.store.Store`
     offers the rest of the system (``cursor``, ``query``, ``scalar``, ``study``, ``data_version``,
@@ -101,7 +85,7 @@ class ServerStore:
 
     @classmethod
     def open(cls, url: str) -> ServerStore:
-        con = connect(url)
+        con = postgres.connect(url)
         try:
             store = cls(url, con)
             store._check()
@@ -151,7 +135,7 @@ class ServerStore:
         try:
             version = int(self._con.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()[0])
         except psycopg.OperationalError as exc:
-            raise _sentence(self.url, exc) from None
+            raise postgres.unreachable(self.url, exc) from None
         if version == self._version and self._mirror is not None:
             return
         mirror, copied_at, self._readable = self._copy()
@@ -188,7 +172,7 @@ class ServerStore:
                         mirror.unregister("_copied")
         except adbc.Error as exc:
             mirror.close()
-            raise _sentence(self.url, exc) from None
+            raise postgres.unreachable(self.url, exc) from None
         return mirror, version, readable
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
@@ -273,4 +257,4 @@ class ServerStore:
             except psycopg.errors.InsufficientPrivilege as exc:
                 raise server_write.refusal(exc, self.role) from None
             except psycopg.OperationalError as exc:
-                raise _sentence(self.url, exc) from None
+                raise postgres.unreachable(self.url, exc) from None
