@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from trial.store import audit, seals
 from trial.errors import (
@@ -27,6 +26,7 @@ from trial.errors import (
     TrialError,
 )
 from trial.store.definition import definition_rows, study_parameters
+from trial.store.reading import CursorReads
 from trial.store.sqlfiles import sql_names, sql_text
 from trial.study import Study, parse_study
 
@@ -111,12 +111,13 @@ def _unwritable(path: Path, exc: duckdb.Error) -> DatabaseUnwritable:
     )
 
 
-class Store:
+class Store(CursorReads):
     """An open study database. Use :meth:`create` for a new one and :meth:`open` for an existing one."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, read_only: bool):
         self._con = con
         self.path = path
+        self.shown = str(path)  # how a sentence names the database
         self.read_only = read_only
         self._write_lock = threading.Lock()
         self._study: Study | None = None
@@ -224,29 +225,6 @@ class Store:
                 raise
             finally:
                 cur.close()
-
-    def query(self, sql: str, params: dict | None = None) -> pd.DataFrame:
-        """Run a read query on a fresh cursor and return the whole result."""
-        cur = self.cursor()
-        try:
-            return cur.execute(sql, params or {}).df()
-        finally:
-            cur.close()
-
-    def scalar(self, sql: str, params: dict | None = None):
-        cur = self.cursor()
-        try:
-            row = cur.execute(sql, params or {}).fetchone()
-            return None if row is None else row[0]
-        finally:
-            cur.close()
-
-    @property
-    def study(self) -> Study:
-        if self._study is None:
-            text = self.scalar("SELECT value FROM meta WHERE key = 'study_toml'")
-            self._study = parse_study(text, f"the study definition stored in {self.path}")
-        return self._study
 
     @property
     def cache_key(self) -> str:

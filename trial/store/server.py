@@ -23,15 +23,15 @@ from functools import cache
 
 import adbc_driver_postgresql.dbapi as adbc
 import duckdb
-import pandas as pd
 import psycopg
 
 from trial.errors import NotATrialDatabase, TrialError
 from trial.settings import redacted
 from trial.store import postgres, server_write
 from trial.store.database import CONNECTION_CONFIG, MIGRATIONS
+from trial.store.reading import CursorReads
 from trial.store.sqlfiles import quoted_name, sql_text
-from trial.study import Study, parse_study
+from trial.study import Study
 
 # what the role may select, column by column (information_schema lists only columns it has some
 # privilege on; has_column_privilege says whether SELECT is one of them)
@@ -62,7 +62,7 @@ def _embedded_schema() -> tuple[tuple[str, ...], dict[str, tuple[str, ...]]]:
     return tuple(ddl), {t: tuple(c) for t, c in tables.items()}
 
 
-class ServerStore:
+class ServerStore(CursorReads):
     """A PostgreSQL study read and written as the role of its URL, with what :class:`~trial.store.Store`
     offers the rest of the system (``cursor``, ``query``, ``scalar``, ``study``, ``data_version``,
     ``cache_key``, ``transaction``)."""
@@ -179,28 +179,6 @@ class ServerStore:
         if self._mirror is None:
             self.refresh()
         return self._mirror.cursor()
-
-    def query(self, sql: str, params: dict | None = None) -> pd.DataFrame:
-        cur = self.cursor()
-        try:
-            return cur.execute(sql, params or {}).df()
-        finally:
-            cur.close()
-
-    def scalar(self, sql: str, params: dict | None = None):
-        cur = self.cursor()
-        try:
-            row = cur.execute(sql, params or {}).fetchone()
-            return None if row is None else row[0]
-        finally:
-            cur.close()
-
-    @property
-    def study(self) -> Study:
-        if self._study is None:
-            text = self.scalar("SELECT value FROM meta WHERE key = 'study_toml'")
-            self._study = parse_study(text, f"the study definition stored in {self.shown}")
-        return self._study
 
     @property
     def cache_key(self) -> str:
