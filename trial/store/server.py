@@ -33,12 +33,14 @@ from trial.store.reading import CursorReads
 from trial.store.sqlfiles import quoted_name, sql_text
 from trial.study import Study
 
-# what the role may select, column by column (information_schema lists only columns it has some
-# privilege on; has_column_privilege says whether SELECT is one of them)
+# what the role may select, column by column: by the tables' and columns' numbers, never their names
+# (has_column_privilege by name can be evaluated before the filter on the schema, and fails on a name
+# outside the search path, or on another session's temporary table dropped meanwhile)
 _READABLE = """
-SELECT table_name, column_name FROM information_schema.columns
-WHERE table_schema = 'public' AND has_column_privilege(quote_ident(table_name), column_name, 'SELECT')
-ORDER BY table_name, ordinal_position
+SELECT c.relname, a.attname FROM pg_class AS c JOIN pg_attribute AS a ON a.attrelid = c.oid
+WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+  AND has_column_privilege(c.oid, a.attnum, 'SELECT')
+ORDER BY c.relname, a.attnum
 """
 
 
