@@ -52,7 +52,7 @@ AUDITED = {"account_roles": ("role_name",), "users": ("user_name", "-password_ha
            "study_coding": ("pt",), "study_parameters": ("name",), "meta": ("key",)}
 # meta rows the system itself moves with every write (the trail's head, the data version): not audited
 META_MOVING = ("audit_head", "audit_rows", "data_version")
-# read with full access only, so far (see _open_governance_tables)
+# read whole with full access only; uploads and findings also by the sending site (see _open_governance_tables)
 FULL_READERS_ONLY = ("uploads", "findings", "upload_files", "row_seals", "audit_trail")
 EVERYONE_READS = ("meta", "study_sites", "study_arms", "study_visits", "study_regions", "study_coding", "study_parameters")
 
@@ -210,8 +210,9 @@ def _open_governance_tables(con: psycopg.Connection, account: sql.Identifier, bo
     """What an account reads beside the data: the lock's history and the accounts (never a password's
     hash), every account; the unblindings of its sites; the data queries of its sites, none on a data
     point that tells the arm to a blinded account and the assessments' only to an evaluator, with
-    their messages. The uploads, their findings and raw files, the row seals and the audit trail:
-    with full access only, so far (the embedded store also shows a site its own uploads)."""
+    their messages. The uploads and their findings: a site's own (sent by its accounts), all of them
+    with full access; raw files, row seals and the audit trail: with full access only, so far. And
+    what an upload writes beside its rows, in the uploader's own name."""
     def grant(table: str, columns: list[str] | None = None) -> None:
         what = sql.SQL("SELECT ({})").format(_names(columns)) if columns else sql.SQL("SELECT")
         con.execute(sql.SQL("GRANT {} ON {} TO {}").format(what, sql.Identifier(table), account))

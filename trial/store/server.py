@@ -78,7 +78,6 @@ class ServerStore(CursorReads):
         self.shown = redacted(url)
         self._con = con
         self.role: str = con.execute("SELECT current_user").fetchone()[0]
-        self._database: str = con.execute("SELECT current_database()").fetchone()[0]
         self._lock = threading.RLock()
         self._readable: dict[str, list[str]] = {}
         self._mirror: duckdb.DuckDBPyConnection | None = None
@@ -232,9 +231,7 @@ class ServerStore(CursorReads):
                         cur.close()
                         if commit:
                             self._version = None  # what was written is read back from the database
-            except psycopg.errors.IntegrityError as exc:
-                raise server_write.refusal(exc, self.role) from None
-            except psycopg.errors.InsufficientPrivilege as exc:
+            except (psycopg.errors.IntegrityError, psycopg.errors.InsufficientPrivilege) as exc:
                 raise server_write.refusal(exc, self.role) from None
             except psycopg.OperationalError as exc:
                 raise postgres.unreachable(self.url, exc) from None
