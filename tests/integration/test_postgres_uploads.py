@@ -185,16 +185,18 @@ def test_a_monitor_uploads_nothing(loaded, tmp_path):
     assert done.exit_code == 2 and "may not upload files" in done.output.replace("\n", " "), done.output
 
 
-def test_a_write_that_does_not_run_on_postgresql_yet_says_so_and_changes_nothing(loaded):
-    """Raising a query writes data_queries, which is not replayed to the database yet: the monitor is
-    told so in a sentence, and the study holds no query and no trail row of it."""
+def test_a_write_the_role_may_not_make_yet_is_refused_by_the_database_and_changes_nothing(loaded):
+    """Raising a query writes data_queries, which no account's role may write yet (issue 13): the
+    database refuses the replay, the monitor is told so in a sentence, and the study holds no query
+    and no trail row of it."""
     _, _, _, owner_url, *_ = loaded
     with psycopg.connect(owner_url) as owner:
         subject = owner.execute("SELECT subject_id FROM subjects ORDER BY subject_id LIMIT 1").fetchone()[0]
         trail = owner.execute("SELECT count(*) FROM audit_trail").fetchone()[0]
     done = CliRunner().invoke(main, ["queries", "open", subject, "--table", "subjects", "--key", subject, "--column", "age",
                                      "--text", "Please confirm the age.", "--db", _url(loaded, "mona")])
-    assert done.exit_code == 2 and "do not run on it yet" in done.output and "Traceback" not in done.output, done.output
+    assert done.exit_code == 2 and "The database refused" in done.output and "nothing was changed" in done.output, done.output
+    assert "Traceback" not in done.output
     with psycopg.connect(owner_url) as owner:
         assert owner.execute("SELECT count(*) FROM data_queries").fetchone()[0] == 0
         assert owner.execute("SELECT count(*) FROM audit_trail").fetchone()[0] == trail

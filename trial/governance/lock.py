@@ -106,5 +106,5 @@ def _signed(store: Store, who: User, action: str, *, reason: str, password: str 
     if has_accounts(store):  # an open study (no accounts yet) has nobody to sign
         if not password:
             raise TrialError(f"To {action.lower()} the database, {who.user_name} signs with their password.")
-        sign(store, who.user_name, password, f"{action.lower()} the database: {reason.strip()}")
+        sign(store.accounts, who.user_name, password, f"{action.lower()} the database: {reason.strip()}")
     return _change(store, action, user=who.user_name, reason=reason)

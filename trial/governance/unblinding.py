@@ -32,7 +32,7 @@ def unblind(store: Store, who: User, subject_id: str, reason: str, *, password: 
     if has_accounts(store):
         if not password:
             raise TrialError(f"To unblind {subject_id}, {who.user_name} signs with their password.")
-        sign(store, who.user_name, password, f"unblind {subject_id}: {reason}")
+        sign(store.accounts, who.user_name, password, f"unblind {subject_id}: {reason}")
     now = dt.datetime.now(dt.UTC)
     with store.transaction() as cur:
         site_id, arm = _subject_of(cur, who, subject_id)

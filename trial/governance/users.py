@@ -302,6 +302,9 @@ def _refusal(cur, rows, user_name: str, password: str, now: dt.datetime) -> tupl
         return f"Too many failed sign-ins: the account is locked until {_from_micros(locked_until):%H:%M} UTC.", "account locked out"
     if not active:
         return "This account is disabled; ask an administrator.", "account disabled"
+    if password_hash is None:  # a copy without the hashes: a PostgreSQL study read as an account (store.accounts checks them)
+        raise TrialError(f"{user_name}'s password cannot be checked through this account's own connection: the study's "
+                         "owner checks passwords (sign in through the dashboards).")
     try:
         _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):

@@ -227,6 +227,11 @@ class Store(CursorReads):
                 cur.close()
 
     @property
+    def accounts(self) -> Store:
+        """Where passwords are checked (a signature): the study's own file (see the server store's)."""
+        return self
+
+    @property
     def cache_key(self) -> str:
         """Names this database in caches (a user's view of it, :class:`trial.governance.views.ScopedStore`,
         adds its access)."""

@@ -12,6 +12,12 @@ in it the role could not have read itself.
 The mirror is rebuilt when the study's data version (kept in the database, so every process sees it
 move) differs from the one it was copied at. A write runs the same code on the mirror, and what it
 wrote is replayed to the database as the role (:mod:`trial.store.server_write`).
+
+The dashboards sign in as the study's owner (the system's own login) and act as each signed-in
+account with ``SET ROLE`` (``acting_as``): PostgreSQL then applies that account's policies and
+privileges exactly as if it had signed in itself. The sign-in's own bookkeeping (accounts and
+sessions) reads a mirror of those few tables only (``tables``), copied again whenever a session
+starts or ends in any process.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from functools import cache
 import adbc_driver_postgresql.dbapi as adbc
 import duckdb
 import psycopg
+from psycopg import sql
 
 from trial.errors import NotATrialDatabase, TrialError
 from trial.settings import redacted
@@ -42,6 +49,9 @@ WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') AND a.
   AND has_column_privilege(c.oid, a.attnum, 'SELECT')
 ORDER BY c.relname, a.attnum
 """
+
+
+SIGN_IN_TABLES = (*postgres.EVERYONE_READS, "users", "user_sessions")
 
 
 @cache
@@ -73,28 +83,44 @@ class ServerStore(CursorReads):
     path = None
     engine = "postgresql"
 
-    def __init__(self, url: str, con: psycopg.Connection):
+    def __init__(self, url: str, con: psycopg.Connection, *, acting_as: str | None = None,
+                 tables: tuple[str, ...] | None = None):
         self.url = url
         self.shown = redacted(url)
         self._con = con
+        self._acting_as = acting_as
+        self._tables = tables
         self.role: str = con.execute("SELECT current_user").fetchone()[0]
         self._lock = threading.RLock()
         self._readable: dict[str, list[str]] = {}
         self._mirror: duckdb.DuckDBPyConnection | None = None
         self._version: int | None = None
+        self._seen: tuple | None = None  # what the mirror was copied at: the data version (and the sessions')
         self._study: Study | None = None
+        self._accounts: ServerStore | None = None
 
     @classmethod
-    def open(cls, url: str) -> ServerStore:
+    def open(cls, url: str, *, acting_as: str | None = None, tables: tuple[str, ...] | None = None) -> ServerStore:
+        """The study at ``url``, read as the URL's role, or as the role ``acting_as`` (the URL's role must
+        be a member of it: the study's owner is of every account's); with ``tables``, only those
+        tables are copied (the others are empty)."""
         con = postgres.connect(url)
         try:
-            store = cls(url, con)
+            if acting_as is not None:
+                _set_role(con, acting_as, url)
+            store = cls(url, con, acting_as=acting_as, tables=tables)
             store._check()
             store.refresh()
         except BaseException:
             con.close()
             raise
         return store
+
+    @classmethod
+    def for_sign_in(cls, url: str) -> ServerStore:
+        """The study's accounts and sessions (with its definition), as the URL's role: what signing in,
+        and checking a session at every click, read; copied again when either changes, in any process."""
+        return cls.open(url, tables=SIGN_IN_TABLES)
 
     def _check(self) -> None:
         try:
@@ -108,6 +134,8 @@ class ServerStore(CursorReads):
             raise NotATrialDatabase(f"{self.shown} is not a trial study: its meta table names no trial engine.")
 
     def close(self) -> None:
+        if self._accounts is not None:
+            self._accounts.close()
         with contextlib.suppress(Exception):
             self._con.close()
         if self._mirror is not None:
@@ -134,15 +162,23 @@ class ServerStore(CursorReads):
 
     def _bring_up_to_date(self) -> None:
         try:
-            version = int(self._con.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()[0])
+            seen = self._con.execute(self._seen_sql).fetchone()
         except psycopg.OperationalError as exc:
             raise postgres.unreachable(self.url, exc) from None
-        if version == self._version and self._mirror is not None:
+        if seen == self._seen and self._mirror is not None:
             return
-        mirror, copied_at, self._readable = self._copy()
-        old, self._mirror, self._version, self._study = self._mirror, mirror, copied_at, None
-        if old is not None:
-            old.close()
+        mirror, self._seen, self._readable = self._copy()
+        # the old copy is not closed: a page of another thread may be reading it; it goes with its last cursor
+        self._mirror, self._version, self._study = mirror, int(self._seen[0]), None
+
+    @property
+    def _seen_sql(self) -> str:
+        """What the copy is kept for: the data version, and where it holds sessions, their count and
+        how many have ended (sessions are never deleted, nor an ended one started again)."""
+        version = "SELECT value FROM meta WHERE key = 'data_version'"
+        if self._tables is not None and "user_sessions" in self._tables:
+            return f"SELECT ({version}), count(*), count(ended_at) FROM user_sessions"
+        return version
 
     def _copy(self) -> tuple[duckdb.DuckDBPyConnection, int, dict[str, list[str]]]:
         ddl, tables = _embedded_schema()
@@ -152,13 +188,17 @@ class ServerStore(CursorReads):
         try:
             with adbc.connect(self.url) as con, con.cursor() as cur:
                 cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                cur.execute("SELECT value FROM meta WHERE key = 'data_version'")
-                version = int(cur.fetchone()[0])
+                if self._acting_as is not None:
+                    cur.execute(f"SET LOCAL ROLE {quoted_name(self._acting_as)}")
+                cur.execute(self._seen_sql)
+                seen = tuple(cur.fetchone())
                 cur.execute(_READABLE)
                 readable: dict[str, list[str]] = {}
                 for table, column in cur.fetchall():
                     readable.setdefault(table, []).append(column)
                 for table, columns in readable.items():
+                    if self._tables is not None and table not in self._tables:
+                        continue
                     shown = [c for c in columns if c in tables.get(table, ())]
                     if not shown:
                         continue
@@ -174,17 +214,20 @@ class ServerStore(CursorReads):
         except adbc.Error as exc:
             mirror.close()
             raise postgres.unreachable(self.url, exc) from None
-        return mirror, version, readable
+        return mirror, seen, readable
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
-        if self._mirror is None:
-            self.refresh()
-        return self._mirror.cursor()
+        """A cursor of the mirror, copied again first if this store wrote since (other processes' writes
+        are seen at :meth:`refresh`, which :meth:`data_version` calls)."""
+        with self._lock:
+            if self._mirror is None or self._seen is None:
+                self._bring_up_to_date()
+            return self._mirror.cursor()
 
     @property
     def cache_key(self) -> str:
         """The study and the role reading it (the mirror holds that role's rows only)."""
-        return f"{redacted(self.url)}#{self.role}"
+        return f"{redacted(self.url)}#{self.role}" + ("" if self._tables is None else f"#{','.join(self._tables)}")
 
     # ----------------------------------------------------------------- writing
     def create_account(self, name: str, password: str, password_hash: str, roles: list[str], **account) -> None:
@@ -197,7 +240,19 @@ class ServerStore(CursorReads):
             postgres.add_account(self._con, name, password, password_hash, roles, **account)
         except psycopg.Error as exc:
             raise server_write.refusal(exc, self.role) from None
-        self._version = None
+        self._seen = None
+
+    @property
+    def accounts(self) -> ServerStore:
+        """Where passwords are checked (a signature): the study's accounts read as the owner, when this
+        store acts as an account for the owner (the dashboards); else this store."""
+        if self._acting_as is None:
+            return self
+        with self._lock:
+            if self._accounts is None:
+                self._accounts = ServerStore.for_sign_in(self.url)
+            self._accounts.refresh()
+            return self._accounts
 
     @property
     def is_owner(self) -> bool:
@@ -218,20 +273,31 @@ class ServerStore(CursorReads):
                     if commit:
                         self._con.execute("SELECT pg_advisory_xact_lock(hashtextextended(current_database(), 0))")
                     self._bring_up_to_date()
-                    cur = self._mirror.cursor()
+                    cur, committed = self._mirror.cursor(), self._mirror.cursor()
                     try:
                         cur.begin()
                         before = server_write.begin(cur, self._con)
                         yield cur
                         if commit:
-                            server_write.replay(cur, self._con, before, self._readable, self.shown)
+                            server_write.replay(cur, committed, self._con, before, self._readable)
                     finally:
                         with contextlib.suppress(duckdb.Error):
                             cur.rollback()
                         cur.close()
+                        committed.close()
                         if commit:
-                            self._version = None  # what was written is read back from the database
+                            self._seen = None  # what was written is read back from the database
             except (psycopg.errors.IntegrityError, psycopg.errors.InsufficientPrivilege) as exc:
                 raise server_write.refusal(exc, self.role) from None
             except psycopg.OperationalError as exc:
                 raise postgres.unreachable(self.url, exc) from None
+
+
+def _set_role(con: psycopg.Connection, role: str, url: str) -> None:
+    """Act as ``role`` on ``con`` from now on (``SET ROLE``): refused with a sentence unless the URL's
+    role is a member of it."""
+    try:
+        con.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(role)))
+    except (psycopg.errors.InsufficientPrivilege, psycopg.errors.InvalidParameterValue):
+        raise TrialError(f"The login of {redacted(url)} may not act as {role}: the dashboards sign in as the "
+                         "study's owner (the user that ran `trial init`), which may act as each account.") from None

@@ -11,12 +11,15 @@ that code added to the mirror:
   overwritten with the mirror's NULL), inserted where it is not. ``trial.context`` names the upload,
   its file and reason, so the database's triggers write the trail's INSERT and CORRECT rows, each with
   the acting role's name, exactly as for any other client;
-- **the trail's other rows** (an export, a rejected file's UPLOAD row): through ``trial_record``, in the
-  role's own name, at the database's clock.
+- **any other table it changed** (an account's failed sign-ins, a session; a query, the lock): the
+  rows it added or changed, by the table's primary key, are upserted, and those it removed deleted,
+  as the role, so the database's grants and policies decide (a role without the right is refused
+  with a sentence, and nothing of the write is kept). ``trial.context`` marks the changes as the
+  system's, and the tables' triggers audit them;
+- **the trail's other rows** (a sign-in, an export, a rejected file's UPLOAD row): through
+  ``trial_record``, in the role's own name, at the database's clock.
 
-Any other table the code changed (accounts, queries, the lock) is refused with a sentence: those
-writes do not run on PostgreSQL yet. The mirror's own transaction is always rolled back; the next
-read copies the study again.
+The mirror's own transaction is always rolled back; the next read copies the study again.
 """
 
 from __future__ import annotations
@@ -32,7 +35,6 @@ from psycopg import sql
 
 from schemas import DOMAINS
 from trial.errors import TrialError
-from trial.settings import not_yet_on_server
 from trial.store.sqlfiles import quoted_name
 
 UPLOAD_TABLES = ("uploads", "findings", "upload_files")
@@ -66,11 +68,15 @@ def begin(cur: duckdb.DuckDBPyConnection, con: psycopg.Connection) -> Before:
                   {t: _fingerprint(cur, t) for t in others})
 
 
-def replay(cur: duckdb.DuckDBPyConnection, con: psycopg.Connection, before: Before, readable: dict[str, list[str]],
-           shown: str) -> None:
-    """Write to PostgreSQL, on ``con`` (in its transaction, as the role), what the code wrote to the mirror."""
-    if any(_fingerprint(cur, t) != print_ for t, print_ in before.fingerprints.items()):
-        raise not_yet_on_server(shown)
+def replay(cur: duckdb.DuckDBPyConnection, committed: duckdb.DuckDBPyConnection, con: psycopg.Connection, before: Before,
+           readable: dict[str, list[str]]) -> None:
+    """Write to PostgreSQL, on ``con`` (in its transaction, as the role), what the code wrote to the
+    mirror on ``cur``; ``committed`` is another cursor of the mirror, which sees it as it was."""
+    changed = [t for t, print_ in before.fingerprints.items() if _fingerprint(cur, t) != print_]
+    if changed:
+        con.execute("SELECT set_config('trial.context', '{}', true)")
+        for table in changed:
+            _replay_table(cur, committed, con, table, readable.get(table, []))
     uploads = cur.execute("SELECT * FROM uploads WHERE upload_id > $n ORDER BY upload_id", {"n": before.last_upload})
     columns = [d[0] for d in uploads.description]
     for row in uploads.fetchall():
@@ -109,6 +115,46 @@ def _replay_rows(cur, con: psycopg.Connection, domain: str, upload_id: int, read
         table, sql.SQL(", ").join(sql.SQL("{0} = i.{0}").format(sql.Identifier(c)) for c in changed), incoming, match))
     con.execute(sql.SQL("INSERT INTO {} SELECT i.* FROM {} AS i WHERE NOT EXISTS (SELECT 1 FROM {} AS t WHERE {})").format(
         table, incoming, table, match))
+
+
+def _replay_table(cur, committed, con: psycopg.Connection, table: str, readable: list[str]) -> None:
+    """The rows of a table (not a domain's) that the write added, changed or removed: upserted or
+    deleted by its primary key. Only the columns the role may read are written: a withheld column,
+    NULL in the mirror, is never written over."""
+    key = _primary_key(cur, table)
+    columns = [c for c in _mirror_columns(cur, table) if c in readable]
+    if not key or not set(key) <= set(columns):
+        raise TrialError(f"That write changes the table {table}, which the server edition does not write yet: nothing was changed.")
+    names = ", ".join(quoted_name(c) for c in columns)
+    cur.register("_committed", committed.sql(f"SELECT {names} FROM {table}").to_arrow_table())
+    try:
+        upserted = cur.execute(f"SELECT {names} FROM {table} EXCEPT SELECT {names} FROM _committed").fetchall()
+        keys = ", ".join(quoted_name(c) for c in key)
+        removed = cur.execute(f"SELECT {keys} FROM _committed EXCEPT SELECT {keys} FROM {table}").fetchall()
+    finally:
+        cur.unregister("_committed")
+    target = sql.Identifier(table)
+    if removed:
+        match = sql.SQL(" AND ").join(sql.SQL("{} = {}").format(sql.Identifier(c), sql.Placeholder()) for c in key)
+        con.cursor().executemany(sql.SQL("DELETE FROM {} WHERE {}").format(target, match), removed)
+    if upserted:
+        others = [c for c in columns if c not in key]
+        on_conflict = (sql.SQL("DO UPDATE SET {}").format(sql.SQL(", ").join(
+            sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c)) for c in others)) if others else sql.SQL("DO NOTHING"))
+        con.cursor().executemany(sql.SQL("INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) {}").format(
+            target, sql.SQL(", ").join(map(sql.Identifier, columns)), sql.SQL(", ").join(sql.Placeholder() * len(columns)),
+            sql.SQL(", ").join(map(sql.Identifier, key)), on_conflict), upserted)
+
+
+def _primary_key(cur, table: str) -> list[str]:
+    rows = cur.execute("SELECT constraint_column_names FROM duckdb_constraints() WHERE table_name = $t "
+                       "AND constraint_type = 'PRIMARY KEY'", {"t": table}).fetchall()
+    return list(rows[0][0]) if rows else []
+
+
+def _mirror_columns(cur, table: str) -> list[str]:
+    return [r[0] for r in cur.execute("SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' "
+                                      "AND table_name = $t ORDER BY ordinal_position", {"t": table}).fetchall()]
 
 
 def _insert(con: psycopg.Connection, table: str, columns: list[str], rows: list[tuple]) -> None:
