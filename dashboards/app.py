@@ -48,7 +48,7 @@ def _sidebar(who: User | None) -> None:
             return
         study = current.study
         st.markdown(f"**{ui.plain(study.study.id)}**  \n{ui.plain(study.study.title)}")
-        st.caption(f"Database {ui.plain(data.db_path().name)} · data version {current.data_version()}")
+        st.caption(f"Database {ui.plain(data.where_shown())} · data version {current.data_version()}")
         if who is not None:
             signin.who_is_signed_in(who)
 

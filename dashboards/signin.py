@@ -31,11 +31,11 @@ def _oidc_user() -> User | None:
     """The account of the person signed in through OIDC, if any (their e-mail names it)."""
     if not _oidc_configured() or not getattr(st.user, "is_logged_in", False):
         return None
-    return users.account(data.store(), str(st.user.get("email", "")))
+    return users.account(data.accounts(), str(st.user.get("email", "")))
 
 
 def _start(who: User) -> None:
-    st.session_state[data.SESSION_TOKEN] = users.start_session(data.store(), who)
+    st.session_state[data.SESSION_TOKEN] = users.start_session(data.accounts(), who)
     st.session_state.pop(ENDED, None)
 
 
@@ -56,7 +56,7 @@ def sign_in_page() -> None:
         submitted = st.form_submit_button("Sign in", type="primary", icon=":material/login:")
     if submitted:
         try:
-            who = users.sign_in(data.store(), name.strip(), password)
+            who = users.sign_in(data.accounts(), name.strip(), password)
         except TrialError as exc:
             left.error(ui.plain(exc), icon=":material/block:")  # it may quote the name typed
         else:
@@ -73,13 +73,13 @@ def note_if_ended() -> None:
     out, disabled or given a new password), and why, so that the sign-in page can say so."""
     token = st.session_state.pop(data.SESSION_TOKEN, None)
     if token:
-        st.session_state[ENDED] = users.why_session_ended(data.store(), token)
+        st.session_state[ENDED] = users.why_session_ended(data.accounts(), token)
 
 
 def sign_out() -> None:
     token = st.session_state.pop(data.SESSION_TOKEN, None)
     if token:
-        users.end_session(data.store(), token)
+        users.end_session(data.accounts(), token)
     if _oidc_configured() and getattr(st.user, "is_logged_in", False):
         st.logout()
 

@@ -64,10 +64,9 @@ def team_db_copy(team_db, tmp_path) -> Path:
     return copy
 
 
-@pytest.fixture(scope="session")
-def pg_cluster():
-    """A throwaway PostgreSQL cluster for the session (tests/postgres.py). CI installs PostgreSQL
-    (.ci/run); a machine without it skips the PostgreSQL tests, except in CI, where that fails."""
+def _started_cluster():
+    """A throwaway PostgreSQL cluster (tests/postgres.py). CI installs PostgreSQL (.ci/run); a machine
+    without it skips the PostgreSQL tests, except in CI, where that fails."""
     import os
 
     from postgres import Cluster, server_programs
@@ -76,6 +75,21 @@ def pg_cluster():
         if os.environ.get("CI"):
             pytest.fail("PostgreSQL's server programs are missing in CI: .ci/run installs them")
         pytest.skip("PostgreSQL's server programs are not installed here (apt-get install -y postgresql)")
-    cluster = Cluster.start()
+    return Cluster.start()
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A throwaway PostgreSQL cluster for the session; studies in it prefix their accounts' roles."""
+    cluster = _started_cluster()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="module")
+def pg_cluster_alone():
+    """A cluster for one module's study, whose accounts' roles keep the accounts' own names (roles
+    belong to the cluster, so two studies of one cluster cannot both have a "sam")."""
+    cluster = _started_cluster()
     yield cluster
     cluster.stop()

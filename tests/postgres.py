@@ -173,13 +173,13 @@ def connect_owner(study: tuple[Cluster, str, str]) -> psycopg.Connection:
 TWIN_TABLES = ("uploads", "findings", *DOMAINS, "data_queries", "query_messages", "unblindings", "lock_history")
 
 
-def server_twin(cluster: Cluster, name: str, store, password: str) -> tuple[str, dict[str, str]]:
+def server_twin(cluster: Cluster, name: str, store, password: str, *, prefix: str | None = None) -> tuple[str, dict[str, str]]:
     """A new database ``name`` holding ``store``'s study: its definition, every row of its data
     tables, uploads and findings (written as the system writes them: COPY, in transactions that name
     the upload) and each of its accounts, as an account row and a role (of the account's access)
-    with ``password``. Each account's role is prefixed with ``name`` (roles are the cluster's); the
-    owner's URL and the map account → role. The PostgreSQL upload path is not built yet (issue 13):
-    until it is, this is how a server study gets the rows an embedded one loaded."""
+    with ``password``. Each account's role is prefixed with ``prefix`` (default ``name_``: roles are
+    the cluster's); the owner's URL and the map account → role. The same rows as the embedded study,
+    exactly, in a fraction of the time of loading its files again."""
     from trial.governance.access import Access, database_writes
     from trial.governance.users import account
     from trial.store.postgres import create_study, set_account_role
@@ -200,7 +200,7 @@ def server_twin(cluster: Cluster, name: str, store, password: str) -> tuple[str,
                     copy.write_row(row)
         for user_name, hash_, roles_, site, full_name, created in store.cursor().execute(
                 "SELECT user_name, password_hash, roles, site_id, full_name, created_at FROM users").fetchall():
-            role = f"{name}_{user_name}"
+            role = f"{name}_{user_name}" if prefix is None else f"{prefix}{user_name}"
             who = account(store, user_name)
             access = Access.of(who)
             set_account_role(con, role, password, site=site, blinded=access.blinded, assessments_only=access.assessments_only,

@@ -6,6 +6,8 @@ profile shows the arm to the site's investigator and tells the monitors."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import pytest
 from helpers import APP, DOUBLE_BLIND, TEAM, TEAM_PASSWORD, team_store
@@ -26,23 +28,52 @@ MATRIX = {  # who → the pages their navigation holds (besides Home)
 PAGE_OF = {spec.path.removeprefix("views/").removesuffix(".py"): spec.path for spec in CATALOGUE}
 
 
-@pytest.fixture(scope="module")
-def team(tmp_path_factory):
+@dataclass(frozen=True)
+class Team:
+    """The team's study on one engine: where the app finds it (TRIAL_DB), each account's live session,
+    and ``open()``: the study as the system opens it, to start sessions and read what was written."""
+
+    engine: str
+    where: str
+    tokens: dict[str, str]
+    open: Callable[[], object]
+
+
+@pytest.fixture(scope="module", params=["duckdb", "postgresql"])
+def team(request, tmp_path_factory):
+    """The same study, accounts and rows on each engine: the embedded file, and a PostgreSQL database
+    whose accounts are roles of the same names (the app signs in as the owner and acts as each)."""
     folder = tmp_path_factory.mktemp("team-app")
     with team_store(folder, blinded_roles=DOUBLE_BLIND) as store:  # site staff blinded: emergency unblinding is theirs
-        tokens = {name: start_session(store, sign_in(store, name, TEAM_PASSWORD)) for name in TEAM}
-    return folder / "study.duckdb", tokens
+        if request.param == "duckdb":
+            tokens = {name: start_session(store, sign_in(store, name, TEAM_PASSWORD)) for name in TEAM}
+            db = folder / "study.duckdb"
+            return Team("duckdb", str(db), tokens, lambda: Store.open(db))
+        from postgres import server_twin
+
+        from trial.store.server import ServerStore
+
+        url, _ = server_twin(request.getfixturevalue("pg_cluster_alone"), "teamapp", store, TEAM_PASSWORD, prefix="")
+    with ServerStore.for_sign_in(url) as accounts:
+        tokens = {name: start_session(accounts, sign_in(accounts, name, TEAM_PASSWORD)) for name in TEAM}
+    return Team("postgresql", url, tokens, lambda: ServerStore.open(url))
+
+
+def not_yet_on_postgresql(team: Team) -> None:
+    """Governance writes of the pages (unblinding, the lock) do not run on PostgreSQL yet (issue 13)."""
+    if team.engine == "postgresql":
+        pytest.xfail("issue 13: no account's role may write the lock or an unblinding yet (grants by permission), and a "
+                    "blinded investigator's role cannot read the arm it unblinds (a system function must)")
 
 
 @pytest.fixture
 def as_user(team, monkeypatch):
-    db, tokens = team
-    monkeypatch.setenv("TRIAL_DB", str(db))
+    monkeypatch.setenv("TRIAL_DB", team.where)
 
     def open_as(who: str | None, page: str | None = None, token: str | None = None) -> AppTest:
         at = AppTest.from_file(APP, default_timeout=TIMEOUT)
         if who is not None or token is not None:
-            at.session_state["session_token"] = token or tokens[who]
+            at.session_state["session_token"] = token or team.tokens[who]
         at.run()
         if page is not None:
             at.switch_page(PAGE_OF[page]).run()
@@ -73,8 +104,7 @@ def test_each_role_reaches_exactly_its_pages_and_each_of_them_runs(as_user, who)
 def test_nobody_sees_a_page_before_signing_in_and_an_ended_session_says_so(as_user, team):
     at = as_user(None)
     assert at.title[0].value == "Sign in" and len(at.text_input) == 2
-    db, _ = team
-    with Store.open(db) as store:  # a session that has run out
+    with team.open() as store:  # a session that has run out
         expired = start_session(store, sign_in(store, "mona", TEAM_PASSWORD), length=dt.timedelta(seconds=-1))
     at = as_user(None, token=expired)
     assert at.title[0].value == "Sign in"
@@ -98,8 +128,8 @@ def test_a_blinded_monitor_sees_pooled_efficacy_and_the_statistician_sees_the_ar
 
 
 def test_emergency_unblinding_shows_the_arm_to_the_investigator_and_tells_the_monitors(as_user, team):
-    db, _ = team
-    with Store.open(db) as store:
+    not_yet_on_postgresql(team)
+    with team.open() as store:
         subject, arm = store.query("SELECT subject_id, arm FROM randomization WHERE site_id = 'S01' ORDER BY subject_id LIMIT 1").iloc[0]
         label = next(a.label for a in store.study.arms if a.code == arm)
     at = as_user("sam", "subject")
@@ -112,7 +142,7 @@ def test_emergency_unblinding_shows_the_arm_to_the_investigator_and_tells_the_mo
     next(b for b in at.button if b.label == "Sign and unblind this subject").click().run()
     assert not at.exception, [e.message for e in at.exception]
     assert f"is in the arm **{label}**" in _text(at)
-    with Store.open(db) as store:
+    with team.open() as store:
         signed = store.query("SELECT user_name, new_value FROM audit_trail WHERE action = 'E_SIGNATURE' AND new_value LIKE 'unblind %'")
     assert signed.values.tolist() == [["sam", f"unblind {subject}: severe scalp reaction: the treatment must be known"]]
     assert label not in _text(as_user("mona", "subject"))
@@ -121,7 +151,8 @@ def test_emergency_unblinding_shows_the_arm_to_the_investigator_and_tells_the_mo
     assert label not in overview
 
 
-def test_the_administration_page_locks_only_with_the_signers_password_and_the_upload_page_then_refuses(as_user):
+def test_the_administration_page_locks_only_with_the_signers_password_and_the_upload_page_then_refuses(as_user, team):
+    not_yet_on_postgresql(team)
     at = as_user("stat", "admin")
     reason = next(t for t in at.text_input if t.label.startswith("Reason to lock"))
     password = next(t for t in at.text_input if t.label.startswith("Your password"))

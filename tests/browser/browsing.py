@@ -42,8 +42,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(db: Path, log: Path):
-    """Start ``trial serve`` on ``db``; returns the process and base URL once the server answers."""
+def serve(db: Path | str, log: Path):
+    """Start ``trial serve`` on ``db`` (a file, or a PostgreSQL study's URL); returns the process and
+    base URL once the server answers."""
     port = _free_port()
     with log.open("wb") as out:
         process = subprocess.Popen([sys.executable, "-m", "trial.cli", "serve", "--db", str(db), "--port", str(port)],

@@ -36,6 +36,22 @@ def empty_server(tmp_path):
     process.wait(timeout=20)
 
 
+@pytest.fixture(scope="module")
+def team_server_on_postgresql(tmp_path_factory, pg_cluster_alone):
+    """The same two-site study and accounts in a PostgreSQL database (each account a role of its own
+    name), served as its owner: the server acts as each account that signs in."""
+    from helpers import TEAM_PASSWORD, team_store
+    from postgres import server_twin
+
+    folder = tmp_path_factory.mktemp("team-pg")
+    with team_store(folder) as store:
+        url, _ = server_twin(pg_cluster_alone, "teamweb", store, TEAM_PASSWORD, prefix="")
+    process, address = serve(url, folder / "server.log")
+    yield address, url
+    process.terminate()
+    process.wait(timeout=20)
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():

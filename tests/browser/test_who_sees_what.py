@@ -16,9 +16,16 @@ ARM_WORDS = re.compile(r"\bMINOX(_MN)?\b|Topical minoxidil 5 %(?! with or withou
 OTHER_SITE = re.compile(r"\bS02-\d+")
 
 
+@pytest.fixture(params=["duckdb", "postgresql"])
+def served(request):
+    """The team's study served from each engine: the embedded file, and PostgreSQL (acting as each
+    signed-in account's role)."""
+    return request.getfixturevalue("team_server" if request.param == "duckdb" else "team_server_on_postgresql")
+
+
 @pytest.mark.slow
-def test_nothing_shows_before_sign_in_and_a_wrong_password_gets_a_sentence(browser, team_server):
-    url, _ = team_server
+def test_nothing_shows_before_sign_in_and_a_wrong_password_gets_a_sentence(browser, served):
+    url, _ = served
     page = open_page(browser, f"{url}/efficacy", DESKTOP)
     try:
         assert page.locator("h1").first.inner_text().strip() == "Sign in"
@@ -34,8 +41,8 @@ def test_nothing_shows_before_sign_in_and_a_wrong_password_gets_a_sentence(brows
 
 @pytest.mark.slow
 @pytest.mark.parametrize("who", ["mona", "eve"])
-def test_a_blinded_role_finds_no_arm_on_any_page_or_download(browser, team_server, who):
-    url, _ = team_server
+def test_a_blinded_role_finds_no_arm_on_any_page_or_download(browser, served, who):
+    url, _ = served
     page = sign_in(browser, url, who, TEAM_PASSWORD)
     try:
         seen = visit_every_page(page, url, who)
@@ -52,8 +59,8 @@ def test_a_blinded_role_finds_no_arm_on_any_page_or_download(browser, team_serve
 
 
 @pytest.mark.slow
-def test_a_site_user_never_receives_another_sites_subject(browser, team_server):
-    url, _ = team_server
+def test_a_site_user_never_receives_another_sites_subject(browser, served):
+    url, _ = served
     page = sign_in(browser, url, "sam", TEAM_PASSWORD)
     try:
         seen = visit_every_page(page, url, "sam")
@@ -67,8 +74,8 @@ def test_a_site_user_never_receives_another_sites_subject(browser, team_server):
 
 
 @pytest.mark.slow
-def test_the_statistician_sees_the_arms_and_their_download_in_the_trail_and_signs_out(browser, team_server):
-    url, _ = team_server
+def test_the_statistician_sees_the_arms_and_their_download_in_the_trail_and_signs_out(browser, served):
+    url, _ = served
     page = sign_in(browser, url, "stat", TEAM_PASSWORD)
     try:
         go(page, f"{url}/efficacy")

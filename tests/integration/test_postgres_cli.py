@@ -45,7 +45,7 @@ def test_init_creates_the_study_on_postgresql_once(empty_study_database):
 
 
 @pytest.mark.parametrize("command", [["users", "disable", "x"], ["lock", "--reason", "done"], ["unlock", "--reason", "query"],
-                                     ["login", "--user", "sam", "--password-stdin"], ["logout"], ["serve"], ["demo", "--no-serve"]])
+                                     ["login", "--user", "sam", "--password-stdin"], ["logout"], ["demo", "--no-serve"]])
 def test_the_other_commands_say_they_do_not_run_there_yet(command, tmp_path):
     url = f"postgresql://sam:{SECRET}@127.0.0.1:1/study"
     done = _trial(*command, "--db", url)
@@ -77,11 +77,15 @@ def test_a_file_path_is_still_the_embedded_database(tmp_path):
     assert settings.db_url is None and settings.db_path == tmp_path / "postgresql.duckdb"
 
 
-def test_the_dashboards_say_it_too(monkeypatch):
-    monkeypatch.setenv("TRIAL_DB", f"postgresql://sam:{SECRET}@127.0.0.1:1/study")
+def test_serve_and_the_dashboards_say_in_a_sentence_that_the_server_is_unreachable(monkeypatch):
+    url = f"postgresql://sam:{SECRET}@127.0.0.1:1/study"
+    done = _trial("serve", "--db", url)
+    assert done.exit_code == 2 and "Could not reach the PostgreSQL study" in done.output, done.output
+    assert SECRET not in done.output and "Traceback" not in done.output
+    monkeypatch.setenv("TRIAL_DB", url)
     at = AppTest.from_file(APP, default_timeout=APP_TIMEOUT).run()
     shown = " ".join(e.value for e in at.error)
-    assert "is a study on PostgreSQL" in shown and SECRET not in shown and not at.exception
+    assert "Could not reach the PostgreSQL study" in shown and SECRET not in shown and not at.exception
 
 
 def test_a_study_on_postgresql_from_init_to_the_pack_with_the_command_line_alone(pg_cluster, empty_study_database, tmp_path):

@@ -137,23 +137,39 @@ def demo(scenario, seed, db, no_serve, port):
 @reports_errors
 def serve(port, host, db):
     """Start the dashboards (Streamlit) on the database; Ctrl+C stops them."""
-    path = settings_of(db).db_path
+    settings = settings_of(db, on_server=True)
+    if settings.db_url is not None:
+        _check_owner(settings)
+        _serve(settings.db_url, port, host)  # replaces this process
+    path = settings.db_path
     if not path.is_file():
         raise TrialError(f"There is no database at {path}: create one with `trial init --db {path}`, "
                          "or build the demonstration study with `trial demo`.")
     _serve(path, port, host)
 
 
-def _serve(db: Path, port: int, host: str = "localhost") -> None:
-    """Replace this process with the Streamlit server on ``db`` (it opens the database read-write)."""
+def _check_owner(settings) -> None:
+    """Check that a PostgreSQL study's URL signs in as its owner: the dashboards act as each signed-in
+    account's role (SET ROLE), which only the owner may, and never as the login's own."""
+    from trial.store.server import ServerStore
+
+    with ServerStore.open(settings.db_url, tables=("meta",)) as store:  # a study there, and who signs in
+        if not store.is_owner:
+            raise TrialError(f"{store.role} is an account, and the dashboards sign in as the study's owner (the user "
+                             f"that ran `trial init`) to act as each account that signs in: serve with the owner's URL.")
+
+
+def _serve(db: Path | str, port: int, host: str = "localhost") -> None:
+    """Replace this process with the Streamlit server on ``db`` (a database file, opened read-write;
+    or a PostgreSQL study's URL, given to it in its environment, never on its command line)."""
     from importlib.util import find_spec
 
     # located, not imported: the core never imports the dashboards (they import the core)
     app = Path(next(iter(find_spec("dashboards").submodule_search_locations))) / "app.py"
     click.echo(f"Serving the dashboards at http://{host}:{port} (Ctrl+C stops them).", err=True)
     sys.stdout.flush()
-    os.environ["TRIAL_DB"] = str(Path(db).resolve())
-    upload_mb = max(1, settings_of(db).upload_limit_bytes // 2**20)  # the Upload page's limit, not Streamlit's 200 MB
+    os.environ["TRIAL_DB"] = db if isinstance(db, str) else str(Path(db).resolve())
+    upload_mb = max(1, settings_of(db, on_server=True).upload_limit_bytes // 2**20)  # the Upload page's limit, not Streamlit's 200 MB
     os.execv(sys.executable, [
         sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port), "--server.address", host, "--server.headless", "true",
         "--browser.gatherUsageStats", "false", "--theme.base", "light", "--client.toolbarMode", "minimal",
