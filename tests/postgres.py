@@ -180,7 +180,7 @@ def server_twin(cluster: Cluster, name: str, store, password: str, *, prefix: st
     with ``password``. Each account's role is prefixed with ``prefix`` (default ``name_``: roles are
     the cluster's); the owner's URL and the map account → role. The same rows as the embedded study,
     exactly, in a fraction of the time of loading its files again."""
-    from trial.governance.access import Access, database_writes
+    from trial.governance.access import Access, database_acts, database_writes
     from trial.governance.users import account
     from trial.store.postgres import create_study, set_account_role
 
@@ -204,7 +204,7 @@ def server_twin(cluster: Cluster, name: str, store, password: str, *, prefix: st
             who = account(store, user_name)
             access = Access.of(who)
             set_account_role(con, role, password, site=site, blinded=access.blinded, assessments_only=access.assessments_only,
-                             writes=database_writes(who))
+                             writes=database_writes(who), acts=database_acts(who))
             con.execute("INSERT INTO users (user_name, full_name, password_hash, roles, site_id, created_at) "
                         "VALUES (%s, %s, %s, %s, %s, %s)", (role, full_name, hash_, roles_, site, created))
             roles[user_name] = role

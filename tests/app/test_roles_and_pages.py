@@ -59,13 +59,6 @@ def team(request, tmp_path_factory):
     return Team("postgresql", url, tokens, lambda: ServerStore.open(url))
 
 
-def not_yet_on_postgresql(team: Team) -> None:
-    """Governance writes of the pages (unblinding, the lock) do not run on PostgreSQL yet (issue 13)."""
-    if team.engine == "postgresql":
-        pytest.xfail("issue 13: no account's role may write the lock or an unblinding yet (grants by permission), and a "
-                    "blinded investigator's role cannot read the arm it unblinds (a system function must)")
-
-
 @pytest.fixture
 def as_user(team, monkeypatch):
     monkeypatch.setenv("TRIAL_DB", team.where)
@@ -128,7 +121,6 @@ def test_a_blinded_monitor_sees_pooled_efficacy_and_the_statistician_sees_the_ar
 
 
 def test_emergency_unblinding_shows_the_arm_to_the_investigator_and_tells_the_monitors(as_user, team):
-    not_yet_on_postgresql(team)
     with team.open() as store:
         subject, arm = store.query("SELECT subject_id, arm FROM randomization WHERE site_id = 'S01' ORDER BY subject_id LIMIT 1").iloc[0]
         label = next(a.label for a in store.study.arms if a.code == arm)
@@ -152,7 +144,6 @@ def test_emergency_unblinding_shows_the_arm_to_the_investigator_and_tells_the_mo
 
 
 def test_the_administration_page_locks_only_with_the_signers_password_and_the_upload_page_then_refuses(as_user, team):
-    not_yet_on_postgresql(team)
     at = as_user("stat", "admin")
     reason = next(t for t in at.text_input if t.label.startswith("Reason to lock"))
     password = next(t for t in at.text_input if t.label.startswith("Your password"))

@@ -185,18 +185,42 @@ def test_a_monitor_uploads_nothing(loaded, tmp_path):
     assert done.exit_code == 2 and "may not upload files" in done.output.replace("\n", " "), done.output
 
 
-def test_a_write_the_role_may_not_make_yet_is_refused_by_the_database_and_changes_nothing(loaded):
-    """Raising a query writes data_queries, which no account's role may write yet (issue 13): the
-    database refuses the replay, the monitor is told so in a sentence, and the study holds no query
-    and no trail row of it."""
-    _, _, _, owner_url, *_ = loaded
+def test_a_query_is_raised_answered_and_closed_on_postgresql_each_step_by_its_own_role(loaded):
+    """The monitor opens a query on an S01 value, S02's site staff can neither see nor answer it, S01's
+    answers it, the monitor closes it: each row under its writer's role, each audited; site staff
+    cannot raise one, by the command line or by writing the table themselves."""
+    _, _, roles, owner_url, *_ = loaded
     with psycopg.connect(owner_url) as owner:
-        subject = owner.execute("SELECT subject_id FROM subjects ORDER BY subject_id LIMIT 1").fetchone()[0]
-        trail = owner.execute("SELECT count(*) FROM audit_trail").fetchone()[0]
-    done = CliRunner().invoke(main, ["queries", "open", subject, "--table", "subjects", "--key", subject, "--column", "age",
-                                     "--text", "Please confirm the age.", "--db", _url(loaded, "mona")])
-    assert done.exit_code == 2 and "The database refused" in done.output and "nothing was changed" in done.output, done.output
-    assert "Traceback" not in done.output
+        subject = owner.execute("SELECT subject_id FROM subjects WHERE site_id = 'S01' ORDER BY subject_id LIMIT 1").fetchone()[0]
+        since = owner.execute("SELECT max(audit_id) FROM audit_trail").fetchone()[0]
+
+    def trial(person: str, *args: str):
+        return CliRunner().invoke(main, ["queries", *args, "--db", _url(loaded, person)])
+
+    opened = trial("mona", "open", subject, "--table", "subjects", "--key", subject, "--column", "age",
+                   "--text", "Please confirm the age.")
+    assert opened.exit_code == 0 and "Opened query" in opened.output, opened.output
+    query_id = opened.output.split("Opened query ")[1].split()[0]
+    other_site = trial("sue", "answer", query_id, "--text", "checked")
+    assert other_site.exit_code == 2 and "Traceback" not in other_site.output and subject not in other_site.output, other_site.output
+    refused = trial("sam", "open", subject, "--table", "subjects", "--key", subject, "--column", "sex", "--text", "x")
+    assert refused.exit_code == 2 and "Traceback" not in refused.output, refused.output
+    answered = trial("sam", "answer", query_id, "--text", "The age is right: checked against the source.")
+    assert answered.exit_code == 0, answered.output
+    closed = trial("mona", "close", query_id, "--text", "Thank you.")
+    assert closed.exit_code == 0, closed.output
+    with psycopg.connect(_url(loaded, "sam")) as sam, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        sam.execute("INSERT INTO data_queries (site_id, subject_id, table_name, record_key, column_name, status, opened_by, "
+                    "opened_at) VALUES ('S01', %s, 'subjects', %s, 'age', 'OPEN', %s, now())", (subject, subject, roles["sam"]))
     with psycopg.connect(owner_url) as owner:
-        assert owner.execute("SELECT count(*) FROM data_queries").fetchone()[0] == 0
-        assert owner.execute("SELECT count(*) FROM audit_trail").fetchone()[0] == trail
+        assert owner.execute("SELECT status, opened_by FROM data_queries WHERE query_id = %s", (int(query_id),)).fetchone() == (
+            "CLOSED", roles["mona"])
+        steps = owner.execute("SELECT action, user_name FROM query_messages WHERE query_id = %s ORDER BY seq",
+                              (int(query_id),)).fetchall()
+        assert steps == [("OPEN", roles["mona"]), ("ANSWER", roles["sam"]), ("CLOSE", roles["mona"])]
+        trail = owner.execute("SELECT user_name, action, table_name, column_name, new_value FROM audit_trail WHERE audit_id > %s "
+                              "ORDER BY audit_id", (since,)).fetchall()
+    assert (roles["mona"], "INSERT", "data_queries", None, "1 rows") in trail
+    assert (roles["sam"], "CORRECT", "data_queries", "status", "ANSWERED") in trail
+    assert (roles["mona"], "CORRECT", "data_queries", "status", "CLOSED") in trail
+    assert not any(who == roles["sue"] for who, *_ in trail)

@@ -190,6 +190,15 @@ def database_boundary():
                     frozenset(ASSESSMENT_DOMAINS))
 
 
+DATABASE_ACTS = (Permission.LOCK, Permission.UNBLIND, Permission.RAISE_QUERY, Permission.ANSWER_QUERY)
+
+
+def database_acts(user: User) -> tuple[str, ...]:
+    """The permissions of ``user`` that write beside the data (the lock, an unblinding, queries), by
+    name, as a PostgreSQL study's database is told them: its policies check each such row."""
+    return tuple(p.name for p in DATABASE_ACTS if may(user, p))
+
+
 def database_writes(user: User) -> tuple[str, ...]:
     """The domains ``user`` uploads, as a PostgreSQL study's database is told them (the account role's
     writes; rows of the account's sites only): none without the permission to upload."""

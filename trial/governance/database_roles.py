@@ -11,7 +11,7 @@ the name, roles, site and password (:func:`trial.governance.users.checked_accoun
 
 from __future__ import annotations
 
-from trial.governance.access import Access, database_writes
+from trial.governance.access import Access, database_acts, database_writes
 from trial.governance.users import NotSignedIn, Role, User, account, checked_account, describe, password_hash
 
 
@@ -23,7 +23,8 @@ def add_server_account(store, user_name: str, password: str, roles, *, site_id: 
     access = Access.of(who)
     store.create_account(user_name, password, password_hash(password), sorted(chosen), site=site_id,
                          full_name=full_name, blinded=access.blinded, assessments_only=access.assessments_only,
-                         writes=database_writes(who), what=describe(chosen, site_id))
+                         writes=database_writes(who), acts=database_acts(who),
+                         what=describe(chosen, site_id))
     return who
 
 

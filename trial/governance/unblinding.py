@@ -43,19 +43,22 @@ def unblind(store: Store, who: User, subject_id: str, reason: str, *, password: 
         ).fetchall()[0][0]
         seals.added(cur, "unblindings", "t.unblinding_id = $id", {"id": unblinding_id})
         audit.record(cur, [audit.Event(who.user_name, "UNBLIND", "unblindings", subject_id, reason=reason)], at=now)
+    arm = arm if arm is not None else store.unblinded_arm(subject_id)  # a blinded role's copy withholds it
     return next(a.label for a in store.study.arms if a.code == arm)
 
 
-def _subject_of(cur, who: User, subject_id: str) -> tuple[str, str]:
-    """The subject's site and arm, when it is a randomized subject of ``who``'s site."""
+def _subject_of(cur, who: User, subject_id: str) -> tuple[str, str | None]:
+    """The subject's site and arm, when it is a randomized subject of ``who``'s site (the arm is None
+    where the store withholds it from a blinded reader: a PostgreSQL study read as a blinded role)."""
     rows = cur.execute(
-        "SELECT s.site_id, r.arm FROM subjects AS s LEFT JOIN randomization AS r USING (subject_id) WHERE s.subject_id = $s",
+        "SELECT s.site_id, r.subject_id IS NOT NULL, r.arm FROM subjects AS s LEFT JOIN randomization AS r USING (subject_id) "
+        "WHERE s.subject_id = $s",
         {"s": subject_id},
     ).fetchall()
     if not rows or (who.sites is not None and rows[0][0] not in who.sites):
         raise TrialError(f"{subject_id} is not a subject of your site.")
-    site_id, arm = rows[0]
-    if arm is None:
+    site_id, randomized, arm = rows[0]
+    if not randomized:
         raise TrialError(f"{subject_id} has not been randomized: there is no arm to reveal.")
     return site_id, arm
 

@@ -226,6 +226,11 @@ class Store(CursorReads):
             finally:
                 cur.close()
 
+    def unblinded_arm(self, subject_id: str) -> str | None:
+        """The arm of a subject just unblinded (the server store asks the database, which tells it only
+        to the account that recorded the unblinding)."""
+        return self.scalar("SELECT arm FROM randomization WHERE subject_id = $s", {"s": subject_id})
+
     @property
     def accounts(self) -> Store:
         """Where passwords are checked (a signature): the study's own file (see the server store's)."""

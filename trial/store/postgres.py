@@ -165,6 +165,7 @@ def _make_boundary(con: psycopg.Connection, groups: Groups, boundary: Boundary) 
     for table in (*DOMAINS, *SITE_DEFINITION_TABLES):
         _scope_to_sites(con, table, account)
     _open_governance_tables(con, account, boundary)
+    _open_governance_writes(con, account)
     for name, domain in DOMAINS.items():
         columns = _columns(con, name)
         reader = account if name in boundary.assessment_domains or name in ("subjects", "randomization") else clinical
@@ -255,6 +256,35 @@ def _open_governance_tables(con: psycopg.Connection, account: sql.Identifier, bo
     policy("query_messages", "messages_seen", sql.SQL("query_id IN (SELECT query_id FROM data_queries)"))
 
 
+# what an account writes beside its uploads, each row under its own name: table → (privilege, policy's check)
+_MINE_AT_MY_SITES = "site_id = ANY (CAST((SELECT trial_sites()) AS text[]))"
+_ACTS: dict[str, list[tuple[str, str]]] = {
+    "lock_history": [("INSERT", "trial_may('LOCK') AND user_name = trial_actor()")],
+    "unblindings": [("INSERT", f"trial_may('UNBLIND') AND user_name = trial_actor() AND {_MINE_AT_MY_SITES}")],
+    "data_queries": [("INSERT", f"trial_may('RAISE_QUERY') AND opened_by = trial_actor() AND {_MINE_AT_MY_SITES}"),
+                     ("UPDATE (status)", f"(trial_may('RAISE_QUERY') OR trial_may('ANSWER_QUERY')) AND {_MINE_AT_MY_SITES}")],
+    "query_messages": [("INSERT", "(trial_may('RAISE_QUERY') OR trial_may('ANSWER_QUERY')) AND user_name = trial_actor() "
+                                  "AND query_id IN (SELECT query_id FROM data_queries)")],
+}
+
+
+def _open_governance_writes(con: psycopg.Connection, account: sql.Identifier) -> None:
+    """What an account writes beside the data, as its permissions allow (``account_roles.acts``): the
+    lock's history; an emergency unblinding of a subject of its sites; a query of its sites, raised,
+    answered, closed or re-opened (only its status changes), with its messages; each in its own name.
+    The triggers audit every row. (lock_history had no policy: everyone reads it whole.)"""
+    con.execute("ALTER TABLE lock_history ENABLE ROW LEVEL SECURITY")
+    con.execute(sql.SQL("CREATE POLICY everyone_reads ON lock_history FOR SELECT TO {} USING (true)").format(account))
+    for table, acts in _ACTS.items():
+        for privilege, check in acts:
+            verb = privilege.split()[0]
+            using = sql.SQL(" USING ({})").format(sql.SQL(check)) if verb == "UPDATE" else sql.SQL("")
+            con.execute(sql.SQL("CREATE POLICY {} ON {} FOR {} TO {}{} WITH CHECK ({})").format(
+                sql.Identifier(f"{table}_{verb.lower()}"), sql.Identifier(table), sql.SQL(verb), account, using,
+                sql.SQL(check)))
+            con.execute(sql.SQL("GRANT {} ON {} TO {}").format(sql.SQL(privilege), sql.Identifier(table), account))
+
+
 def _columns(con: psycopg.Connection, table: str) -> list[str]:
     return [r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' "
                                       "AND table_name = %s ORDER BY ordinal_position", (table,))]
@@ -291,12 +321,12 @@ IDLE_IN_TRANSACTION_S = 60  # an account's transaction left open this long ends 
 
 
 def set_account_role(con: psycopg.Connection, name: str, password: str, *, site: str | None, blinded: bool,
-                     assessments_only: bool, writes=(), idle_s: int = IDLE_IN_TRANSACTION_S) -> None:
+                     assessments_only: bool, writes=(), acts=(), idle_s: int = IDLE_IN_TRANSACTION_S) -> None:
     """Make (or bring up to date) the PostgreSQL role of account ``name``: it logs in with the
     account's password (sent as a SCRAM verifier, never as text) and belongs to the groups its access
     allows. A role of that name that is not one of this study's accounts is refused: a study may not
     take over a role it did not make. ``writes``: the domains the account uploads (rows of its own
-    site only). A transaction the account leaves open ends after ``idle_s``
+    site only); ``acts``: the permissions it holds that write (:data:`_ACTS`). A transaction the account leaves open ends after ``idle_s``
     seconds: it cannot hold the trail's head (which every writer takes in turn) for longer."""
     groups = Groups.of(_database(con))
     known = con.execute("SELECT 1 FROM account_roles WHERE role_name = %s", (name,)).fetchone() is not None
@@ -306,16 +336,17 @@ def set_account_role(con: psycopg.Connection, name: str, password: str, *, site:
     verifier = con.pgconn.encrypt_password(password.encode(), name.encode(), b"scram-sha-256").decode()
     with con.transaction():
         _write_account_role(con, name, verifier, groups, site=site, blinded=blinded, assessments_only=assessments_only,
-                            writes=sorted(writes), known=known)
+                            writes=sorted(writes), acts=sorted(acts), known=known)
         con.execute(sql.SQL("ALTER ROLE {} SET idle_in_transaction_session_timeout = {}").format(
             sql.Identifier(name), sql.Literal(f"{int(idle_s)}s")))
 
 
 def _write_account_role(con: psycopg.Connection, name: str, verifier: str, groups: Groups, *, site: str | None,
-                        blinded: bool, assessments_only: bool, writes: list[str], known: bool) -> None:
+                        blinded: bool, assessments_only: bool, writes: list[str], acts: list[str], known: bool) -> None:
     role = sql.Identifier(name)
     what = f"account {name}: site {site or 'all'}, {'blinded' if blinded else 'unblinded'}" + (
-        ", assessments only" if assessments_only else "") + (f", uploads {', '.join(writes)}" if writes else "")
+        ", assessments only" if assessments_only else "") + (f", uploads {', '.join(writes)}" if writes else "") + (
+        f", may {', '.join(a.lower().replace('_', ' ') for a in acts)}" if acts else "")
     con.execute("SELECT set_config('trial.context', %s, true)", (json.dumps({"reason": what}),))
     verb = "ALTER" if known else "CREATE"
     con.execute(sql.SQL(verb + " ROLE {} LOGIN PASSWORD {}").format(role, sql.Literal(verifier)))
@@ -324,13 +355,15 @@ def _write_account_role(con: psycopg.Connection, name: str, verifier: str, group
         verb = "GRANT {} TO {}" if member else "REVOKE {} FROM {}"
         con.execute(sql.SQL(verb).format(sql.Identifier(group), role))
     con.execute(sql.SQL("GRANT {} TO CURRENT_USER").format(role))  # the system acts as the account (SET ROLE)
-    con.execute("INSERT INTO account_roles VALUES (%s, %s, %s, %s, %s) ON CONFLICT (role_name) DO UPDATE SET "
-                "site_id = excluded.site_id, blinded = excluded.blinded, assessments_only = excluded.assessments_only, "
-                "writes = excluded.writes", (name, site, blinded, assessments_only, writes))
+    con.execute("INSERT INTO account_roles (role_name, site_id, blinded, assessments_only, writes, acts) "
+                "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (role_name) DO UPDATE SET site_id = excluded.site_id, "
+                "blinded = excluded.blinded, assessments_only = excluded.assessments_only, writes = excluded.writes, "
+                "acts = excluded.acts", (name, site, blinded, assessments_only, writes, acts))
 
 
 def add_account(con: psycopg.Connection, name: str, password: str, password_hash: str, roles: list[str], *,
-                site: str | None, full_name: str | None, blinded: bool, assessments_only: bool, writes, what: str) -> None:
+                site: str | None, full_name: str | None, blinded: bool, assessments_only: bool, writes, acts,
+                what: str) -> None:
     """An account's row and role, in one transaction, by the study's owner (the system): its ``users``
     row (the password's hash is the dashboards'; the role logs in with the password itself) and the
     trail's ``USER_ADD`` row, under ``trial.context`` so that the table's trigger records the system's write."""
@@ -342,7 +375,8 @@ def add_account(con: psycopg.Connection, name: str, password: str, password_hash
         con.execute("INSERT INTO users (user_name, full_name, password_hash, roles, site_id, created_at) "
                     "VALUES (%s, %s, %s, %s, %s, now())", (name, full_name, password_hash, roles, site))
         con.execute("SELECT trial_record(%s, 'USER_ADD', 'users', %s, NULL, NULL, %s, NULL, NULL)", (owner, name, what))
-        set_account_role(con, name, password, site=site, blinded=blinded, assessments_only=assessments_only, writes=writes)
+        set_account_role(con, name, password, site=site, blinded=blinded, assessments_only=assessments_only, writes=writes,
+                         acts=acts)
 
 
 def disable_account_role(con: psycopg.Connection, name: str) -> None:

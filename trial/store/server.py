@@ -55,15 +55,15 @@ SIGN_IN_TABLES = (*postgres.EVERYONE_READS, "users", "user_sessions")
 
 
 @cache
-def _embedded_schema() -> tuple[tuple[str, ...], dict[str, tuple[str, ...]]]:
-    """The embedded store's schema, from its migrations: the statements that make its sequences and
-    tables (with their constraints), and each table's columns."""
+def _embedded_schema() -> tuple[tuple[str, ...], tuple[str, ...], dict[str, tuple[str, ...]]]:
+    """The embedded store's schema, from its migrations: its sequences' names, the statements that make
+    its tables (with their constraints), and each table's columns."""
     con = duckdb.connect(":memory:", config=CONNECTION_CONFIG)
     try:
         for name in MIGRATIONS:
             con.execute(sql_text(name))
-        ddl = [r[0] for r in con.execute("SELECT sql FROM duckdb_sequences() ORDER BY sequence_name").fetchall()]
-        ddl += [r[0] for r in con.execute("SELECT sql FROM duckdb_tables() ORDER BY table_name").fetchall()]
+        sequences = [r[0] for r in con.execute("SELECT sequence_name FROM duckdb_sequences() ORDER BY sequence_name").fetchall()]
+        ddl = [r[0] for r in con.execute("SELECT sql FROM duckdb_tables() ORDER BY table_name").fetchall()]
         rows = con.execute("SELECT table_name, column_name FROM information_schema.columns "
                            "WHERE table_schema = 'main' ORDER BY table_name, ordinal_position").fetchall()
     finally:
@@ -71,7 +71,7 @@ def _embedded_schema() -> tuple[tuple[str, ...], dict[str, tuple[str, ...]]]:
     tables: dict[str, list[str]] = {}
     for table, column in rows:
         tables.setdefault(table, []).append(column)
-    return tuple(ddl), {t: tuple(c) for t, c in tables.items()}
+    return tuple(sequences), tuple(ddl), {t: tuple(c) for t, c in tables.items()}
 
 
 class ServerStore(CursorReads):
@@ -181,10 +181,8 @@ class ServerStore(CursorReads):
         return version
 
     def _copy(self) -> tuple[duckdb.DuckDBPyConnection, int, dict[str, list[str]]]:
-        ddl, tables = _embedded_schema()
+        sequences, ddl, tables = _embedded_schema()
         mirror = duckdb.connect(":memory:", config=CONNECTION_CONFIG)
-        for statement in ddl:
-            mirror.execute(statement)
         try:
             with adbc.connect(self.url) as con, con.cursor() as cur:
                 cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
@@ -192,6 +190,13 @@ class ServerStore(CursorReads):
                     cur.execute(f"SET LOCAL ROLE {quoted_name(self._acting_as)}")
                 cur.execute(self._seen_sql)
                 seen = tuple(cur.fetchone())
+                # each sequence starts after the study's highest number, whether the role reads that row or not
+                cur.execute("SELECT sequence_name, next_id FROM trial_next_ids()")
+                starts = dict(cur.fetchall())
+                for name in sequences:
+                    mirror.execute(f"CREATE SEQUENCE {quoted_name(name)} START {int(starts.get(name, 1))}")
+                for statement in ddl:
+                    mirror.execute(statement)
                 cur.execute(_READABLE)
                 readable: dict[str, list[str]] = {}
                 for table, column in cur.fetchall():
@@ -241,6 +246,12 @@ class ServerStore(CursorReads):
         except psycopg.Error as exc:
             raise server_write.refusal(exc, self.role) from None
         self._seen = None
+
+    def unblinded_arm(self, subject_id: str) -> str | None:
+        """The arm of a subject this role has unblinded (``trial_unblinded_arm``: the database tells a
+        blinded role the arm once its unblinding, checked by the policies, is recorded)."""
+        with self._lock:
+            return self._con.execute("SELECT trial_unblinded_arm(%s)", (subject_id,)).fetchone()[0]
 
     @property
     def accounts(self) -> ServerStore:

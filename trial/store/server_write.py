@@ -118,32 +118,38 @@ def _replay_rows(cur, con: psycopg.Connection, domain: str, upload_id: int, read
 
 
 def _replay_table(cur, committed, con: psycopg.Connection, table: str, readable: list[str]) -> None:
-    """The rows of a table (not a domain's) that the write added, changed or removed: upserted or
-    deleted by its primary key. Only the columns the role may read are written: a withheld column,
-    NULL in the mirror, is never written over."""
+    """The rows of a table (not a domain's) that the write added, changed or removed, by its primary
+    key: inserted, updated (only the columns that changed: a role may update no more), deleted. Only
+    the columns the role may read are written: a withheld column, NULL in the mirror, is never written
+    over. A new key the study holds already (a row the role cannot see) is refused, never overwritten."""
     key = _primary_key(cur, table)
     columns = [c for c in _mirror_columns(cur, table) if c in readable]
     if not key or not set(key) <= set(columns):
         raise TrialError(f"That write changes the table {table}, which the server edition does not write yet: nothing was changed.")
     names = ", ".join(quoted_name(c) for c in columns)
+    on_key = " AND ".join(f"n.{quoted_name(c)} = o.{quoted_name(c)}" for c in key)
+    others = [c for c in columns if c not in key]
     cur.register("_committed", committed.sql(f"SELECT {names} FROM {table}").to_arrow_table())
     try:
-        upserted = cur.execute(f"SELECT {names} FROM {table} EXCEPT SELECT {names} FROM _committed").fetchall()
-        keys = ", ".join(quoted_name(c) for c in key)
-        removed = cur.execute(f"SELECT {keys} FROM _committed EXCEPT SELECT {keys} FROM {table}").fetchall()
+        added = cur.execute(f"SELECT {names} FROM {table} AS n WHERE NOT EXISTS (SELECT 1 FROM _committed AS o WHERE {on_key})").fetchall()
+        removed = cur.execute(f"SELECT {', '.join(f'o.{quoted_name(c)}' for c in key)} FROM _committed AS o "
+                              f"WHERE NOT EXISTS (SELECT 1 FROM {table} AS n WHERE {on_key})").fetchall()
+        pairs = f"FROM {table} AS n JOIN _committed AS o ON {on_key}"
+        changed = [c for c in others if cur.execute(
+            f"SELECT count(*) {pairs} WHERE n.{quoted_name(c)} IS DISTINCT FROM o.{quoted_name(c)}").fetchall()[0][0]]
+        updated = cur.execute(f"SELECT {', '.join(f'n.{quoted_name(c)}' for c in (*changed, *key))} {pairs} WHERE "
+                              + " OR ".join(f"n.{quoted_name(c)} IS DISTINCT FROM o.{quoted_name(c)}" for c in changed)).fetchall() if changed else []
     finally:
         cur.unregister("_committed")
     target = sql.Identifier(table)
+    match = sql.SQL(" AND ").join(sql.SQL("{} = {}").format(sql.Identifier(c), sql.Placeholder()) for c in key)
     if removed:
-        match = sql.SQL(" AND ").join(sql.SQL("{} = {}").format(sql.Identifier(c), sql.Placeholder()) for c in key)
         con.cursor().executemany(sql.SQL("DELETE FROM {} WHERE {}").format(target, match), removed)
-    if upserted:
-        others = [c for c in columns if c not in key]
-        on_conflict = (sql.SQL("DO UPDATE SET {}").format(sql.SQL(", ").join(
-            sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c)) for c in others)) if others else sql.SQL("DO NOTHING"))
-        con.cursor().executemany(sql.SQL("INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) {}").format(
-            target, sql.SQL(", ").join(map(sql.Identifier, columns)), sql.SQL(", ").join(sql.Placeholder() * len(columns)),
-            sql.SQL(", ").join(map(sql.Identifier, key)), on_conflict), upserted)
+    if updated:
+        con.cursor().executemany(sql.SQL("UPDATE {} SET {} WHERE {}").format(target, sql.SQL(", ").join(
+            sql.SQL("{} = {}").format(sql.Identifier(c), sql.Placeholder()) for c in changed), match), updated)
+    if added:
+        _insert(con, table, columns, added)
 
 
 def _primary_key(cur, table: str) -> list[str]:
@@ -190,7 +196,8 @@ def _stage(cur: duckdb.DuckDBPyConnection, con: psycopg.Connection, table: str, 
 def refusal(exc: psycopg.Error, role: str) -> TrialError:
     """What the database refused in a write, in a sentence (never a value it holds)."""
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    if isinstance(exc, psycopg.errors.UniqueViolation):  # the detail quotes the uploader's own key: "Key (subject_id)=(…)"
+    if isinstance(exc, psycopg.errors.UniqueViolation) and exc.diag.table_name in DOMAINS:
+        # the detail quotes the uploader's own key: "Key (subject_id)=(…)"
         detail = (exc.diag.message_detail or "").removesuffix(".")
         return TrialError(f"A row of that file has the key of a record the study holds at another site ({detail}): "
                           "nothing was loaded. Check the file's subject ids and visits.")
