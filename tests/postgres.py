@@ -15,6 +15,7 @@ import secrets
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -209,3 +210,40 @@ def server_twin(cluster: Cluster, name: str, store, password: str, *, prefix: st
                         "VALUES (%s, %s, %s, %s, %s, %s)", (role, full_name, hash_, roles_, site, created))
             roles[user_name] = role
     return url, roles
+
+
+TRIAL = [sys.executable, "-m", "trial.cli"]
+
+
+def site_study(cluster: Cluster, folder: Path, name: str, subjects: int) -> tuple[str, str]:
+    """A PostgreSQL study with ``subjects`` subjects at S01, randomized, loaded by its site staff
+    account ``sam`` (role ``<name>_sam``) with ``trial load``; (sam's URL, the owner's URL)."""
+    from helpers import TEAM_PASSWORD, study_files
+
+    from trial.governance.users import add_user
+    from trial.store import Store
+    from trial.study import builtin_study_text
+
+    with Store.create(folder / "empty.duckdb", builtin_study_text("demo"), user="setup") as empty:
+        add_user(empty, "sam", TEAM_PASSWORD, ["SITE_STAFF"], site_id="S01", by="setup")
+        owner, roles = server_twin(cluster, name, empty, TEAM_PASSWORD)
+    url = cluster.url(roles["sam"], TEAM_PASSWORD, name)
+    for kind, data in zip(("subjects", "randomization"), study_files(subjects), strict=True):
+        (folder / f"{kind}.csv").write_bytes(data)
+    done = subprocess.run([*TRIAL, "load", str(folder / "subjects.csv"), str(folder / "randomization.csv"), "--db", url],
+                          capture_output=True, text=True, env=child_env())
+    assert done.returncode == 0, done.stdout + done.stderr
+    return url, owner
+
+
+def child_env() -> dict[str, str]:
+    """The environment of a command run in its own process: this checkout's code."""
+    return dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+
+
+def chain_intact(owner_url: str) -> None:
+    from trial.store.audit import problems_in_chain
+    from trial.store.postgres import chain_head, chain_rows
+
+    with psycopg.connect(owner_url) as owner:
+        assert not list(problems_in_chain(chain_rows(owner), *chain_head(owner)))
