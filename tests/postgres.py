@@ -188,27 +188,29 @@ def server_twin(cluster: Cluster, name: str, store, password: str, *, prefix: st
     url, _ = cluster.new_database(name)
     text = store.scalar("SELECT value FROM meta WHERE key = 'study_toml'")
     create_study(url, text, user="admin", boundary=BOUNDARY)
-    roles = {}
+    accounts = [r[0] for r in store.cursor().execute("SELECT user_name FROM users").fetchall()]
+    roles = {user_name: f"{name}_{user_name}" if prefix is None else f"{prefix}{user_name}" for user_name in accounts}
     with psycopg.connect(url, autocommit=True) as con, con.transaction():
         con.execute("SELECT set_config('trial.context', %s, true)", ('{"upload_id": null, "file": "twin", "reason": null}',))
         for table in TWIN_TABLES:
             frame = store.query(f"SELECT * FROM {table}")
             if frame.empty:
                 continue
-            columns = ", ".join(frame.columns)
-            with con.cursor().copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in store.cursor().execute(f"SELECT {columns} FROM {table}").fetchall():
-                    copy.write_row(row)
+            columns = list(frame.columns)
+            # who sent, raised or wrote a row: the account's role here (the policies know accounts by their roles)
+            named = [i for i, c in enumerate(columns) if c in ("user_name", "opened_by")]
+            with con.cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in store.cursor().execute(f"SELECT {', '.join(columns)} FROM {table}").fetchall():
+                    copy.write_row([roles.get(v, v) if i in named else v for i, v in enumerate(row)])
         for user_name, hash_, roles_, site, full_name, created in store.cursor().execute(
                 "SELECT user_name, password_hash, roles, site_id, full_name, created_at FROM users").fetchall():
-            role = f"{name}_{user_name}" if prefix is None else f"{prefix}{user_name}"
+            role = roles[user_name]
             who = account(store, user_name)
             access = Access.of(who)
             set_account_role(con, role, password, site=site, blinded=access.blinded, assessments_only=access.assessments_only,
                              writes=database_writes(who), acts=database_acts(who))
             con.execute("INSERT INTO users (user_name, full_name, password_hash, roles, site_id, created_at) "
                         "VALUES (%s, %s, %s, %s, %s, %s)", (role, full_name, hash_, roles_, site, created))
-            roles[user_name] = role
     return url, roles
 
 

@@ -230,11 +230,15 @@ def _open_governance_tables(con: psycopg.Connection, account: sql.Identifier, bo
     grant("unblindings")
     for table in FULL_READERS_ONLY:
         policy(table, "full_reader", sql.SQL("trial_full_reader()"))
-    # a site's own uploads (sent by an account of the site), but no randomization or session file's to
-    # a blinded reader (its counts of findings would tell); their findings, without a withheld column
+    # every upload to an account of every site, a site's own (sent by an account of the site) to the
+    # site's, but no randomization or session file's to a blinded reader (its counts of findings would
+    # tell); their findings, without a withheld column. (The embedded store also shows a site's account
+    # the uploads that brought its rows from a sender elsewhere, their counts withheld: a row policy
+    # cannot withhold a column of some rows, so here those stay with the readers of every site.)
     allocation = sql.SQL(", ").join(map(sql.Literal, sorted(t for t, c in boundary.withheld.items())))
     policy("uploads", "site_uploads", sql.SQL(
-        "trial_colleague(user_name) AND (NOT (SELECT trial_blinded()) OR coalesce(domain, '') NOT IN ({}))").format(allocation))
+        "((SELECT trial_every_site()) OR trial_colleague(user_name)) AND (NOT (SELECT trial_blinded()) OR "
+        "coalesce(domain, '') NOT IN ({}))").format(allocation))
     withheld_ae = sql.SQL(", ").join(map(sql.Literal, sorted(boundary.withheld.get("adverse_events") or ())))
     policy("findings", "site_findings", sql.SQL(
         "upload_id IN (SELECT upload_id FROM uploads) AND (NOT (SELECT trial_blinded()) OR coalesce(column_name, '') "

@@ -2,7 +2,9 @@
 -- What an account does beside uploading, as the database checks it: the permissions it holds that
 -- write (LOCK, UNBLIND, RAISE_QUERY, ANSWER_QUERY; trial_may), the next number of each table the
 -- system numbers (an account's copy may not hold the highest), and the arm an emergency unblinding
--- reveals to the blinded account that recorded it. The policies of trial/store/postgres.py use them.
+-- reveals to the blinded account that recorded it; and whether the account reads every site (it then
+-- reads every upload, whoever sent it, as the embedded store's views allow). The policies of
+-- trial/store/postgres.py use them.
 ALTER TABLE account_roles ADD COLUMN acts text[] NOT NULL DEFAULT '{}';
 
 CREATE FUNCTION trial_may(p_act text) RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER
@@ -27,4 +29,9 @@ SET search_path = public, pg_temp AS $$
     SELECT r.arm FROM randomization AS r
     WHERE r.subject_id = p_subject
       AND EXISTS (SELECT 1 FROM unblindings AS u WHERE u.subject_id = p_subject AND u.user_name = trial_actor())
+$$;
+
+CREATE FUNCTION trial_every_site() RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = public, pg_temp AS $$
+    SELECT coalesce((SELECT site_id IS NULL FROM account_roles WHERE role_name = trial_actor()), false)
 $$;
