@@ -13,7 +13,11 @@ folder, a free port; removed at the end) and measures, for each engine:
    is shown apart.
 2. **the ARD** at a number of subjects (the ``scale`` scenario): embedded, and on PostgreSQL as the
    statistician's role, opening (the mirror's copy over Arrow) and computing, and computing again.
-3. **uploads per minute** with 8 loader processes of 10 one-subject files each at once (PostgreSQL;
+3. **each page** of the dashboards at the same number of subjects, signed in as the statistician (who
+   opens every analysis page): its first visit (in a server that has run the app once; caches fill as
+   pages need them) and a second visit, in server time (Streamlit's AppTest, in a process of its own);
+   on PostgreSQL the server logs in as the owner and acts as the statistician's role (``SET ROLE``);
+4. **uploads per minute** with 8 loader processes of 10 one-subject files each at once (PostgreSQL;
    the embedded store refuses a second writing process).
 
     .venv/bin/python benchmarks/engines.py [--rows 100000,1000000] [--subjects 10000] [--out DIR]
@@ -155,6 +159,50 @@ def ard(cluster, subjects: int, out: Path) -> dict:
         start = time.perf_counter()
         compute_ard(server)
         result["pg_again"] = time.perf_counter() - start
+    result["where"] = {"duckdb": str(db), "postgresql": owner}
+    result["stat"] = {"duckdb": "stat", "postgresql": roles["stat"]}
+    return result
+
+
+PAGES = ["views/subject.py", "views/overview.py", "views/tolerability.py", "views/efficacy.py", "views/assessments.py",
+         "views/reports.py", "views/admin.py"]
+_PAGES_CHILD = """
+import json, sys, time
+from streamlit.testing.v1 import AppTest
+app, token, pages = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+at = AppTest.from_file(app, default_timeout=600)
+at.session_state["session_token"] = token
+at.run()
+times = {}
+for page in pages:
+    runs = []
+    for _ in range(2):
+        t = time.perf_counter(); at.switch_page(page); at.run(); runs.append(time.perf_counter() - t)
+        if at.exception:
+            sys.exit(f"{page}: {at.exception[0].message}")
+    times[page] = runs
+print(json.dumps(times))
+"""
+
+
+def pages(where: dict, stat: dict) -> dict:
+    """Each page's first and second visit on each engine, signed in as the statistician: engine → page → [s, s]."""
+    import json
+    import os
+
+    from trial.governance.users import sign_in, start_session
+    from trial.store import Store
+    from trial.store.server import ServerStore
+
+    result = {}
+    for engine, location in where.items():
+        with (Store.open(location) if engine == "duckdb" else ServerStore.for_sign_in(location)) as store:
+            token = start_session(store, sign_in(store, stat[engine], PASSWORD))
+        done = subprocess.run([sys.executable, "-c", _PAGES_CHILD, str(ROOT / "dashboards" / "app.py"), token, json.dumps(PAGES)],
+                              capture_output=True, text=True, env={**os.environ, "TRIAL_DB": location}, check=False)
+        if done.returncode:
+            raise SystemExit(f"the app failed on {engine}: {done.stderr[-2000:]}")
+        result[engine] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
 
@@ -215,6 +263,12 @@ def main() -> None:
             r = ard(cluster, subjects, args.out / f"ard{subjects}")
             print(f"{subjects:>9,} | {r['ard_rows']:>8,} | {r['embedded']:>10.2f} | {r['pg_open']:>16.2f} | "
                   f"{r['pg_first']:>10.2f} | {r['pg_again']:>10.2f} | {r['pg_again'] / r['embedded']:>11.2f}")
+            timed = pages(r["where"], r["stat"])
+            print(f"\neach page at {subjects:,} subjects, as the statistician (server time)")
+            print(f"{'page':<13} | {'embedded first s':>16} | {'PG first s':>10} | {'embedded again s':>16} | {'PG again s':>10}")
+            for page in PAGES:
+                (e1, e2), (p1, p2) = timed["duckdb"][page], timed["postgresql"][page]
+                print(f"{Path(page).stem:<13} | {e1:>16.2f} | {p1:>10.2f} | {e2:>16.2f} | {p2:>10.2f}")
         folder = args.out / "per-minute"
         folder.mkdir(parents=True)
         print(f"\nuploads per minute, {LOADERS} loader processes x {FILES_EACH} files, PostgreSQL: "
