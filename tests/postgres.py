@@ -147,7 +147,8 @@ def team_study(cluster: Cluster, name: str, accounts: dict = ACCOUNTS) -> str:
     """A new database ``name`` holding the demo study with ``accounts`` (name → site, blinded,
     assessments only; roles are the cluster's, so each study's names differ) and rows at S01 (4
     subjects) and S02 (3), written as the system writes them; the owner's URL."""
-    from trial.store.postgres import create_study, set_account_role
+    from trial.store.postgres import create_study
+    from trial.store.postgres_accounts import set_account_role
     from trial.study import builtin_study_text
 
     url, _ = cluster.new_database(name)
@@ -183,7 +184,8 @@ def server_twin(cluster: Cluster, name: str, store, password: str, *, prefix: st
     exactly, in a fraction of the time of loading its files again."""
     from trial.governance.access import Access, database_acts, database_writes
     from trial.governance.users import account
-    from trial.store.postgres import create_study, set_account_role
+    from trial.store.postgres import create_study
+    from trial.store.postgres_accounts import set_account_role
 
     url, _ = cluster.new_database(name)
     text = store.scalar("SELECT value FROM meta WHERE key = 'study_toml'")

@@ -16,7 +16,8 @@ from trial.cli import main
 from trial.errors import TrialError
 from trial.settings import Settings
 from trial.store.audit import problems_in_chain
-from trial.store.postgres import chain_head, chain_rows, set_account_role
+from trial.store.postgres import chain_head, chain_rows
+from trial.store.postgres_accounts import set_account_role
 
 _numbers = itertools.count(1)
 # the boundary tests' accounts under names of their own (roles are the cluster's, shared by the modules)

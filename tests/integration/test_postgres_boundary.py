@@ -13,7 +13,8 @@ from psycopg import errors
 from postgres import BOUNDARY, PASSWORD, connect_as, connect_owner, team_study
 from trial.errors import DatabaseExists, TrialError
 from trial.store.audit import problems_in_chain
-from trial.store.postgres import chain_head, chain_rows, create_study, set_account_role
+from trial.store.postgres import chain_head, chain_rows, create_study
+from trial.store.postgres_accounts import set_account_role
 from trial.study import builtin_study_text
 
 NASTY = 'quote " backslash \\ newline \n tab \t control \x01 accent é emoji 🧪'
@@ -134,7 +135,7 @@ def test_a_study_takes_over_no_role_it_did_not_make(study):
 
 
 def test_a_disabled_account_cannot_log_in_and_a_password_is_never_stored_as_text(study):
-    from trial.store.postgres import disable_account_role
+    from trial.store.postgres_accounts import disable_account_role
 
     cluster, name, _ = study
     with connect_owner(study) as owner:

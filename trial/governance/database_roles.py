@@ -3,7 +3,7 @@ and who acts in a command there: the account of the role the database signed in.
 
 When an account is made there, its row (with the password's hash, for the dashboards' sign-in) and
 its role (logging in with the same password, a member of the groups its access allows, writing the
-domains it uploads: :func:`trial.store.postgres.set_account_role`) are written in one transaction
+domains it uploads: :func:`trial.store.postgres_accounts.set_account_role`) are written in one transaction
 by the study's owner, the system's own login. The rules are the embedded store's: the same checks of
 the name, roles, site and password (:func:`trial.governance.users.checked_account`), the same access
 (:class:`trial.governance.access.Access`) and uploads (:func:`trial.governance.access.database_writes`).

@@ -5,7 +5,8 @@ the only name the rest of the system imports from here); ``sqlfiles`` reads the 
 ``trial/sql/``; ``audit`` writes the hash-chained audit trail and ``seals`` the row seals every
 write stores with it; ``archive`` keeps the raw bytes of every upload; ``definition`` is the study
 definition as table rows, for either engine; ``postgres`` creates a study on PostgreSQL with the
-boundary its database enforces (roles, row-level security, column privileges, the audit triggers);
+boundary its database enforces (roles, row-level security, column privileges, the audit triggers),
+and ``postgres_accounts`` makes each account a role of it;
 ``server`` reads such a study as one account's role, through an in-process DuckDB copy of what the
 role may select, and ``server_write`` replays a write made on that copy to the database, as the role.
 Writing the trail belongs here, beside the transaction it is part of, so that a server engine can

@@ -26,7 +26,6 @@ is handed in (:class:`Boundary`): the store knows how, not what.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -77,11 +76,11 @@ class Groups:
         return cls(f"{database}_account", f"{database}_clinical", f"{database}_unblinded")
 
 
-def _database(con: psycopg.Connection) -> str:
+def database_name(con: psycopg.Connection) -> str:
     return con.execute("SELECT current_database()").fetchone()[0]
 
 
-def _role_exists(con: psycopg.Connection, name: str) -> bool:
+def role_exists(con: psycopg.Connection, name: str) -> bool:
     return con.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone() is not None
 
 
@@ -132,7 +131,7 @@ def _create(con: psycopg.Connection, study, study_text: str, user: str, boundary
         raise DatabaseExists("That PostgreSQL database already holds a study. Use it as it is, or name another database.")
     for name in SCHEMA:
         con.execute(sql_text(name))
-    _make_boundary(con, Groups.of(_database(con)), boundary)
+    _make_boundary(con, Groups.of(database_name(con)), boundary)
     now = dt.datetime.now(dt.UTC)
     meta = {"study_toml": study_text, "study_id": study.study.id, "created_at": now.isoformat(), "data_version": "0",
             "schema_version": str(SCHEMA_VERSION), "audit_head": GENESIS, "audit_rows": "0", "engine": "postgresql"}
@@ -149,10 +148,10 @@ def _create(con: psycopg.Connection, study, study_text: str, user: str, boundary
 
 
 def _make_boundary(con: psycopg.Connection, groups: Groups, boundary: Boundary) -> None:
-    database = sql.Identifier(_database(con))
+    database = sql.Identifier(database_name(con))
     account, clinical, unblinded = (sql.Identifier(g) for g in (groups.account, groups.clinical, groups.unblinded))
     for group in (groups.account, groups.clinical, groups.unblinded):
-        if not _role_exists(con, group):
+        if not role_exists(con, group):
             con.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(group)))
     # closed to every role but the study's accounts (a cluster may hold other studies and their accounts)
     con.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(database))
@@ -319,73 +318,6 @@ def _audit_changes(con: psycopg.Connection, table: str, key: tuple[str, ...], *,
                             "trial_audit_update_done()").format(sql.Identifier(f"{table}_update_done"), name))
     con.execute(sql.SQL("CREATE TRIGGER {} BEFORE TRUNCATE ON {} FOR EACH STATEMENT EXECUTE FUNCTION "
                         "trial_refuse_truncate()").format(sql.Identifier(f"{table}_not_truncated"), name))
-
-
-IDLE_IN_TRANSACTION_S = 60  # an account's transaction left open this long ends (and frees the trail's head)
-
-
-def set_account_role(con: psycopg.Connection, name: str, password: str, *, site: str | None, blinded: bool,
-                     assessments_only: bool, writes=(), acts=(), idle_s: int = IDLE_IN_TRANSACTION_S) -> None:
-    """Make (or bring up to date) the PostgreSQL role of account ``name``: it logs in with the
-    account's password (sent as a SCRAM verifier, never as text) and belongs to the groups its access
-    allows. A role of that name that is not one of this study's accounts is refused: a study may not
-    take over a role it did not make. ``writes``: the domains the account uploads (rows of its own
-    site only); ``acts``: the permissions it holds that write (:data:`_ACTS`). A transaction the account leaves open ends after ``idle_s``
-    seconds: it cannot hold the trail's head (which every writer takes in turn) for longer."""
-    groups = Groups.of(_database(con))
-    known = con.execute("SELECT 1 FROM account_roles WHERE role_name = %s", (name,)).fetchone() is not None
-    if _role_exists(con, name) and not known:
-        raise TrialError(f"{name} is already a PostgreSQL role that is not an account of this study; "
-                         "choose another user name.")
-    verifier = con.pgconn.encrypt_password(password.encode(), name.encode(), b"scram-sha-256").decode()
-    with con.transaction():
-        _write_account_role(con, name, verifier, groups, site=site, blinded=blinded, assessments_only=assessments_only,
-                            writes=sorted(writes), acts=sorted(acts), known=known)
-        con.execute(sql.SQL("ALTER ROLE {} SET idle_in_transaction_session_timeout = {}").format(
-            sql.Identifier(name), sql.Literal(f"{int(idle_s)}s")))
-
-
-def _write_account_role(con: psycopg.Connection, name: str, verifier: str, groups: Groups, *, site: str | None,
-                        blinded: bool, assessments_only: bool, writes: list[str], acts: list[str], known: bool) -> None:
-    role = sql.Identifier(name)
-    what = f"account {name}: site {site or 'all'}, {'blinded' if blinded else 'unblinded'}" + (
-        ", assessments only" if assessments_only else "") + (f", uploads {', '.join(writes)}" if writes else "") + (
-        f", may {', '.join(a.lower().replace('_', ' ') for a in acts)}" if acts else "")
-    con.execute("SELECT set_config('trial.context', %s, true)", (json.dumps({"reason": what}),))
-    verb = "ALTER" if known else "CREATE"
-    con.execute(sql.SQL(verb + " ROLE {} LOGIN PASSWORD {}").format(role, sql.Literal(verifier)))
-    con.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(groups.account), role))
-    for group, member in ((groups.clinical, not assessments_only), (groups.unblinded, not blinded)):
-        verb = "GRANT {} TO {}" if member else "REVOKE {} FROM {}"
-        con.execute(sql.SQL(verb).format(sql.Identifier(group), role))
-    con.execute(sql.SQL("GRANT {} TO CURRENT_USER").format(role))  # the system acts as the account (SET ROLE)
-    con.execute("INSERT INTO account_roles (role_name, site_id, blinded, assessments_only, writes, acts) "
-                "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (role_name) DO UPDATE SET site_id = excluded.site_id, "
-                "blinded = excluded.blinded, assessments_only = excluded.assessments_only, writes = excluded.writes, "
-                "acts = excluded.acts", (name, site, blinded, assessments_only, writes, acts))
-
-
-def add_account(con: psycopg.Connection, name: str, password: str, password_hash: str, roles: list[str], *,
-                site: str | None, full_name: str | None, blinded: bool, assessments_only: bool, writes, acts,
-                what: str) -> None:
-    """An account's row and role, in one transaction, by the study's owner (the system): its ``users``
-    row (the password's hash is the dashboards'; the role logs in with the password itself) and the
-    trail's ``USER_ADD`` row, under ``trial.context`` so that the table's trigger records the system's write."""
-    if con.execute("SELECT 1 FROM users WHERE user_name = %s", (name,)).fetchone():
-        raise TrialError(f"There is already an account named {name}.")
-    owner = con.execute("SELECT current_user").fetchone()[0]
-    with con.transaction():
-        con.execute("SELECT set_config('trial.context', %s, true)", (json.dumps({"reason": f"account {name}: {what}"}),))
-        con.execute("INSERT INTO users (user_name, full_name, password_hash, roles, site_id, created_at) "
-                    "VALUES (%s, %s, %s, %s, %s, now())", (name, full_name, password_hash, roles, site))
-        con.execute("SELECT trial_record(%s, 'USER_ADD', 'users', %s, NULL, NULL, %s, NULL, NULL)", (owner, name, what))
-        set_account_role(con, name, password, site=site, blinded=blinded, assessments_only=assessments_only, writes=writes,
-                         acts=acts)
-
-
-def disable_account_role(con: psycopg.Connection, name: str) -> None:
-    """The account's role can no longer log in (its rows in the trail keep its name)."""
-    con.execute(sql.SQL("ALTER ROLE {} NOLOGIN").format(sql.Identifier(name)))
 
 
 def chain_rows(con: psycopg.Connection) -> list[tuple]:

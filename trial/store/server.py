@@ -34,7 +34,7 @@ from psycopg import sql
 
 from trial.errors import NotATrialDatabase, TrialError
 from trial.settings import redacted
-from trial.store import postgres, server_write
+from trial.store import postgres, postgres_accounts, server_write
 from trial.store.database import CONNECTION_CONFIG, MIGRATIONS
 from trial.store.reading import CursorReads
 from trial.store.sqlfiles import quoted_name, sql_text
@@ -236,13 +236,13 @@ class ServerStore(CursorReads):
 
     # ----------------------------------------------------------------- writing
     def create_account(self, name: str, password: str, password_hash: str, roles: list[str], **account) -> None:
-        """An account and its role (:func:`trial.store.postgres.add_account`): for the study's owner only,
+        """An account and its role (:func:`trial.store.postgres_accounts.add_account`): for the study's owner only,
         the system's own login, which makes the roles (an account cannot)."""
         if not self.is_owner:
             raise TrialError(f"{self.role} may not add accounts: on PostgreSQL the study's owner, the system's own login "
                              f"(the user that ran `trial init`), adds them: trial users add … --db postgresql://OWNER:…")
         try:
-            postgres.add_account(self._con, name, password, password_hash, roles, **account)
+            postgres_accounts.add_account(self._con, name, password, password_hash, roles, **account)
         except psycopg.Error as exc:
             raise server_write.refusal(exc, self.role) from None
         self._seen = None
