@@ -15,7 +15,8 @@ from trial.governance.access import Permission, may
 from trial.governance.views import scoped
 from trial.governance.integrity import verify
 from trial.governance.lock import lock_state, signed_lock, signed_unlock
-from trial.governance.users import Role, SHORTEST_PASSWORD, add_user, has_accounts, list_users, set_active, set_password, set_roles
+from trial.governance.database_roles import add_account, change_active, change_password, change_roles
+from trial.governance.users import Role, SHORTEST_PASSWORD, has_accounts, list_users
 from trial.governance.trail import audit_trail, record_export
 
 TRAIL_COLUMNS = {"audit_id": "No.", "changed_at": "When", "user_name": "Who", "action": "Action", "table_name": "Table",
@@ -155,8 +156,8 @@ def add_account_form(*, first: bool) -> None:
                                  help=f"At least {SHORTEST_PASSWORD} characters; tell it to the person, who signs in with it.")
         go = st.form_submit_button("Add the account", type="primary", icon=":material/person_add:")
     if go:
-        _attempt(lambda: add_user(store, name.strip(), password, roles, site_id=site, full_name=full_name.strip() or None,
-                                  by=me.user_name),
+        _attempt(lambda: add_account(store.accounts, name.strip(), password, roles, site_id=site, full_name=full_name.strip() or None,
+                                     by=me.user_name),
                  f"Added {ui.plain(name.strip())}.",
                  clear=("new-name", "new-full-name", "new-roles", "new-site", "new-password"))
 
@@ -176,7 +177,7 @@ def change_account(frame) -> None:
                                 format_func=_site_name, key=f"site-of-{name}")
             st.caption("The new roles apply at the account's next click or command; its sessions carry on.")
             if st.form_submit_button("Save roles and site", icon=":material/manage_accounts:"):
-                _attempt(lambda: set_roles(store, name, roles, site_id=site, by=me.user_name),
+                _attempt(lambda: change_roles(store.accounts, name, roles, site_id=site, by=me.user_name),
                          f"{ui.plain(name)} now holds {', '.join(_role_name(r) for r in sorted(roles))}, {ui.plain(_site_name(site))}.")
         with password_tab, st.form("account-password", border=False):
             password = st.text_input("New password", type="password", autocomplete="new-password", key=f"password-of-{name}")
@@ -186,7 +187,7 @@ def change_account(frame) -> None:
                 if password != again:
                     st.error("The two passwords differ; type the same one twice.", icon=":material/block:")
                 else:
-                    _attempt(lambda: set_password(store, name, password, by=me.user_name),
+                    _attempt(lambda: change_password(store.accounts, name, password, by=me.user_name),
                              f"The password of {ui.plain(name)} is set and its sessions have ended.",
                              clear=(f"password-of-{name}", f"again-of-{name}"))
         with active_tab:
@@ -194,12 +195,12 @@ def change_account(frame) -> None:
                 st.caption(f"Once disabled, {ui.plain(name)} cannot sign in, and its sessions (browser and command line) "
                            "end at once. Its history stays in the audit trail.")
                 if st.button("Disable the account", icon=":material/person_off:", key="disable"):
-                    _attempt(lambda: set_active(store, name, False, by=me.user_name),
+                    _attempt(lambda: change_active(store.accounts, name, False, by=me.user_name),
                              f"{ui.plain(name)} is disabled and every session of it has ended.")
             else:
                 st.caption(f"Once enabled, {ui.plain(name)} may sign in again with its password.")
                 if st.button("Enable the account", icon=":material/person_check:", key="enable"):
-                    _attempt(lambda: set_active(store, name, True, by=me.user_name), f"{ui.plain(name)} is enabled.")
+                    _attempt(lambda: change_active(store.accounts, name, True, by=me.user_name), f"{ui.plain(name)} is enabled.")
 
 
 if may(me, Permission.LOCK):

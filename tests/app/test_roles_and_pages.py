@@ -9,6 +9,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import psycopg
 import pytest
 from helpers import APP, DOUBLE_BLIND, TEAM, TEAM_PASSWORD, team_store
 from streamlit.testing.v1 import AppTest
@@ -161,3 +162,27 @@ def test_the_administration_page_locks_only_with_the_signers_password_and_the_up
     next(t for t in at.text_input if t.label.startswith("Your password")).input(TEAM_PASSWORD)
     next(b for b in at.button if b.label == "Sign and unlock").click().run()
     assert "The database is not locked." in _text(at)
+
+
+def test_the_administrator_disables_an_account_on_the_page_and_its_session_and_its_database_login_end(as_user, team):
+    """(Last in the module: eve's session ends for good.) On PostgreSQL the page's change reaches the
+    account's role too, in the same transaction: eve's role can no longer log in; enabled again, it can."""
+    at = as_user("ada", "admin")
+    at.selectbox(key="account-chosen").select("eve").run()
+    next(b for b in at.button if b.label == "Disable the account").click().run()
+    assert not at.exception and "eve is disabled" in _text(at), _text(at)
+    assert as_user("eve").title[0].value == "Sign in"
+    if team.engine == "postgresql":
+        address = psycopg.conninfo.conninfo_to_dict(team.where)
+        eve = dict(address, user="eve", password=TEAM_PASSWORD)
+        with pytest.raises(psycopg.OperationalError, match="not permitted to log in"):
+            psycopg.connect(**eve)
+    at = as_user("ada", "admin")
+    at.selectbox(key="account-chosen").select("eve").run()
+    next(b for b in at.button if b.label == "Enable the account").click().run()
+    assert not at.exception and "eve is enabled" in _text(at), _text(at)
+    if team.engine == "postgresql":
+        psycopg.connect(**eve).close()
+    with team.open() as store:
+        actions = store.query("SELECT action FROM audit_trail WHERE record_key = 'eve' AND action LIKE 'USER_%'").action.tolist()
+    assert actions[-2:] == ["USER_DISABLE", "USER_ENABLE"]

@@ -44,7 +44,7 @@ def test_init_creates_the_study_on_postgresql_once(empty_study_database):
     assert again.exit_code == 2 and "already holds a study" in again.output and password not in again.output
 
 
-@pytest.mark.parametrize("command", [["users", "disable", "x"], ["lock", "--reason", "done"], ["unlock", "--reason", "query"],
+@pytest.mark.parametrize("command", [["lock", "--reason", "done"], ["unlock", "--reason", "query"],
                                      ["login", "--user", "sam", "--password-stdin"], ["logout"], ["demo", "--no-serve"]])
 def test_the_other_commands_say_they_do_not_run_there_yet(command, tmp_path):
     url = f"postgresql://sam:{SECRET}@127.0.0.1:1/study"
@@ -115,7 +115,7 @@ def test_a_study_on_postgresql_from_init_to_the_pack_with_the_command_line_alone
     assert shown.exit_code == 0 and "subjects.csv" in shown.output and "randomization.csv" in shown.output, shown.output
     refused = CliRunner().invoke(main, ["users", "add", f"{name}_eve", "--role", "MONITOR", "--password-stdin", "--db", stat],
                                  input=password + "\n")
-    assert refused.exit_code == 2 and "may not add accounts" in refused.output, refused.output
+    assert refused.exit_code == 2 and "may not manage accounts" in refused.output, refused.output
     again = CliRunner().invoke(main, ["users", "add", f"{name}_sam", "--role", "MONITOR", "--password-stdin", "--db", owner],
                                input=password + "\n")
     assert again.exit_code == 2 and "already an account" in again.output
@@ -124,3 +124,64 @@ def test_a_study_on_postgresql_from_init_to_the_pack_with_the_command_line_alone
     assert (f"{name}_owner", "USER_ADD", "users") in trail and (f"{name}_sam", "INSERT", "subjects") in trail
     assert not [row for row in trail if row[1].startswith("DIRECT_")]  # every write went through the system
     assert (f"{name}_stat", "EXPORT", None) in trail
+
+
+def test_the_owner_changes_an_accounts_password_site_and_access_and_its_role_follows(pg_cluster, empty_study_database,
+                                                                                      tmp_path):
+    """`trial users password | roles | disable | enable` on PostgreSQL, as the owner: the account's row
+    and its role change together (its login, its password, the rows it may read); an administrator's
+    own URL cannot change roles (only the owner may), and every change is in the trail."""
+    from helpers import study_files
+
+    owner = empty_study_database
+    name = owner.rsplit("/", 1)[1]
+    assert _trial("init", "--db", owner).exit_code == 0
+    old, new = "the first password", "the second password"
+    for person, role, site in (("sam", "SITE_STAFF", "S01"), ("ada", "ADMIN", None), ("sue", "SITE_STAFF", "S02")):
+        args = ["users", "add", f"{name}_{person}", "--role", role, "--password-stdin", "--db", owner] + (
+            ["--site", site] if site else [])
+        assert CliRunner().invoke(main, args, input=old + "\n").exit_code == 0
+    sam = f"{name}_sam"
+    files = study_files(20)
+    with psycopg.connect(pg_cluster.url(sam, old, name)):
+        pass  # sam logs in with the first password
+
+    changed = CliRunner().invoke(main, ["users", "password", sam, "--password-stdin", "--db", owner], input=new + "\n")
+    assert changed.exit_code == 0, changed.output
+    with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+        psycopg.connect(pg_cluster.url(sam, old, name))
+    psycopg.connect(pg_cluster.url(sam, new, name)).close()
+
+    moved = _trial("users", "roles", sam, "--role", "SITE_STAFF", "--site", "S02", "--db", owner)
+    assert moved.exit_code == 0 and "S02" in moved.output, moved.output
+    with psycopg.connect(owner) as con:
+        site, writes = con.execute("SELECT site_id, writes FROM account_roles WHERE role_name = %s", (sam,)).fetchone()
+    assert site == "S02" and "hair_counts" in writes
+    (tmp_path / "subjects.csv").write_text(files[0].decode().replace("S01", "S02"))  # sam now sends S02's subjects
+    loaded = _trial("load", str(tmp_path / "subjects.csv"), "--db", pg_cluster.url(sam, new, name))
+    assert loaded.exit_code == 0 and "loaded as upload" in loaded.output, loaded.output
+
+    admin = pg_cluster.url(f"{name}_ada", old, name)
+    refused = _trial("users", "disable", sam, "--db", admin)
+    assert refused.exit_code == 2 and "study's owner" in refused.output and "Traceback" not in refused.output, refused.output
+    with psycopg.connect(owner) as con:
+        assert con.execute("SELECT active FROM users WHERE user_name = %s", (sam,)).fetchone()[0] is True
+
+    held = psycopg.connect(pg_cluster.url(sam, new, name), autocommit=True)  # a connection of sam's left open
+    disabled = _trial("users", "disable", sam, "--db", owner)
+    assert disabled.exit_code == 0, disabled.output
+    with pytest.raises(psycopg.OperationalError, match="not permitted to log in"):
+        psycopg.connect(pg_cluster.url(sam, new, name))
+    with pytest.raises(psycopg.OperationalError):
+        held.execute("SELECT 1")  # ended with the account
+    held.close()
+    assert _trial("users", "enable", sam, "--db", owner).exit_code == 0
+    psycopg.connect(pg_cluster.url(sam, new, name)).close()
+    with psycopg.connect(owner) as con:
+        trail = con.execute("SELECT user_name, action, record_key, column_name, new_value FROM audit_trail "
+                            "WHERE record_key = %s ORDER BY audit_id", (sam,)).fetchall()
+    actions = [row[1] for row in trail]
+    for action in ("USER_PASSWORD", "USER_ROLES", "USER_DISABLE", "USER_ENABLE"):
+        assert action in actions, (action, trail)
+    assert (f"{name}_owner", "CORRECT", sam, "site_id", "S02") in trail  # the trigger saw the row change too
+    assert not any(action.startswith("DIRECT_") for action in actions)

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 import click
 
 from trial.cli.common import (
-    acting,
     acting_store,
     db_option,
     emit,
     reports_errors,
-    settings_of,
     user_option,
 )
 from trial.errors import TrialError
@@ -39,22 +38,6 @@ def users(ctx, user, db):
         emit(frame, "text")
 
 
-def _admin_store(ctx, user, db=None):
-    """The store, once the acting user may manage accounts (in a study without accounts yet,
-    whoever adds the first, an ADMIN)."""
-    from trial.governance.access import Permission
-    from trial.store import Store
-
-    settings = settings_of(db or ctx.obj["db"], user or ctx.obj["user"])
-    store = Store.open(settings.db_path)
-    try:
-        who = acting(store, settings, Permission.MANAGE_USERS)
-    except TrialError:
-        store.close()
-        raise
-    return store, who.user_name
-
-
 def _new_password(password_stdin: bool) -> str:
     if password_stdin:
         return sys.stdin.readline().rstrip("\n")
@@ -74,26 +57,18 @@ def _new_password(password_stdin: bool) -> str:
 @reports_errors
 def users_add(ctx, name, roles, site, full_name, password_stdin, user, db):
     """Add an account with its roles (and site, for site staff and evaluators)."""
-    from trial.governance.users import Role, add_user
+    from trial.governance.database_roles import add_account
+    from trial.governance.users import Role
 
-    settings = settings_of(db or ctx.obj["db"], user or ctx.obj["user"], on_server=True)
-    if settings.db_url is not None:  # the study's owner makes the account and its role
-        from trial.governance.database_roles import add_server_account
-        from trial.store.server import ServerStore
-
-        with ServerStore.open(settings.db_url) as store:
-            made = add_server_account(store, name, _new_password(password_stdin), roles, site_id=site, full_name=full_name)
-        click.echo(f"Added {made.user_name} and its PostgreSQL role: {', '.join(sorted(made.roles))}, "
-                   f"{made.site_id or 'all sites'}{', blinded' if made.blinded else ', unblinded'}. It signs in with "
-                   "its name and password in the study's URL.")
-        return
-    store, acting = _admin_store(ctx, user, db)
-    with store:
-        if not store.scalar("SELECT count(*) FROM users") and Role.ADMIN not in {r.upper() for r in roles}:
+    with _managing(ctx, user, db) as (store, acting_as):
+        # (on PostgreSQL the study's owner administers from the start)
+        if not store.makes_roles and not store.scalar("SELECT count(*) FROM users") and Role.ADMIN not in {r.upper() for r in roles}:
             raise TrialError("The first account must be an administrator (--role ADMIN), who then adds the others.")
-        made = add_user(store, name, _new_password(password_stdin), roles, site_id=site, full_name=full_name, by=acting)
-    click.echo(f"Added {made.user_name}: {', '.join(sorted(made.roles))}, {made.site_id or 'all sites'}"
-               f"{', blinded' if made.blinded else ', unblinded'}.")
+        made = add_account(store, name, _new_password(password_stdin), roles, site_id=site, full_name=full_name, by=acting_as)
+        role_too = store.makes_roles
+    what = f"{', '.join(sorted(made.roles))}, {made.site_id or 'all sites'}{', blinded' if made.blinded else ', unblinded'}"
+    click.echo(f"Added {made.user_name} and its PostgreSQL role: {what}. It signs in with its name and password in the "
+               "study's URL." if role_too else f"Added {made.user_name}: {what}.")
 
 
 @users.command("password")
@@ -105,11 +80,10 @@ def users_add(ctx, name, roles, site, full_name, password_stdin, user, db):
 @reports_errors
 def users_password(ctx, name, password_stdin, user, db):
     """Set an account's password (and lift a lock-out); the account's sessions end."""
-    from trial.governance.users import set_password
+    from trial.governance.database_roles import change_password
 
-    store, acting = _admin_store(ctx, user, db)
-    with store:
-        set_password(store, name, _new_password(password_stdin), by=acting)
+    with _managing(ctx, user, db) as (store, acting_as):
+        change_password(store, name, _new_password(password_stdin), by=acting_as)
     click.echo(f"The password of {name} is set and any session of {name} has ended; {name} logs in again with it.")
 
 
@@ -136,11 +110,10 @@ def users_enable(ctx, name, user, db):
 
 
 def _set_active(ctx, name: str, user: str | None, db, *, active: bool) -> None:
-    from trial.governance.users import set_active
+    from trial.governance.database_roles import change_active
 
-    store, acting = _admin_store(ctx, user, db)
-    with store:
-        set_active(store, name, active, by=acting)
+    with _managing(ctx, user, db) as (store, acting_as):
+        change_active(store, name, active, by=acting_as)
     click.echo(f"{name} is enabled and may sign in again." if active
                else f"{name} is disabled: {name} can no longer sign in, and every session of {name} has ended.")
 
@@ -156,9 +129,18 @@ def _set_active(ctx, name: str, user: str | None, db, *, active: bool) -> None:
 @reports_errors
 def users_roles(ctx, name, roles, site, user, db):
     """Give an account new roles and site, in place of the old ones (its sessions carry on with them)."""
-    from trial.governance.users import set_roles
+    from trial.governance.database_roles import change_roles
 
-    store, acting = _admin_store(ctx, user, db)
-    with store:
-        changed = set_roles(store, name, roles, site_id=site, by=acting)
+    with _managing(ctx, user, db) as (store, acting_as):
+        changed = change_roles(store, name, roles, site_id=site, by=acting_as)
     click.echo(f"{name} now holds {', '.join(sorted(changed.roles))}, {changed.site_id or 'all sites'}.")
+
+
+@contextlib.contextmanager
+def _managing(ctx, user, db):
+    """The store and the administrator's name, once the acting user may manage accounts (on
+    PostgreSQL: the study's owner, the system's own login, which changes the accounts' roles)."""
+    from trial.governance.access import Permission
+
+    with acting_store(db or ctx.obj["db"], user or ctx.obj["user"], Permission.MANAGE_USERS, owner_acts=True) as (store, who):
+        yield store, who.user_name

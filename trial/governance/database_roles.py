@@ -12,19 +12,56 @@ the name, roles, site and password (:func:`trial.governance.users.checked_accoun
 from __future__ import annotations
 
 from trial.governance.access import Access, database_acts, database_writes
-from trial.governance.users import NotSignedIn, Role, User, account, checked_account, describe, password_hash
+from trial.governance.users import (NotSignedIn, Role, User, account, add_user, checked_account, describe, password_hash,
+                                    set_active, set_password, set_roles)
+
+
+def role_access(who: User) -> dict:
+    """What the database is told of an account's access: its site, blinding, the domains it uploads
+    and the permissions it holds that write."""
+    access = Access.of(who)
+    return {"site": who.site_id, "blinded": access.blinded, "assessments_only": access.assessments_only,
+            "writes": database_writes(who), "acts": database_acts(who)}
 
 
 def add_server_account(store, user_name: str, password: str, roles, *, site_id: str | None = None,
-                       full_name: str | None = None) -> User:
-    """Create an account and its role in the PostgreSQL study ``store`` (opened as its owner)."""
+                       full_name: str | None = None, by: str | None = None) -> User:
+    """Create an account and its role in the PostgreSQL study ``store`` (opened as its owner); ``by``:
+    the administrator the trail names (default: the owner)."""
     chosen = checked_account(store, user_name, password, roles, site_id)
     who = User(user_name, chosen, site_id, full_name, store.study.blinding)
-    access = Access.of(who)
-    store.create_account(user_name, password, password_hash(password), sorted(chosen), site=site_id,
-                         full_name=full_name, blinded=access.blinded, assessments_only=access.assessments_only,
-                         writes=database_writes(who), acts=database_acts(who),
-                         what=describe(chosen, site_id))
+    spec = role_access(who)
+    store.create_account(user_name, password, password_hash(password), sorted(chosen), full_name=full_name,
+                         what=describe(chosen, site_id), by=by, **spec)
+    return who
+
+
+# What an administrator does to accounts, on either engine: the account's row, and where accounts are
+# roles of the database (``store.makes_roles``), its role with it, in one transaction.
+
+def add_account(store, user_name: str, password: str, roles, *, site_id: str | None = None, full_name: str | None = None,
+                by: str) -> User:
+    if store.makes_roles:
+        return add_server_account(store, user_name, password, roles, site_id=site_id, full_name=full_name, by=by)
+    return add_user(store, user_name, password, roles, site_id=site_id, full_name=full_name, by=by)
+
+
+def change_password(store, user_name: str, password: str, *, by: str) -> None:
+    with store.changing_account(user_name) as change:
+        set_password(store, user_name, password, by=by)
+        change["password"] = password
+
+
+def change_active(store, user_name: str, active: bool, *, by: str) -> None:
+    with store.changing_account(user_name) as change:
+        set_active(store, user_name, active, by=by)
+        change["active"] = active
+
+
+def change_roles(store, user_name: str, roles, *, site_id: str | None = None, by: str) -> User:
+    with store.changing_account(user_name) as change:
+        who = set_roles(store, user_name, roles, site_id=site_id, by=by)
+        change["access"] = role_access(who)
     return who
 
 

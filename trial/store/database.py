@@ -226,6 +226,14 @@ class Store(CursorReads):
             finally:
                 cur.close()
 
+    makes_roles = False  # the file's accounts are rows only
+
+    @contextlib.contextmanager
+    def changing_account(self, name: str) -> Iterator[dict]:
+        """A change of account ``name`` made by the block: here its row is all there is (the server
+        store changes the account's database role after it, in the same transaction)."""
+        yield {}
+
     def unblinded_arm(self, subject_id: str) -> str | None:
         """The arm of a subject just unblinded (the server store asks the database, which tells it only
         to the account that recorded the unblinding)."""

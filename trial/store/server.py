@@ -265,6 +265,29 @@ class ServerStore(CursorReads):
             self._accounts.refresh()
             return self._accounts
 
+    makes_roles = True  # an account here is also a role of the database (see :mod:`trial.store.postgres_accounts`)
+
+    @contextlib.contextmanager
+    def changing_account(self, name: str) -> Iterator[dict]:
+        """A change of account ``name``: the block changes its row (in a write of its own) and fills the
+        dict yielded with what its role must change (``password``, ``active``, ``access``), which is
+        changed after it, in the same database transaction: both or neither. The study's owner only."""
+        if not self.is_owner:
+            raise TrialError(f"{self.role} may not change accounts: on PostgreSQL the study's owner, the system's own "
+                             "login, changes them (with its URL), or an administrator on the dashboards.")
+        change: dict = {}
+        with self._lock:
+            try:
+                with self._con.transaction():
+                    yield change
+                    postgres_accounts.change_account_role(self._con, name, **change)
+            except (psycopg.errors.IntegrityError, psycopg.errors.InsufficientPrivilege) as exc:
+                raise server_write.refusal(exc, self.role) from None
+            except psycopg.OperationalError as exc:
+                raise postgres.unreachable(self.url, exc) from None
+            finally:
+                self._seen = None
+
     @property
     def is_owner(self) -> bool:
         """Whether the URL signs in as the study's owner (the system itself, not an account)."""
