@@ -142,7 +142,7 @@ def everything(page) -> str:
         for number in range(buttons.count()):
             if not buttons.nth(number).is_visible():
                 continue  # in another tab: downloaded there
-            with page.expect_download(timeout=60_000) as download:
+            with page.expect_download(timeout=180_000) as download:  # a download writes its audit row first; CI machines are slow
                 buttons.nth(number).click()
             parts.append(Path(download.value.path()).read_text(encoding="utf-8", errors="replace"))
     return "\n".join(parts)
