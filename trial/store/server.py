@@ -276,17 +276,23 @@ class ServerStore(CursorReads):
             raise TrialError(f"{self.role} may not change accounts: on PostgreSQL the study's owner, the system's own "
                              "login, changes them (with its URL), or an administrator on the dashboards.")
         change: dict = {}
-        with self._lock:
+        with self._lock, self._refusals_in_sentences():
             try:
                 with self._con.transaction():
                     yield change
                     postgres_accounts.change_account_role(self._con, name, **change)
-            except (psycopg.errors.IntegrityError, psycopg.errors.InsufficientPrivilege) as exc:
-                raise server_write.refusal(exc, self.role) from None
-            except psycopg.OperationalError as exc:
-                raise postgres.unreachable(self.url, exc) from None
             finally:
                 self._seen = None
+
+    @contextlib.contextmanager
+    def _refusals_in_sentences(self) -> Iterator[None]:
+        """A write's refusal by the database (a constraint, a policy), or a lost server, as a sentence."""
+        try:
+            yield
+        except (psycopg.errors.IntegrityError, psycopg.errors.InsufficientPrivilege) as exc:
+            raise server_write.refusal(exc, self.role) from None
+        except psycopg.OperationalError as exc:
+            raise postgres.unreachable(self.url, exc) from None
 
     @property
     def is_owner(self) -> bool:
@@ -301,30 +307,25 @@ class ServerStore(CursorReads):
         wait their turn, in every process), the mirror brought up to date, the block run on a cursor of
         it, and what it wrote replayed to the database (:mod:`trial.store.server_write`). Rolled back if
         the block raises, or always when ``commit`` is False (a dry run takes no lock)."""
-        with self._lock:
-            try:
-                with self._con.transaction(force_rollback=not commit):
+        with self._lock, self._refusals_in_sentences():
+            with self._con.transaction(force_rollback=not commit):
+                if commit:
+                    self._con.execute("SELECT pg_advisory_xact_lock(hashtextextended(current_database(), 0))")
+                self._bring_up_to_date()
+                cur, committed = self._mirror.cursor(), self._mirror.cursor()
+                try:
+                    cur.begin()
+                    before = server_write.begin(cur, self._con)
+                    yield cur
                     if commit:
-                        self._con.execute("SELECT pg_advisory_xact_lock(hashtextextended(current_database(), 0))")
-                    self._bring_up_to_date()
-                    cur, committed = self._mirror.cursor(), self._mirror.cursor()
-                    try:
-                        cur.begin()
-                        before = server_write.begin(cur, self._con)
-                        yield cur
-                        if commit:
-                            server_write.replay(cur, committed, self._con, before, self._readable)
-                    finally:
-                        with contextlib.suppress(duckdb.Error):
-                            cur.rollback()
-                        cur.close()
-                        committed.close()
-                        if commit:
-                            self._seen = None  # what was written is read back from the database
-            except (psycopg.errors.IntegrityError, psycopg.errors.InsufficientPrivilege) as exc:
-                raise server_write.refusal(exc, self.role) from None
-            except psycopg.OperationalError as exc:
-                raise postgres.unreachable(self.url, exc) from None
+                        server_write.replay(cur, committed, self._con, before, self._readable)
+                finally:
+                    with contextlib.suppress(duckdb.Error):
+                        cur.rollback()
+                    cur.close()
+                    committed.close()
+                    if commit:
+                        self._seen = None  # what was written is read back from the database
 
 
 def _set_role(con: psycopg.Connection, role: str, url: str) -> None:
