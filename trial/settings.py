@@ -59,12 +59,11 @@ class Settings:
 def not_yet_on_server(shown: str) -> TrialError:
     """What a command or page that does not run on PostgreSQL yet says (the server edition, issue 13)."""
     return TrialError(f"{shown} is a study on PostgreSQL. There, trial runs `trial init`, `trial users` (as the "
-                      "study's owner), `trial load`, `trial tables`, `trial uploads`, `trial audit`, `trial queries` and "
-                      "`trial serve`, each as the account the URL signs in as (the dashboards: as each signed-in "
-                      "account), and the database enforces who sees what. `trial login` and `logout` are not needed "
-                      "there (the URL's password signs in); the lock from the command line and the demonstration do not "
-                      "run on it yet: lock and unlock on the dashboards' Administration page, or use an embedded study "
-                      "(a file path for --db).")
+                      "study's owner), `trial load`, `trial tables`, `trial uploads`, `trial audit`, `trial queries`, "
+                      "`trial lock`, `trial unlock` and `trial serve`, each as the account the URL signs in as (the "
+                      "dashboards: as each signed-in account), and the database enforces who sees what. `trial login` "
+                      "and `logout` are not needed there (the URL's password signs in); the demonstration runs on an "
+                      "embedded study only (a file path for --db).")
 
 
 def is_server_url(location: str) -> bool:

@@ -44,8 +44,7 @@ def test_init_creates_the_study_on_postgresql_once(empty_study_database):
     assert again.exit_code == 2 and "already holds a study" in again.output and password not in again.output
 
 
-@pytest.mark.parametrize("command", [["lock", "--reason", "done"], ["unlock", "--reason", "query"],
-                                     ["login", "--user", "sam", "--password-stdin"], ["logout"], ["demo", "--no-serve"]])
+@pytest.mark.parametrize("command", [["login", "--user", "sam", "--password-stdin"], ["logout"], ["demo", "--no-serve"]])
 def test_the_other_commands_say_they_do_not_run_there_yet(command, tmp_path):
     url = f"postgresql://sam:{SECRET}@127.0.0.1:1/study"
     done = _trial(*command, "--db", url)
@@ -185,3 +184,42 @@ def test_the_owner_changes_an_accounts_password_site_and_access_and_its_role_fol
         assert action in actions, (action, trail)
     assert (f"{name}_owner", "CORRECT", sam, "site_id", "S02") in trail  # the trigger saw the row change too
     assert not any(action.startswith("DIRECT_") for action in actions)
+
+
+def test_the_lock_on_the_command_line_is_signed_with_the_password_the_server_checks(pg_cluster, empty_study_database, tmp_path):
+    """`trial lock` / `unlock` on PostgreSQL, as the statistician's own role: the signature is the
+    account's password, checked by the server (the role reads no hashes); a wrong one is refused and
+    kept in the trail as a failed signature; while locked, the site's load is refused; a site account
+    may not lock; nothing printed quotes the password."""
+    from helpers import study_files
+
+    owner = empty_study_database
+    name = owner.rsplit("/", 1)[1]
+    assert _trial("init", "--db", owner).exit_code == 0
+    password = "a long enough password"
+    for person, role, site in (("sam", "SITE_STAFF", "S01"), ("stat", "STATISTICIAN", None)):
+        args = ["users", "add", f"{name}_{person}", "--role", role, "--password-stdin", "--db", owner] + (["--site", site] if site else [])
+        assert CliRunner().invoke(main, args, input=password + "\n").exit_code == 0
+    sam, stat = (pg_cluster.url(f"{name}_{p}", password, name) for p in ("sam", "stat"))
+    (tmp_path / "subjects.csv").write_bytes(study_files(5)[0])
+
+    def sign(command: str, url: str, typed: str):
+        return CliRunner().invoke(main, [command, "--reason", f"{command} review", "--password-stdin", "--db", url], input=typed + "\n")
+
+    wrong = sign("lock", stat, "not my password")
+    assert wrong.exit_code == 2 and "password is wrong" in wrong.output and "Traceback" not in wrong.output, wrong.output
+    refused = sign("lock", sam, password)
+    assert refused.exit_code == 2 and "may not lock" in refused.output, refused.output
+    locked = sign("lock", stat, password)
+    assert locked.exit_code == 0 and "was locked" in locked.output and password not in locked.output, locked.output
+    held = _trial("load", str(tmp_path / "subjects.csv"), "--db", sam)
+    assert held.exit_code == 2 and "locked" in held.output, held.output
+    unlocked = sign("unlock", stat, password)
+    assert unlocked.exit_code == 0 and "unlocked" in unlocked.output, unlocked.output
+    loaded = _trial("load", str(tmp_path / "subjects.csv"), "--db", sam)
+    assert loaded.exit_code == 0 and "loaded as upload" in loaded.output, loaded.output
+    with psycopg.connect(owner) as con:
+        trail = con.execute("SELECT user_name, action, new_value, reason FROM audit_trail WHERE user_name = %s "
+                            "AND action <> 'INSERT' ORDER BY audit_id", (f"{name}_stat",)).fetchall()
+    assert [row[1] for row in trail] == ["E_SIGNATURE_FAILED", "E_SIGNATURE", "LOCK", "E_SIGNATURE", "UNLOCK"], trail
+    assert trail[0][3] == "wrong password" and trail[1][2] == "lock the database: lock review"

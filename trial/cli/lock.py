@@ -10,7 +10,6 @@ from trial.cli.common import (
     acting_store,
     db_option,
     reports_errors,
-    settings_of,
     user_option,
 )
 
@@ -39,7 +38,6 @@ def lock_command(reason, password_stdin, user, db):
     uploads and corrections are refused until it is unlocked."""
     from trial.governance.lock import signed_lock
 
-    settings_of(db, user)  # not on PostgreSQL yet: its signature is the database's own password check (issue 13)
     with acting_store(db, user) as (store, who):
         click.echo(signed_lock(store, who, reason=reason, password=_signature(store, password_stdin)).sentence)
 
@@ -54,7 +52,6 @@ def unlock_command(reason, password_stdin, user, db):
     """Unlock a locked database (signed, with a reason kept in the audit trail)."""
     from trial.governance.lock import signed_unlock
 
-    settings_of(db, user)  # not on PostgreSQL yet, as lock
     with acting_store(db, user) as (store, who):
         signed_unlock(store, who, reason=reason, password=_signature(store, password_stdin))
         click.echo(f"The database is unlocked; uploads and corrections are accepted again (by {who.user_name}: {reason}).")

@@ -283,7 +283,7 @@ def _authenticate(store: Store, user_name: str, password: str, actions: tuple[st
             "SELECT password_hash, roles, site_id, full_name, active, failed_attempts, epoch_us(locked_until) FROM users WHERE user_name = $u",
             {"u": user_name},
         ).fetchall()
-        refusal, why = _refusal(cur, rows, user_name, password, now)
+        refusal, why = _refusal(cur, rows, user_name, password, now, store.password_signs)
         succeeded, failed = actions
         audit.record(cur, [audit.Event(user_name, failed if refusal else succeeded, new_value=meaning, reason=why)], at=now)
     if refusal:
@@ -292,9 +292,11 @@ def _authenticate(store: Store, user_name: str, password: str, actions: tuple[st
     return User(user_name, _roles(roles), site_id, full_name, store.study.blinding)
 
 
-def _refusal(cur, rows, user_name: str, password: str, now: dt.datetime) -> tuple[str | None, str | None]:
+def _refusal(cur, rows, user_name: str, password: str, now: dt.datetime, server_check) -> tuple[str | None, str | None]:
     """Why a sign-in is refused (a sentence for the person, a reason for the trail), or (None, None);
-    counts a wrong password and locks the account out at the fifth."""
+    counts a wrong password and locks the account out at the fifth. Where the store reads as the
+    account's own PostgreSQL role (no hashes: a signature on the command line), ``server_check`` asks
+    the server."""
     if not rows:
         return "The name or the password is wrong.", "no such account"
     password_hash, _, _, _, active, failed, locked_until = rows[0]
@@ -302,7 +304,12 @@ def _refusal(cur, rows, user_name: str, password: str, now: dt.datetime) -> tupl
         return f"Too many failed sign-ins: the account is locked until {_from_micros(locked_until):%H:%M} UTC.", "account locked out"
     if not active:
         return "This account is disabled; ask an administrator.", "account disabled"
-    if password_hash is None:  # a copy without the hashes: a PostgreSQL study read as an account (store.accounts checks them)
+    if password_hash is None:  # a copy without the hashes: a PostgreSQL study read as an account
+        signs = server_check(user_name, password)
+        if signs is not None:
+            # no count towards a lock-out here: whoever runs this already signed in to the server with the
+            # same password (the URL's), so a wrong one tells them nothing they could not try there
+            return (None, None) if signs else ("The password is wrong.", "wrong password")
         raise TrialError(f"{user_name}'s password cannot be checked through this account's own connection: the study's "
                          "owner checks passwords (sign in through the dashboards).")
     try:

@@ -226,6 +226,10 @@ class Store(CursorReads):
             finally:
                 cur.close()
 
+    def password_signs(self, user_name: str, password: str) -> bool | None:
+        """None: here the account's row (its hash) checks a password (the server store may ask the server)."""
+        return None
+
     makes_roles = False  # the file's accounts are rows only
 
     @contextlib.contextmanager

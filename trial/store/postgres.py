@@ -30,7 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import psycopg
-from psycopg import sql
+from psycopg import conninfo, sql
 
 from schemas import DOMAINS
 from trial.errors import DatabaseExists, TrialError
@@ -110,6 +110,18 @@ def connect(url: str, *, autocommit: bool = True) -> psycopg.Connection:
                          "connection parameters) and that every '%' in it is followed by two hex digits.") from None
     except psycopg.OperationalError as exc:
         raise unreachable(url, exc) from None
+
+
+def password_signs(url: str, password: str) -> bool:
+    """Whether ``password`` is the password of the URL's role: the server's own check, by signing in with
+    it (the hash it keeps, SCRAM, is never read here)."""
+    try:
+        psycopg.connect(conninfo.make_conninfo(url, password=password), autocommit=True).close()
+    except psycopg.OperationalError as exc:
+        if "password authentication failed" in str(exc):
+            return False
+        raise unreachable(url, exc) from None
+    return True
 
 
 def unreachable(url: str, exc: Exception) -> TrialError:

@@ -265,6 +265,14 @@ class ServerStore(CursorReads):
             self._accounts.refresh()
             return self._accounts
 
+    def password_signs(self, user_name: str, password: str) -> bool | None:
+        """Whether ``password`` is ``user_name``'s, checked by the server (a sign-in with it), when this store
+        reads as that account's own role and so holds no hashes; None where the hashes are read (the
+        owner's: the account's row checks it)."""
+        if self._acting_as is not None or user_name != self.role or self.is_owner:
+            return None
+        return postgres.password_signs(self.url, password)
+
     makes_roles = True  # an account here is also a role of the database (see :mod:`trial.store.postgres_accounts`)
 
     @contextlib.contextmanager
