@@ -172,7 +172,7 @@ def connect_owner(study: tuple[Cluster, str, str]) -> psycopg.Connection:
 
 
 # ---- a PostgreSQL study holding what an embedded one holds
-TWIN_TABLES = ("uploads", "findings", *DOMAINS, "data_queries", "query_messages", "unblindings", "lock_history")
+TWIN_TABLES = ("uploads", "upload_files", "findings", *DOMAINS, "data_queries", "query_messages", "unblindings", "lock_history")
 
 
 def server_twin(cluster: Cluster, name: str, store, password: str, *, prefix: str | None = None) -> tuple[str, dict[str, str]]:

@@ -16,35 +16,48 @@ from browsing import choose_files, everything, go, nav_paths, serve, sign_in, vi
 from helpers import TEAM_PASSWORD
 from leak_probe import PROBED, scan, site_of
 
+from trial.store import Store
+
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="session")
-def probe_servers(probe_study, tmp_path_factory):
-    """``url_of(study)``: the dashboards on a copy of that probe study (uploads write to it)."""
+@pytest.fixture(scope="module", params=["duckdb", "postgresql"])
+def probe_servers(request, probe_study, tmp_path_factory):
+    """``url_of(study)``: the dashboards on a copy of that probe study (uploads write to it), on each
+    engine: the embedded file, or a PostgreSQL database holding its rows, each account a role (the
+    server acts as each signed-in account's role); and the name each account signs in with."""
+    cluster = request.getfixturevalue("pg_cluster") if request.param == "postgresql" else None
     started = {}
 
-    def url_of(study: str) -> str:
+    def url_of(study: str) -> tuple[str, dict[str, str]]:
         if study not in started:
-            folder = tmp_path_factory.mktemp(f"browser-{study}")
-            shutil.copy(probe_study(study).path, folder / "study.duckdb")
-            started[study] = serve(folder / "study.duckdb", folder / "server.log")
-        return started[study][1]
+            folder = tmp_path_factory.mktemp(f"browser-{study}-{request.param}")
+            if cluster is None:
+                shutil.copy(probe_study(study).path, folder / "study.duckdb")
+                started[study] = (*serve(folder / "study.duckdb", folder / "server.log"), {})
+            else:
+                from postgres import server_twin
+
+                with Store.open(probe_study(study).path, read_only=True) as store:
+                    owner, roles = server_twin(cluster, f"web_{study}", store, TEAM_PASSWORD)
+                started[study] = (*serve(owner, folder / "server.log"), roles)
+        _, url, names = started[study]
+        return url, names
 
     yield url_of
-    for process, _ in started.values():
+    for process, *_ in started.values():
         process.terminate()
         process.wait(timeout=20)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def walks(browser, probe_study, probe_servers):
     """``walk(study, who)``: everything ``who`` receives in the browser, page by page."""
 
     @functools.cache
     def walk(study: str, who: str) -> dict[str, str]:
-        url = probe_servers(study)
-        page = sign_in(browser, url, who, TEAM_PASSWORD)
+        url, names = probe_servers(study)
+        page = sign_in(browser, url, names.get(who, who), TEAM_PASSWORD)
         try:
             seen = visit_every_page(page, url, f"probe-{study}-{who}")
             if "upload" in nav_paths(page):

@@ -13,6 +13,7 @@ import json
 import re
 import shutil
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,7 +37,7 @@ TEMPLATE_PARTS = re.compile(r"styles|theme|fontTable|settings|numbering")  # a .
 class Session:
     """One person at their own terminal: a TRIAL_HOME of their own, logged in to their copy of the study."""
 
-    db: Path
+    db: str
     home: Path
     outputs: dict[str, str] = field(default_factory=dict)
     json_findings: list[dict] = field(default_factory=list)
@@ -66,15 +67,32 @@ def studies(probe_study) -> dict[str, Probe]:
     return {name: probe_study(name) for name in ("open_label", "double_blind")}
 
 
-def _run(probe: Probe, who: str, folder: Path) -> Session:
-    """Every command ``who`` can think of, on a copy of the probe study."""
+def _study_copy(probe: Probe, who: str, folder: Path, cluster=None) -> tuple[str, str, Callable[[], object]]:
+    """The probe study for one prober's run: a copy of its file, or (with a PostgreSQL ``cluster``) a
+    database holding its rows and accounts, each account a role; (TRIAL_DB as ``who`` gives it, ``who``'s
+    account name there, and how the test itself reads the whole study)."""
+    if cluster is None:
+        db = folder / "study.duckdb"
+        shutil.copy(probe.path, db)
+        return str(db), who, lambda: Store.open(db, read_only=True)
+    from postgres import server_twin
+
+    from trial.store.server import ServerStore
+
+    with Store.open(probe.path, read_only=True) as store:
+        owner, roles = server_twin(cluster, f"cli_{folder.parent.name}_{who}".lower(), store, TEAM_PASSWORD)
+    return cluster.url(roles[who], TEAM_PASSWORD, owner.rsplit("/", 1)[1]), roles[who], lambda: ServerStore.open(owner)
+
+
+def _run(probe: Probe, who: str, folder: Path, cluster=None) -> Session:
+    """Every command ``who`` can think of, on a copy of the probe study (in a PostgreSQL database of the
+    ``cluster`` given: there the URL's password signs in, and `trial login` says it is not needed)."""
     folder.mkdir(parents=True, exist_ok=True)
-    db = folder / "study.duckdb"
-    shutil.copy(probe.path, db)
+    db, name, whole = _study_copy(probe, who, folder, cluster)
     home = folder / "home"
-    login = CliRunner().invoke(main, ["login", "--db", str(db), "--user", who, "--password-stdin"], input=TEAM_PASSWORD + "\n",
+    login = CliRunner().invoke(main, ["login", "--db", db, "--user", name, "--password-stdin"], input=TEAM_PASSWORD + "\n",
                                env={"TRIAL_HOME": str(home)})
-    assert login.exit_code == 0, login.output
+    assert login.exit_code == (0 if cluster is None else 2), login.output
     me = Session(db, home, {"login": login.output})
     files = folder / "files"
     files.mkdir()
@@ -95,7 +113,7 @@ def _run(probe: Probe, who: str, folder: Path) -> Session:
             me.json_findings += [f for r in _json(text) for f in r.get("findings", [])]
 
     # what came of them, and of everyone else's uploads (and of one that does not exist)
-    with Store.open(db, read_only=True) as store:
+    with whole() as store:
         upload_ids = store.query("SELECT upload_id FROM uploads ORDER BY 1").upload_id.tolist()
         query_ids = store.query("SELECT query_id FROM data_queries ORDER BY 1").query_id.tolist()
         subjects = store.query("SELECT site_id, min(subject_id) AS s FROM subjects GROUP BY 1").set_index("site_id").s
@@ -149,7 +167,7 @@ def _run(probe: Probe, who: str, folder: Path) -> Session:
             me.written(written)
     me("users")
     me("users", "add", "probe", "--role", "STATISTICIAN", "--password-stdin", input="probe password 123\n")
-    me("users", "roles", who, "--role", "STATISTICIAN")
+    me("users", "roles", name, "--role", "STATISTICIAN")
     me("lock", "--reason", "probe lock", "--password-stdin", input=TEAM_PASSWORD + "\n")
     me("load", paths[0])
     me("unlock", "--reason", "probe unlock", "--password-stdin", input=TEAM_PASSWORD + "\n")
@@ -183,13 +201,16 @@ def _query_points(probe: Probe) -> list[tuple[str, str, str]]:
     return points
 
 
-@pytest.fixture(scope="module")
-def runs(studies, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("cli-runs")
+@pytest.fixture(scope="module", params=["duckdb", "postgresql"])
+def runs(request, studies, tmp_path_factory):
+    """Each prober's run of every command on one engine: the embedded file, or PostgreSQL (each command
+    then signs in as the prober's role, and the database withholds what it must not print)."""
+    folder = tmp_path_factory.mktemp(f"cli-runs-{request.param}")
+    cluster = request.getfixturevalue("pg_cluster") if request.param == "postgresql" else None
 
     @functools.cache
     def run(study: str, who: str) -> Session:
-        return _run(studies[study], who, folder / study / who)
+        return _run(studies[study], who, folder / study / who, cluster)
 
     return run
 
@@ -274,3 +295,4 @@ def test_the_crafted_files_provoke_every_kind_of_finding(studies, runs):
         "key_outside_view", "unique_outside_view", "withheld_not_compared", "unknown_column", "missing_column",
         "date_format", "not_a_number", "below_minimum", "above_maximum", "not_allowed", "bad_format", "required"}
     assert expected <= rules, expected - rules
+
