@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from helpers import TEAM_PASSWORD
 from postgres import connect_owner, server_twin
 
-from schemas import DOMAINS
+from schemas import DOMAINS, domain_named
 from trial.analysis.ard import compute_ard
 from trial.cli import main
 from trial.governance.access import UploadScope
@@ -154,7 +154,9 @@ def test_a_correction_keeps_the_old_value_with_its_reason(loaded, tmp_path):
 
 
 def test_a_site_cannot_take_a_key_another_site_holds(loaded, tmp_path):
-    """S01's subject sent again by S02 as its own: S02 cannot see it, the database refuses it."""
+    """S01's subject sent again by S02 as its own, and S01's randomization number for an S02 subject:
+    S02's role reads neither, yet each line is refused with the embedded store's sentence (the database
+    answers which lines collide, never with what), the file is rejected whole and nothing changes."""
     _, _, _, owner_url, per_site, _ = loaded
     subjects = next(p for p in per_site["S01"] if p.name == "subjects.csv")
     header, first, *_ = subjects.read_text().splitlines()
@@ -162,10 +164,52 @@ def test_a_site_cannot_take_a_key_another_site_holds(loaded, tmp_path):
     theirs.write_text(f"{header}\n{first.replace('S01,', 'S02,', 1)}\n")
     with psycopg.connect(owner_url) as owner:
         before = owner.execute("SELECT count(*) FROM subjects").fetchone()[0]
-    done = CliRunner().invoke(main, ["load", str(theirs), "--db", _url(loaded, "sue")])
-    assert done.exit_code == 2 and "holds at another site" in done.output and "Traceback" not in done.output, done.output
+        s01_number, s01_subject = owner.execute("SELECT randomization_number, subject_id FROM randomization "
+                                                "WHERE site_id = 'S01' ORDER BY 2 LIMIT 1").fetchone()
+        s02 = owner.execute("SELECT * FROM randomization WHERE site_id = 'S02' ORDER BY subject_id LIMIT 1").fetchone()
+        columns = [d.name for d in owner.execute("SELECT * FROM randomization LIMIT 0").description]
+    done = CliRunner().invoke(main, ["load", str(theirs), "--db", _url(loaded, "sue"), "--format", "json"])
+    [result] = _json(done.output)
+    assert done.exit_code == 1 and result["status"] == "rejected", done.output
+    assert [(f["line"], f["rule"]) for f in result["findings"]] == [(2, "key_outside_view")], done.output
+    assert "(another site's)" in result["findings"][0]["message"]
     with psycopg.connect(owner_url) as owner:
         assert owner.execute("SELECT count(*) FROM subjects").fetchone()[0] == before
+
+    row = dict(zip(columns, s02, strict=True))
+    row["randomization_number"] = s01_number  # S01's number, claimed for an S02 subject (a correction needs a reason)
+    fields = list(domain_named("randomization").column_names)
+    randomization = tmp_path / "randomization.csv"
+    randomization.write_text(",".join(fields) + "\n" + ",".join("" if row[c] is None else str(row[c]) for c in fields) + "\n")
+    done = CliRunner().invoke(main, ["load", str(randomization), "--db", _url(loaded, "sue"), "--dry-run", "--format", "json"])
+    [result] = _json(done.output)
+    rules = [f["rule"] for f in result["findings"] if f["severity"] == "error"]
+    assert "unique_outside_view" in rules and s01_subject not in done.output, done.output
+
+
+def test_a_role_asks_the_database_only_of_the_tables_it_uploads_to(loaded):
+    """trial_held_elsewhere answers a site's own upload tables only, and only by lines."""
+    with psycopg.connect(_url(loaded, "mona"), autocommit=True) as mona, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        mona.execute("SELECT * FROM trial_held_elsewhere('subjects', '[]'::jsonb)")
+    with psycopg.connect(_url(loaded, "sue"), autocommit=True) as sue:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            sue.execute("SELECT * FROM trial_held_elsewhere('users', '[]'::jsonb)")
+        first = sue.execute("SELECT min(subject_id) FROM subjects").fetchone()[0]
+        s01 = per_site_first_subject(loaded)
+        asked = '[{"_line": 2, "subject_id": "%s"}, {"_line": 3, "subject_id": "%s"}, {"_line": 4, "subject_id": "S09-999"}]' % (s01, first)
+        assert sue.execute("SELECT line, column_name FROM trial_held_elsewhere('subjects', %s::jsonb) ORDER BY 1",
+                           (asked,)).fetchall() == [(2, None), (3, None)]
+
+
+def per_site_first_subject(loaded) -> str:
+    subjects = next(p for p in loaded[4]["S01"] if p.name == "subjects.csv")
+    return subjects.read_text().splitlines()[1].split(",")[1]
+
+
+def _json(text: str) -> list[dict]:
+    import json
+
+    return json.loads(text[text.find("["):])
 
 
 def test_the_database_refuses_a_sites_rows_from_another_sites_role(loaded):

@@ -151,15 +151,25 @@ def changes_of(cur: duckdb.DuckDBPyConnection, plan: Plan, columns, most: int) -
     return [Change(line, record_key(key), column, old, new) for _seq, line, *key, column, old, new in rows], total
 
 
-def taken_out_of_view(cur: duckdb.DuckDBPyConnection, domain: Domain, base: str, skip: set[int]) -> list[fd.Finding]:
+def taken_out_of_view(cur: duckdb.DuckDBPyConnection, domain: Domain, base: str, skip: set[int],
+                      held: str | None = None) -> list[fd.Finding]:
     """Lines (other than ``skip``) whose key, or a value of a column no two records share, is
     already used by a record in ``base`` (the study table itself) that the uploader's view of it
     (the table name, shadowed) does not hold. Such a line cannot load, and the sentence says
-    only that: nothing of the record it collides with."""
+    only that: nothing of the record it collides with. Where the table itself cannot be read here (a
+    PostgreSQL study read as the uploader's role), ``held`` names the lines (line, column_name) the
+    database says such a record holds (see :meth:`trial.store.Store.held_outside_view`)."""
     table = domain.name
     found = []
-    outside = (f"EXISTS (SELECT 1 FROM {base} AS b WHERE {key_match(domain, 'i', 'b')}) "
-               f"AND NOT EXISTS (SELECT 1 FROM {table} AS t WHERE {key_match(domain, 'i', 't')})")
+
+    def elsewhere(column: str | None) -> str:
+        if held is not None:
+            return f"i._line IN (SELECT line FROM {held} WHERE column_name {'IS NULL' if column is None else f'= {column!r}'})"
+        if column is None:
+            return f"EXISTS (SELECT 1 FROM {base} AS b WHERE {key_match(domain, 'i', 'b')})"
+        return f"EXISTS (SELECT 1 FROM {base} AS b WHERE b.{column} = i.{column} AND NOT ({key_match(domain, 'i', 'b')}))"
+
+    outside = f"{elsewhere(None)} AND NOT EXISTS (SELECT 1 FROM {table} AS t WHERE {key_match(domain, 'i', 't')})"
     names = " / ".join(domain.key)
     for line, *key in cur.execute(f"SELECT i._line, {_key_sql(domain, 'i')} FROM {INCOMING} AS i WHERE {outside} ORDER BY 1").fetchall():
         if line not in skip:
@@ -167,8 +177,7 @@ def taken_out_of_view(cur: duckdb.DuckDBPyConnection, domain: Domain, base: str,
                                   f"{names} {record_key(key)} is already in the study, in a record you may not see "
                                   "(another site's); this line cannot be loaded from your file"))
     for column in domain.unique:
-        taken = (f"i.{column} IS NOT NULL AND EXISTS (SELECT 1 FROM {base} AS b WHERE b.{column} = i.{column} "
-                 f"AND NOT ({key_match(domain, 'i', 'b')})) AND NOT EXISTS (SELECT 1 FROM {table} AS t "
+        taken = (f"i.{column} IS NOT NULL AND {elsewhere(column)} AND NOT EXISTS (SELECT 1 FROM {table} AS t "
                  f"WHERE t.{column} = i.{column} AND NOT ({key_match(domain, 'i', 't')}))")
         for line, value in cur.execute(f"SELECT i._line, i.{column} FROM {INCOMING} AS i WHERE {taken} ORDER BY 1").fetchall():
             if line not in skip:

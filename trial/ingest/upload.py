@@ -189,7 +189,8 @@ def _check_and_write(cur, store: Store, result: UploadResult, checked: _CheckedF
                 result.findings += run_edit_checks(cur, domain.name, _parameters(store), budget)
                 plan = plan_changes(cur, domain, checked.present, withheld, most=budget.per_rule)
                 if not scope.access.full:
-                    taken = taken_out_of_view(cur, domain, reading.base(domain.name), lines_in_error(result.findings))
+                    held = store.held_outside_view(cur, domain.name, INCOMING)
+                    taken = taken_out_of_view(cur, domain, reading.base(domain.name), lines_in_error(result.findings), held)
                     result.findings += budget.keep(taken)
             result.findings += allocation_changes(cur, domain, plan, budget)
             kept = sorted(withheld & set(checked.present))

@@ -230,6 +230,11 @@ class Store(CursorReads):
         """None: here the account's row (its hash) checks a password (the server store may ask the server)."""
         return None
 
+    def held_outside_view(self, cur: duckdb.DuckDBPyConnection, table: str, incoming: str) -> str | None:
+        """None: here the upload's check reads the table itself for keys another site's record holds
+        (the server store asks the database, and names the relation of the lines it answers)."""
+        return None
+
     makes_roles = False  # the file's accounts are rows only
 
     @contextlib.contextmanager

@@ -191,6 +191,9 @@ def _make_boundary(con: psycopg.Connection, groups: Groups, boundary: Boundary) 
                 con.execute(sql.SQL("GRANT SELECT ({}) ON {} TO {}").format(_names(sorted(withheld)), table, unblinded))
         # one record a key, whichever site holds it: an upload cannot add a key another site holds
         con.execute(sql.SQL("CREATE UNIQUE INDEX {} ON {} ({})").format(sql.Identifier(f"{name}_key"), table, _names(list(domain.key))))
+        for column in domain.unique:  # and a value no two records share (a randomization number), across sites
+            con.execute(sql.SQL("CREATE UNIQUE INDEX {} ON {} ({})").format(sql.Identifier(f"{name}_{column}_unique"), table,
+                                                                          sql.Identifier(column)))
         _audit_changes(con, name, domain.key)
 
 

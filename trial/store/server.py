@@ -30,8 +30,10 @@ from functools import cache
 import adbc_driver_postgresql.dbapi as adbc
 import duckdb
 import psycopg
+import pyarrow as pa
 from psycopg import sql
 
+from schemas import domain_named
 from trial.errors import NotATrialDatabase, TrialError
 from trial.settings import redacted
 from trial.store import postgres, postgres_accounts, server_write
@@ -51,6 +53,7 @@ ORDER BY c.relname, a.attnum
 """
 
 
+HELD_ELSEWHERE = "trial_held_elsewhere"  # the lines another site's records hold (ServerStore.held_outside_view)
 SIGN_IN_TABLES = (*postgres.EVERYONE_READS, "users", "user_sessions")
 
 
@@ -272,6 +275,24 @@ class ServerStore(CursorReads):
         if self._acting_as is not None or user_name != self.role or self.is_owner:
             return None
         return postgres.password_signs(self.url, password)
+
+    def held_outside_view(self, cur: duckdb.DuckDBPyConnection, table: str, incoming: str) -> str | None:
+        """The lines of ``incoming`` (on the mirror's cursor ``cur``, in this store's transaction) whose
+        key, or a value no two records share, a record this role cannot read holds: the relation
+        ``HELD_ELSEWHERE`` (line, column_name; no column for the key), as ``trial_held_elsewhere``
+        answers it. Only the lines the role's own rows do not already hold are asked about."""
+        domain = domain_named(table)
+        mine = " AND ".join(f"t.{k} = i.{k}" for k in domain.key)
+        sent = ", ".join(f"{c} := i.{c}" for c in ("_line", *domain.key, *domain.unique))
+        lines = cur.execute(f"SELECT to_json(coalesce(list(struct_pack({sent})), [])) FROM {incoming} AS i WHERE "
+                            f"NOT EXISTS (SELECT 1 FROM {table} AS t WHERE {mine})"
+                            + "".join(f" OR i.{c} IS NOT NULL" for c in domain.unique)).fetchall()[0][0]
+        held = self._con.execute("SELECT line, column_name FROM trial_held_elsewhere(%s, %s::jsonb)", (table, str(lines))).fetchall()
+        answered = pa.table({"line": pa.array([h[0] for h in held], pa.int32()), "column_name": pa.array([h[1] for h in held], pa.string())})
+        cur.register("trial_held_answer", answered)
+        cur.execute(f"CREATE OR REPLACE TEMP TABLE {HELD_ELSEWHERE} AS SELECT * FROM trial_held_answer")
+        cur.unregister("trial_held_answer")
+        return HELD_ELSEWHERE
 
     makes_roles = True  # an account here is also a role of the database (see :mod:`trial.store.postgres_accounts`)
 
