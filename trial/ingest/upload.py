@@ -208,9 +208,13 @@ def _check_and_write(cur, store: Store, result: UploadResult, checked: _CheckedF
         say("writing")
         result.upload_id = log_upload(cur, result, packed.result(), user=user, reason=reason, rows=checked.typed is not None)
         if result.status == LOADED:
-            in_file = f"EXISTS (SELECT 1 FROM {INCOMING} AS i WHERE {key_match(checked.domain, 'i', 't')})"
-            with seals.rewriting(cur, checked.domain.name, in_file):
+            if plan.all_new:  # no record was there before: the new rows, stamped with the upload, are sealed as added
                 apply_changes(cur, checked.domain, plan, result.upload_id)
+                seals.added(cur, checked.domain.name, "t.upload_id = $id", {"id": result.upload_id})
+            else:
+                in_file = f"EXISTS (SELECT 1 FROM {INCOMING} AS i WHERE {key_match(checked.domain, 'i', 't')})"
+                with seals.rewriting(cur, checked.domain.name, in_file):
+                    apply_changes(cur, checked.domain, plan, result.upload_id)
         audit_upload(cur, result, user=user, reason=reason)
     finally:
         for name in (FILE_ROWS, INCOMING):  # the next file of a batch on this cursor registers its own

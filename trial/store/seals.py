@@ -185,8 +185,10 @@ def _next_step(cur) -> int:
 
 
 def _staged(cur, sql: str, params: dict) -> None:
-    """Run an INSERT INTO PENDING whose SELECT numbers its seals from ``$first`` on (by key: unique
-    within a sealing call), so that a digest sorts integers, not keys."""
+    """Run an INSERT INTO PENDING whose SELECT numbers its seals from ``$first`` on (unique within the
+    write), so that a digest sorts integers, not keys. The numbers follow no order of the keys (sorting
+    a large file's keys cost more than hashing its rows): a write's digest is of its seals in the order
+    they are stored with, and verify reads them in that order."""
     counts = _steps[cur]
     inserted = cur.execute(sql, params | {"first": counts[1]}).fetchall()[0][0]
     counts[1] += inserted
@@ -206,7 +208,7 @@ def added(cur, table: str, where: str = "TRUE", params: dict | None = None) -> N
     step = _next_step(cur)
     _staged(
         cur,
-        f"INSERT INTO {PENDING} SELECT $first + row_number() OVER (ORDER BY record_key), $step, $table, record_key, rows, "
+        f"INSERT INTO {PENDING} SELECT $first + row_number() OVER (), $step, $table, record_key, rows, "
         f"row_hash, marks, NULL FROM ({records_sql(cur, table, where)})",
         (params or {}) | {"step": step, "table": table},
     )
@@ -233,7 +235,7 @@ def rewriting(cur, table: str, where: str, params: dict | None = None) -> Iterat
         cur,
         f"""
         INSERT INTO {PENDING}
-        SELECT $first + row_number() OVER (ORDER BY record_key), $step, $table, record_key, rows, row_hash, marks, prior_hash
+        SELECT $first + row_number() OVER (), $step, $table, record_key, rows, row_hash, marks, prior_hash
         FROM (
             SELECT coalesce(a.record_key, b.record_key) AS record_key, coalesce(a.rows, 0) AS rows, a.row_hash, a.marks,
                    b.row_hash AS prior_hash

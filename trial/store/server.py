@@ -282,12 +282,16 @@ class ServerStore(CursorReads):
         ``HELD_ELSEWHERE`` (line, column_name; no column for the key), as ``trial_held_elsewhere``
         answers it. Only the lines the role's own rows do not already hold are asked about."""
         domain = domain_named(table)
-        mine = " AND ".join(f"t.{k} = i.{k}" for k in domain.key)
+        asked = f"NOT EXISTS (SELECT 1 FROM {table} AS t WHERE {' AND '.join(f't.{k} = i.{k}' for k in domain.key)})"
+        if "subject_id" in domain.key and table != "subjects":
+            # a record of a subject this role reads is this site's (a file's subject must be its site's,
+            # and the table's unique key still refuses any other): only other subjects' lines are asked
+            asked += " AND NOT EXISTS (SELECT 1 FROM subjects AS s WHERE s.subject_id = i.subject_id)"
+        asked += "".join(f" OR i.{c} IS NOT NULL" for c in domain.unique)
         sent = ", ".join(f"{c} := i.{c}" for c in ("_line", *domain.key, *domain.unique))
-        lines = cur.execute(f"SELECT to_json(coalesce(list(struct_pack({sent})), [])) FROM {incoming} AS i WHERE "
-                            f"NOT EXISTS (SELECT 1 FROM {table} AS t WHERE {mine})"
-                            + "".join(f" OR i.{c} IS NOT NULL" for c in domain.unique)).fetchall()[0][0]
-        held = self._con.execute("SELECT line, column_name FROM trial_held_elsewhere(%s, %s::jsonb)", (table, str(lines))).fetchall()
+        lines = cur.execute(f"SELECT to_json(list(struct_pack({sent}))) FROM {incoming} AS i WHERE {asked}").fetchall()[0][0]
+        held = [] if lines is None else self._con.execute(
+            "SELECT line, column_name FROM trial_held_elsewhere(%s, %s::jsonb)", (table, str(lines))).fetchall()
         answered = pa.table({"line": pa.array([h[0] for h in held], pa.int32()), "column_name": pa.array([h[1] for h in held], pa.string())})
         cur.register("trial_held_answer", answered)
         cur.execute(f"CREATE OR REPLACE TEMP TABLE {HELD_ELSEWHERE} AS SELECT * FROM trial_held_answer")
