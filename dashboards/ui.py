@@ -17,6 +17,8 @@ from trial.reports.formats import visit_label
 from trial.store import Store
 from trial.governance.trail import record_export
 
+PLOTLY_CONFIG = {"displaylogo": False}  # every chart: no Plotly logo in its toolbar
+
 UPLOAD_PAGE = "views/upload.py"
 # What starts a Markdown construct anywhere in a line: links and images ([ ]), HTML and autolinks
 # (< >), emphasis, strikethrough and code (* _ ~ `), headings, tables, entities (# | &), Streamlit's

@@ -12,7 +12,6 @@ from dashboards.charts import efficacy as charts
 from trial.readers.efficacy import assessments
 from trial.reports.formats import fmt_count_pct, fmt_int, fmt_num, fmt_p, visit_label
 
-PLOT_CONFIG = {"displaylogo": False}
 SCALE = "−3 greatly worse, −2 moderately worse, −1 slightly worse, 0 no change, +1 slightly, +2 moderately, +3 greatly improved"
 
 
@@ -34,7 +33,7 @@ def pull_test_section(ard, study) -> None:
         for column, (label, value, note) in zip(st.columns(max(len(metrics), 3)), metrics):  # one metric stays metric-sized
             column.metric(label, value, note, delta_color="off", delta_arrow="off", border=True)
     chart, numbers = st.columns([1, 1], gap="medium")
-    chart.plotly_chart(charts.pull_test_by_visit(rows, study), width="stretch", config=PLOT_CONFIG, key="assessments_pull_chart")
+    chart.plotly_chart(charts.pull_test_by_visit(rows, study), width="stretch", config=ui.PLOTLY_CONFIG, key="assessments_pull_chart")
     numbers.table(assessments.pull_test_table(rows, study), hide_index=True)
     threshold = fmt_num(study.pull_test.positive_above_pct, 0)
     numbers.caption(f"Positive: more than {threshold} % of the grasped hairs came out. Percentages are of the arm's ITT count, "
@@ -56,7 +55,7 @@ def global_section(ard, study) -> None:
         responders = assessments.responder_rows(ard, study, param)
         chart, numbers = st.columns([3, 2], gap="medium", vertical_alignment="center")
         chart.plotly_chart(charts.score_distribution(scores, study, title=f"{who}'s assessment"), width="stretch",
-                           config=PLOT_CONFIG, key=f"assessments_scores_{param}")
+                           config=ui.PLOTLY_CONFIG, key=f"assessments_scores_{param}")
         numbers.table(assessments.responder_table(responders), hide_index=True)
         numbers.markdown(assessments.responder_sentence(responders, assessments.responder_comparisons(ard, study, param), study, param))
 

@@ -19,7 +19,6 @@ from trial.readers.efficacy.rows import individual_values
 from trial.reports.figures import MOST_BARS
 from trial.reports.formats import visit_label
 
-PLOT_CONFIG = {"displaylogo": False}
 
 
 def caption(study) -> str:
@@ -81,7 +80,7 @@ def by_visit_section(ard, study, param: str, measure: str, region: str) -> None:
         return
     chart, numbers = st.columns([1, 1], gap="medium")
     chart.plotly_chart(charts.change_by_visit(ard, study, param=param, measure=measure, region=region), width="stretch",
-                       config=PLOT_CONFIG, key="efficacy_by_visit_chart")
+                       config=ui.PLOTLY_CONFIG, key="efficacy_by_visit_chart")
     numbers.table(table, hide_index=True)
     numbers.caption("Observed cases at each visit; changes are from each subject's own baseline in the same region "
                     "(table 14.2.2). Mean (95 % CI) is the line and its error bars.")
@@ -96,7 +95,7 @@ def individual_section(study, param: str, measure: str, region: str) -> None:
                 f"in the {region.lower()} region yet.")
         return
     st.plotly_chart(charts.individual_changes(rows, study, param=param, measure=measure, region=region, visit=visit),
-                    width="stretch", config=PLOT_CONFIG, key="efficacy_individual_chart")
+                    width="stretch", config=ui.PLOTLY_CONFIG, key="efficacy_individual_chart")
     left, right = st.columns([4, 1], vertical_alignment="center")
     coloured = ", coloured by arm" if len(study.arms) > 1 else ""
     if len(rows) > MOST_BARS:  # the pack's figure draws a line per arm beyond this many subjects
@@ -123,7 +122,7 @@ def subgroup_section(ard, study) -> None:
     kept, repeats = summaries.without_repeats(rows)
     centre = st.segmented_control("Chart shows", ["mean", "median"], default="mean", required=True, key="efficacy_subgroup_centre",
                                   format_func={"mean": "Mean and 95 % CI", "median": "Median and quartiles"}.get)
-    st.plotly_chart(charts.subgroups(kept, study, centre=centre), width="stretch", config=PLOT_CONFIG, key="efficacy_subgroup_chart")
+    st.plotly_chart(charts.subgroups(kept, study, centre=centre), width="stretch", config=ui.PLOTLY_CONFIG, key="efficacy_subgroup_chart")
     st.table(summaries.subgroup_table(kept, study), hide_index=True)
     notes = [(f"% change = 100 × (density at {visit} − baseline) / baseline. The paired t test compares density at {visit} "
              "with baseline within each arm and subgroup (table 14.2.4).")]

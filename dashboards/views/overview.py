@@ -225,8 +225,8 @@ with tabs[0]:
     else:
         curve = view.curve
         st.plotly_chart(charts.enrolment_over_time(curve.points, shown_sites, curve.period, data_cut=top.data_cut),
-                        width="stretch", key="enrolment_curve")
-    st.plotly_chart(charts.screening_by_site(progress), width="stretch", key="screening_by_site")
+                        width="stretch", key="enrolment_curve", config=ui.PLOTLY_CONFIG)
+    st.plotly_chart(charts.screening_by_site(progress), width="stretch", key="screening_by_site", config=ui.PLOTLY_CONFIG)
     st.markdown("**Screening and disposition by site**")
     one_site = int(progress.site_id.notna().sum()) == 1  # its total row would repeat it (as "All sites")
     table = progress[progress.site_id.notna()] if one_site else progress.assign(site_id=progress.site_id.fillna("All sites"))
@@ -268,7 +268,7 @@ with tabs[1]:
         if not counted:
             st.info("No hair counts are uploaded yet: every expected visit counts as missing.")
         st.plotly_chart(charts.completion_matrix(completion, visit_labels, site_names), width="stretch",
-                        key="completion_matrix")
+                        key="completion_matrix", config=ui.PLOTLY_CONFIG)
 
 # ----------------------------------------------------------------------------- out of window
 with tabs[2]:
@@ -281,7 +281,7 @@ with tabs[2]:
         st.success("Every hair count so far was taken inside its visit window.")
     else:
         st.plotly_chart(charts.out_of_window_by_visit(window.counts, visit_labels), width="stretch",
-                        key="out_of_window_by_visit")
+                        key="out_of_window_by_visit", config=ui.PLOTLY_CONFIG)
         by_site = window.counts[~window.counts.total].pivot(index="site_id", columns="visit", values="visits")
         by_site = by_site.reindex(columns=[v for v in visit_labels if v in by_site.columns]).rename(columns=visit_labels)
         st.markdown("**Out-of-window visits by site**")

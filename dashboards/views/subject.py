@@ -21,7 +21,6 @@ from trial.governance.users import has_accounts
 from trial.readers.subject_profile import subject_index, subject_profile
 
 ALL_SITES = "All sites"
-PLOTLY_CONFIG = {"displaylogo": False}
 HAIR_COLUMNS = {"visit": "Visit", "assessment_date": "Date", "study_day": "Study day", "in_window": "In window", "region": "Region",
                 "area_cm2": "Area (cm²)", "hair_count": "Hair count", "density": "Density (/cm²)", "terminal_count": "Terminal",
                 "vellus_count": "Vellus", "shaft_diameter_um": "Shaft diameter (µm)", "evaluator_id": "Evaluator"}
@@ -116,7 +115,7 @@ def show_hair_counts(profile, visit_labels: dict[str, str]) -> None:
                     column_config={"Date": st.column_config.DateColumn(format="YYYY-MM-DD"),
                                    "Density (/cm²)": st.column_config.NumberColumn(format="%.1f"),
                                    "In window": st.column_config.CheckboxColumn(help="Study day inside the visit's window")})
-    st.plotly_chart(hair_counts_by_visit(counts, visit_labels, height=260), width="stretch", config=PLOTLY_CONFIG)
+    st.plotly_chart(hair_counts_by_visit(counts, visit_labels, height=260), width="stretch", config=ui.PLOTLY_CONFIG)
 
 
 def show_events_and_sessions(profile) -> None:
@@ -227,7 +226,7 @@ show_facts(profile.facts, labels)
 show_emergency_unblinding(profile.subject_id)
 show_open_queries(profile.subject_id)
 st.plotly_chart(timeline(profile.facts, profile.hair_counts, profile.sessions, profile.adverse_events, visit_labels),
-                width="stretch", config=PLOTLY_CONFIG)
+                width="stretch", config=ui.PLOTLY_CONFIG)
 show_hair_counts(profile, visit_labels)
 show_events_and_sessions(profile)
 show_history(profile)

@@ -28,7 +28,6 @@ from trial.readers.tolerability import (
 
 TABS = ("Overview", "By preferred term", "Severity and relationship", "Listing", "Microneedling sessions")
 PAGE_SIZES = (25, 50, 100, 250)
-PLOTLY_CONFIG = {"displaylogo": False}
 
 
 def arm_columns(screen: ToleranceScreen) -> dict:
@@ -64,7 +63,7 @@ def show_by_term(screen: ToleranceScreen, study) -> None:
         panel_titles=("Subjects, %", "Risk difference, %"),  # short: the panels are narrow on a phone
         layout={**SCREEN_LAYOUT, "legend": {"orientation": "h", "yanchor": "top", "y": -0.1, "x": 0}},
     )
-    st.plotly_chart(figure, width="stretch", config=PLOTLY_CONFIG)
+    st.plotly_chart(figure, width="stretch", config=ui.PLOTLY_CONFIG)
     st.dataframe(terms, hide_index=True, width="stretch", height=min(38 + 35 * len(terms), 460), column_config={
         "All arms, %": st.column_config.NumberColumn(format="%.1f", help="Subjects with the term, % of the whole safety population"),
         "Risk difference, %": st.column_config.NumberColumn(format="%.1f"),
@@ -85,7 +84,7 @@ def show_worst(screen: ToleranceScreen, colours) -> None:
     parts = (("Maximum severity", SEVERITY_ORDER), ("Strongest relationship", RELATIONSHIP_ORDER))
     for column, (measure, order) in zip(st.columns(2), parts, strict=True):
         rows = worst[worst.measure == measure]
-        column.plotly_chart(worst_bars(rows, colours, title=measure), width="stretch", config=PLOTLY_CONFIG)
+        column.plotly_chart(worst_bars(rows, colours, title=measure), width="stretch", config=ui.PLOTLY_CONFIG)
         table = rows.pivot(index="level_label", columns="arm", values="cell")
         table = table.reindex([level.replace("_", " ").capitalize() for level in order])
         table = table[[a.code for a in screen.arms if a.code in table.columns]]
@@ -168,8 +167,8 @@ def show_sessions(screen: ToleranceScreen, study, colours) -> None:
     show = st.segmented_control("Pain shown as", ["Box", "Mean and 95 % CI"], default="Box", key="pain_show")
     left, right = st.columns(2)
     left.plotly_chart(pain_by_session(screen.by_session, colours, show="mean" if show == "Mean and 95 % CI" else "box"),
-                      width="stretch", config=PLOTLY_CONFIG)
-    right.plotly_chart(bleeding_by_session(screen.by_session, colours), width="stretch", config=PLOTLY_CONFIG)
+                      width="stretch", config=ui.PLOTLY_CONFIG)
+    right.plotly_chart(bleeding_by_session(screen.by_session, colours), width="stretch", config=ui.PLOTLY_CONFIG)
     st.caption("Sessions are numbered by date for each subject (1 = first). Pain on a 0–10 visual analogue scale: each box "
                "spans the quartiles with the median across it, the whiskers the range, the dashed line the mean. "
                "Bleeding as % of the sessions where it was recorded.")

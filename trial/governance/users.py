@@ -146,8 +146,7 @@ def _check_password(password: str) -> None:
 
 
 def set_password(store: Store, user_name: str, password: str, *, by: str) -> None:
-    """A new password (and the lock-out lifted); the account's sessions end, since whoever held
-    them may have been using the old one."""
+    """A new password (and the lock-out lifted); the account's sessions end (their holder may have used the old one)."""
     _check_password(password)
     with store.transaction() as cur:
         _require(cur, user_name)
@@ -242,8 +241,7 @@ def acting_user(store: Store, token: str | None, *, named: str | None, open_name
         return open_user(open_name)
     who = session_user(store, token)
     if who is None:
-        owner = _session_owner(store, token)
-        if owner:
+        if owner := _session_owner(store, token):
             raise NotSignedIn(f"Your session as {owner} has ended: {why_session_ended(store, token)}. "
                               f"Log in again with `trial login --user {named or owner}`.")
         if named:
@@ -256,9 +254,8 @@ def acting_user(store: Store, token: str | None, *, named: str | None, open_name
 
 
 def list_users(store: Store):
-    return store.query(
-        "SELECT user_name, full_name, roles, site_id, active, failed_attempts, locked_until, created_at FROM users ORDER BY user_name"
-    )
+    return store.query("SELECT user_name, full_name, roles, site_id, active, failed_attempts, locked_until, created_at "
+                       "FROM users ORDER BY user_name")
 
 
 def sign_in(store: Store, user_name: str, password: str, *, via: str | None = None) -> User:
@@ -294,9 +291,8 @@ def _authenticate(store: Store, user_name: str, password: str, actions: tuple[st
 
 def _refusal(cur, rows, user_name: str, password: str, now: dt.datetime, server_check) -> tuple[str | None, str | None]:
     """Why a sign-in is refused (a sentence for the person, a reason for the trail), or (None, None);
-    counts a wrong password and locks the account out at the fifth. Where the store reads as the
-    account's own PostgreSQL role (no hashes: a signature on the command line), ``server_check`` asks
-    the server."""
+    counts a wrong password and locks the account out at the fifth. ``server_check``: the store's own
+    check, where it holds no hashes (a PostgreSQL study read as the account's own role)."""
     if not rows:
         return "The name or the password is wrong.", "no such account"
     password_hash, _, _, _, active, failed, locked_until = rows[0]
@@ -305,10 +301,8 @@ def _refusal(cur, rows, user_name: str, password: str, now: dt.datetime, server_
     if not active:
         return "This account is disabled; ask an administrator.", "account disabled"
     if password_hash is None:  # a copy without the hashes: a PostgreSQL study read as an account
-        signs = server_check(user_name, password)
-        if signs is not None:
-            # no count towards a lock-out here: whoever runs this already signed in to the server with the
-            # same password (the URL's), so a wrong one tells them nothing they could not try there
+        # not counted towards a lock-out: the caller signed in to the server with that password already
+        if (signs := server_check(user_name, password)) is not None:
             return (None, None) if signs else ("The password is wrong.", "wrong password")
         raise TrialError(f"{user_name}'s password cannot be checked through this account's own connection: the study's "
                          "owner checks passwords (sign in through the dashboards).")
@@ -379,9 +373,7 @@ def why_session_ended(store: Store, token: str | None) -> str:
         """
         SELECT s.ended_why, s.ended_at IS NOT NULL AS ended, u.active, coalesce(u.locked_until > now(), false) AS locked
         FROM user_sessions AS s JOIN users AS u USING (user_name) WHERE s.token_hash = $t
-        """,
-        {"t": _token_hash(token or "")},
-    )
+        """, {"t": _token_hash(token or "")})
     if rows.empty:
         return "this study does not know the session"
     row = rows.iloc[0]
