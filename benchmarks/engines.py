@@ -106,21 +106,11 @@ def ingest(cluster, rows: int, out: Path) -> dict:
     with psycopg.connect(owner) as pg:
         pg.execute("CREATE TABLE bench_copy (LIKE hair_counts)")
         pg.execute("ALTER TABLE bench_copy DROP COLUMN upload_id, DROP COLUMN source_line")
-        start = time.perf_counter()
-        with pg.cursor().copy("COPY bench_copy FROM STDIN (FORMAT csv, HEADER)") as copy, hair.open("rb") as fh:
-            while chunk := fh.read(1 << 20):
-                copy.write(chunk)
-        pg.commit()
-        result["pg_copy"] = time.perf_counter() - start
+        result["pg_copy"] = _copy_time(pg, "bench_copy", hair)
         pg.execute("CREATE TABLE bench_keyed (LIKE bench_copy)")
         pg.execute("CREATE UNIQUE INDEX ON bench_keyed (subject_id, visit, region)")
         pg.commit()
-        start = time.perf_counter()
-        with pg.cursor().copy("COPY bench_keyed FROM STDIN (FORMAT csv, HEADER)") as copy, hair.open("rb") as fh:
-            while chunk := fh.read(1 << 20):
-                copy.write(chunk)
-        pg.commit()
-        result["pg_keyed"] = time.perf_counter() - start
+        result["pg_keyed"] = _copy_time(pg, "bench_keyed", hair)
     url = cluster.url(roles["sam"], PASSWORD, name)
     with ServerStore.open(url) as server:
         scope = _account(server, roles["sam"])
@@ -134,6 +124,16 @@ def ingest(cluster, rows: int, out: Path) -> dict:
         _loaded(upload_path(server, hair, domain="hair_counts", user=roles["sam"], scope=scope), n["hair_counts"])
         result["pg_load"] = time.perf_counter() - start
     return result
+
+
+def _copy_time(pg, table: str, csv_file: Path) -> float:
+    """Seconds to COPY ``csv_file`` into ``table`` and commit."""
+    start = time.perf_counter()
+    with pg.cursor().copy(f"COPY {table} FROM STDIN (FORMAT csv, HEADER)") as copy, csv_file.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            copy.write(chunk)
+    pg.commit()
+    return time.perf_counter() - start
 
 
 def _account(store, name: str):
