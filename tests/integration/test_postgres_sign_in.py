@@ -108,10 +108,15 @@ def test_a_write_the_role_may_not_make_is_refused_whole_with_a_sentence(study):
 
 
 def test_a_password_is_never_checked_on_a_copy_without_its_hash(study):
+    """An account's own connection reads no hashes: its own password is checked by the server (a
+    sign-in with it: the command line's signature); another account's is never checked there."""
     cluster, roles, owner = study
     with ServerStore.open(cluster.url(roles["stat"], TEAM_PASSWORD, NAME)) as stat:
         with pytest.raises(TrialError, match="cannot be checked through this account's own connection"):
-            users.sign(stat, roles["stat"], TEAM_PASSWORD, "lock the database: test")
+            users.sign(stat, roles["sam"], TEAM_PASSWORD, "lock the database: test")
+        assert users.sign(stat, roles["stat"], TEAM_PASSWORD, "lock the database: test").user_name == roles["stat"]
+        with pytest.raises(users.SignInRefused, match="password is wrong"):
+            users.sign(stat, roles["stat"], "not the password", "lock the database: test")
     with ServerStore.open(owner, acting_as=roles["stat"]) as stat:  # the dashboards: checked as the owner
         assert stat.accounts is not stat
         assert users.sign(stat.accounts, roles["stat"], TEAM_PASSWORD, "lock the database: test").user_name == roles["stat"]
