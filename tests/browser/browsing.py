@@ -142,10 +142,28 @@ def everything(page) -> str:
         for number in range(buttons.count()):
             if not buttons.nth(number).is_visible():
                 continue  # in another tab: downloaded there
-            with page.expect_download(timeout=180_000) as download:  # a download writes its audit row first; CI machines are slow
-                buttons.nth(number).click()
-            parts.append(Path(download.value.path()).read_text(encoding="utf-8", errors="replace"))
+            parts.append(download_of(page, buttons.nth(number)).read_text(encoding="utf-8", errors="replace"))
     return "\n".join(parts)
+
+
+def download_of(page, button, tries: int = 3) -> Path:
+    """The file a download button gives. A deferred download's bytes are made when the browser asks for
+    them, by the page run that drew the button: a click that lands while the page runs again (a tab
+    that reruns it, on a loaded machine) asks a run that is gone, and no file comes. Then the page is
+    let settle and the button, drawn anew, clicked again; the third miss fails, naming the button."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(1, tries + 1):
+        try:
+            with page.expect_download(timeout=60_000) as download:  # it writes its audit row first; CI machines are slow
+                button.click()
+            return Path(download.value.path())
+        except PlaywrightTimeout:
+            if attempt == tries:
+                raise AssertionError(f"no file came from the download button {button.inner_text()!r} on {page.url} "
+                                     f"after {tries} clicks") from None
+            settle(page)
+    raise AssertionError("unreachable")
 
 
 def visit_every_page(page, url: str, who: str) -> dict[str, str]:
