@@ -12,7 +12,7 @@ import functools
 import shutil
 
 import pytest
-from browsing import choose_files, everything, go, nav_paths, serve, sign_in, visit_every_page
+from browsing import choose_files, everything, go, nav_paths, serve, settle, sign_in, visit_every_page
 from helpers import TEAM_PASSWORD
 from leak_probe import PROBED, scan, site_of
 
@@ -64,6 +64,7 @@ def walks(browser, probe_study, probe_servers):
                 go(page, f"{url}/upload")
                 choose_files(page, list(probe_study(study).files[site_of(who)].items()))
                 page.get_by_text("Rejected:").first.wait_for(timeout=120_000)
+                settle(page, timeout=120_000)  # the first verdict shows while the batch's later files are still checked
                 seen["upload preview"] = everything(page)
             return seen
         finally:
