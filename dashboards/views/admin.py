@@ -17,7 +17,7 @@ from trial.governance.integrity import verify
 from trial.governance.lock import lock_state, signed_lock, signed_unlock
 from trial.governance.database_roles import add_account, change_active, change_password, change_roles
 from trial.governance.users import Role, SHORTEST_PASSWORD, has_accounts, list_users
-from trial.governance.trail import audit_trail, record_export
+from trial.governance.trail import audit_trail
 
 TRAIL_COLUMNS = {"audit_id": "No.", "changed_at": "When", "user_name": "Who", "action": "Action", "table_name": "Table",
                  "record_key": "Record", "column_name": "Column", "old_value": "Old value", "new_value": "New value / what",
@@ -66,13 +66,17 @@ def audit_section() -> None:
             left.error(verdict.summary)
             left.text("\n".join(verdict.shown))  # as text: the sentences quote record keys and file names
 
+    note = ui.export_recorder()
+
     def whole_trail() -> bytes:
         frame = audit_trail(readable)
-        record_export(store, me.user_name, "audit trail", f"{len(frame):,} rows as csv (dashboard)")
+        note("audit trail", f"{len(frame):,} rows as csv (dashboard)")
         return write_csv(frame).encode("utf-8")
 
+    # on_click="ignore": a click that ran the page again would draw the button anew while the browser
+    # asks the old one for its file, and under load no file came (the export row shows on the next run)
     right.download_button("Export the whole trail (CSV)", whole_trail, file_name=f"{store.study.study.id}-audit-trail.csv",
-                          mime="text/csv", icon=":material/download:")
+                          mime="text/csv", icon=":material/download:", on_click="ignore")
     recent = audit_trail(readable).tail(200).iloc[::-1].rename(columns=TRAIL_COLUMNS)
     st.dataframe(recent, hide_index=True, width="stretch", height=360,
                  column_config={"When": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss")})
