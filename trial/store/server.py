@@ -53,7 +53,7 @@ ORDER BY c.relname, a.attnum
 """
 
 
-HELD_ELSEWHERE = "trial_held_elsewhere"  # the lines another site's records hold (ServerStore.held_outside_view)
+HELD_ELSEWHERE = "held_lines"  # on the mirror: the lines another site's records hold (ServerStore.held_outside_view)
 SIGN_IN_TABLES = (*postgres.EVERYONE_READS, "users", "user_sessions")
 
 
@@ -279,8 +279,8 @@ class ServerStore(CursorReads):
     def held_outside_view(self, cur: duckdb.DuckDBPyConnection, table: str, incoming: str) -> str | None:
         """The lines of ``incoming`` (on the mirror's cursor ``cur``, in this store's transaction) whose
         key, or a value no two records share, a record this role cannot read holds: the relation
-        ``HELD_ELSEWHERE`` (line, column_name; no column for the key), as ``trial_held_elsewhere``
-        answers it. Only the lines the role's own rows do not already hold are asked about."""
+        ``HELD_ELSEWHERE`` (line, column_name; no column for the key), as the database's function
+        ``trial_held_elsewhere`` answers it. Only the lines the role's own rows do not already hold are asked about."""
         domain = domain_named(table)
         asked = f"NOT EXISTS (SELECT 1 FROM {table} AS t WHERE {' AND '.join(f't.{k} = i.{k}' for k in domain.key)})"
         if "subject_id" in domain.key and table != "subjects":
