@@ -8,6 +8,7 @@ import duckdb
 import pytest
 
 from helpers import HAIR_COUNTS_HEADER, HAIR_COUNTS_ROWS, csv_bytes, hair_count_file, load, new_store, seed, study_files
+from trial.errors import TrialError
 from trial.governance.integrity import verify
 from trial.governance.users import add_user
 from trial.store import Store, audit, seals
@@ -114,6 +115,29 @@ def test_an_upload_seals_the_rows_it_changes_not_the_table(store):
     assert store.scalar("SELECT count(*) FROM row_seals AS s JOIN audit_trail AS a USING (audit_id) "
                         "WHERE a.upload_id = $u AND s.table_name = 'hair_counts'", {"u": corrected.upload_id}) == 1
     assert verify(store).intact
+
+
+def test_a_row_slipped_in_under_the_next_uploads_number_is_not_sealed_as_its_own(store):
+    """An upload seals its new rows by the upload's number (the rows of a large file each as it is);
+    a row put there outside the system beforehand, under the number the next upload will take,
+    would be sealed with them and pass verify. The upload is refused instead, and verify names the row."""
+    subjects, randomization = study_files(10)
+    load(store, subjects, "subjects")
+    load(store, randomization, "randomization")
+    before = store.scalar("SELECT count(*) FROM audit_trail")
+    squat = store.scalar("SELECT max(upload_id) + 1 FROM uploads")
+    store._con.execute(
+        "INSERT INTO hair_counts (site_id, subject_id, visit, assessment_date, region, area_cm2, hair_count, evaluator_id, "
+        "upload_id, source_line) VALUES ('S01', 'S01-0010', 'WEEK_12', DATE '2024-04-03', 'TARGET', 1, 250, 'EV1', $u, 2)",
+        {"u": squat},
+    )
+    with pytest.raises(TrialError, match=r"^hair_counts holds 1 more row\(s\) under this write's mark than it wrote: "
+                                         r"rows were added outside the system in its place\. Nothing was written"):
+        load(store, hair_count_file([f"S01-{n:04d}" for n in range(1, 10)]), "hair_counts")
+    assert store.scalar("SELECT count(*) FROM hair_counts") == 1  # the slipped-in row only: the file's 36 rolled back
+    assert store.scalar("SELECT count(*) FROM audit_trail") == before
+    assert not store.scalar("SELECT count(*) FROM row_seals WHERE table_name = 'hair_counts'")
+    assert [p for p in verify(store).problems if "S01-0010 / WEEK_12 / TARGET: added outside the system" in p]
 
 
 def test_hashes_do_not_depend_on_the_session_time_zone(seeded):

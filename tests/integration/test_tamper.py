@@ -202,6 +202,11 @@ def _replace_bytes(db: Path) -> str:
     return "do not hash to the SHA-256"
 
 
+_A_STEP = ("SELECT audit_id * 1000 + step FROM row_seals WHERE table_name = 'hair_counts' GROUP BY audit_id, step "
+           "HAVING count(*) > 1 ORDER BY 1 LIMIT 1")  # a write's sealing of many hair-count records
+_HAIR_SEALS = f"audit_id * 1000 + step = ({_A_STEP})"
+_FIRST_TWO = f"SELECT ord FROM row_seals WHERE {_HAIR_SEALS} ORDER BY ord LIMIT 2"
+
 # Each case: what is changed (SQL, or a function of the database file that returns one more
 # fragment), and the fragments one line of the report must hold (or a list of such lines).
 CASES = {
@@ -286,8 +291,9 @@ CASES = {
         f"UPDATE meta SET value = '{audit.GENESIS}' WHERE key = 'audit_head'",
         [["The audit trail is empty"], ["subjects S01-001: added outside the system"]]),
     "seals reordered": (
-        "UPDATE row_seals SET ord = CASE ord WHEN 1 THEN 2 WHEN 2 THEN 1 END "
-        "WHERE audit_id = (SELECT max(audit_id) FROM row_seals WHERE table_name = 'hair_counts') AND ord IN (1, 2)",
+        # two seals of a write of hair counts swap places (the order within a sealing step is digested)
+        f"UPDATE row_seals SET ord = (SELECT min(ord) + max(ord) FROM ({_FIRST_TWO})) - ord "
+        f"WHERE {_HAIR_SEALS} AND ord IN ({_FIRST_TWO})",
         ["The seals of audit row", "changed, removed or added to outside the system"]),
     "seal rewritten to match a changed row": (
         "UPDATE hair_counts SET evaluator_id = 'EVX' WHERE subject_id = 'S01-008'; "

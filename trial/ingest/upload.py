@@ -210,7 +210,7 @@ def _check_and_write(cur, store: Store, result: UploadResult, checked: _CheckedF
         if result.status == LOADED:
             if plan.all_new:  # no record was there before: the new rows, stamped with the upload, are sealed as added
                 apply_changes(cur, checked.domain, plan, result.upload_id)
-                seals.added(cur, checked.domain.name, "t.upload_id = $id", {"id": result.upload_id})
+                seals.added(cur, checked.domain.name, "t.upload_id = $id", {"id": result.upload_id}, expected=plan.new_rows)
             else:
                 in_file = f"EXISTS (SELECT 1 FROM {INCOMING} AS i WHERE {key_match(checked.domain, 'i', 't')})"
                 with seals.rewriting(cur, checked.domain.name, in_file):

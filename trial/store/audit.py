@@ -2,7 +2,7 @@
 
 Append-only and hash-chained: every row is written through :func:`record`, which stores the hash
 of the row's content and of the row before it, and keeps the chain's head (last hash and row
-count) in ``meta``. A write's row seals (:mod:`trial.store.seals`) are stored with its last audit row,
+count) in ``meta``. A write's row seals (:mod:`trial.store.seals`) are stored with its first audit row,
 whose hash covers their count and digest. :func:`chain_problems` recomputes the chain, so a row
 changed, deleted or slipped in directly in DuckDB is found; :mod:`trial.governance.integrity`
 checks the whole study, and :mod:`trial.governance.trail` reads the trail for people.
@@ -59,9 +59,9 @@ def _head(cur) -> tuple[str, int]:
 
 def record(cur, events: Iterable[Event], *, at: dt.datetime | None = None) -> None:
     """Append ``events`` to the audit trail on ``cur`` (inside the caller's transaction); the seals
-    the write made so far are stored under the last of them."""
+    the write made so far are stored under the first of them."""
     events = list(events)
-    sealed = seals.pending_digest(cur)
+    sealed = seals.pending(cur)
     if not events:
         if sealed:
             raise RuntimeError("a write sealed rows but recorded no audit row for them")
@@ -71,12 +71,13 @@ def record(cur, events: Iterable[Event], *, at: dt.datetime | None = None) -> No
     prev, count = _head(cur)
     # numbered inside the transaction, not by the sequence (which a rolled-back write, such as a
     # checked file that is not loaded, would use up): an auditor reads the rows without gaps
-    last = cur.execute("SELECT coalesce(max(audit_id), 0) FROM audit_trail").fetchall()[0][0]
-    ids = list(range(last + 1, last + 1 + len(events)))
+    first = cur.execute("SELECT coalesce(max(audit_id), 0) + 1 FROM audit_trail").fetchall()[0][0]
+    if sealed and sealed[0] != first:
+        raise RuntimeError(f"the write's seals wait for audit row {sealed[0]}, but the next row is {first}")
     rows = []
-    for number, (audit_id, event) in enumerate(zip(ids, events, strict=True), start=1):
+    for audit_id, event in enumerate(events, start=first):
         fields = astuple(event)
-        with_seals = sealed if number == len(events) else None
+        with_seals = sealed[1:] if sealed and audit_id == first else None
         row_hash = _row_hash(prev, micros, fields, with_seals)
         rows.append((audit_id, moment, *fields, prev, row_hash, *(with_seals or (None, None))))
         prev = row_hash
@@ -88,8 +89,7 @@ def record(cur, events: Iterable[Event], *, at: dt.datetime | None = None) -> No
         cur.execute(f"INSERT INTO audit_trail ({', '.join(_ROW_COLUMNS)}) SELECT * FROM _new_audit_rows")
     finally:
         cur.unregister("_new_audit_rows")
-    if sealed:
-        seals.bind(cur, ids[-1])
+    seals.bound(cur)
     _set_head(cur, prev, count + len(rows))
 
 

@@ -3,10 +3,11 @@ outside the system is found and named (``trial audit --verify``, see :mod:`trial
 
 A seal is the SHA-256 of one record's canonical content, computed in SQL when a write changes the
 record. Writers seal what they write through :func:`added` (new rows) or :func:`rewriting` (rows
-updated); the seals wait in a temporary table of the write's own cursor until
-:func:`trial.store.audit.record` writes the write's audit rows: it stores them in ``row_seals`` under the
-last of those rows and puts their count and digest in that row, so the seal history is covered by
-the hash chain. The cost of a write is in the rows it changes, never in the size of the table.
+updated). The seals go straight into ``row_seals``, under the audit row the write will write first
+(the write's first seal reserves its number: the next of the trail, which only
+:func:`trial.store.audit.record` extends, inside the same transaction); ``record`` puts their count and
+digest in that row, so the seal history is covered by the hash chain. The cost of a write is in the
+rows it changes, never in the size of the table.
 
 :data:`SEALED` says which tables are sealed, by which key, without which columns and why;
 :data:`EXEMPT` which tables are not and why. A table in neither fails a test, so a table added
@@ -28,14 +29,25 @@ import numpy as np
 import pyarrow as pa
 
 from schemas import DOMAINS
+from trial.errors import TrialError
 
-PENDING = "_pending_seals"  # temporary: the seals of the write in progress, on its cursor
 _BEFORE = "_seals_before"  # temporary: the records a rewrite is about to change, as they were
 _BATCH = 65_536  # seals read at a time when hashing a digest
 _calls = itertools.count(1)
-# cursor → [its last sealing step, the seals it staged]: the cursors that made PENDING (asking a
-# cursor about a table it lacks would abort its transaction). A write's cursor serves that write only.
-_steps: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+@dataclass
+class _Write:
+    """The sealing of one write in progress: the audit row its seals go under, its sealing calls
+    so far, and how many seals it has stored."""
+
+    audit_id: int
+    steps: int = 0
+    seals: int = 0
+
+
+# cursor → its write in progress (a write's cursor serves that write only; its audit row ends it)
+_writes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -135,8 +147,9 @@ def mark_bits(count: int) -> int:
 
 
 def _row_sql(table: str, columns: list[tuple[int, str, str]], where: str) -> str:
-    """Each row of ``table`` that ``where`` names: its record key, the hash of its content, and its
-    marks (a few bits of every column's hash, which name the column that changed)."""
+    """Each row of ``table`` that ``where`` names: its record key, the hash of its content, its
+    marks (a few bits of every column's hash, which name the column that changed) and its row id
+    (``o``: unique in the table, a number for its seal)."""
     entry = SEALED[table]
     types = {n: d for _, n, d in columns}
     key = "concat_ws(' / ', " + ", ".join(f"coalesce(CAST(t.{_quoted(k)} AS VARCHAR), '')" for k in entry.key) + ")"
@@ -146,7 +159,7 @@ def _row_sql(table: str, columns: list[tuple[int, str, str]], where: str) -> str
         f"((hash({_text(n, types[n])}) & {(1 << bits) - 1}) << {(i * bits) % 64})" for i, (_, n, _) in enumerate(columns)
     )
     return (
-        f"SELECT {key} AS record_key, unhex(sha256(concat({parts}))) AS h, CAST({marks} AS UBIGINT) AS m "
+        f"SELECT {key} AS record_key, unhex(sha256(concat({parts}))) AS h, CAST({marks} AS UBIGINT) AS m, t.rowid AS o "
         f"FROM main.{_quoted(table)} AS t WHERE ({entry.rows}) AND ({where})"
     )
 
@@ -171,27 +184,25 @@ def records_sql(cur, table: str, where: str = "TRUE", columns: list[tuple[int, s
 
 
 # --------------------------------------------------------------------------- writing seals
-def _next_step(cur) -> int:
-    """The number of the cursor's next sealing call (the first makes its temporary tables)."""
-    if cur not in _steps:
-        cur.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS {PENDING} (ord BIGINT, step INTEGER, table_name VARCHAR, record_key VARCHAR, "
-            "rows INTEGER, row_hash BLOB, marks UBIGINT, prior_hash BLOB)"
-        )
-        cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_BEFORE} (call BIGINT, record_key VARCHAR, rows INTEGER, row_hash BLOB)")
-        _steps[cur] = [0, 0]
-    _steps[cur][0] += 1
-    return _steps[cur][0]
+def _next_step(cur) -> _Write:
+    """The cursor's write, one sealing call further (its first call reserves the audit row)."""
+    write = _writes.get(cur)
+    if write is None:
+        audit_id = cur.execute("SELECT coalesce(max(audit_id), 0) + 1 FROM audit_trail").fetchall()[0][0]
+        write = _writes[cur] = _Write(int(audit_id))
+    write.steps += 1
+    return write
 
 
-def _staged(cur, sql: str, params: dict) -> None:
-    """Run an INSERT INTO PENDING whose SELECT numbers its seals from ``$first`` on (unique within the
-    write), so that a digest sorts integers, not keys. The numbers follow no order of the keys (sorting
-    a large file's keys cost more than hashing its rows): a write's digest is of its seals in the order
-    they are stored with, and verify reads them in that order."""
-    counts = _steps[cur]
-    inserted = cur.execute(sql, params | {"first": counts[1]}).fetchall()[0][0]
-    counts[1] += inserted
+def _staged(cur, write: _Write, sql: str, params: dict) -> int:
+    """Run an INSERT INTO row_seals whose SELECT numbers its seals (``ord``) uniquely within its step
+    (from ``$first`` on, or by row id), so that a digest sorts integers, not keys; how many it stored.
+    The numbers follow no order of the keys (sorting a large file's keys cost more than hashing its
+    rows): a write's digest is of its seals by step and number, and verify reads them in that order."""
+    numbers = {"audit": write.audit_id, "step": write.steps} | ({"first": write.seals} if "$first" in sql else {})
+    inserted = cur.execute(sql, params | numbers).fetchall()[0][0]
+    write.seals += inserted
+    return inserted
 
 
 def _unsealed(cur) -> bool:
@@ -200,18 +211,36 @@ def _unsealed(cur) -> bool:
     return cur.execute("SELECT count(*) FROM meta WHERE key = 'engine' AND value = 'postgresql'").fetchall()[0][0] > 0
 
 
-def added(cur, table: str, where: str = "TRUE", params: dict | None = None) -> None:
+def added(cur, table: str, where: str = "TRUE", params: dict | None = None, *, expected: int | None = None) -> None:
     """Seal the rows of ``table`` that the write has just added; ``where`` (an SQL condition on the
-    table, alias ``t``, with ``$name`` parameters) names them and no others."""
+    table, alias ``t``, with ``$name`` parameters) names them and no others.
+
+    ``expected``: how many rows the write added, each with a key of its own (a loader's new rows,
+    checked for duplicate keys). Each row is then sealed as it is, without grouping the rows by key
+    (which costs a third of the sealing of a large file), and a count that differs means that rows
+    ``where`` names were there before the write: slipped in outside the system, they would be sealed
+    as the write's own, so the write is refused."""
     if _unsealed(cur):
         return
-    step = _next_step(cur)
-    _staged(
-        cur,
-        f"INSERT INTO {PENDING} SELECT $first + row_number() OVER (), $step, $table, record_key, rows, "
-        f"row_hash, marks, NULL FROM ({records_sql(cur, table, where)})",
-        (params or {}) | {"step": step, "table": table},
+    write = _next_step(cur)
+    params = params or {}
+    if expected is None:
+        source = records_sql(cur, table, where)
+        select = "record_key, rows, row_hash, marks"
+    else:
+        source = _row_sql(table, sealed_columns(cur, table), where)
+        select = "record_key, 1, h, m"  # numbered by row id: a window numbering the rows would run on one core
+    stored = _staged(
+        cur, write,
+        f"INSERT INTO row_seals SELECT $audit, {'o' if expected is not None else '$first + row_number() OVER ()'}, $step, $table, "
+        f"{select}, NULL FROM ({source})",
+        params | {"table": table},
     )
+    if expected is not None and stored != expected:
+        raise TrialError(
+            f"{table} holds {stored - expected:,} more row(s) under this write's mark than it wrote: rows were added "
+            "outside the system in its place. Nothing was written; run trial audit --verify and tell the data manager."
+        )
 
 
 @contextlib.contextmanager
@@ -226,16 +255,17 @@ def rewriting(cur, table: str, where: str, params: dict | None = None) -> Iterat
         return
     params = params or {}
     call = next(_calls)
-    step = _next_step(cur)
+    write = _next_step(cur)
     columns = sealed_columns(cur, table)
+    cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_BEFORE} (call BIGINT, record_key VARCHAR, rows INTEGER, row_hash BLOB)")
     cur.execute(f"INSERT INTO {_BEFORE} SELECT $call, record_key, rows, row_hash FROM ({records_sql(cur, table, where, columns)})",
                 params | {"call": call})
     yield
     _staged(
-        cur,
+        cur, write,
         f"""
-        INSERT INTO {PENDING}
-        SELECT $first + row_number() OVER (), $step, $table, record_key, rows, row_hash, marks, prior_hash
+        INSERT INTO row_seals
+        SELECT $audit, $first + row_number() OVER (), $step, $table, record_key, rows, row_hash, marks, prior_hash
         FROM (
             SELECT coalesce(a.record_key, b.record_key) AS record_key, coalesce(a.rows, 0) AS rows, a.row_hash, a.marks,
                    b.row_hash AS prior_hash
@@ -244,24 +274,15 @@ def rewriting(cur, table: str, where: str, params: dict | None = None) -> Iterat
             WHERE a.row_hash IS DISTINCT FROM b.row_hash OR a.rows IS DISTINCT FROM b.rows
         )
         """,
-        params | {"step": step, "table": table, "call": call},
+        params | {"table": table, "call": call},
     )
     cur.execute(f"DELETE FROM {_BEFORE} WHERE call = $call", {"call": call})
 
 
-def _pending_exists(cur) -> bool:
-    if cur not in _steps:  # most transactions: no catalog look-up
-        return False
-    return bool(cur.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = $t", {"t": PENDING}
-    ).fetchall()[0][0])
-
-
 def unbound(cur) -> int:
     """How many seals of the write on ``cur`` wait for their audit row."""
-    if not _pending_exists(cur):
-        return 0
-    return cur.execute(f"SELECT count(*) FROM {PENDING}").fetchall()[0][0]
+    write = _writes.get(cur)
+    return write.seals if write else 0
 
 
 def _seal_text_sql() -> str:
@@ -277,10 +298,11 @@ def _seal_text_sql() -> str:
 
 def digests(cur, source: str) -> dict[int, tuple[int, str]]:
     """Per audit_id of ``source`` (SQL giving rows shaped like ``row_seals``): how many seals, and
-    the SHA-256 of their texts in their order (``ord``). Streamed: memory stays bounded whatever the
-    number of seals (DuckDB sorts; Python hashes the sorted text as it arrives)."""
+    the SHA-256 of their texts in their order (``step``, then ``ord``; the writes of older versions
+    numbered their seals across steps, so their order is unchanged). Streamed: memory stays bounded
+    whatever the number of seals (DuckDB sorts; Python hashes the sorted text as it arrives)."""
     reader = cur.sql(
-        f"SELECT audit_id, {_seal_text_sql()} AS text FROM ({source}) AS s ORDER BY audit_id, ord"
+        f"SELECT audit_id, {_seal_text_sql()} AS text FROM ({source}) AS s ORDER BY audit_id, step, ord"
     ).to_arrow_reader(_BATCH)
     found: dict = {}  # audit_id → (count, running SHA-256)
     for batch in reader:
@@ -297,18 +319,19 @@ def digests(cur, source: str) -> dict[int, tuple[int, str]]:
     return {audit_id: (count, hasher.hexdigest()) for audit_id, (count, hasher) in found.items()}
 
 
-def pending_digest(cur) -> tuple[int, str] | None:
-    """The count and digest of the seals waiting on ``cur``, or None when there are none."""
-    if not unbound(cur):
+def pending(cur) -> tuple[int, int, str] | None:
+    """The audit row the waiting seals of ``cur`` go under, their count and digest; None when there
+    are none."""
+    write = _writes.get(cur)
+    if not write or not write.seals:
         return None
-    return digests(cur, f"SELECT 0 AS audit_id, * FROM {PENDING}")[0]
+    count, digest = digests(cur, f"SELECT * FROM row_seals WHERE audit_id = {write.audit_id:d}")[write.audit_id]
+    return write.audit_id, count, digest
 
 
-def bind(cur, audit_id: int) -> None:
-    """Store the waiting seals under the audit row that covers them (called by :func:`trial.store.audit.record`)."""
-    cur.execute(f"INSERT INTO row_seals SELECT $id, * FROM {PENDING}", {"id": audit_id})
-    cur.execute(f"DELETE FROM {PENDING}")
-    _steps[cur][1] = 0
+def bound(cur) -> None:
+    """The write's audit row is written (called by :func:`trial.store.audit.record`): its seals are covered."""
+    _writes.pop(cur, None)
 
 
 def existing_tables(cur) -> set[str]:
