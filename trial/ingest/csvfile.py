@@ -107,20 +107,25 @@ def _read_fast(data: bytes, skip: int, header: list[str]) -> CsvCells | None:
     names = [column_key(i) for i in range(len(header))]
     quotes = b'"' in data
 
-    def batches():
+    def batches(columns=None):
         return pacsv.open_csv(
             pa.BufferReader(pa.py_buffer(data).slice(skip)),
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=_BLOCK_BYTES),
             parse_options=pacsv.ParseOptions(newlines_in_values=quotes, ignore_empty_lines=True),
             convert_options=pacsv.ConvertOptions(
                 column_types={n: pa.string() for n in names},
+                include_columns=columns,
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
         )
 
+    if _not_utf8(data) is not None:
+        return None  # the exact reader names the byte
     try:
-        records = sum(batch.num_rows for batch in batches())  # a counting pass: nothing is kept
+        # a counting pass, nothing kept: every line is parsed (a line of the wrong width fails it), one
+        # column's cells are made (half the time of making them all; text is checked above, at 5 GB/s)
+        records = sum(batch.num_rows for batch in batches(names[:1]))
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return None
     end = len(data)

@@ -29,12 +29,11 @@ from dataclasses import dataclass
 
 import duckdb
 import psycopg
-import pyarrow as pa
-import pyarrow.csv as pacsv
 from psycopg import sql
 
 from schemas import DOMAINS
 from trial.errors import TrialError
+from trial.store import copy_binary
 from trial.store.sqlfiles import quoted_name
 
 UPLOAD_TABLES = ("uploads", "findings", "upload_files")
@@ -175,7 +174,7 @@ def _insert(con: psycopg.Connection, table: str, columns: list[str], rows: list[
 
 
 def _stage(cur: duckdb.DuckDBPyConnection, con: psycopg.Connection, table: str, where: str) -> sql.Identifier:
-    """The mirror's rows of ``table`` that match ``where``, copied (COPY, in batches) into a temporary
+    """The mirror's rows of ``table`` that match ``where``, copied (binary COPY, in batches) into a temporary
     table of the database with the same columns, dropped at commit; its name. (COPY cannot write a
     table under row-level security: the rows go on from the temporary table by INSERT … SELECT, where
     the policies check them.)"""
@@ -187,14 +186,12 @@ def _stage(cur: duckdb.DuckDBPyConnection, con: psycopg.Connection, table: str, 
         sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(kind)) for name, kind in types)))
     names = [name for name, _ in types]
     rows = cur.sql(f"SELECT {', '.join(quoted_name(n) for n in names)} FROM {table} WHERE {where}").to_arrow_reader(BATCH)
-    # as CSV written by Arrow (psycopg's write_row, a row at a time in Python, took 6 µs a row); an
-    # unquoted empty field is NULL to COPY, and Arrow quotes every string, the empty one too
-    options = pacsv.WriteOptions(include_header=False, quoting_style="all_valid")
-    with con.cursor().copy(sql.SQL("COPY {} FROM STDIN (FORMAT csv)").format(staged)) as copy:
+    kinds = [kind for _, kind in types]
+    with con.cursor().copy(sql.SQL("COPY {} FROM STDIN (FORMAT binary)").format(staged)) as copy:
+        copy.write(copy_binary.HEADER)
         for batch in rows:
-            sink = pa.BufferOutputStream()
-            pacsv.write_csv(pa.Table.from_batches([batch]), sink, write_options=options)
-            copy.write(sink.getvalue().to_pybytes())
+            copy.write(copy_binary.rows(batch, kinds))
+        copy.write(copy_binary.TRAILER)
     return staged
 
 
