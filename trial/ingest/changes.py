@@ -16,6 +16,7 @@ import duckdb
 
 from schemas import Domain
 from trial import findings as fd
+from trial.store.sqlfiles import key_match
 
 INCOMING = "incoming"
 CHANGES = "incoming_changes"
@@ -57,10 +58,6 @@ def _key_sql(domain: Domain, alias: str) -> str:
     return ", ".join(f"{alias}.{k}" for k in domain.key)
 
 
-def key_match(domain: Domain, left: str, right: str) -> str:
-    return " AND ".join(f"{left}.{k} = {right}.{k}" for k in domain.key)
-
-
 def duplicate_keys(cur: duckdb.DuckDBPyConnection, domain: Domain, budget: fd.Budget | None = None) -> list[fd.Finding]:
     """Every line whose key an earlier line of the same file already has (as many as ``budget`` lists)."""
     keys = ", ".join(domain.key)
@@ -99,7 +96,7 @@ def plan_changes(cur: duckdb.DuckDBPyConnection, domain: Domain, present: list[s
     table = domain.name
     compared = [c for c in present if c not in domain.key and c not in withheld]
     matched = cur.execute(
-        f"SELECT count(*) FROM {INCOMING} AS i JOIN {table} AS t ON {key_match(domain, 'i', 't')}"
+        f"SELECT count(*) FROM {INCOMING} AS i JOIN {table} AS t ON {key_match(domain.key, 'i', 't')}"
     ).fetchone()[0]
     total = cur.execute(f"SELECT count(*) FROM {INCOMING}").fetchone()[0]
     plan = Plan(new_rows=total - matched, unchanged_rows=matched, compared=compared)
@@ -109,7 +106,7 @@ def plan_changes(cur: duckdb.DuckDBPyConnection, domain: Domain, present: list[s
     diffs = " UNION ALL ".join(
         f"SELECT i._line, {_key_sql(domain, 'i')}, {ordinal} AS ordinal, '{c}' AS column_name, "
         f"CAST(t.{c} AS VARCHAR) AS old, CAST(i.{c} AS VARCHAR) AS new "
-        f"FROM {INCOMING} AS i JOIN {table} AS t ON {key_match(domain, 'i', 't')} "
+        f"FROM {INCOMING} AS i JOIN {table} AS t ON {key_match(domain.key, 'i', 't')} "
         f"WHERE i.{c} IS DISTINCT FROM t.{c}"
         for ordinal, c in enumerate(compared)
     )
@@ -166,10 +163,10 @@ def taken_out_of_view(cur: duckdb.DuckDBPyConnection, domain: Domain, base: str,
         if held is not None:
             return f"i._line IN (SELECT line FROM {held} WHERE column_name {'IS NULL' if column is None else f'= {column!r}'})"
         if column is None:
-            return f"EXISTS (SELECT 1 FROM {base} AS b WHERE {key_match(domain, 'i', 'b')})"
-        return f"EXISTS (SELECT 1 FROM {base} AS b WHERE b.{column} = i.{column} AND NOT ({key_match(domain, 'i', 'b')}))"
+            return f"EXISTS (SELECT 1 FROM {base} AS b WHERE {key_match(domain.key, 'i', 'b')})"
+        return f"EXISTS (SELECT 1 FROM {base} AS b WHERE b.{column} = i.{column} AND NOT ({key_match(domain.key, 'i', 'b')}))"
 
-    outside = f"{elsewhere(None)} AND NOT EXISTS (SELECT 1 FROM {table} AS t WHERE {key_match(domain, 'i', 't')})"
+    outside = f"{elsewhere(None)} AND NOT EXISTS (SELECT 1 FROM {table} AS t WHERE {key_match(domain.key, 'i', 't')})"
     names = " / ".join(domain.key)
     for line, *key in cur.execute(f"SELECT i._line, {_key_sql(domain, 'i')} FROM {INCOMING} AS i WHERE {outside} ORDER BY 1").fetchall():
         if line not in skip:
@@ -178,7 +175,7 @@ def taken_out_of_view(cur: duckdb.DuckDBPyConnection, domain: Domain, base: str,
                                   "(another site's); this line cannot be loaded from your file"))
     for column in domain.unique:
         taken = (f"i.{column} IS NOT NULL AND {elsewhere(column)} AND NOT EXISTS (SELECT 1 FROM {table} AS t "
-                 f"WHERE t.{column} = i.{column} AND NOT ({key_match(domain, 'i', 't')}))")
+                 f"WHERE t.{column} = i.{column} AND NOT ({key_match(domain.key, 'i', 't')}))")
         for line, value in cur.execute(f"SELECT i._line, i.{column} FROM {INCOMING} AS i WHERE {taken} ORDER BY 1").fetchall():
             if line not in skip:
                 found.append(fd.error(line, column, value, "unique_outside_view",
@@ -192,7 +189,7 @@ def apply_changes(cur: duckdb.DuckDBPyConnection, domain: Domain, plan: Plan, up
     table = domain.name
     columns = domain.column_names
     if plan.new_rows:
-        only_new = "" if plan.all_new else f"WHERE NOT EXISTS (SELECT 1 FROM {table} AS t WHERE {key_match(domain, 'i', 't')})"
+        only_new = "" if plan.all_new else f"WHERE NOT EXISTS (SELECT 1 FROM {table} AS t WHERE {key_match(domain.key, 'i', 't')})"
         cur.execute(
             f"INSERT INTO {table} ({', '.join(columns)}, upload_id, source_line) "
             f"SELECT {', '.join(f'i.{c}' for c in columns)}, $upload_id, i._line FROM {INCOMING} AS i {only_new}",
@@ -202,6 +199,6 @@ def apply_changes(cur: duckdb.DuckDBPyConnection, domain: Domain, plan: Plan, up
         assignments = ", ".join(f"{c} = i.{c}" for c in plan.compared)
         cur.execute(
             f"UPDATE {table} AS t SET {assignments}, upload_id = $upload_id, source_line = i._line "
-            f"FROM {INCOMING} AS i WHERE {key_match(domain, 'i', 't')} AND i._line IN (SELECT _line FROM {CHANGES})",
+            f"FROM {INCOMING} AS i WHERE {key_match(domain.key, 'i', 't')} AND i._line IN (SELECT _line FROM {CHANGES})",
             {"upload_id": upload_id},
         )

@@ -26,7 +26,7 @@ from trial.governance.access import UploadScope, withheld_columns
 from trial.governance.lock import refuse_if_locked
 from trial.governance.views import reading_as
 from trial.ingest.cells import type_cells
-from trial.ingest.changes import INCOMING, apply_changes, duplicate_keys, key_match, plan_changes, taken_out_of_view
+from trial.ingest.changes import INCOMING, apply_changes, duplicate_keys, plan_changes, taken_out_of_view
 from trial.ingest.csvfile import header_width, read_cells
 from trial.ingest.editchecks import run_edit_checks
 from trial.ingest.header import fits, header_too_wide, match_header, normalise
@@ -36,6 +36,7 @@ from trial.ingest.rules import allocation_changes, corrections_need_reason, line
 from trial.ingest.validate import validate_rows
 from trial.settings import DEFAULT_UPLOAD_LIMIT_MB
 from trial.store import Store, archive, seals
+from trial.store.sqlfiles import key_match
 
 DEFAULT_SIZE_LIMIT = DEFAULT_UPLOAD_LIMIT_MB * 2**20
 
@@ -212,7 +213,7 @@ def _check_and_write(cur, store: Store, result: UploadResult, checked: _CheckedF
                 apply_changes(cur, checked.domain, plan, result.upload_id)
                 seals.added(cur, checked.domain.name, "t.upload_id = $id", {"id": result.upload_id}, expected=plan.new_rows)
             else:
-                in_file = f"EXISTS (SELECT 1 FROM {INCOMING} AS i WHERE {key_match(checked.domain, 'i', 't')})"
+                in_file = f"EXISTS (SELECT 1 FROM {INCOMING} AS i WHERE {key_match(checked.domain.key, 'i', 't')})"
                 with seals.rewriting(cur, checked.domain.name, in_file):
                     apply_changes(cur, checked.domain, plan, result.upload_id)
         audit_upload(cur, result, user=user, reason=reason)

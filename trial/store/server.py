@@ -39,7 +39,7 @@ from trial.settings import redacted
 from trial.store import postgres, postgres_accounts, server_write
 from trial.store.database import CONNECTION_CONFIG, MIGRATIONS
 from trial.store.reading import CursorReads
-from trial.store.sqlfiles import quoted_name, sql_text
+from trial.store.sqlfiles import key_match, quoted_name, sql_text
 from trial.study import Study
 
 # what the role may select, column by column: by the tables' and columns' numbers, never their names
@@ -282,7 +282,7 @@ class ServerStore(CursorReads):
         ``HELD_ELSEWHERE`` (line, column_name; no column for the key), as the database's function
         ``trial_held_elsewhere`` answers it. Only the lines the role's own rows do not already hold are asked about."""
         domain = domain_named(table)
-        asked = f"NOT EXISTS (SELECT 1 FROM {table} AS t WHERE {' AND '.join(f't.{k} = i.{k}' for k in domain.key)})"
+        asked = f"NOT EXISTS (SELECT 1 FROM {table} AS t WHERE {key_match(domain.key, 't', 'i')})"
         if "subject_id" in domain.key and table != "subjects":
             # a record of a subject this role reads is this site's (a file's subject must be its site's,
             # and the table's unique key still refuses any other): only other subjects' lines are asked

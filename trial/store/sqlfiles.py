@@ -56,3 +56,9 @@ def bind(text: str, values: dict) -> dict:
     if missing:
         raise KeyError(f"SQL needs parameters {sorted(missing)}")
     return {k: values[k] for k in wanted}
+
+
+def key_match(key: tuple[str, ...], left: str, right: str) -> str:
+    """SQL true where the rows aliased ``left`` and ``right`` have the same ``key`` (a domain's key
+    columns, from the data dictionary)."""
+    return " AND ".join(f"{left}.{k} = {right}.{k}" for k in key)
