@@ -131,8 +131,8 @@ def test_a_row_slipped_in_under_the_next_uploads_number_is_not_sealed_as_its_own
         "upload_id, source_line) VALUES ('S01', 'S01-0010', 'WEEK_12', DATE '2024-04-03', 'TARGET', 1, 250, 'EV1', $u, 2)",
         {"u": squat},
     )
-    with pytest.raises(TrialError, match=r"^hair_counts holds 1 more row\(s\) under this write's mark than it wrote: "
-                                         r"rows were added outside the system in its place\. Nothing was written"):
+    with pytest.raises(TrialError, match=r"^hair_counts holds 1 more row\(s\) under this write's number than it wrote: "
+                                         r"they were put there outside the system beforehand\. Nothing was written"):
         load(store, hair_count_file([f"S01-{n:04d}" for n in range(1, 10)]), "hair_counts")
     assert store.scalar("SELECT count(*) FROM hair_counts") == 1  # the slipped-in row only: the file's 36 rolled back
     assert store.scalar("SELECT count(*) FROM audit_trail") == before

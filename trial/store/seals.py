@@ -238,8 +238,8 @@ def added(cur, table: str, where: str = "TRUE", params: dict | None = None, *, e
     )
     if expected is not None and stored != expected:
         raise TrialError(
-            f"{table} holds {stored - expected:,} more row(s) under this write's mark than it wrote: rows were added "
-            "outside the system in its place. Nothing was written; run trial audit --verify and tell the data manager."
+            f"{table} holds {stored - expected:,} more row(s) under this write's number than it wrote: they were put there "
+            "outside the system beforehand. Nothing was written; tell the data manager (trial audit --verify names them)."
         )
 
 
