@@ -91,7 +91,7 @@ if st.session_state.get("preview_key") != key:
             results = preview_batch(store, batch, user=me.user_name, domain=chosen_domain, reason=PREVIEW_REASON,
                                     progress=say, scope=scope)
         except TrialError as exc:
-            status.update(label="The files could not be checked", state="error")
+            status.update(label="The files could not be checked", state="error", expanded=True)  # the reason, in sight
             st.error(ui.plain(exc))
             st.stop()
         status.update(label=f"Checked {len(batch)} file(s)", state="complete", expanded=False)
