@@ -8,8 +8,31 @@ from schemas import _fields as f
 
 NORWOOD = ["I", "II", "IIA", "III", "IIIA", "IIIV", "IV", "IVA", "V", "VA", "VI", "VII"]
 LUDWIG = ["I", "II", "III"]
+FITZPATRICK = ["I", "II", "III", "IV", "V", "VI"]
 SALT_GRADES = [str(n) for n in range(101)]
 GRADES = {"NORWOOD": NORWOOD, "LUDWIG": LUDWIG, "SALT": SALT_GRADES}
+
+# What the codes mean, in the order tables list them.
+SEX_LABELS = {"M": "Male", "F": "Female"}
+DIAGNOSIS_LABELS = {"AGA": "Androgenetic alopecia", "TE": "Telogen effluvium", "AA": "Alopecia areata"}
+SCALE_LABELS = {"NORWOOD": "Norwood–Hamilton", "LUDWIG": "Ludwig", "SALT": "SALT score"}
+_NORWOOD_NAMES = {"IIA": "IIa", "IIIA": "IIIa", "IIIV": "III vertex", "IVA": "IVa", "VA": "Va"}
+
+
+def grade_label(graded: str) -> str:
+    """``NORWOOD IIIV`` (scale and grade, as the ARD keeps them) → ``Norwood–Hamilton III vertex``."""
+    scale, _, grade = graded.partition(" ")
+    if scale == "NORWOOD":
+        grade = _NORWOOD_NAMES.get(grade, grade)
+    return f"{SCALE_LABELS.get(scale, scale)} {grade}".strip()
+
+
+def grade_order(graded: str) -> tuple[int, int]:
+    """Where a graded value comes in a table: by scale, then by grade on its scale."""
+    scale, _, grade = graded.partition(" ")
+    scales = list(GRADES)
+    grades = GRADES.get(scale, [])
+    return (scales.index(scale) if scale in scales else len(scales), grades.index(grade) if grade in grades else len(grades))
 
 
 class Subjects(f.DomainModel):
@@ -22,7 +45,7 @@ class Subjects(f.DomainModel):
     diagnosis: Series[str] = f.code(required=True, isin=["AGA", "TE", "AA"])
     severity_scale: Series[str] = f.code(isin=list(GRADES))
     severity_grade: Series[str] = f.code()
-    fitzpatrick: Series[str] = f.code(isin=["I", "II", "III", "IV", "V", "VI"])
+    fitzpatrick: Series[str] = f.code(isin=FITZPATRICK)
     eligible: Series[str] = f.code(required=True, isin=f.YES_NO)
 
     @f.row_rule("consent_date", "{consent_date} is more than 30 days before the screening date {screening_date}")

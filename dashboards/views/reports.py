@@ -102,7 +102,7 @@ if archive is None:
         st.markdown(f"""**What the pack holds**
 - the {len(LAYOUTS)} tables of section 14 (disposition, demographics, efficacy, safety), each as Word, CSV and HTML,
   and all of them in one Word document with a contents page;
-- the listings of adverse events (16.2.7) and of deviations and data-quality findings (16.2.2);
+- the listings of data-quality findings kept from loaded uploads (16.2.2) and of adverse events (16.2.7);
 - the figures (CONSORT flow, change from baseline, individual changes, adverse events) as PNG and interactive HTML;
 - the analysis results dataset (`ard.csv`, `ard.parquet`) every number comes from.""")
         st.stop()

@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import data, ui
+from schemas.subjects import SEX_LABELS
 from dashboards.catalogue import pages_for
 from dashboards.charts.subject import hair_counts_by_visit, timeline
 from trial.errors import TrialError
@@ -83,7 +84,7 @@ def show_facts(facts: dict, labels: dict[str, str]) -> None:
     else:
         status = "Ongoing"
     scale, grade = facts.get("severity_scale"), facts.get("severity_grade")
-    sex = {"M": "Male", "F": "Female"}.get(facts["sex"], facts["sex"])
+    sex = SEX_LABELS.get(facts["sex"], facts["sex"])
     populations = [name for name, flag in (("ITT", "ittfl"), ("safety", "saffl"), ("per protocol", "pprotfl")) if facts.get(flag)]
     cards = st.columns(4)
     with cards[0].container(border=True):

@@ -109,3 +109,56 @@ def test_the_figures_are_written_as_png_and_html(pack):
         else:
             assert not png.exists() and "need Chromium" in (out / "index.html").read_text()
     assert (out / "plotly.min.js").is_file()
+
+
+def _labels(out, table_id):
+    return pd.read_csv(out / f"table-{table_id}.csv", keep_default_na=False, dtype=str).iloc[:, 0].str.strip().tolist()
+
+
+def test_visits_are_listed_in_protocol_order(pack):
+    _, out, _, _ = pack
+    def day(label):  # the scenarios' visits: Baseline, then weeks or months
+        unit, _, number = label.partition(" ")
+        return 0 if unit == "Baseline" else int(number) * {"Week": 7, "Month": 30}[unit]
+
+    for table_id in ("14.2.2", "14.2.3"):
+        shown = [label.split(":")[0] for label in _labels(out, table_id)]
+        shown = list(dict.fromkeys(v for v in shown if v == "Baseline" or v.startswith(("Week ", "Month "))))
+        assert len(shown) >= 2, (table_id, shown)
+        assert shown == sorted(shown, key=day), (table_id, shown)
+
+
+def test_codes_are_decoded_into_words(pack):
+    _, out, _, _ = pack
+    labels = _labels(out, "14.1.2")
+    assert {"M", "F", "AGA", "TE", "AA"}.isdisjoint(labels)
+    assert {"Male", "Female"} & set(labels)
+    assert not [label for label in labels if label.startswith(("NORWOOD", "LUDWIG"))], labels
+    assert "MINOX_MN" not in (out / "table-14.1.2.csv").read_text()
+
+
+def test_minimum_and_maximum_are_shown_as_collected(pack):
+    _, out, _, _ = pack
+    frame = pd.read_csv(out / "table-14.1.2.csv", keep_default_na=False, dtype=str)
+    age_range = frame[frame.iloc[:, 0].str.strip() == "Median (Min, Max)"].iloc[0, 1]  # age, whole years
+    median, bounds = age_range.split(" (")
+    assert "." in median  # the median one decimal more than collected
+    assert all("." not in bound for bound in bounds.rstrip(")").split(", ")), age_range
+
+
+def test_the_teae_table_starts_with_any_teae_and_matches_the_overview(pack):
+    _, out, _, _ = pack
+    by_term = pd.read_csv(out / "table-14.3.2.csv", keep_default_na=False, dtype=str)
+    overview = pd.read_csv(out / "table-14.3.1.csv", keep_default_na=False, dtype=str)
+    assert by_term.iloc[0, 0] == "Subjects with any TEAE"
+    assert by_term.iloc[0, 1:].tolist() == overview.iloc[0, 1:].tolist()
+
+
+def test_listings_are_named_listings_and_come_in_number_order(pack):
+    _, out, _, _ = pack
+    document = docx.Document(out / "end-of-study-tables.docx")
+    titles = [p.text for p in document.paragraphs if p.style.name == "Table Title"]
+    listings = [t.split()[1] for t in titles if t.startswith("Listing ")]
+    assert listings == ["16.2.2", "16.2.7"]
+    assert not [t for t in titles if t.startswith("Table 16.")]
+    assert "<title>Listing 16.2.7</title>" in (out / "listing-16.2.7.html").read_text()

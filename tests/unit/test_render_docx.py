@@ -294,7 +294,7 @@ def test_a_listing_puts_each_site_on_its_own_page_under_its_own_header_row(tmp_p
     assert sum(len(grid.rows) - 1 for grid in document.tables) == len(rows)
     breaks = [b for b in body if isinstance(b, Paragraph) and b.paragraph_format.page_break_before]
     assert len(breaks) == 2  # before the second and the third site
-    titles = [b for b in body if isinstance(b, Paragraph) and b.text.startswith("Table 16.2.7")]
+    titles = [b for b in body if isinstance(b, Paragraph) and b.text.startswith("Listing 16.2.7")]
     assert len(titles) == 1  # one entry in the contents
 
 

@@ -28,8 +28,10 @@ def fmt_mean_sd(mean: float | None, sd: float | None, digits: int = 1) -> str:
     return f"{fmt_num(mean, digits)} ({fmt_num(sd, digits + 1)})"
 
 
-def fmt_median_range(median: float | None, low: float | None, high: float | None, digits: int = 1) -> str:
-    return f"{fmt_num(median, digits)} ({fmt_num(low, digits)}, {fmt_num(high, digits)})"
+def fmt_median_range(median: float | None, low: float | None, high: float | None, digits: int = 1, range_digits: int | None = None) -> str:
+    """``30.0 (20, 39)``: the median at ``digits``, the bounds at ``range_digits`` (default the same)."""
+    bounds = digits if range_digits is None else range_digits
+    return f"{fmt_num(median, digits)} ({fmt_num(low, bounds)}, {fmt_num(high, bounds)})"
 
 
 def fmt_ci(estimate: float | None, lower: float | None, upper: float | None, digits: int = 1) -> str:
@@ -43,6 +45,12 @@ def fmt_p(p: float | None) -> str:
     if p < 0.001:
         return "<0.001"
     return f"{p:.3f}"
+
+
+def in_order(values, order) -> list:
+    """``values`` in the order of ``order`` (the protocol's visits, say); values not in it follow, as they came."""
+    place = {v: i for i, v in enumerate(order)}
+    return sorted(values, key=lambda v: place.get(v, len(place)))
 
 
 def visit_label(code: str) -> str:

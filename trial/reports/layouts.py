@@ -20,7 +20,9 @@ def arm_columns(study, ard, population: str, *, total: bool = True) -> tuple[lis
 
 
 def descriptive_rows(view: ArdView, param: str, groups: list[str], *, indent: int = 1, digits: int = 1, **where) -> list[Row]:
-    """n; Mean (SD); Median (Min, Max) of one parameter across the groups."""
+    """n; Mean (SD); Median (Min, Max) of one parameter across the groups. ``digits``: the mean's and
+    median's decimals, one more than the values were collected with; the SD has one more, the minimum
+    and maximum are shown as collected (one fewer)."""
     def cells(render):
         return tuple(render(g) for g in groups)
 
@@ -30,7 +32,7 @@ def descriptive_rows(view: ArdView, param: str, groups: list[str], *, indent: in
     return [
         Row("n", cells(lambda g: fmt_int(get("n", g))), indent),
         Row("Mean (SD)", cells(lambda g: fmt_mean_sd(get("mean", g), get("sd", g), digits)), indent),
-        Row("Median (Min, Max)", cells(lambda g: fmt_median_range(get("median", g), get("min", g), get("max", g), digits)), indent),
+        Row("Median (Min, Max)", cells(lambda g: fmt_median_range(get("median", g), get("min", g), get("max", g), digits, max(digits - 1, 0))), indent),
     ]
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from trial.reports.formats import fmt_int
+from schemas.subjects import DIAGNOSIS_LABELS, FITZPATRICK, SEX_LABELS, grade_label, grade_order
+from trial.reports.formats import fmt_int, in_order
 from trial.reports.layouts import (
     POPULATIONS,
     arm_columns,
@@ -37,14 +38,24 @@ def disposition(ard, study) -> Table:
     )
 
 
+def _decoded(param: str, levels: list[str]) -> list[tuple[str, str]]:
+    """(label, code) of each level of a characteristic, in the order of its code list."""
+    if param == "SEX":
+        return [(SEX_LABELS.get(c, c), c) for c in in_order(levels, SEX_LABELS)]
+    if param == "DIAGNOSIS":
+        return [(DIAGNOSIS_LABELS.get(c, c), c) for c in in_order(levels, DIAGNOSIS_LABELS)]
+    if param == "SEVERITY_GRADE":
+        return [(grade_label(c), c) for c in sorted(levels, key=grade_order)]
+    return [(f"Type {c}", c) for c in in_order(levels, FITZPATRICK)]
+
+
 def demographics(ard, study) -> Table:
     view = ArdView(ard, "14.1.2")
     groups, columns = arm_columns(study, ard, "ITT")
     width = len(groups)
     rows = [heading("Age (years)", width), *descriptive_rows(view, "AGE", groups)]
     for param, title in (("SEX", "Sex"), ("DIAGNOSIS", "Diagnosis"), ("SEVERITY_GRADE", "Severity grade"), ("FITZPATRICK", "Fitzpatrick skin type")):
-        levels = view.values("category", param=param)
-        rows += [heading(title, width), *count_rows(view, param, groups, [(lvl, lvl) for lvl in levels])]
+        rows += [heading(title, width), *count_rows(view, param, groups, _decoded(param, view.values("category", param=param)))]
     region = study.endpoint.region
     for param, title in (("BASELINE_HAIR_COUNT", "Baseline hair count"), ("BASELINE_DENSITY", "Baseline density (hairs/cm²)")):
         rows += [heading(f"{title}, {region.lower()}", width), *descriptive_rows(view, param, groups, category=region)]

@@ -10,6 +10,7 @@ from trial.reports.formats import (
     fmt_median_range,
     fmt_num,
     fmt_p,
+    in_order,
     visit_label,
 )
 from trial.reports.layouts import (
@@ -89,7 +90,7 @@ def by_visit(ard, study) -> Table:
     for param in ("HAIR_COUNT", "DENSITY"):
         for region in view.values("category", param=param):
             rows.append(heading(f"{NAMES[param].capitalize()}, {region.lower()}", len(groups)))
-            for visit in view.values("visit", param=param, category=region):
+            for visit in in_order(view.values("visit", param=param, category=region), study.visit_codes):
                 def get(p, stat, g, region=region, visit=visit):
                     return view.get(p, stat, group=g, category=region, visit=visit)
 
@@ -106,7 +107,7 @@ def pull_test(ard, study) -> Table:
     view = ArdView(ard, "14.2.3")
     groups, columns = arm_columns(study, ard, "ITT", total=False)
     rows = []
-    for visit in view.values("visit", param="PULL_POSITIVE", method="COUNT"):
+    for visit in in_order(view.values("visit", param="PULL_POSITIVE", method="COUNT"), study.visit_codes):
         rows += count_rows(view, "PULL_POSITIVE", groups, [(f"{visit_label(visit)}: positive", "")], indent=0, visit=visit)
         rows.append(Row("tested", tuple(fmt_int(view.get("PULL_POSITIVE", "tested", group=g, method="COUNT", visit=visit)) for g in groups), 1))
     fisher = view.frame[view.frame.method == "FISHER"]

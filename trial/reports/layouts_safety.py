@@ -60,7 +60,9 @@ def by_term(ard, study) -> Table:
     columns, with_rd = _with_risk_difference(study, columns)
     frame = view.frame[(view.frame.group == TOTAL if TOTAL in groups else view.frame.group == groups[0]) & (view.frame.stat == "count")]
     socs = frame[frame.param == "TEAE_SOC"].sort_values(["value", "category"], ascending=[False, True]).category
-    rows = []
+    overall = ArdView(ard, "14.3.1")  # the same statistic as 14.3.1's first row: one number, shown twice
+    rows = [Row("Subjects with any TEAE", (*(_subjects_events(overall, "TEAE", "ANY", g) for g in groups),
+                                           *([_risk_difference(overall, "TEAE", "ANY", study)] if with_rd else [])))]
     for soc in socs:
         rows.append(Row(soc.removeprefix("soc="), (*(_subjects_events(view, "TEAE_SOC", soc, g) for g in groups),
                                                    *([_risk_difference(view, "TEAE_SOC", soc, study)] if with_rd else []))))

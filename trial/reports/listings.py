@@ -50,16 +50,16 @@ def _listing(store, query: str, columns: dict[str, str], number: str, title: str
 
 
 def ae_listing(store) -> Table:
-    return _listing(store, "adverse_events", AE_COLUMNS, "16.2.7", "Listing of adverse events",
+    return _listing(store, "adverse_events", AE_COLUMNS, "16.2.7", "Adverse events",
                     "All subjects with an adverse event",
                     "Onset (day): date and study day from randomization. TEAE: onset on or after randomization.")
 
 
 def deviation_listing(store) -> Table:
     return _listing(store, "deviations", DEVIATION_COLUMNS, "16.2.2",
-                    "Listing of protocol deviations and data-quality findings", "All loaded uploads",
+                    "Data-quality findings kept from loaded uploads", "All loaded uploads",
                     "Warnings kept from uploads that loaded (for example visits outside their window), each with its "
                     "upload, file and line.")
 
 
-LISTINGS = (ae_listing, deviation_listing)
+LISTINGS = (deviation_listing, ae_listing)  # in the order of their numbers

@@ -40,6 +40,11 @@ class Table:
     listing: bool = False  # records, not statistics: columns sized to their content; in Word each site on its own page
 
     @property
+    def caption(self) -> str:
+        """``Table 14.2.1`` or ``Listing 16.2.7``: how the pack names it."""
+        return f"{'Listing' if self.listing else 'Table'} {self.id}"
+
+    @property
     def headings(self) -> list[str]:
         return [self.stub, *(c.heading for c in self.columns)]
 

@@ -191,8 +191,8 @@ def add_table(document: DocxDocument, table: Table, info: PackInfo) -> None:
     width = len(table.columns)
     for row in table.rows:
         if len(row.cells) != width:
-            raise ValueError(f"Table {table.id}: row {row.label!r} has {len(row.cells)} cells for {width} columns.")
-    document.add_paragraph(f"Table {table.id}  {table.title}", style=TITLE_STYLE)
+            raise ValueError(f"{table.caption}: row {row.label!r} has {len(row.cells)} cells for {width} columns.")
+    document.add_paragraph(f"{table.caption}  {table.title}", style=TITLE_STYLE)
     population = document.add_paragraph(table.population)
     population.paragraph_format.keep_with_next = True
     population.paragraph_format.space_after = Pt(4)
@@ -268,7 +268,7 @@ def _title_page(document: DocxDocument, tables: list[Table], info: PackInfo) -> 
         (f"Data version: {info.data_version}", 11, False, 4),
         (f"Database lock state: {info.lock_state}", 11, False, 4),
         (f"Generated at: {info.generated_at}", 11, False, 4),
-        (f"Tables: {len(tables)}", 11, False, 4),
+        (f"Tables: {sum(not t.listing for t in tables)} · listings: {sum(t.listing for t in tables)}", 11, False, 4),
     ]
     for text, size, bold, before in lines:
         paragraph = document.add_paragraph()
@@ -291,7 +291,7 @@ def _title_page(document: DocxDocument, tables: list[Table], info: PackInfo) -> 
         paragraph.paragraph_format.left_indent = Cm(2.2)
         paragraph.paragraph_format.first_line_indent = Cm(-2.2)
         paragraph.paragraph_format.tab_stops.add_tab_stop(Cm(2.2))
-        paragraph.add_run(f"Table {table.id}\t{table.title}")
+        paragraph.add_run(f"{table.caption}\t{table.title}")
     field_char(entries[-1], "end")
     note = document.add_paragraph(style=NOTE_STYLE)
     note.paragraph_format.space_before = Pt(12)

@@ -33,7 +33,7 @@ def table_html(table: Table, info: PackInfo, path: Path) -> Path:
     stub = table.stub
     gt = (
         GT(frame)
-        .tab_header(title=f"Table {table.id}  {table.title}", subtitle=table.population)
+        .tab_header(title=f"{table.caption}  {table.title}", subtitle=table.population)
         .cols_align(align="left", columns=stub)
         .cols_align(align="center", columns=[c for c in frame.columns if c != stub])
         .tab_options(table_font_size="13px", heading_title_font_size="16px", heading_align="left", table_width="100%")
@@ -50,7 +50,7 @@ def table_html(table: Table, info: PackInfo, path: Path) -> Path:
     body = gt.as_raw_html()
     page = (
         "<!DOCTYPE html><html><head><meta charset='utf-8'>"
-        f"<title>Table {html.escape(table.id)}</title>"
+        f"<title>{html.escape(table.caption)}</title>"
         "<style>body{font-family:system-ui,Segoe UI,Arial,sans-serif;margin:2rem;max-width:1100px}</style>"
         f"</head><body>{body}</body></html>"
     )
