@@ -90,7 +90,7 @@ def show_findings(findings: pd.DataFrame, file_name: str) -> None:
         needle = text.strip().lower()
         haystack = shown.value.fillna("").str.lower() + " " + shown.message.str.lower()
         shown = shown[haystack.str.contains(needle, regex=False)]
-    st.dataframe(shown.rename(columns=FINDING_COLUMNS), hide_index=True, width="stretch",
+    st.dataframe(shown.rename(columns=FINDING_COLUMNS), hide_index=True, placeholder="", width="stretch",
                  height=min(38 + 35 * max(len(shown), 1), 420),
                  column_config={"Line": st.column_config.NumberColumn(width=56),  # pixels: the sentence needs the room
                                 "Column": st.column_config.TextColumn(width=130),
@@ -244,5 +244,5 @@ def show_dictionary() -> None:
          "Columns": ", ".join(f"{c.name}{'*' if c.required else ''}" for c in d.columns)}
         for name, d in DOMAINS.items()
     ]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+    st.dataframe(pd.DataFrame(rows), hide_index=True, placeholder="", width="stretch",
                  column_config={"Columns": st.column_config.TextColumn(width="large")})

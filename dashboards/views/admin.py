@@ -78,7 +78,7 @@ def audit_section() -> None:
     right.download_button("Export the whole trail (CSV)", whole_trail, file_name=f"{store.study.study.id}-audit-trail.csv",
                           mime="text/csv", icon=":material/download:", on_click="ignore")
     recent = audit_trail(readable).tail(200).iloc[::-1].rename(columns=TRAIL_COLUMNS)
-    st.dataframe(recent, hide_index=True, width="stretch", height=360,
+    st.dataframe(recent, hide_index=True, placeholder="", width="stretch", height=360,
                  column_config={"When": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss")})
     st.caption("The latest 200 rows, newest first.")
 
@@ -126,7 +126,7 @@ def accounts_section() -> None:
         shown = frame.assign(roles=frame.roles.map(lambda roles: ", ".join(_role_name(r) for r in roles)),
                              site_id=frame.site_id.fillna("All sites"), full_name=frame.full_name.fillna(""),
                              locked_until=[f"{t:%Y-%m-%d %H:%M} UTC" if pd.notna(t) and t > now else "" for t in frame.locked_until])
-        st.dataframe(shown.rename(columns=ACCOUNT_COLUMNS), hide_index=True, width="stretch", key="accounts",
+        st.dataframe(shown.rename(columns=ACCOUNT_COLUMNS), hide_index=True, placeholder="", width="stretch", key="accounts",
                      column_config={"Name": st.column_config.TextColumn(width="medium"),
                                     "Created": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm", help="UTC"),
                                     "Locked until": st.column_config.TextColumn(width="medium",

@@ -105,7 +105,7 @@ def _window_list(visits: pd.DataFrame, labels: dict[str, str]) -> None:
     listed = _visit_filter(visits, labels, "window")
     st.caption(f"{len(listed):,} of {len(visits):,} shown · days outside: negative = before the window opened")
     st.dataframe(
-        listed.assign(visit=listed.visit.map(labels)), hide_index=True, width="stretch", height=_list_height(listed),
+        listed.assign(visit=listed.visit.map(labels)), hide_index=True, placeholder="", width="stretch", height=_list_height(listed),
         column_order=["site_id", "subject_id", "visit", "assessment_date", "study_day", "earliest_day", "latest_day",
                       "days_outside"],
         column_config={"site_id": "Site", "subject_id": "Subject", "visit": "Visit",
@@ -123,7 +123,7 @@ def _missing_list(missing: pd.DataFrame, labels: dict[str, str]) -> None:
     st.caption(f"{len(listed):,} of {len(missing):,} shown")
     st.dataframe(
         listed.assign(visit=listed.visit.map(labels), status=listed.status.str.replace("_", " ").str.capitalize()),
-        hide_index=True, width="stretch", height=_list_height(listed),
+        hide_index=True, placeholder="", width="stretch", height=_list_height(listed),
         column_order=["site_id", "subject_id", "visit", "window_opens", "window_closes", "days_overdue", "status",
                       "status_date"],
         column_config={"site_id": "Site", "subject_id": "Subject", "visit": "Visit",
@@ -146,7 +146,7 @@ def _findings_list(findings: pd.DataFrame) -> None:
         listed = listed[listed.rule.isin(rules)]
     st.caption(f"{len(listed):,} of {len(findings):,} shown")
     st.dataframe(
-        listed.assign(status=listed.status.str.capitalize()), hide_index=True, width="stretch",
+        listed.assign(status=listed.status.str.capitalize()), hide_index=True, placeholder="", width="stretch",
         height=_list_height(listed),
         column_order=["status", "site_id", "subject_id", "message", "rule", "file_name", "line", "column_name", "value",
                       "times_reported", "last_reported_utc"],
@@ -232,7 +232,7 @@ with tabs[0]:
     table = progress[progress.site_id.notna()] if one_site else progress.assign(site_id=progress.site_id.fillna("All sites"))
     st.dataframe(
         table,
-        hide_index=True, width="stretch", height=_list_height(table),
+        hide_index=True, placeholder="", width="stretch", height=_list_height(table),
         column_order=["site_id", "name", "target_enrolment", "screened", "screen_failures", "screen_failure_pct",
                       "randomized", "randomized_pct_of_target", "completed", "discontinued", "last_randomized"],
         column_config={
@@ -285,7 +285,7 @@ with tabs[2]:
         by_site = window.counts[~window.counts.total].pivot(index="site_id", columns="visit", values="visits")
         by_site = by_site.reindex(columns=[v for v in visit_labels if v in by_site.columns]).rename(columns=visit_labels)
         st.markdown("**Out-of-window visits by site**")
-        st.dataframe(by_site.fillna(0).astype(int).rename_axis("Site").reset_index(), hide_index=True, width="stretch",
+        st.dataframe(by_site.fillna(0).astype(int).rename_axis("Site").reset_index(), hide_index=True, placeholder="", width="stretch",
                      height=_list_height(by_site))
         _window_list(window.visits, visit_labels)
 
@@ -303,7 +303,7 @@ with tabs[3]:
         counts = counts.reindex(columns=[v for v in visit_labels if v in counts.columns]).rename(columns=visit_labels)
         counts = counts.loc[counts.fillna(0).to_numpy().any(axis=1)]  # sites with something missing
         st.markdown("**Missing assessments by site** (sites with none left out)")
-        st.dataframe(counts.fillna(0).astype(int).rename_axis("Site").reset_index(), hide_index=True, width="stretch",
+        st.dataframe(counts.fillna(0).astype(int).rename_axis("Site").reset_index(), hide_index=True, placeholder="", width="stretch",
                      height=_list_height(counts))
         _missing_list(missing, visit_labels)
 
@@ -315,7 +315,7 @@ with tabs[4]:
     if findings.empty:
         st.success("No data-quality warning in the loaded uploads" + (" of these sites." if sites else "."))
     else:
-        st.dataframe(view.warning_counts, hide_index=True, width="content",
+        st.dataframe(view.warning_counts, hide_index=True, placeholder="", width="content",
                      column_config={"rule": "Rule", "domain": "Domain", "open": "Open", "corrected": "Corrected"})
         _findings_list(findings)
     st.markdown("**Errors of rejected uploads, by rule**")
@@ -325,7 +325,7 @@ with tabs[4]:
     else:
         st.caption("Study-wide (a rejected file's rows never reach a site); each distinct error once.")
         st.dataframe(
-            rejected, hide_index=True, width="stretch", height=_list_height(rejected),
+            rejected, hide_index=True, placeholder="", width="stretch", height=_list_height(rejected),
             column_config={"rule": "Rule", "errors": "Errors", "files": "Files",
                            "example": st.column_config.TextColumn("Example", width="large"),
                            "last_seen_utc": st.column_config.DatetimeColumn("Last seen (UTC)", format="YYYY-MM-DD HH:mm")},
@@ -336,7 +336,7 @@ with tabs[5]:
     uploads = view.uploads
     st.caption(f"The latest {monitoring.RECENT_UPLOADS} uploads, newest first, for the whole study.")
     st.dataframe(
-        uploads, hide_index=True, width="stretch",
+        uploads, hide_index=True, placeholder="", width="stretch",
         column_order=["uploaded_at_utc", "file_name", "domain", "status", "rows_in_file", "rows_inserted", "rows_corrected",
                       "errors", "warnings", "user_name", "upload_id"],
         column_config={"uploaded_at_utc": st.column_config.DatetimeColumn("Time (UTC)", format="YYYY-MM-DD HH:mm"),

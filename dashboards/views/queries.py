@@ -115,7 +115,7 @@ def show_list(queries: pd.DataFrame) -> pd.DataFrame:
     listed = _filters(queries)
     st.caption(f"{len(listed):,} of {len(queries):,} queries shown, oldest first.")
     shown = listed.assign(last_step=listed.last_action + " · " + listed.last_by)  # one column: the table fits the page
-    st.dataframe(shown[list(LIST_COLUMNS)].rename(columns=LIST_COLUMNS), hide_index=True, width="stretch",
+    st.dataframe(shown[list(LIST_COLUMNS)].rename(columns=LIST_COLUMNS), hide_index=True, placeholder="", width="stretch",
                  height=min(38 + 35 * max(len(listed), 1), 380), key="queries_list",
                  column_config={"Query": st.column_config.NumberColumn(width="small"),
                                 "Site": st.column_config.TextColumn(width="small"),

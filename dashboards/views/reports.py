@@ -129,4 +129,4 @@ show_items(archive)
 show_preview(archive)
 with st.expander(f"Files in the zip ({len(archive.files)})"):
     st.dataframe(archive.files.assign(size=(archive.files["size"] / 1024).round(1)).rename(columns={"size": "size (KiB)"}),
-                 hide_index=True, width="stretch", key="pack_files")
+                 hide_index=True, placeholder="", width="stretch", key="pack_files")

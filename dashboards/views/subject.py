@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import data, ui
-from schemas.subjects import SEX_LABELS
+from schemas.subjects import DIAGNOSIS_LABELS, SEX_LABELS, grade_label
 from dashboards.catalogue import pages_for
 from dashboards.charts.subject import hair_counts_by_visit, timeline
 from trial.errors import TrialError
@@ -92,8 +92,8 @@ def show_facts(facts: dict, labels: dict[str, str]) -> None:
         fact("Arm", labels.get(facts["arm"], facts["arm"]) if facts["arm"] else "Not randomized",
              f"randomization no. {facts['randomization_number']}" if facts.get("randomization_number") else "")
     with cards[1].container(border=True):
-        fact("Sex, age", f"{sex}, {facts['age']} years", f"Fitzpatrick {facts['fitzpatrick']}" if facts.get("fitzpatrick") else "")
-        fact("Diagnosis", facts["diagnosis"], " ".join(x for x in (words(scale) if scale else "", grade or "") if x))
+        fact("Sex, age", f"{sex}, {facts['age']} years", f"Fitzpatrick type {facts['fitzpatrick']}" if facts.get("fitzpatrick") else "")
+        fact("Diagnosis", DIAGNOSIS_LABELS.get(facts["diagnosis"], facts["diagnosis"]), grade_label(f"{scale} {grade}") if scale and grade else "")
     with cards[2].container(border=True):
         fact("Consent", when(facts["consent_date"]), f"screened {when(facts['screening_date'])}"
              + ("" if facts.get("eligible") == "Y" else " · not eligible"))
@@ -101,7 +101,7 @@ def show_facts(facts: dict, labels: dict[str, str]) -> None:
     with cards[3].container(border=True):
         fact("Disposition", status, " · ".join(x for x in (when(facts.get("status_date")) if facts.get("status") else "",
                                                            words(facts.get("reason")) if facts.get("reason") else "") if x))
-        fact("Analysis populations", ", ".join(populations) if populations else "None")
+        fact("Analysis populations", ", ".join(populations) if populations else "Not in any")
 
 
 def show_hair_counts(profile, visit_labels: dict[str, str]) -> None:
@@ -112,7 +112,7 @@ def show_hair_counts(profile, visit_labels: dict[str, str]) -> None:
         return
     shown = counts.assign(visit=counts.visit.map(visit_labels).fillna(counts.visit))[list(HAIR_COLUMNS)].rename(columns=HAIR_COLUMNS)
     shown = shown.dropna(axis="columns", how="all")  # terminal/vellus/diameter only where the study records them
-    st.dataframe(shown, hide_index=True, width="stretch", key="hair_counts",
+    st.dataframe(shown, hide_index=True, placeholder="", width="stretch", key="hair_counts",
                     column_config={"Date": st.column_config.DateColumn(format="YYYY-MM-DD"),
                                    "Density (/cm²)": st.column_config.NumberColumn(format="%.1f"),
                                    "In window": st.column_config.CheckboxColumn(help="Study day inside the visit's window")})
@@ -129,7 +129,7 @@ def show_events_and_sessions(profile) -> None:
         if events.empty:
             st.caption("No adverse event recorded.")
         else:
-            st.dataframe(events[list(columns)].rename(columns=columns), hide_index=True, width="stretch", key="adverse_events",
+            st.dataframe(events[list(columns)].rename(columns=columns), hide_index=True, placeholder="", width="stretch", key="adverse_events",
                          column_config={"Onset": st.column_config.DateColumn(format="YYYY-MM-DD"),
                                         "Resolved": st.column_config.DateColumn(format="YYYY-MM-DD"),
                                         "TEAE": st.column_config.CheckboxColumn(help="Onset on or after randomization")})
@@ -141,7 +141,7 @@ def show_events_and_sessions(profile) -> None:
         elif sessions.empty:
             st.caption("No microneedling session recorded.")
         else:
-            st.dataframe(sessions[list(SESSION_COLUMNS)].rename(columns=SESSION_COLUMNS), hide_index=True, width="stretch",
+            st.dataframe(sessions[list(SESSION_COLUMNS)].rename(columns=SESSION_COLUMNS), hide_index=True, placeholder="", width="stretch",
                          key="sessions", column_config={"Date": st.column_config.DateColumn(format="YYYY-MM-DD")})
 
 
@@ -161,7 +161,7 @@ def show_open_queries(subject_id: str) -> None:
         right.page_link("views/queries.py", label=f"Queries of {subject_id}", icon=":material/forum:",
                         query_params={"subject": subject_id})
     if not still_open.empty:
-        st.dataframe(still_open[list(QUERY_COLUMNS)].rename(columns=QUERY_COLUMNS), hide_index=True, width="stretch",
+        st.dataframe(still_open[list(QUERY_COLUMNS)].rename(columns=QUERY_COLUMNS), hide_index=True, placeholder="", width="stretch",
                      key="open_queries", column_config={"Question": st.column_config.TextColumn(width="large")})
 
 
@@ -172,7 +172,7 @@ def show_history(profile) -> None:
     st.caption(f"Every upload that inserted a record of {profile.subject_id} and every correction since "
                f"({corrections} value(s) corrected), oldest first: who, when, which file and line, old and new value, and why.")
     shown = history.rename(columns=HISTORY_COLUMNS)
-    st.dataframe(shown, hide_index=True, width="stretch", height=min(38 + 35 * len(shown), 420), key="history",
+    st.dataframe(shown, hide_index=True, placeholder="", width="stretch", height=min(38 + 35 * len(shown), 420), key="history",
                  column_config={"When": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss")})
     ui.download_csv(shown, f"audit-{profile.subject_id}.csv", "Download the audit history (CSV)", key="history_csv")
 

@@ -41,7 +41,7 @@ def arm_columns(screen: ToleranceScreen) -> dict:
 
 def show_overview(screen: ToleranceScreen) -> None:
     st.subheader("Overview of TEAEs (table 14.3.1)")
-    st.dataframe(screen.overview, hide_index=True, width="stretch", column_config=arm_columns(screen))
+    st.dataframe(screen.overview, hide_index=True, placeholder="", width="stretch", column_config=arm_columns(screen))
     st.caption("A subject counts once per row, however many events it had; n (%) of the arm's safety population (N); "
                "events: all TEAEs of that kind." + (f" {CI_METHOD}" if screen.contrast else ""))
 
@@ -64,7 +64,7 @@ def show_by_term(screen: ToleranceScreen, study) -> None:
         layout={**SCREEN_LAYOUT, "legend": {"orientation": "h", "yanchor": "top", "y": -0.1, "x": 0}},
     )
     st.plotly_chart(figure, width="stretch", config=ui.PLOTLY_CONFIG)
-    st.dataframe(terms, hide_index=True, width="stretch", height=min(38 + 35 * len(terms), 460), column_config={
+    st.dataframe(terms, hide_index=True, placeholder="", width="stretch", height=min(38 + 35 * len(terms), 460), column_config={
         "All arms, %": st.column_config.NumberColumn(format="%.1f", help="Subjects with the term, % of the whole safety population"),
         "Risk difference, %": st.column_config.NumberColumn(format="%.1f"),
         **arm_columns(screen),
@@ -89,7 +89,7 @@ def show_worst(screen: ToleranceScreen, colours) -> None:
         table = table.reindex([level.replace("_", " ").capitalize() for level in order])
         table = table[[a.code for a in screen.arms if a.code in table.columns]]
         table.columns = [a.heading for a in screen.arms if a.code in table.columns]
-        column.dataframe(table.rename_axis(measure).reset_index(), hide_index=True, width="stretch")
+        column.dataframe(table.rename_axis(measure).reset_index(), hide_index=True, placeholder="", width="stretch")
 
 
 def show_listing(study, labels) -> None:
@@ -133,7 +133,7 @@ def show_listing(study, labels) -> None:
     rows = events.iloc[(page - 1) * page_size: page * page_size]
     table.dataframe(
         (rows if "arm" in withheld else rows.assign(arm=rows.arm.map(labels).fillna(rows.arm))).rename(columns=COLUMNS),
-        hide_index=True, width="stretch",
+        hide_index=True, placeholder="", width="stretch",
         height=min(38 + 35 * len(rows), 560),
         column_config={"Onset": st.column_config.DateColumn(format="YYYY-MM-DD"),
                        "Resolved": st.column_config.DateColumn(format="YYYY-MM-DD"),

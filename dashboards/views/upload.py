@@ -113,7 +113,7 @@ for result in results:
         findings = findings_frame(result)
         if result.status in LOADABLE and result.corrected:
             st.markdown("**Corrections** (the old value stays in the audit trail)")
-            st.dataframe(correction_frame(result), hide_index=True, width="stretch",
+            st.dataframe(correction_frame(result), hide_index=True, placeholder="", width="stretch",
                          height=min(38 + 35 * len(result.changes), 320))
             if result.changes_not_listed:
                 st.caption(f"The first {len(result.changes):,} corrected cells are shown; the other "
