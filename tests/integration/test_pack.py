@@ -162,3 +162,13 @@ def test_listings_are_named_listings_and_come_in_number_order(pack):
     assert listings == ["16.2.2", "16.2.7"]
     assert not [t for t in titles if t.startswith("Table 16.")]
     assert "<title>Listing 16.2.7</title>" in (out / "listing-16.2.7.html").read_text()
+
+
+def test_the_adverse_event_listing_reads_in_words(pack):
+    _, out, _, _ = pack
+    listing = pd.read_csv(out / "listing-16.2.7.csv", keep_default_na=False, dtype=str)
+    events = listing[listing.Arm != ""]
+    assert len(events) > 0
+    assert set(events.Severity) <= {"Mild", "Moderate", "Severe"}
+    assert set(events.Serious) <= {"Yes", "No"} and set(events.TEAE) <= {"Yes", "No"}
+    assert not events.Arm.str.fullmatch(r"[A-Z_]+").any(), set(events.Arm)  # arm labels, not codes

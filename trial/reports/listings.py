@@ -42,17 +42,34 @@ DEVIATION_COLUMNS = {
 }
 
 
-def _listing(store, query: str, columns: dict[str, str], number: str, title: str, population: str, note: str) -> Table:
-    """A landscape listing of the query's rows, grouped by site, one row per record with the subject as its label."""
-    rows = _by_site(_query(store, query), list(columns))
+def _listing(store, query: str, columns: dict[str, str], number: str, title: str, population: str, note: str,
+             readable=None) -> Table:
+    """A landscape listing of the query's rows, grouped by site, one row per record with the subject as its label;
+    ``readable`` turns the rows' codes into words."""
+    frame = _query(store, query)
+    rows = _by_site(frame if readable is None or frame.empty else readable(frame, store.study), list(columns))
     return Table(number, title, population, "Site / Subject", tuple(Column(label) for label in columns.values()), rows,
                  (note,), landscape=True, listing=True)
+
+
+_WORDED = ("severity", "relationship", "cause", "action", "outcome")  # codes shown as words: PROBABLY_RELATED → Probably related
+_YES_NO = {"Y": "Yes", "N": "No"}
+
+
+def _in_words(frame: pd.DataFrame, study) -> pd.DataFrame:
+    """The adverse events as a reader reads them: arms by their labels, codes as words, Y/N as Yes/No."""
+    labels = {a.code: a.label for a in study.arms}
+    words = {column: frame[column].map(lambda v: "No action" if v == "NONE" else str(v).replace("_", " ").capitalize() if v else "")
+             for column in _WORDED}
+    return frame.assign(arm=frame.arm.map(lambda v: labels.get(v, v)), serious=frame.serious.map(lambda v: _YES_NO.get(v, v)),
+                        teae=frame.teae.map(lambda v: _YES_NO.get(v, v)), **words)
 
 
 def ae_listing(store) -> Table:
     return _listing(store, "adverse_events", AE_COLUMNS, "16.2.7", "Adverse events",
                     "All subjects with an adverse event",
-                    "Onset (day): date and study day from randomization. TEAE: onset on or after randomization.")
+                    "Onset (day): date and study day from randomization. TEAE: onset on or after randomization.",
+                    _in_words)
 
 
 def deviation_listing(store) -> Table:
