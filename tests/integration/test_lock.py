@@ -53,3 +53,24 @@ def test_the_command_line_locks_refuses_loads_and_unlocks(tmp_path):
     assert runner.invoke(main, ["load", str(csv), "--db", str(db)]).exit_code == 0
     with Store.open(db, read_only=True) as store:
         assert store.scalar("SELECT count(*) FROM hair_counts") == len(HAIR_COUNTS_ROWS)
+
+
+def test_the_pack_says_draft_until_the_database_is_locked_and_then_when_it_was(seeded, tmp_path):
+    import docx
+
+    from trial.reports.pack import write_pack
+
+    def header_and_title_page(folder):
+        write_pack(seeded, folder)
+        document = docx.Document(folder / "end-of-study-tables.docx")
+        title_page = "\n".join(p.text for p in document.paragraphs[:12])
+        return document.sections[-1].header.paragraphs[0].text or document.sections[0].header.paragraphs[0].text, title_page, \
+            (folder / "table-14.1.1.html").read_text()
+
+    header, title_page, page = header_and_title_page(tmp_path / "draft")
+    assert "DRAFT" in header and "DRAFT" in title_page and "DRAFT" in page
+    state = lock(seeded, user="stat", reason="final data review complete")
+    header, title_page, page = header_and_title_page(tmp_path / "final")
+    when = state.at.strftime("%Y-%m-%d %H:%M UTC")
+    for text in (header, title_page, page):
+        assert "DRAFT" not in text and f"database locked {when}" in text, text

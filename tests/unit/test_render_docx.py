@@ -240,7 +240,7 @@ def test_the_pack_opens_with_a_title_page(pack):
         before_contents.append(item.text)
     title_page = "\n".join(before_contents)
     for words in (INFO.study_title, INFO.study_id, "End-of-study tables", INFO.data_cut, f"Data version: {INFO.data_version}",
-                  INFO.lock_state, INFO.generated_at):
+                  INFO.status, "DRAFT", INFO.generated_at):
         assert words in title_page, words
 
 

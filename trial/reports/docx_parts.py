@@ -66,10 +66,12 @@ def text_width(section) -> int:
 
 
 def set_header_footer(section, info: PackInfo) -> None:
-    """Study id and data cut in the header; ``Page X of Y`` in the footer."""
+    """Study id, data cut and whether the numbers are a draft (until database lock) in the header;
+    ``Page X of Y`` in the footer."""
     header = section.header.paragraphs[0]
     header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    header.add_run(f"{info.study_id} · data cut {info.data_cut}")
+    header.add_run(f"{info.study_id} · data cut {info.data_cut} · ")
+    header.add_run(info.status).bold = info.lock_state != "LOCKED"
     footer = section.footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
     for text, field in (("Page ", "PAGE"), (" of ", "NUMPAGES")):

@@ -58,8 +58,14 @@ class PackInfo:
     lock_state: str  # "UNLOCKED" until database lock exists (issue 6)
     generated_at: str
     tables: tuple[str, ...] = field(default_factory=tuple)
+    locked_at: str | None = None  # when the database was locked, while it is
+
+    @property
+    def status(self) -> str:
+        """What every page's header says of the numbers: a draft until the database is locked."""
+        return f"Final · database locked {self.locked_at}" if self.lock_state == "LOCKED" else "DRAFT · database not locked"
 
     @property
     def stamp(self) -> str:
         """The line every table carries at its foot."""
-        return f"{self.study_id} · data cut {self.data_cut} (version {self.data_version}) · database {self.lock_state.lower()}"
+        return f"{self.study_id} · data cut {self.data_cut} (version {self.data_version}) · {self.status}"

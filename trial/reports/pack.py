@@ -34,12 +34,14 @@ def build_tables(ard, study) -> list[Table]:
 def pack_info(store, tables: list[Table]) -> PackInfo:
     # Epoch seconds: a TIMESTAMPTZ fetched as a Python value would need pytz.
     cut = store.scalar("SELECT epoch(max(uploaded_at)) FROM uploads WHERE status = 'loaded'")
+    lock = lock_state(store)
     return PackInfo(
         study_id=store.study.study.id,
         study_title=store.study.study.title,
         data_cut=dt.datetime.fromtimestamp(cut, dt.UTC).strftime("%Y-%m-%d %H:%M UTC") if cut else "no data loaded",
         data_version=store.data_version(),
-        lock_state=lock_state(store).label,
+        lock_state=lock.label,
+        locked_at=lock.at.strftime("%Y-%m-%d %H:%M UTC") if lock.locked and lock.at else None,
         generated_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         tables=tuple(t.id for t in tables),
     )
