@@ -148,7 +148,7 @@ def primary_result(ard: pd.DataFrame, study) -> Primary:
     metrics = [Metric(a.label, f"{fmt_num(get('mean', a.code), digits)}{unit}",
                       f"n={fmt_int(get('n', a.code))}, SD {fmt_num(get('sd', a.code), digits + 1)}",
                       f"Mean {MEASURES[e.measure].lower()} from baseline at {visit_label(e.visit)}")
-               for a in [*tests, control]]
+               for a in [control, *tests]]  # the arms in the order of the table's columns: control first
     for test in tests:
         contrast = f"{test.code}-{control.code}"
         diff, low, high, p = (get(s, contrast, "ANCOVA") for s in ("diff", "ci_lower", "ci_upper", "p_value"))
