@@ -11,9 +11,9 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import data, ui
-from schemas.subjects import DIAGNOSIS_LABELS, SEX_LABELS, grade_label
 from dashboards.catalogue import pages_for
 from dashboards.charts.subject import hair_counts_by_visit, timeline
+from schemas.subjects import DIAGNOSIS_LABELS, SEX_LABELS, grade_label
 from trial.errors import TrialError
 from trial.governance import data_queries
 from trial.governance.access import Permission, WITHHELD_AE_COLUMNS, may

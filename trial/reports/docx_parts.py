@@ -71,7 +71,7 @@ def set_header_footer(section, info: PackInfo) -> None:
     header = section.header.paragraphs[0]
     header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     header.add_run(f"{info.study_id} · data cut {info.data_cut} · ")
-    header.add_run(info.status).bold = info.lock_state != "LOCKED"
+    header.add_run(info.status).bold = info.draft
     footer = section.footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
     for text, field in (("Page ", "PAGE"), (" of ", "NUMPAGES")):

@@ -53,6 +53,11 @@ def in_order(values, order) -> list:
     return sorted(values, key=lambda v: place.get(v, len(place)))
 
 
+def code_words(code: str) -> str:
+    """A code as words: WITHDREW_CONSENT → Withdrew consent, MILD → Mild."""
+    return code.replace("_", " ").capitalize()
+
+
 def visit_label(code: str) -> str:
     """WEEK_12 → Week 12, MONTH_6 → Month 6, BASELINE → Baseline."""
-    return code.replace("_", " ").capitalize()
+    return code_words(code)

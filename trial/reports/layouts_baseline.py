@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from schemas.subjects import DIAGNOSIS_LABELS, FITZPATRICK, SEX_LABELS, grade_label, grade_order
-from trial.reports.formats import fmt_int, in_order
+from trial.reports.formats import code_words, fmt_int, in_order
 from trial.reports.layouts import (
     POPULATIONS,
     arm_columns,
@@ -31,7 +31,7 @@ def disposition(ard, study) -> Table:
         *count_rows(view, "DISCONTINUED", groups, [("Discontinued", "")], indent=0),
     ]
     reasons = view.values("category", param="DISCONTINUED_REASON")
-    rows += count_rows(view, "DISCONTINUED_REASON", groups, [(r.replace("_", " ").capitalize(), r) for r in reasons])
+    rows += count_rows(view, "DISCONTINUED_REASON", groups, [(code_words(r), r) for r in reasons])
     return Table(
         "14.1.1", "Subject disposition", POPULATIONS["ITT"], "Subjects", columns, tuple(rows),
         ("Percentages are of the subjects randomized to the arm.",),

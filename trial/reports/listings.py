@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from trial.analysis.datasets import open_datasets
+from trial.reports.formats import code_words
 from trial.reports.model import Column, Row, Table
 from trial.store.sqlfiles import sql_text
 
@@ -59,7 +60,7 @@ _YES_NO = {"Y": "Yes", "N": "No"}
 def _in_words(frame: pd.DataFrame, study) -> pd.DataFrame:
     """The adverse events as a reader reads them: arms by their labels, codes as words, Y/N as Yes/No."""
     labels = {a.code: a.label for a in study.arms}
-    words = {column: frame[column].map(lambda v: "No action" if v == "NONE" else str(v).replace("_", " ").capitalize() if v else "")
+    words = {column: frame[column].map(lambda v: "No action" if v == "NONE" else code_words(str(v)) if v else "")
              for column in _WORDED}
     return frame.assign(arm=frame.arm.map(lambda v: labels.get(v, v)), serious=frame.serious.map(lambda v: _YES_NO.get(v, v)),
                         teae=frame.teae.map(lambda v: _YES_NO.get(v, v)), **words)

@@ -61,9 +61,14 @@ class PackInfo:
     locked_at: str | None = None  # when the database was locked, while it is
 
     @property
+    def draft(self) -> bool:
+        """The numbers are a draft until the database is locked."""
+        return self.lock_state != "LOCKED"
+
+    @property
     def status(self) -> str:
-        """What every page's header says of the numbers: a draft until the database is locked."""
-        return f"Final · database locked {self.locked_at}" if self.lock_state == "LOCKED" else "DRAFT · database not locked"
+        """What every page's header says of the numbers."""
+        return "DRAFT · database not locked" if self.draft else f"Final · database locked {self.locked_at}"
 
     @property
     def stamp(self) -> str:

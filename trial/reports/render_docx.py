@@ -266,7 +266,7 @@ def _title_page(document: DocxDocument, tables: list[Table], info: PackInfo) -> 
         ("End-of-study tables", 16, True, 36),
         (f"Data cut: {info.data_cut}", 11, False, 4),
         (f"Data version: {info.data_version}", 11, False, 4),
-        (info.status, 11, info.lock_state != "LOCKED", 4),
+        (info.status, 11, info.draft, 4),
         (f"Generated at: {info.generated_at}", 11, False, 4),
         (f"Tables: {sum(not t.listing for t in tables)} · listings: {sum(t.listing for t in tables)}", 11, False, 4),
     ]
