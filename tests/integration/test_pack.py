@@ -4,6 +4,7 @@ import docx
 import pandas as pd
 import pytest
 from helpers import scenario_store
+from striprtf.striprtf import rtf_to_text
 
 from trial.analysis.ard import ard_for
 from trial.reports.pack import LAYOUTS, build_tables, write_pack
@@ -21,11 +22,11 @@ def pack(request, tmp_path_factory):
     store.close()
 
 
-def test_every_table_is_written_in_three_formats(pack):
+def test_every_table_is_written_in_four_formats(pack):
     _, out, tables, written = pack
     assert len(tables) == len(LAYOUTS)
     for table in tables:
-        for suffix in ("csv", "html", "docx"):
+        for suffix in ("csv", "html", "docx", "rtf"):
             path = out / f"table-{table.id}.{suffix}"
             assert path.is_file() and path.stat().st_size > 0, path
     assert {p.name for p in written} >= {"end-of-study-tables.docx", "ard.csv", "ard.parquet", "index.html"}
@@ -42,6 +43,21 @@ def test_each_docx_is_a_real_word_table_with_the_expected_rows(pack):
         assert [word_table.rows[i + 1].cells[0].text.strip() for i in range(len(table.rows))] == [r.label for r in table.rows]
         csv = pd.read_csv(out / f"table-{table.id}.csv", keep_default_na=False)
         assert list(csv.columns) == table.headings and len(csv) == len(table.rows)
+
+
+def test_every_table_and_listing_has_an_rtf_that_reads_back_to_its_csv(pack):
+    _, out, tables, _ = pack
+    names = [f"table-{t.id}" for t in tables] + [p.stem for p in sorted(out.glob("listing-*.csv"))]
+    assert len(names) > len(tables)
+    for name in names:
+        lines = rtf_to_text((out / f"{name}.rtf").read_text(encoding="ascii")).splitlines()
+        rows = [line.replace("\t", "").split("|")[:-1] for line in lines if line.endswith("|")]
+        csv = pd.read_csv(out / f"{name}.csv", keep_default_na=False, dtype=str)
+        header = list(csv.columns)
+        body = [r for r in rows if r != header]
+        assert rows[0] == header, name
+        unguarded = csv.apply(lambda column: column.str.removeprefix("'"))  # the CSV's formula-injection guard on "-4.2"
+        assert body == [[cell.strip() if i == 0 else cell for i, cell in enumerate(r)] for r in unguarded.itertuples(index=False)], name
 
 
 def test_the_listings_are_written_by_site_and_subject(pack):

@@ -59,7 +59,6 @@ BY_VISIT = Table(
         Row("Mean (SD)", ("151.2 (20.31)", "155.0 (21.02)", "160.4 (19.77)", "171.9 (22.40)", "20.6 (9.84)"), 1),
     ),
     footnotes=("Hair count per 1 cm² target area.",),
-    landscape=True,
 )
 
 OVERVIEW = Table(
@@ -81,7 +80,7 @@ def _body(path):
 
 
 def _texts(grid: DocxTable) -> list[list[str]]:
-    return [[cell.text for cell in row.cells] for row in grid.rows]
+    return [[cell.text.replace("\t", "") for cell in row.cells] for row in grid.rows]  # alignment tabs are layout, not text
 
 
 def _flags(row) -> set[str]:
@@ -148,15 +147,15 @@ def test_rules_above_and_below_the_header_and_under_the_last_row_only(single):
     )
 
 
-def test_labels_are_indented_headings_bold_and_statistics_centred(tmp_path):
+def test_labels_are_indented_headings_bold_and_statistics_aligned(tmp_path):
     document, _ = _body(table_docx(DEMOGRAPHICS, INFO, tmp_path / "t.docx"))
     _, *rows = document.tables[0].rows
     labels = [r.cells[0].paragraphs[0] for r in rows]
     indents = [round((p.paragraph_format.left_indent or 0) / Cm(0.35), 2) for p in labels]
     assert indents == [row.indent for row in DEMOGRAPHICS.rows]
     assert [bool(p.runs) and all(run.bold for run in p.runs) for p in labels] == [row.heading for row in DEMOGRAPHICS.rows]
-    alignments = {c.paragraphs[0].alignment for r in rows for c in r.cells[1:]}
-    assert alignments == {WD_ALIGN_PARAGRAPH.CENTER}
+    alignments = {c.paragraphs[0].alignment for r in rows for c in r.cells[1:] if c.text}
+    assert alignments == {WD_ALIGN_PARAGRAPH.LEFT}  # at their tab stops (see the alignment test)
 
 
 def test_a_listing_keeps_its_words_left_and_its_dates_centred(tmp_path):
@@ -164,6 +163,7 @@ def test_a_listing_keeps_its_words_left_and_its_dates_centred(tmp_path):
         "16.2.7", "Listing of adverse events", "Safety population", "Subject",
         (Column("Preferred term"), Column("Onset")),
         (Row("HAIR-01-001", ("Headache", "2024-02-11"), 1), Row("HAIR-01-002", ("Scalp pruritus", "2024-03-12"), 1)),
+        listing=True,
     )
     document, _ = _body(table_docx(listing, INFO, tmp_path / "listing.docx"))
     alignments = [[c.paragraphs[0].alignment for c in row.cells] for row in document.tables[0].rows]
@@ -182,13 +182,34 @@ def test_the_label_column_is_wider_and_the_table_spans_the_text_width(tmp_path):
     assert abs(sum(widths) - text_width) < Cm(0.05)
 
 
-def test_a_landscape_table_gets_a_landscape_page(tmp_path):
-    wide, _ = _body(table_docx(BY_VISIT, INFO, tmp_path / "wide.docx"))
-    tall, _ = _body(table_docx(DEMOGRAPHICS, INFO, tmp_path / "tall.docx"))
-    assert wide.sections[0].orientation == WD_ORIENT.LANDSCAPE
-    assert wide.sections[0].page_width > wide.sections[0].page_height
-    assert tall.sections[0].orientation == WD_ORIENT.PORTRAIT
-    assert tall.sections[0].page_width < tall.sections[0].page_height
+def test_every_table_gets_a_landscape_page(tmp_path):
+    for table in (BY_VISIT, DEMOGRAPHICS):
+        document, _ = _body(table_docx(table, INFO, tmp_path / f"{table.id}.docx"))
+        assert document.sections[0].orientation == WD_ORIENT.LANDSCAPE
+        assert document.sections[0].page_width > document.sections[0].page_height
+
+
+def _paragraph_of(cell):
+    (paragraph,) = cell.paragraphs
+    stops = [(t.get(qn("w:val")), int(t.get(qn("w:pos")))) for t in paragraph._p.iter(qn("w:tab")) if t.get(qn("w:pos"))]
+    return paragraph, stops
+
+
+def test_statistics_are_aligned_on_the_units_digit_of_their_first_number(tmp_path):
+    document, _ = _body(table_docx(DEMOGRAPHICS, INFO, tmp_path / "aligned.docx"))
+    grid = document.tables[0]
+    column = [row.cells[1] for row in grid.rows[1:] if row.cells[1].text.strip()]  # n, mean (SD), n (%) rows
+    stops = {tuple(_paragraph_of(cell)[1]) for cell in column}
+    assert len(stops) == 1  # one pair of stops for the whole column: the units digits line up
+    ((kind, at), (then, after)) = stops.pop()
+    assert (kind, then) == ("right", "left") and after == at + 1
+    texts = {cell.text for cell in column}
+    assert {"\t50", "\t34\t.2 (8.11)", "\t20\t (40.0)"} <= texts
+    assert all(_paragraph_of(cell)[0].alignment == WD_ALIGN_PARAGRAPH.LEFT for cell in column)
+    # the block of whole parts and rests is centred: the stop sits inside the cell, left of its middle
+    assert 0 < at < Cm(4).twips
+    # the header and the label column are not tabbed
+    assert _paragraph_of(grid.rows[0].cells[1])[1] == [] and _paragraph_of(grid.rows[2].cells[0])[1] == []
 
 
 def test_a_row_with_the_wrong_number_of_cells_is_refused(tmp_path):
@@ -200,7 +221,7 @@ def test_a_row_with_the_wrong_number_of_cells_is_refused(tmp_path):
 
 def _listing(rows: tuple[Row, ...]) -> Table:
     columns = tuple(Column(f"Item {j}") for j in range(13))
-    return Table("16.2.7", "Listing of adverse events", "Safety population", "Subject", columns, rows, landscape=True)
+    return Table("16.2.7", "Listing of adverse events", "Safety population", "Subject", columns, rows)
 
 
 def _listing_row(i: int, *, heading: bool = False) -> Row:
@@ -215,8 +236,8 @@ def test_a_long_listing_is_laid_out_row_for_row_as_a_short_table(tmp_path):
     document, _ = _body(table_docx(_listing(rows), INFO, tmp_path / "long.docx"))
     grid = document.tables[0]
     assert len(grid.rows) == 3001
-    assert [cell.text for cell in grid.rows[-1].cells] == [rows[-1].label, *rows[-1].cells]
-    assert [cell.text for cell in grid.rows[1700].cells] == [rows[1699].label, *rows[1699].cells]
+    assert _texts(grid)[-1] == [rows[-1].label, *rows[-1].cells]
+    assert _texts(grid)[1700] == [rows[1699].label, *rows[1699].cells]
 
     def xml(row):
         return row._tr.xml
@@ -262,12 +283,11 @@ def test_the_pack_holds_one_word_table_per_table_in_order(pack):
     assert titles == [f"Table {t.id}  {t.title}" for t in TABLES]
 
 
-def test_each_table_has_its_own_section_in_its_orientation(pack):
+def test_each_table_has_its_own_landscape_section(pack):
     document, _ = pack
+    assert len(document.sections) == 1 + len(TABLES)
+    assert all(s.page_width > s.page_height and s.orientation == WD_ORIENT.LANDSCAPE for s in document.sections)
     title, *sections = document.sections
-    assert title.page_width < title.page_height
-    assert [s.page_width > s.page_height for s in sections] == [t.landscape for t in TABLES]
-    assert [s.orientation == WD_ORIENT.LANDSCAPE for s in sections] == [t.landscape for t in TABLES]
     assert [s.start_type for s in sections] == [docx.enum.section.WD_SECTION.NEW_PAGE] * len(TABLES)
 
 
@@ -303,7 +323,7 @@ def test_a_listing_sizes_its_columns_to_their_words(tmp_path):
         "16.2.7", "Listing of adverse events", "Safety population", "Subject",
         (Column("No."), Column("Suspected cause"), Column("Verbatim term")),
         (Row("S01-001", ("1", "MICRONEEDLING", "small bleeding spots on the scalp after the session"), 1),),
-        landscape=True, listing=True,
+        listing=True,
     )
     document, _ = _body(table_docx(listing, INFO, tmp_path / "fitted.docx"))
     number, cause, verbatim = (cell.width for cell in document.tables[0].rows[0].cells[1:])

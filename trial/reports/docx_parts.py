@@ -13,12 +13,13 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Emu, Pt, RGBColor
 
+from trial.reports.columns import INDENT
 from trial.reports.model import PackInfo
 
 FONT = "Calibri"
 PAGE = (Cm(21.0), Cm(29.7))  # A4, portrait
 MARGIN = Cm(2.0)
-INDENT = Cm(0.35)  # per indent level of a row label
+
 RULE = 6  # rule thickness in eighths of a point (0.75 pt)
 GREY = RGBColor(0x59, 0x59, 0x59)
 TITLE_STYLE = "Table Title"  # the table of contents collects the paragraphs of this style
@@ -52,11 +53,11 @@ def new_document() -> DocxDocument:
     return document
 
 
-def set_page(section, landscape: bool) -> None:
-    """A4 with 2 cm margins; landscape swaps width and height."""
+def set_page(section) -> None:
+    """A4 landscape with 2 cm margins: every page of the pack, so no reader turns the page."""
     width, height = PAGE
-    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = (height, width) if landscape else (width, height)
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = height, width
     section.left_margin = section.right_margin = section.top_margin = section.bottom_margin = MARGIN
     section.header_distance = section.footer_distance = Cm(1.0)
 

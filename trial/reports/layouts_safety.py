@@ -73,7 +73,7 @@ def by_term(ard, study) -> Table:
     return Table("14.3.2", "Treatment-emergent adverse events by system organ class and preferred term", POPULATIONS["SAF"],
                  "System organ class / Preferred term", columns, tuple(rows),
                  (FOOT, "Sorted by the number of subjects (all arms), most frequent first.",
-                  "Risk difference: test minus control, 95 % CI by Newcombe's hybrid score method."), landscape=True)
+                  "Risk difference: test minus control, 95 % CI by Newcombe's hybrid score method."))
 
 
 def by_severity(ard, study) -> Table:

@@ -50,7 +50,7 @@ def _listing(store, query: str, columns: dict[str, str], number: str, title: str
     frame = _query(store, query)
     rows = _by_site(frame if readable is None or frame.empty else readable(frame, store.study), list(columns))
     return Table(number, title, population, "Site / Subject", tuple(Column(label) for label in columns.values()), rows,
-                 (note,), landscape=True, listing=True)
+                 (note,), listing=True)
 
 
 _WORDED = ("severity", "relationship", "cause", "action", "outcome")  # codes shown as words: PROBABLY_RELATED → Probably related

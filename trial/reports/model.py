@@ -36,7 +36,6 @@ class Table:
     columns: tuple[Column, ...]
     rows: tuple[Row, ...]
     footnotes: tuple[str, ...] = ()
-    landscape: bool = False  # wide tables print on landscape pages
     listing: bool = False  # records, not statistics: columns sized to their content; in Word each site on its own page
 
     @property

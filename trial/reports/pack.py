@@ -1,5 +1,5 @@
-"""The end-of-study pack: every table as CSV, HTML and DOCX, one combined DOCX, the ARD, and an
-index page, written into one folder."""
+"""The end-of-study pack: every table as CSV, HTML, DOCX and RTF, one combined DOCX, the ARD, and
+an index page, written into one folder."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from trial.reports.figures import build_figures, write_figures
 from trial.reports.listings import LISTINGS
 from trial.reports.model import PackInfo, Table
 from trial.reports.render_docx import pack_docx, table_docx
+from trial.reports.render_rtf import table_rtf
 from trial.reports.render_text import listing_html, table_csv, table_html
 
 LAYOUTS = (*layouts_baseline.LAYOUTS, *layouts_efficacy.LAYOUTS, *layouts_safety.LAYOUTS)
@@ -61,12 +62,14 @@ def write_pack(store, out: Path) -> list[Path]:
             table_csv(table, info, out / f"{stem}.csv"),
             table_html(table, info, out / f"{stem}.html"),
             table_docx(table, info, out / f"{stem}.docx"),
+            table_rtf(table, info, out / f"{stem}.rtf"),
         ]
     listings = [make(store) for make in LISTINGS]
     in_word = [t for t in listings if len(t.rows) <= MOST_LISTING_ROWS_IN_WORD]
     for listing in listings:
         stem = f"listing-{listing.id}"
-        written += [table_csv(listing, info, out / f"{stem}.csv"), listing_html(listing, info, out / f"{stem}.html")]
+        written += [table_csv(listing, info, out / f"{stem}.csv"), listing_html(listing, info, out / f"{stem}.html"),
+                    table_rtf(listing, info, out / f"{stem}.rtf")]
         if listing in in_word:
             written.append(table_docx(listing, info, out / f"{stem}.docx"))
     written.append(pack_docx([*tables, *in_word], info, out / "end-of-study-tables.docx"))
@@ -83,14 +86,14 @@ def write_pack(store, out: Path) -> list[Path]:
 def _index(tables, listings, in_word, figures: list[str], figure_problem: str | None, info: PackInfo, path: Path) -> Path:
     items = "".join(
         f"<tr><td>{html.escape(t.id)}</td><td><a href='table-{t.id}.html'>{html.escape(t.title)}</a></td>"
-        f"<td><a href='table-{t.id}.docx'>DOCX</a> · <a href='table-{t.id}.csv'>CSV</a></td></tr>"
+        f"<td><a href='table-{t.id}.docx'>DOCX</a> · <a href='table-{t.id}.rtf'>RTF</a> · <a href='table-{t.id}.csv'>CSV</a></td></tr>"
         for t in tables
     )
     for t in listings:
         word = (f"<a href='listing-{t.id}.docx'>DOCX</a> · " if t in in_word
                 else f"too long for Word ({len(t.rows):,} rows) · ")
         items += (f"<tr><td>{html.escape(t.id)}</td><td><a href='listing-{t.id}.html'>{html.escape(t.title)}</a></td>"
-                  f"<td>{word}<a href='listing-{t.id}.csv'>CSV</a></td></tr>")
+                  f"<td>{word}<a href='listing-{t.id}.rtf'>RTF</a> · <a href='listing-{t.id}.csv'>CSV</a></td></tr>")
     for name in figures:
         title = name.removeprefix("figure-").replace("-", " ").capitalize()
         png = "" if figure_problem else f" · <a href='{name}.png'>PNG</a>"

@@ -23,20 +23,13 @@ from docx.shared import Cm, Emu, Pt
 from trial.reports.docx_parts import (GREY, INDENT, NOTE_STYLE, RULE, TEXT_STYLE, TITLE_STYLE, air, cell_margins,
                                       field_begin, field_char, fill, new_document, no_borders, row_flags, rules,
                                       set_header_footer, set_page, small, text_width)
-from trial.reports.model import PackInfo, Row, Table
+from trial.reports.align import is_text_column
+from trial.reports.align import split as align_split
+from trial.reports.columns import CELL_MARGIN, column_widths, decimal_stops, site_groups
+from trial.reports.model import PackInfo, Table
 
-LABEL_WEIGHT = 2.0  # the label column is this many times as wide as a statistic column
-# Rough widths of 9 pt Calibri characters, for sizing a listing's columns to their text.
-WIDE, NARROW, THIN = Pt(5.4), Pt(4.5), Pt(2.6)  # capitals, digits and _; lower case and other marks; spaces
-CELL_MARGIN = Cm(0.1)  # left and right inside a listing's cells (Word's default is 0.19 cm)
 
 ROWS_PER_PARSE = 500  # body rows are written as XML text and parsed this many at a time
-
-
-def _is_text_column(table: Table, index: int) -> bool:
-    """A column of words (a listing's terms) is left-aligned; one of statistics is centred."""
-    cells = [row.cells[index] for row in table.rows if not row.heading and row.cells[index].strip()]
-    return sum(any(ch.isalpha() for ch in cell) for cell in cells) * 2 > len(cells)
 
 
 # ---- body rows as XML text ---------------------------------------------------------------------
@@ -65,8 +58,21 @@ def _run_xml(text: str, bold: bool) -> str:
     return f"<w:r>{'<w:rPr><w:b/></w:rPr>' if bold else '<w:rPr/>'}{''.join(content)}</w:r>"
 
 
-def _cell_xml(text: str, *, width: int, align: str, style: str, bold: bool, indent: int, keep: bool, before: bool, after: bool, rule: bool) -> str:
-    """One body cell: its width (twips), bottom rule, and one paragraph in the table text style."""
+def _cell_xml(text: str, *, width: int, align: str, style: str, bold: bool, indent: int, keep: bool, before: bool, after: bool,
+              rule: bool, tab: int | None = None) -> str:
+    """One body cell: its width (twips), bottom rule, and one paragraph in the table text style.
+
+    With ``tab`` (twips from the cell's left text edge) a statistic is decimal-aligned (see
+    ``align``): its whole part right-aligned at a tab stop there, the rest from a left stop just after.
+    """
+    parts = align_split(text) if tab is not None else None
+    tabs = ""
+    if parts:
+        whole, rest = parts
+        text, align = "\t" + whole + ("\t" + rest if rest else ""), "left"
+        tabs = f'<w:tabs><w:tab w:val="right" w:pos="{tab}"/><w:tab w:val="left" w:pos="{tab + 1}"/></w:tabs>'
+    elif tab is not None:
+        align = "center"
     borders = f"<w:tcBorders>{_RULE_XML}</w:tcBorders>" if rule else ""
     spacing = ""
     if before or after:
@@ -76,23 +82,25 @@ def _cell_xml(text: str, *, width: int, align: str, style: str, bold: bool, inde
     run = _run_xml(text, bold) if text else ""
     return (
         f'<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="{width}"/>{borders}</w:tcPr>'
-        f'<w:p><w:pPr><w:pStyle w:val="{style}"/>{keep_next}{spacing}{ind}<w:jc w:val="{align}"/></w:pPr>{run}</w:p></w:tc>'
+        f'<w:p><w:pPr><w:pStyle w:val="{style}"/>{keep_next}{tabs}{spacing}{ind}<w:jc w:val="{align}"/></w:pPr>{run}</w:p></w:tc>'
     )
 
 
-def _body_row_xml(row, *, widths: list[int], aligns: list[str], style: str, first: bool, last: bool) -> str:
+def _body_row_xml(row, *, widths: list[int], aligns: list[str], tabs: list[int | None], style: str, first: bool, last: bool) -> str:
     """One body row as ``<w:tr>`` text (namespace prefix ``w`` declared by the caller).
 
-    ``widths`` are in twips and ``aligns`` are ``w:jc`` values, label column first; ``first`` and
-    ``last`` add the air above the first and below the last row, ``last`` the rule under it.
+    ``widths`` are in twips and ``aligns`` are ``w:jc`` values, label column first; ``tabs`` are the
+    decimal-alignment stops of the statistic columns (None where a column is not aligned); ``first``
+    and ``last`` add the air above the first and below the last row, ``last`` the rule under it.
     """
     common = {"style": style, "bold": row.heading, "keep": row.heading, "before": first, "after": last, "rule": last}
     cells = [_cell_xml(row.label, width=widths[0], align=aligns[0], indent=row.indent, **common)]
-    cells += [_cell_xml(text, width=w, align=a, indent=0, **common) for text, w, a in zip(row.cells, widths[1:], aligns[1:], strict=True)]
+    cells += [_cell_xml(text, width=w, align=a, indent=0, tab=t, **common)
+              for text, w, a, t in zip(row.cells, widths[1:], aligns[1:], tabs, strict=True)]
     return f"<w:tr><w:trPr><w:cantSplit/></w:trPr>{''.join(cells)}</w:tr>"
 
 
-def _append_body(grid, rows, *, widths: list[int], aligns: list, style: str) -> None:
+def _append_body(grid, rows, *, widths: list[int], aligns: list, tabs: list[int | None], style: str) -> None:
     """Append the body rows to a python-docx table, parsing their XML ``ROWS_PER_PARSE`` at a time."""
     twips = [Emu(w).twips for w in widths]
     jc = [WD_ALIGN_PARAGRAPH.to_xml(a) for a in aligns]
@@ -100,7 +108,7 @@ def _append_body(grid, rows, *, widths: list[int], aligns: list, style: str) -> 
     tbl = grid._tbl
     for start in range(0, len(rows), ROWS_PER_PARSE):
         chunk = [
-            _body_row_xml(row, widths=twips, aligns=jc, style=style, first=i == 0, last=i == last)
+            _body_row_xml(row, widths=twips, aligns=jc, tabs=tabs, style=style, first=i == 0, last=i == last)
             for i, row in enumerate(rows[start : start + ROWS_PER_PARSE], start)
         ]
         parsed = parse_xml(f"<w:tbl {nsdecls('w')}>{''.join(chunk)}</w:tbl>")
@@ -110,43 +118,8 @@ def _append_body(grid, rows, *, widths: list[int], aligns: list, style: str) -> 
 # ---- the table ---------------------------------------------------------------------------------
 
 
-def _site_groups(rows: tuple[Row, ...]) -> list[tuple[Row, ...]]:
-    """A listing's rows cut before each heading row (one group per site)."""
-    cuts = [i for i, row in enumerate(rows) if row.heading and i > 0]
-    return [rows[a:b] for a, b in zip([0, *cuts], [*cuts, len(rows)], strict=True)] if rows else [rows]
-
-
-def _width_of(text: str) -> int:
-    """About how wide ``text`` prints in the table text style (EMU)."""
-    return sum(WIDE if ch.isupper() or ch.isdigit() or ch == "_" else THIN if ch.isspace() else NARROW for ch in text)
-
-
-def _fitted_widths(table: Table, total: int) -> list[int]:
-    """Column widths (EMU) for a listing: each column gets at least its longest word, so no word is
-    cut, and the width left over goes to the columns whose typical (90th percentile) text is longer."""
-    body = [(row.label, *row.cells) for row in table.rows if not row.heading]
-    least, extra = [], []
-    for index, heading in enumerate(table.headings):
-        cells = [record[index] for record in body]
-        longest_word = max((_width_of(word) for text in (heading, *cells) for word in text.split()), default=0)
-        lengths = sorted(_width_of(cell) for cell in cells) or [0]
-        typical = lengths[int(0.9 * (len(lengths) - 1))]
-        inside = 2 * CELL_MARGIN + Pt(4) + (INDENT if index == 0 else 0)  # the label column's rows are indented
-        least.append(longest_word + inside)
-        extra.append(max(typical - longest_word, 0))
-    room = total - sum(least)
-    if room <= 0:  # not even the longest words fit: shrink every column alike
-        widths = [w * total / sum(least) for w in least]
-    elif sum(extra):
-        widths = [w + room * e / sum(extra) for w, e in zip(least, extra, strict=True)]
-    else:
-        widths = [w + room / len(least) for w in least]
-    whole = [int(w) for w in widths]
-    whole[0] += total - sum(whole)  # whole EMUs adding up to the text width
-    return whole
-
-
-def _grid(document: DocxDocument, headings: list[str], rows, *, widths: list[int], aligns: list, total: int, narrow: bool) -> None:
+def _grid(document: DocxDocument, headings: list[str], rows, *, widths: list[int], aligns: list, tabs: list[int | None],
+          total: int, narrow: bool) -> None:
     """One Word table: the header row (repeated on every page) between two rules, then the body;
     ``narrow`` cells have small inner margins (a listing's many columns)."""
     grid = document.add_table(rows=1, cols=len(headings))
@@ -168,7 +141,7 @@ def _grid(document: DocxDocument, headings: list[str], rows, *, widths: list[int
         cell.width = w
     # a little air between the text and the rules
     air(header.cells, before=2, after=2)
-    _append_body(grid, rows, widths=widths, aligns=aligns, style=document.styles[TEXT_STYLE].style_id)
+    _append_body(grid, rows, widths=widths, aligns=aligns, tabs=tabs, style=document.styles[TEXT_STYLE].style_id)
 
 
 def add_table(document: DocxDocument, table: Table, info: PackInfo) -> None:
@@ -197,19 +170,16 @@ def add_table(document: DocxDocument, table: Table, info: PackInfo) -> None:
     population.paragraph_format.keep_with_next = True
     population.paragraph_format.space_after = Pt(4)
 
-    total = text_width(document.sections[-1])
-    if table.listing:
-        widths = _fitted_widths(table, total)
-    else:
-        share = int(total / (LABEL_WEIGHT + width))
-        widths = [total - share * width, *[share] * width]
+    widths = column_widths(table, text_width(document.sections[-1]))
+    total = sum(widths)
     left, centre = WD_ALIGN_PARAGRAPH.LEFT, WD_ALIGN_PARAGRAPH.CENTER
-    aligns = [left, *(left if _is_text_column(table, i) else centre for i in range(width))]
-    groups = _site_groups(table.rows) if table.listing else [table.rows]
+    aligns = [left, *(left if is_text_column(table, i) else centre for i in range(width))]
+    tabs = [None if t is None else Emu(t).twips for t in decimal_stops(table, widths)]
+    groups = site_groups(table.rows) if table.listing else [table.rows]
     for number, rows in enumerate(groups):
         if number:  # each site of a listing starts a page, under its own copy of the header row
             document.add_paragraph().paragraph_format.page_break_before = True
-        _grid(document, table.headings, rows, widths=widths, aligns=aligns, total=total, narrow=table.listing)
+        _grid(document, table.headings, rows, widths=widths, aligns=aligns, tabs=tabs, total=total, narrow=table.listing)
 
     notes = [document.add_paragraph(note, style=NOTE_STYLE) for note in table.footnotes]
     stamp = document.add_paragraph(style=NOTE_STYLE)
@@ -222,10 +192,10 @@ def add_table(document: DocxDocument, table: Table, info: PackInfo) -> None:
 # ---- the two documents -------------------------------------------------------------------------
 
 
-def _document(info: PackInfo, landscape: bool) -> DocxDocument:
+def _document(info: PackInfo) -> DocxDocument:
     """A new document whose first section has its page set and the pack's header and footer."""
     document = new_document()
-    set_page(document.sections[0], landscape)
+    set_page(document.sections[0])
     set_header_footer(document.sections[0], info)
     return document
 
@@ -242,7 +212,7 @@ def table_docx(table: Table, info: PackInfo, path: Path) -> Path:
     Parameters
     ----------
     table : Table
-        The table to draw; ``table.landscape`` chooses the page orientation.
+        The table to draw, on landscape pages.
     info : PackInfo
         The study, data cut and lock state for the stamp, header and footer.
     path : Path
@@ -253,7 +223,7 @@ def table_docx(table: Table, info: PackInfo, path: Path) -> Path:
     Path
         ``path``, written.
     """
-    document = _document(info, table.landscape)
+    document = _document(info)
     add_table(document, table, info)
     return _saved(document, path)
 
@@ -304,7 +274,7 @@ def pack_docx(tables: list[Table], info: PackInfo, path: Path) -> Path:
     Parameters
     ----------
     tables : list of Table
-        The tables in pack order; each starts on a new page, portrait or landscape as it asks.
+        The tables in pack order; each starts on a new page.
     info : PackInfo
         The study, data cut, data version, lock state and generation time.
     path : Path
@@ -315,12 +285,12 @@ def pack_docx(tables: list[Table], info: PackInfo, path: Path) -> Path:
     Path
         ``path``, written.
     """
-    document = _document(info, landscape=False)  # later sections inherit its header and footer
+    document = _document(info)  # later sections inherit its header and footer
     document.sections[0].different_first_page_header_footer = True  # a bare title page
     _title_page(document, tables, info)
     for table in tables:
         section = document.add_section(WD_SECTION.NEW_PAGE)
         section.different_first_page_header_footer = False
-        set_page(section, table.landscape)
+        set_page(section)
         add_table(document, table, info)
     return _saved(document, path)

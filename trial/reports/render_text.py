@@ -10,7 +10,13 @@ import pandas as pd
 from great_tables import GT, loc, style
 
 from trial.csv_safe import write_csv
+from trial.reports.align import aligned_columns, column_extent, split
 from trial.reports.model import PackInfo, Table
+
+# A decimal-aligned cell: two inline blocks of fixed widths in ``ch`` (the width of a digit, every
+# digit alike with tabular figures), the whole part right-aligned in the first, centred together.
+ALIGN_CSS = (".dec{display:inline-block;text-align:left;white-space:pre;font-variant-numeric:tabular-nums}"
+             ".dec .whole{display:inline-block;text-align:right}")
 
 
 def table_frame(table: Table) -> pd.DataFrame:
@@ -45,17 +51,35 @@ def table_html(table: Table, info: PackInfo, path: Path) -> Path:
     for level in sorted({table.rows[i].indent for i in indented}):
         rows = [i for i in indented if table.rows[i].indent == level]
         gt = gt.tab_style(style=style.css(f"padding-left: {0.4 + 1.2 * level}em;"), locations=loc.body(columns=stub, rows=rows))
+    for heading, aligned in zip(frame.columns[1:], aligned_columns(table), strict=True):
+        if aligned:
+            gt = gt.fmt(fns=_aligner(frame[heading]), columns=heading)
     for note in (*table.footnotes, info.stamp):
         gt = gt.tab_source_note(note)
     body = gt.as_raw_html()
     page = (
         "<!DOCTYPE html><html><head><meta charset='utf-8'>"
         f"<title>{html.escape(table.caption)}</title>"
-        "<style>body{font-family:system-ui,Segoe UI,Arial,sans-serif;margin:2rem;max-width:1100px}</style>"
+        f"<style>body{{font-family:system-ui,Segoe UI,Arial,sans-serif;margin:2rem;max-width:1100px}}{ALIGN_CSS}</style>"
         f"</head><body>{body}</body></html>"
     )
     path.write_text(page, encoding="utf-8")
     return path
+
+
+def _aligner(cells: pd.Series):
+    """The formatter of one statistic column: each cell as its whole part and rest (see ``align``),
+    in blocks as wide as the column's widest, escaped here (great_tables inserts a formatter's HTML as is)."""
+    whole, rest = column_extent(cells, len)
+
+    def cell(text: str) -> str:
+        parts = split(text)
+        if parts is None:
+            return html.escape(text)
+        return (f"<span class='dec' style='width:{whole + rest}ch'><span class='whole' style='width:{whole}ch'>"
+                f"{html.escape(parts[0])}</span>{html.escape(parts[1])}</span>")
+
+    return cell
 
 
 def listing_html(table: Table, info: PackInfo, path: Path) -> Path:
