@@ -1,5 +1,7 @@
 """The end-of-study pack: every table in three formats, a combined DOCX, and the published numbers."""
 
+from html import escape as html_escape
+
 import docx
 import pandas as pd
 import pytest
@@ -8,6 +10,7 @@ from striprtf.striprtf import rtf_to_text
 
 from trial.analysis.ard import ard_for
 from trial.reports.pack import LAYOUTS, build_tables, write_pack
+from trial.reports.pack_figures import SPECS
 
 SCENARIOS = ["dhurat2013", "kumar2018", "starace2019"]
 
@@ -124,7 +127,15 @@ def test_the_figures_are_written_as_png_and_html(pack):
             assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
         else:
             assert not png.exists() and "need Chromium" in (out / "index.html").read_text()
+        spec = next(s for s in SPECS if s.name == name)
+        assert f"{spec.caption}&nbsp;&nbsp;{html_escape(spec.title)}" in html and html_escape(spec.population) in html
     assert (out / "plotly.min.js").is_file()
+    document = docx.Document(out / "end-of-study-tables.docx")
+    titles = [p.text for p in document.paragraphs if p.style.name == "Table Title"]
+    for spec in SPECS:  # each figure right after its table, drawn when Chromium is there
+        caption = f"{spec.caption}  {spec.title}"
+        assert caption in titles and titles.index(caption) > titles.index(next(t for t in titles if t.startswith(f"Table {spec.table} ")))
+    assert len(document.inline_shapes) == (len(SPECS) if browser else 0)
 
 
 def _labels(out, table_id):

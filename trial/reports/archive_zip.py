@@ -24,14 +24,9 @@ from trial.analysis.ard import ard_for
 from trial.reports.listings import LISTINGS
 from trial.reports.model import PackInfo
 from trial.reports.pack import build_tables, pack_info, write_pack
+from trial.reports.pack_figures import TITLES as FIGURE_TITLES
 
 _ITEM = re.compile(r"^(table|listing|figure)-(.+)\.(\w+)$")
-FIGURE_TITLES = {  # the figures of ``trial.reports.figures.build_figures``, by file name
-    "mean-change": "Change from baseline by visit and arm (mean, 95 % CI)",
-    "individual-changes": "Individual changes at the primary visit",
-    "ae-incidence": "Treatment-emergent adverse events by preferred term, with the risk difference",
-    "consort": "Flow of subjects (CONSORT diagram)",
-}
 FILE_COLUMNS = ["name", "kind", "item", "format", "size"]
 
 
@@ -55,7 +50,7 @@ class PackArchive:
 def _titles(store) -> dict[tuple[str, str], str]:
     """(kind, id) → title for the pack's tables and listings."""
     titles = {("table", t.id): t.title for t in build_tables(ard_for(store), store.study)}
-    titles |= {("figure", name): title for name, title in FIGURE_TITLES.items()}
+    titles |= {("figure", name): title for name, title in FIGURE_TITLES.items()}  # figure-<stem>
     for make in LISTINGS:  # the listing's title is fixed; its rows are not needed here
         listing = make(store)
         titles[("listing", listing.id)] = listing.title

@@ -1,17 +1,13 @@
-"""Figures of the pack as Plotly figures, built from the ARD (and, for individual changes, from the
-analysis rows): pure builders, no files. ``write_figures`` saves each as interactive HTML (Plotly's
-JavaScript written once into the folder, never fetched) and as PNG through Kaleido and the local
-Chromium, all PNGs in one browser session."""
+"""Figures of the pack and the dashboards as Plotly figures, built from the ARD (and, for individual
+changes, from the analysis rows): pure builders, no files (``pack_figures`` numbers and writes them)."""
 
 from __future__ import annotations
 
 import html
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-import plotly.io as pio
 from plotly.subplots import make_subplots
 
 from trial.reports.formats import visit_label
@@ -185,28 +181,3 @@ def consort(ard: pd.DataFrame, study) -> go.Figure:
     fig.update_yaxes(visible=False)
     fig.update_layout(title="Flow of subjects (CONSORT)", height=620, **LAYOUT)
     return fig
-
-
-def build_figures(ard: pd.DataFrame, adhc: pd.DataFrame, study) -> dict[str, go.Figure]:
-    return {
-        "figure-mean-change": mean_change_by_visit(ard, study),
-        "figure-individual-changes": individual_changes(adhc, study),
-        "figure-ae-incidence": ae_incidence(ard, study),
-        "figure-consort": consort(ard, study),
-    }
-
-
-def write_figures(figures: dict[str, go.Figure], out: Path) -> tuple[list[Path], str | None]:
-    """HTML for each figure, and PNGs when Chromium is there; returns the files and a sentence on
-    why the PNGs are missing, if they are."""
-    written = []
-    for name, fig in figures.items():
-        path = out / f"{name}.html"
-        fig.write_html(path, include_plotlyjs="directory", full_html=True)
-        written.append(path)
-    pngs = [out / f"{name}.png" for name in figures]
-    try:
-        pio.write_images(list(figures.values()), pngs, width=1000, height=[f.layout.height or 560 for f in figures.values()])
-    except Exception as exc:
-        return written, f"The PNG figures need Chromium, which could not be started ({type(exc).__name__}); the HTML figures are there."
-    return written + pngs, None

@@ -14,9 +14,9 @@ from trial.analysis.datasets import analysis_dataset
 from trial.csv_safe import write_csv
 from trial.governance.lock import lock_state
 from trial.reports import layouts_baseline, layouts_efficacy, layouts_safety
-from trial.reports.figures import build_figures, write_figures
 from trial.reports.listings import LISTINGS
 from trial.reports.model import PackInfo, Table
+from trial.reports.pack_figures import FigureRender, pack_figures, write_figure_files
 from trial.reports.render_docx import pack_docx, table_docx
 from trial.reports.render_rtf import table_rtf
 from trial.reports.render_text import listing_html, table_csv, table_html
@@ -53,6 +53,8 @@ def write_pack(store, out: Path) -> list[Path]:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     ard = ard_for(store)
+    figures = pack_figures(ard, analysis_dataset(store, "adhc"), store.study)  # only ADHC: the ARD has the rest
+    render = FigureRender(figures, out)  # drawn by Chromium while the tables are written
     tables = build_tables(ard, store.study)
     info = pack_info(store, tables)
     written = []
@@ -72,18 +74,18 @@ def write_pack(store, out: Path) -> list[Path]:
                     table_rtf(listing, info, out / f"{stem}.rtf")]
         if listing in in_word:
             written.append(table_docx(listing, info, out / f"{stem}.docx"))
-    written.append(pack_docx([*tables, *in_word], info, out / "end-of-study-tables.docx"))
-    figures = build_figures(ard, analysis_dataset(store, "adhc"), store.study)  # only ADHC: the ARD has the rest
-    figure_files, figure_problem = write_figures(figures, out)
-    written += figure_files
+    images, figure_problem = render.result()
+    written += write_figure_files(figures, images, info, out)
+    written.append(pack_docx([*tables, *in_word], info, out / "end-of-study-tables.docx",
+                             [(spec, images.get(spec.name)) for spec, _ in figures], figure_problem))
     write_csv(ard, out / "ard.csv")
     ard.to_parquet(out / "ard.parquet", index=False)
-    index = _index(tables, listings, in_word, list(figures), figure_problem, info, out / "index.html")
+    index = _index(tables, listings, in_word, [spec for spec, _ in figures], figure_problem, info, out / "index.html")
     written += [out / "ard.csv", out / "ard.parquet", index]
     return written
 
 
-def _index(tables, listings, in_word, figures: list[str], figure_problem: str | None, info: PackInfo, path: Path) -> Path:
+def _index(tables, listings, in_word, figures, figure_problem: str | None, info: PackInfo, path: Path) -> Path:
     items = "".join(
         f"<tr><td>{html.escape(t.id)}</td><td><a href='table-{t.id}.html'>{html.escape(t.title)}</a></td>"
         f"<td><a href='table-{t.id}.docx'>DOCX</a> · <a href='table-{t.id}.rtf'>RTF</a> · <a href='table-{t.id}.csv'>CSV</a></td></tr>"
@@ -94,10 +96,10 @@ def _index(tables, listings, in_word, figures: list[str], figure_problem: str | 
                 else f"too long for Word ({len(t.rows):,} rows) · ")
         items += (f"<tr><td>{html.escape(t.id)}</td><td><a href='listing-{t.id}.html'>{html.escape(t.title)}</a></td>"
                   f"<td>{word}<a href='listing-{t.id}.rtf'>RTF</a> · <a href='listing-{t.id}.csv'>CSV</a></td></tr>")
-    for name in figures:
-        title = name.removeprefix("figure-").replace("-", " ").capitalize()
-        png = "" if figure_problem else f" · <a href='{name}.png'>PNG</a>"
-        items += f"<tr><td>Figure</td><td><a href='{name}.html'>{html.escape(title)}</a></td><td>interactive{png}</td></tr>"
+    for spec in figures:
+        png = "" if figure_problem else f" · <a href='{spec.name}.png'>PNG</a>"
+        items += (f"<tr><td>{html.escape(spec.caption)}</td><td><a href='{spec.name}.html'>{html.escape(spec.title)}</a></td>"
+                  f"<td>interactive{png}</td></tr>")
     if figure_problem:
         items += f"<tr><td></td><td colspan='2'>{html.escape(figure_problem)}</td></tr>"
     path.write_text(

@@ -8,6 +8,7 @@ the data-cut stamp. Cells arrive formatted (see ``model``); nothing here compute
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -29,6 +30,7 @@ from trial.reports.columns import CELL_MARGIN, column_widths, decimal_stops, sit
 from trial.reports.model import PackInfo, Table
 
 
+FIGURE_TEXT_ROOM = Cm(3.6)  # of a page's height, left for a figure's title, population and footnotes
 ROWS_PER_PARSE = 500  # body rows are written as XML text and parsed this many at a time
 
 
@@ -228,7 +230,34 @@ def table_docx(table: Table, info: PackInfo, path: Path) -> Path:
     return _saved(document, path)
 
 
-def _title_page(document: DocxDocument, tables: list[Table], info: PackInfo) -> None:
+def add_figure(document: DocxDocument, spec, image: bytes | None, info: PackInfo, problem: str | None) -> None:
+    """Append one figure: its number and title (a contents entry, as a table's), population, the
+    image as large as the page allows, its footnotes and the stamp; a sentence where it has no image."""
+    document.add_paragraph(f"{spec.caption}  {spec.title}", style=TITLE_STYLE)
+    population = document.add_paragraph(spec.population)
+    population.paragraph_format.keep_with_next = True
+    population.paragraph_format.space_after = Pt(6)
+    section = document.sections[-1]
+    if image is None:
+        document.add_paragraph(f"{problem or 'The figure could not be drawn.'} See {spec.name}.html in the pack.")
+    else:
+        from PIL import Image
+
+        with Image.open(io.BytesIO(image)) as picture:
+            aspect = picture.height / picture.width
+        room = section.page_height - section.top_margin - section.bottom_margin - FIGURE_TEXT_ROOM
+        width = min(text_width(section), int(room / aspect))
+        holder = document.add_paragraph()
+        holder.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        holder.paragraph_format.keep_with_next = True
+        holder.add_run().add_picture(io.BytesIO(image), width=Emu(width))
+    notes = [document.add_paragraph(note, style=NOTE_STYLE) for note in spec.footnotes]
+    stamp = document.add_paragraph(style=NOTE_STYLE)
+    small(stamp.add_run(info.stamp), 7.5, GREY)
+    [*notes, stamp][0].paragraph_format.space_before = Pt(4)
+
+
+def _title_page(document: DocxDocument, tables: list[Table], info: PackInfo, figures=()) -> None:
     """The title page, then the contents: a Word TOC field whose shown result lists every table."""
     lines = [
         (info.study_title, 20, True, 60),
@@ -238,7 +267,8 @@ def _title_page(document: DocxDocument, tables: list[Table], info: PackInfo) -> 
         (f"Data version: {info.data_version}", 11, False, 4),
         (info.status, 11, info.draft, 4),
         (f"Generated at: {info.generated_at}", 11, False, 4),
-        (f"Tables: {sum(not t.listing for t in tables)} · listings: {sum(t.listing for t in tables)}", 11, False, 4),
+        (f"Tables: {sum(not t.listing for t in tables)} · figures: {len(figures)} · listings: {sum(t.listing for t in tables)}",
+         11, False, 4),
     ]
     for text, size, bold, before in lines:
         paragraph = document.add_paragraph()
@@ -254,27 +284,41 @@ def _title_page(document: DocxDocument, tables: list[Table], info: PackInfo) -> 
     run.font.size, run.bold = Pt(14), True
     # The field's shown result is the plain list: readable as it is, replaced by Word's own
     # table of contents (with page numbers) when the reader updates fields (F9).
-    entries = [document.add_paragraph() for _ in tables] or [document.add_paragraph()]
+    listed = [(item.caption, item.title) for item in _in_order(tables, figures)]
+    entries = [document.add_paragraph() for _ in listed] or [document.add_paragraph()]
     field_begin(entries[0], f'TOC \\h \\z \\t "{TITLE_STYLE},1"')
-    for paragraph, table in zip(entries, tables, strict=False):
+    for paragraph, (caption, title) in zip(entries, listed, strict=False):
         paragraph.paragraph_format.space_after = Pt(3)
-        paragraph.paragraph_format.left_indent = Cm(2.2)
-        paragraph.paragraph_format.first_line_indent = Cm(-2.2)
-        paragraph.paragraph_format.tab_stops.add_tab_stop(Cm(2.2))
-        paragraph.add_run(f"{table.caption}\t{table.title}")
+        paragraph.paragraph_format.left_indent = Cm(2.8)
+        paragraph.paragraph_format.first_line_indent = Cm(-2.8)
+        paragraph.paragraph_format.tab_stops.add_tab_stop(Cm(2.8))
+        paragraph.add_run(f"{caption}\t{title}")
     field_char(entries[-1], "end")
     note = document.add_paragraph(style=NOTE_STYLE)
     note.paragraph_format.space_before = Pt(12)
     small(note.add_run("Page numbers appear when fields are updated (F9 in Word)."), 8, GREY)
 
 
-def pack_docx(tables: list[Table], info: PackInfo, path: Path) -> Path:
-    """Write the combined document: title page, contents, then every table in its own section.
+def _in_order(tables: list[Table], figures) -> list:
+    """Tables and figures as the document holds them: each figure right after the table it illustrates."""
+    items: list = []
+    for table in tables:
+        items.append(table)
+        items += [spec for spec, _ in figures if spec.table == table.id]
+    placed = {id(item) for item in items}
+    return items + [spec for spec, _ in figures if id(spec) not in placed]
+
+
+def pack_docx(tables: list[Table], info: PackInfo, path: Path, figures=(), figure_problem: str | None = None) -> Path:
+    """Write the combined document: title page, contents, then every table and figure in its own section.
 
     Parameters
     ----------
     tables : list of Table
         The tables in pack order; each starts on a new page.
+    figures : sequence of (FigureSpec, bytes or None)
+        The figures and their bare PNGs (None when not drawn, with ``figure_problem`` saying why);
+        each follows the table it illustrates.
     info : PackInfo
         The study, data cut, data version, lock state and generation time.
     path : Path
@@ -287,10 +331,14 @@ def pack_docx(tables: list[Table], info: PackInfo, path: Path) -> Path:
     """
     document = _document(info)  # later sections inherit its header and footer
     document.sections[0].different_first_page_header_footer = True  # a bare title page
-    _title_page(document, tables, info)
-    for table in tables:
+    _title_page(document, tables, info, figures)
+    images = {id(spec): image for spec, image in figures}
+    for item in _in_order(tables, figures):
         section = document.add_section(WD_SECTION.NEW_PAGE)
         section.different_first_page_header_footer = False
         set_page(section)
-        add_table(document, table, info)
+        if isinstance(item, Table):
+            add_table(document, item, info)
+        else:
+            add_figure(document, item, images[id(item)], info, figure_problem)
     return _saved(document, path)
