@@ -30,6 +30,8 @@ class StudyInfo(_Strict):
     title: str = Field(min_length=1)
     design: Literal["parallel", "single-arm"]
     baseline_lead_days: int = Field(default=14, ge=0, le=90)
+    sponsor: str = ""  # printed in every page header of the pack
+    ae_dictionary: str = ""  # the coding dictionary and version of the [[coding]] terms, e.g. "MedDRA 27.1"
 
 
 class Eligibility(_Strict):

@@ -10,7 +10,9 @@ from striprtf.striprtf import rtf_to_text
 
 from trial.analysis.ard import ard_for
 from trial.reports.pack import LAYOUTS, build_tables, write_pack
+from trial.reports.layouts_safety import coding_note
 from trial.reports.pack_figures import SPECS
+from trial.study import load_study
 
 SCENARIOS = ["dhurat2013", "kumar2018", "starace2019"]
 
@@ -179,6 +181,18 @@ def test_the_teae_table_starts_with_any_teae_and_matches_the_overview(pack):
     overview = pd.read_csv(out / "table-14.3.1.csv", keep_default_na=False, dtype=str)
     assert by_term.iloc[0, 0] == "Subjects with any TEAE"
     assert by_term.iloc[0, 1:].tolist() == overview.iloc[0, 1:].tolist()
+
+
+def test_the_teae_table_names_its_coding_dictionary_from_the_study_file(pack):
+    _, out, tables, _ = pack
+    (by_term,) = [t for t in tables if t.id == "14.3.2"]
+    text = "\n".join(p.text for p in docx.Document(out / "table-14.3.2.docx").paragraphs)
+    assert by_term.footnotes[-1].startswith("Adverse events coded with ") and by_term.footnotes[-1] in text
+    study = load_study("demo")
+    named = coding_note(study)
+    assert named == f"Adverse events coded with {study.study.ae_dictionary}." and "v1" in named
+    unnamed = study.model_copy(update={"study": study.study.model_copy(update={"ae_dictionary": ""})})
+    assert "names no dictionary" in coding_note(unnamed)
 
 
 def test_listings_are_named_listings_and_come_in_number_order(pack):

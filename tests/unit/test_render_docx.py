@@ -291,18 +291,22 @@ def test_each_table_has_its_own_landscape_section(pack):
     assert [s.start_type for s in sections] == [docx.enum.section.WD_SECTION.NEW_PAGE] * len(TABLES)
 
 
-def test_the_pack_pages_carry_the_study_the_data_cut_and_page_x_of_y(pack):
-    document, _ = pack
-    last = document.sections[-1]
-    assert last.header.is_linked_to_previous  # every table section shows the first section's header
-    header = document.sections[0].header
-    assert f"{INFO.study_id} · data cut {INFO.data_cut}" in header.paragraphs[0].text
-    footer = document.sections[0].footer.paragraphs[0]
-    codes = [code.text.strip() for code in footer._p.iter(qn("w:instrText"))]
-    assert codes == ["PAGE", "NUMPAGES"]
-    assert footer.text.startswith("Page ") and " of " in footer.text
+def test_the_pack_pages_carry_the_study_the_population_the_data_cut_the_program_and_page_x_of_y(tmp_path):
+    info = PackInfo(**{**INFO.__dict__, "sponsor": "Acme Pharma", "program": "trial 0.1.0"})
+    tables = [Table(**{**t.__dict__, "source": f"trial.reports.layouts.t{i}"}) for i, t in enumerate(TABLES)]
+    document, _ = _body(pack_docx(tables, info, tmp_path / "pack.docx"))
     assert document.sections[0].different_first_page_header_footer  # the title page is bare
-    assert not any(s.different_first_page_header_footer for s in document.sections[1:])
+    for section, table in zip(document.sections[1:], tables, strict=True):
+        assert not section.different_first_page_header_footer
+        top, second = (p.text for p in section.header.paragraphs)
+        assert top == f"Acme Pharma · {INFO.study_id}  {INFO.study_title}\t{INFO.status}"
+        assert second == f"{table.population}\tData cut {INFO.data_cut} (version {INFO.data_version})"
+        footer = section.footer.paragraphs[0]
+        assert footer.text.startswith(f"Program: {table.source} (trial 0.1.0) · run {INFO.generated_at}\tPage ")
+        codes = [code.text.strip() for code in footer._p.iter(qn("w:instrText"))]
+        assert codes == ["PAGE", "NUMPAGES"] and " of " in footer.text
+        (stop,) = section.header.paragraphs[0].paragraph_format.tab_stops
+        assert abs(stop.position - (section.page_width - section.left_margin - section.right_margin)) < Cm(0.05)
 
 
 def test_a_listing_puts_each_site_on_its_own_page_under_its_own_header_row(tmp_path):

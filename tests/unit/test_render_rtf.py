@@ -37,6 +37,14 @@ def test_the_page_is_landscape_a4_with_the_draft_mark_and_page_x_of_y(tmp_path):
     assert r"\paperw16838\paperh11906\landscape" in rtf
     header = re.search(r"\{\\header(.*?)\\par\}", rtf).group(1)
     assert INFO.study_id in header and r"\b DRAFT" in header
+    assert DEMOGRAPHICS.population in header and f"Data cut {INFO.data_cut} (version {INFO.data_version})" in header
+    sourced = Table(**{**DEMOGRAPHICS.__dict__, "source": "trial.reports.layouts_baseline.demographics"})
+    info = PackInfo(**{**INFO.__dict__, "sponsor": "Acme Pharma", "program": "trial 0.1.0"})
+    rtf = table_rtf(sourced, info, tmp_path / "s.rtf").read_text(encoding="ascii")
+    header = re.search(r"\{\\header(.*?)\\par\}", rtf).group(1)
+    footer = re.search(r"\{\\footer(.*?)\\par\}", rtf).group(1)
+    assert header.index("Acme Pharma") < header.index(INFO.study_id) < header.index(r"\tab \b DRAFT")
+    assert f"Program: trial.reports.layouts_baseline.demographics (trial 0.1.0) \\u183? run {INFO.generated_at}" in footer
     assert r"{\*\fldinst PAGE}" in rtf and r"{\*\fldinst NUMPAGES}" in rtf
     locked = PackInfo(**{**INFO.__dict__, "lock_state": "LOCKED", "locked_at": "2025-04-01 10:00 UTC"})
     final = table_rtf(DEMOGRAPHICS, locked, tmp_path / "final.rtf").read_text(encoding="ascii")
@@ -77,7 +85,7 @@ def test_a_listing_puts_each_site_on_its_own_page_under_its_own_header_row(tmp_p
     assert rtf.count(r"\trhdr") == 3 and rtf.count(r"\page") == 2
     read = _read(tmp_path / "listing.rtf")
     assert [r for r in read if r[0] != "Subject"] == [[row.label, *row.cells] for row in rows]
-    assert r"\tqr" not in rtf  # a listing's records are not decimal-aligned
+    assert r"\intbl\ql\tqr" not in rtf and r"\intbl\qc\tqr" not in rtf  # a listing's records are not decimal-aligned
 
 
 def test_a_row_with_the_wrong_number_of_cells_is_refused(tmp_path):

@@ -8,7 +8,7 @@ from docx import Document
 from docx.document import Document as DocxDocument
 from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Emu, Pt, RGBColor
@@ -66,15 +66,22 @@ def text_width(section) -> int:
     return section.page_width - section.left_margin - section.right_margin
 
 
-def set_header_footer(section, info: PackInfo) -> None:
-    """Study id, data cut and whether the numbers are a draft (until database lock) in the header;
-    ``Page X of Y`` in the footer."""
-    header = section.header.paragraphs[0]
-    header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    header.add_run(f"{info.study_id} · data cut {info.data_cut} · ")
-    header.add_run(info.status).bold = info.draft
-    footer = section.footer.paragraphs[0]
-    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+def set_header_footer(section, info: PackInfo, population: str = "", source: str = "") -> None:
+    """The section's own header and footer. Header: sponsor, study id and title, and on the right
+    whether the numbers are a draft (until database lock) or final; under it the population and the
+    data cut. Footer: the program, software and run time, and on the right ``Page X of Y``."""
+    right = text_width(section)
+    section.header.is_linked_to_previous = section.footer.is_linked_to_previous = False
+
+    def line(paragraph, left: str):
+        paragraph.paragraph_format.tab_stops.add_tab_stop(right, WD_TAB_ALIGNMENT.RIGHT)
+        paragraph.add_run(left + "\t")
+        return paragraph
+
+    top = line(section.header.paragraphs[0], info.heading)
+    top.add_run(info.status).bold = info.draft
+    line(section.header.add_paragraph(), population).add_run(info.cut_line)
+    footer = line(section.footer.paragraphs[0], info.run_line(source))
     for text, field in (("Page ", "PAGE"), (" of ", "NUMPAGES")):
         footer.add_run(text)
         add_field(footer, field, "1")

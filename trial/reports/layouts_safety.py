@@ -73,7 +73,14 @@ def by_term(ard, study) -> Table:
     return Table("14.3.2", "Treatment-emergent adverse events by system organ class and preferred term", POPULATIONS["SAF"],
                  "System organ class / Preferred term", columns, tuple(rows),
                  (FOOT, "Sorted by the number of subjects (all arms), most frequent first.",
-                  "Risk difference: test minus control, 95 % CI by Newcombe's hybrid score method."))
+                  "Risk difference: test minus control, 95 % CI by Newcombe's hybrid score method.", coding_note(study)))
+
+
+def coding_note(study) -> str:
+    """The footnote naming the coding dictionary and its version, from the study file."""
+    named = study.study.ae_dictionary
+    return f"Adverse events coded with {named}." if named else \
+        "Adverse events coded with the study's own coding list (the study file names no dictionary: set [study] ae_dictionary)."
 
 
 def by_severity(ard, study) -> Table:

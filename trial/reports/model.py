@@ -37,6 +37,7 @@ class Table:
     rows: tuple[Row, ...]
     footnotes: tuple[str, ...] = ()
     listing: bool = False  # records, not statistics: columns sized to their content; in Word each site on its own page
+    source: str = ""  # the program that laid it out (module.function), printed in the page footer
 
     @property
     def caption(self) -> str:
@@ -58,6 +59,8 @@ class PackInfo:
     generated_at: str
     tables: tuple[str, ...] = field(default_factory=tuple)
     locked_at: str | None = None  # when the database was locked, while it is
+    sponsor: str = ""
+    program: str = ""  # the software that wrote the pack, e.g. "trial 0.1.0"
 
     @property
     def draft(self) -> bool:
@@ -68,6 +71,20 @@ class PackInfo:
     def status(self) -> str:
         """What every page's header says of the numbers."""
         return "DRAFT · database not locked" if self.draft else f"Final · database locked {self.locked_at}"
+
+    @property
+    def heading(self) -> str:
+        """The header's first line: sponsor, study id and title."""
+        return " · ".join(part for part in (self.sponsor, f"{self.study_id}  {self.study_title}") if part)
+
+    @property
+    def cut_line(self) -> str:
+        return f"Data cut {self.data_cut} (version {self.data_version})"
+
+    def run_line(self, source: str) -> str:
+        """The footer's words: the program that laid the page out, the software, and when it ran."""
+        program = f"Program: {source}" + (f" ({self.program})" if self.program else "") if source else (self.program or "")
+        return f"{program} · run {self.generated_at}" if program else f"Run {self.generated_at}"
 
     @property
     def stamp(self) -> str:

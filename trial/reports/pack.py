@@ -3,12 +3,14 @@ an index page, written into one folder."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
 import shutil
 import subprocess
 from pathlib import Path
 
+from trial import __version__
 from trial.analysis.ard import ard_for
 from trial.analysis.datasets import analysis_dataset
 from trial.csv_safe import write_csv
@@ -28,8 +30,17 @@ LAYOUTS = (*layouts_baseline.LAYOUTS, *layouts_efficacy.LAYOUTS, *layouts_safety
 MOST_LISTING_ROWS_IN_WORD = 2000  # ~0.4 s a listing in Word; larger ones (and the combined DOCX twice) would break the 10 s pack
 
 
+def _sourced(table: Table, program) -> Table:
+    """The table with the program that laid it out, for its footer."""
+    return dataclasses.replace(table, source=f"{program.__module__}.{program.__name__}")
+
+
 def build_tables(ard, study) -> list[Table]:
-    return [layout(ard, study) for layout in LAYOUTS]
+    return [_sourced(layout(ard, study), layout) for layout in LAYOUTS]
+
+
+def build_listings(store) -> list[Table]:
+    return [_sourced(make(store), make) for make in LISTINGS]
 
 
 def pack_info(store, tables: list[Table]) -> PackInfo:
@@ -44,6 +55,8 @@ def pack_info(store, tables: list[Table]) -> PackInfo:
         lock_state=lock.label,
         locked_at=lock.at.strftime("%Y-%m-%d %H:%M UTC") if lock.locked and lock.at else None,
         generated_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        sponsor=store.study.study.sponsor,
+        program=f"trial {__version__}",
         tables=tuple(t.id for t in tables),
     )
 
@@ -66,7 +79,7 @@ def write_pack(store, out: Path) -> list[Path]:
             table_docx(table, info, out / f"{stem}.docx"),
             table_rtf(table, info, out / f"{stem}.rtf"),
         ]
-    listings = [make(store) for make in LISTINGS]
+    listings = build_listings(store)
     in_word = [t for t in listings if len(t.rows) <= MOST_LISTING_ROWS_IN_WORD]
     for listing in listings:
         stem = f"listing-{listing.id}"

@@ -30,6 +30,7 @@ from trial.reports.columns import CELL_MARGIN, column_widths, decimal_stops, sit
 from trial.reports.model import PackInfo, Table
 
 
+FIGURE_SOURCE = "trial.reports.pack_figures"
 FIGURE_TEXT_ROOM = Cm(3.6)  # of a page's height, left for a figure's title, population and footnotes
 ROWS_PER_PARSE = 500  # body rows are written as XML text and parsed this many at a time
 
@@ -194,11 +195,11 @@ def add_table(document: DocxDocument, table: Table, info: PackInfo) -> None:
 # ---- the two documents -------------------------------------------------------------------------
 
 
-def _document(info: PackInfo) -> DocxDocument:
+def _document(info: PackInfo, population: str = "", source: str = "") -> DocxDocument:
     """A new document whose first section has its page set and the pack's header and footer."""
     document = new_document()
     set_page(document.sections[0])
-    set_header_footer(document.sections[0], info)
+    set_header_footer(document.sections[0], info, population, source)
     return document
 
 
@@ -225,7 +226,7 @@ def table_docx(table: Table, info: PackInfo, path: Path) -> Path:
     Path
         ``path``, written.
     """
-    document = _document(info)
+    document = _document(info, table.population, table.source)
     add_table(document, table, info)
     return _saved(document, path)
 
@@ -329,7 +330,7 @@ def pack_docx(tables: list[Table], info: PackInfo, path: Path, figures=(), figur
     Path
         ``path``, written.
     """
-    document = _document(info)  # later sections inherit its header and footer
+    document = _document(info)  # each later section has its own header and footer
     document.sections[0].different_first_page_header_footer = True  # a bare title page
     _title_page(document, tables, info, figures)
     images = {id(spec): image for spec, image in figures}
@@ -337,6 +338,7 @@ def pack_docx(tables: list[Table], info: PackInfo, path: Path, figures=(), figur
         section = document.add_section(WD_SECTION.NEW_PAGE)
         section.different_first_page_header_footer = False
         set_page(section)
+        set_header_footer(section, info, item.population, item.source if isinstance(item, Table) else FIGURE_SOURCE)
         if isinstance(item, Table):
             add_table(document, item, info)
         else:

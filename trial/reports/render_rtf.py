@@ -48,12 +48,16 @@ def escape(text: str) -> str:
     return "".join(out)
 
 
-def _page_furniture(info: PackInfo) -> str:
+def _page_furniture(info: PackInfo, table: Table) -> str:
+    """The header and footer, as the Word pack's (``docx_parts.set_header_footer``): left-hand words,
+    then a right tab to the right margin for the status, the data cut and the page number."""
+    line = rf"\pard\ql\tqr\tx{_tw(PAGE_W - 2 * MARGIN)}\fs16\cf2 "
     status = rf"\b {escape(info.status)}\b0" if info.draft else escape(info.status)
-    header = rf"{{\header\pard\qr\fs16\cf2 {escape(f'{info.study_id} · data cut {info.data_cut} · ')}{status}\par}}"
+    header = (rf"{{\header{line}{escape(info.heading)}\tab {status}\par"
+              rf"{line}{escape(table.population)}\tab {escape(info.cut_line)}\par}}")
     page = r"{\field{\*\fldinst PAGE}{\fldrslt 1}}"
     pages = r"{\field{\*\fldinst NUMPAGES}{\fldrslt 1}}"
-    footer = rf"{{\footer\pard\qc\fs16\cf2 Page {page} of {pages}\par}}"
+    footer = rf"{{\footer{line}{escape(info.run_line(table.source))}\tab Page {page} of {pages}\par}}"
     return header + footer
 
 
@@ -122,7 +126,7 @@ def table_rtf(table: Table, info: PackInfo, path: Path) -> Path:
         r"{\colortbl;\red0\green0\blue0;\red89\green89\blue89;}",
         rf"\paperw{_tw(PAGE_W)}\paperh{_tw(PAGE_H)}\landscape\margl{margin}\margr{margin}\margt{margin}\margb{margin}"
         rf"\headery{_tw(Cm(1.0))}\footery{_tw(Cm(1.0))}\sectd\lndscpsxn\pgwsxn{_tw(PAGE_W)}\pghsxn{_tw(PAGE_H)}",
-        _page_furniture(info),
+        _page_furniture(info, table),
         rf"\pard\keepn\sa40\b\fs22 {escape(f'{table.caption}  {table.title}')}\b0\par" "\n",
         rf"\pard\keepn\sa80\fs20 {escape(table.population)}\par" "\n",
     ]

@@ -54,7 +54,7 @@ def table_html(table: Table, info: PackInfo, path: Path) -> Path:
     for heading, aligned in zip(frame.columns[1:], aligned_columns(table), strict=True):
         if aligned:
             gt = gt.fmt(fns=_aligner(frame[heading]), columns=heading)
-    for note in (*table.footnotes, info.stamp):
+    for note in (*table.footnotes, info.stamp, info.run_line(table.source)):
         gt = gt.tab_source_note(note)
     body = gt.as_raw_html()
     page = (
@@ -87,7 +87,7 @@ def listing_html(table: Table, info: PackInfo, path: Path) -> Path:
     frame = table_frame(table)
     frame[table.stub] = frame[table.stub].str.strip()
     body = frame.to_html(index=False, escape=True, border=0, classes="listing")
-    notes = "".join(f"<p class='note'>{html.escape(n)}</p>" for n in (*table.footnotes, info.stamp))
+    notes = "".join(f"<p class='note'>{html.escape(n)}</p>" for n in (*table.footnotes, info.stamp, info.run_line(table.source)))
     page = (
         "<!DOCTYPE html><html><head><meta charset='utf-8'>"
         f"<title>Listing {html.escape(table.id)}</title><style>"
