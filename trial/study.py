@@ -87,6 +87,10 @@ class Endpoint(_Strict):
     region: str
     visit: str
     decimals: int = Field(default=2, ge=0, le=4)  # reporting precision of the primary endpoint
+    # the multiple-imputation sensitivity analysis, pre-specified: the number of completed data
+    # sets and the seed of their draws (the same seed gives the same numbers on any machine)
+    mi_imputations: int = Field(default=20, ge=2, le=500)
+    mi_seed: int = Field(default=20261203, ge=0)
 
 
 class Procedures(_Strict):

@@ -36,19 +36,28 @@ def _endpoint(study, seed: int = 3) -> pd.DataFrame:
         change = shift + 0.1 * (base - 150) + rng.normal(0, 9, 40)
         rows += [{"arm": arm, "base": b, "chg": c} for b, c in zip(base, change, strict=True)]
     frame = pd.DataFrame(rows)
-    return frame.assign(param=e.parameter, region=e.region, avisit=e.visit, aval=frame.base + frame.chg)
+    frame = frame.assign(subject_id=[f"S{i:03d}" for i in range(len(frame))], param=e.parameter, region=e.region, avisit=e.visit,
+                         aval=frame.base + frame.chg)
+    baseline = frame.assign(avisit=study.baseline_visit.code, aval=frame.base, chg=np.nan)
+    return pd.concat([baseline, frame], ignore_index=True)
+
+
+def _inputs(study, adhc) -> Inputs:
+    empty = pd.DataFrame()
+    adsl = adhc.drop_duplicates("subject_id")[["subject_id", "arm"]].assign(ittfl=True)
+    return Inputs(study, adsl=adsl, adhc=adhc, adpt=empty, adga=empty, adae=empty, sessions=empty)
 
 
 def test_one_model_one_control_ls_mean_equal_to_statsmodels():
     study = _three_arm_study()
     assert study.arm_codes == ["MINOX", "MINOX_MN", "MINOX_MN_2W"]
     adhc = _endpoint(study)
-    empty = pd.DataFrame()
-    ard = pd.DataFrame(primary(Inputs(study, adsl=empty, adhc=adhc, adpt=empty, adga=empty, adae=empty, sessions=empty)))
+    ard = pd.DataFrame(primary(_inputs(study, adhc)))
     ancova = ard[ard.method == "ANCOVA"]
     lsmeans = ancova[ancova.stat == "lsmean"]
     assert sorted(lsmeans.group) == ["MINOX", "MINOX_MN", "MINOX_MN_2W"]  # one row per cell, the control's once
 
+    adhc = adhc[adhc.avisit == study.endpoint.visit]
     fit = smf.ols("chg ~ C(arm, Treatment('MINOX')) + base", data=adhc).fit()
     at_mean = pd.DataFrame({"arm": study.arm_codes, "base": adhc.base.mean()})
     predicted = fit.get_prediction(at_mean).summary_frame().set_index(at_mean.arm)
@@ -63,16 +72,19 @@ def test_one_model_one_control_ls_mean_equal_to_statsmodels():
         assert abs(mine["diff"] - fit.params[term]) < 1e-9 and abs(mine["se"] - fit.bse[term]) < 1e-9
         assert abs(mine["ci_lower"] - low) < 1e-9 and abs(mine["ci_upper"] - high) < 1e-9
         assert abs(mine["p_value"] - fit.pvalues[term]) < 1e-9
+        imputed = ard[(ard.method == "MI") & (ard.group == f"{test}-MINOX")].set_index("stat").value
+        assert abs(imputed["diff"] - fit.params[term]) < 1e-9  # nothing missing: nothing to impute
+        assert abs(imputed["se"] - fit.bse[term]) < 1e-9 and imputed["fmi"] < 1e-12
 
 
 def test_an_arm_with_no_one_yet_leaves_the_others_estimable():
     study = _three_arm_study()
     adhc = _endpoint(study)
     adhc = adhc[adhc.arm != "MINOX_MN_2W"]
-    empty = pd.DataFrame()
-    ard = pd.DataFrame(primary(Inputs(study, adsl=empty, adhc=adhc, adpt=empty, adga=empty, adae=empty, sessions=empty)))
+    ard = pd.DataFrame(primary(_inputs(study, adhc)))
     ancova = ard[ard.method == "ANCOVA"]
     assert sorted(ancova[ancova.stat == "lsmean"].group) == ["MINOX", "MINOX_MN"]
+    adhc = adhc[adhc.avisit == study.endpoint.visit]
     fit = smf.ols("chg ~ C(arm, Treatment('MINOX')) + base", data=adhc).fit()
     diff = ancova[(ancova.group == "MINOX_MN-MINOX") & (ancova.stat == "diff")].value.item()
     assert abs(diff - fit.params["C(arm, Treatment('MINOX'))[T.MINOX_MN]"]) < 1e-9

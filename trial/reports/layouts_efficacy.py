@@ -21,7 +21,7 @@ from trial.reports.layouts import (
     heading,
 )
 from trial.reports.model import Row, Table
-from trial.reports.view import ArdView
+from trial.reports.view import ArdView, big_n
 
 MEASURES = {"chg": "change from baseline", "pchg": "% change from baseline"}
 NAMES = {"HAIR_COUNT": "hair count", "DENSITY": "hair density (hairs/cm²)"}
@@ -39,7 +39,9 @@ def primary(ard, study) -> Table:
     where = {"category": e.region, "visit": e.visit}
     digits = e.decimals  # the study's reporting precision for its primary endpoint
     rows = [heading("Observed", len(groups)), *descriptive_rows(view, param, groups, digits=digits, **where)]
-    notes = [f"Observed cases: subjects with the {e.region.lower()} region assessed at baseline and {visit_label(e.visit)}."]
+    observed = {g: int(view.get(param, "n", group=g, **where) or 0) for g in groups}
+    notes = [estimand_note(study, big_n(ard, "ITT"), observed),
+             f"Observed cases: subjects with the {e.region.lower()} region assessed at baseline and {visit_label(e.visit)}."]
     control = study.control_arm
     if control is None:
         arm = groups[0]
@@ -63,6 +65,12 @@ def primary(ard, study) -> Table:
             welch[arm] = fmt_ci(cell("WELCH_T", "diff", contrast), cell("WELCH_T", "ci_lower", contrast), cell("WELCH_T", "ci_upper", contrast), digits)
             mw[arm] = fmt_p(cell("MANN_WHITNEY", "p_value", contrast))
         p_ancova = {a: fmt_p(cell("ANCOVA", "p_value", c)) for a, c in contrast_of.items()}
+        imputed = {g: _imputed_of(cell("MI", "n_imputed", g), cell("MI", "n", g)) for g in groups}
+        mi_lsmeans = {g: fmt_mean_sd(cell("MI", "lsmean", g), cell("MI", "se", g), digits) for g in groups}
+        mi_diff = {a: fmt_ci(cell("MI", "diff", c), cell("MI", "ci_lower", c), cell("MI", "ci_upper", c), digits) for a, c in contrast_of.items()}
+        mi_p = {a: fmt_p(cell("MI", "p_value", c)) for a, c in contrast_of.items()}
+        first = next(iter(contrast_of.values()), None)
+        seed, imputations = (cell("MI", "seed", first), cell("MI", "imputations", first)) if first else (None, None)
         p_welch = {a: fmt_p(cell("WELCH_T", "p_value", c)) for a, c in contrast_of.items()}
         rows += [
             heading("ANCOVA (change ~ arm + baseline)", len(groups)),
@@ -70,6 +78,11 @@ def primary(ard, study) -> Table:
             Row(f"Difference vs {control.label} (95 % CI)", _in(groups, diff), 1),
             Row("p-value", _in(groups, p_ancova), 1),
             heading("Sensitivity analyses", len(groups)),
+            Row("Multiple imputation (missing at random)", ("",) * len(groups), 1),
+            Row("Imputed, n of N", _in(groups, imputed), 2),
+            Row("LS mean (SE)", _in(groups, mi_lsmeans), 2),
+            Row(f"Difference vs {control.label} (95 % CI)", _in(groups, mi_diff), 2),
+            Row("p-value", _in(groups, mi_p), 2),
             Row("Welch t: difference (95 % CI)", _in(groups, welch), 1),
             Row("Welch t: p-value", _in(groups, p_welch), 1),
             Row("Mann–Whitney U: p-value", _in(groups, mw), 1),
@@ -78,9 +91,36 @@ def primary(ard, study) -> Table:
             "ANCOVA: ordinary least squares of the change on arm and baseline value; LS means at the mean baseline; "
             "difference is test minus control with a 95 % CI from the t distribution.",
             "Welch's t test (unequal variances) and the two-sided Mann–Whitney U test as sensitivity analyses.",
+            _mi_note(study, seed, imputations),
         ]
     title = f"Primary endpoint: {MEASURES[e.measure]} in {NAMES[e.parameter]}, {e.region.lower()} region, at {visit_label(e.visit)}"
     return Table("14.2.1", title, POPULATIONS["ITT"], "Statistic", columns, tuple(rows), tuple(notes))
+
+
+def _imputed_of(imputed, n) -> str:
+    return "" if n is None else f"{fmt_int(imputed)} of {fmt_int(n)}"
+
+
+def _mi_note(study, seed, imputations) -> str:
+    e = study.endpoint
+    if seed is None:
+        return "Multiple imputation: not estimable yet (an arm has fewer than two observed values)."
+    return (f"Multiple imputation: every randomised subject; missing values at {visit_label(e.visit)}, at baseline and at the earlier "
+            "visits imputed under missing at random by chained equations (linear models on arm, baseline and the earlier visits, "
+            f"predictive mean matching from the 20 nearest donors); {fmt_int(imputations)} imputations, seed {int(seed)}; the ANCOVA "
+            "fitted to each completed data set and pooled by Rubin's rules (Barnard–Rubin degrees of freedom).")
+
+
+def estimand_note(study, counts: dict, observed: dict) -> str:
+    """The primary estimand in the words of ICH E9(R1), with how many values it is missing."""
+    e = study.endpoint
+    missing = "; ".join(f"{a.label} {fmt_int(counts.get(a.code, 0) - observed.get(a.code, 0))} of {fmt_int(counts.get(a.code, 0))}"
+                        for a in study.arms if a.code in counts)
+    return (f"Estimand: in all randomised subjects (ITT), the {MEASURES[e.measure]} in {NAMES[e.parameter]} of the "
+            f"{e.region.lower()} region at {visit_label(e.visit)}, compared between arms as a difference in means; intercurrent "
+            "events (stopping or missing treatment sessions, other hair-loss treatment) are handled by the treatment-policy "
+            "strategy: values are used as collected, whatever happened before. The primary analysis uses the subjects observed "
+            f"at {visit_label(e.visit)} (missing: {missing}); multiple imputation under missing at random is its sensitivity analysis.")
 
 
 def by_visit(ard, study) -> Table:
