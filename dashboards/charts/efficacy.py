@@ -73,7 +73,7 @@ def subgroups(rows: pd.DataFrame, study, *, centre: str = "mean") -> go.Figure:
 
 
 def pull_test_by_visit(rows: pd.DataFrame, study) -> go.Figure:
-    """Share of the arm's ITT subjects with a positive pull test, by visit (grouped bars)."""
+    """Share of the subjects tested with a positive pull test, by visit and arm (grouped bars)."""
     colours = arm_colours(study)
     fig = go.Figure()
     for arm in study.arms:
@@ -82,11 +82,11 @@ def pull_test_by_visit(rows: pd.DataFrame, study) -> go.Figure:
             continue
         fig.add_trace(go.Bar(
             x=mine.visit_label, y=mine.pct, name=arm.label, marker_color=colours[arm.code], texttemplate="%{y:.1f} %", textposition="outside",
-            customdata=list(zip(mine["count"], mine.denominator, mine.tested, strict=True)),
-            hovertemplate="%{x}: %{customdata[0]:.0f} of %{customdata[1]:.0f} (%{y:.1f} %) positive; %{customdata[2]:.0f} tested",
+            customdata=list(zip(mine["count"], mine.tested, mine.not_tested, strict=True)),
+            hovertemplate="%{x}: %{customdata[0]:.0f} of %{customdata[1]:.0f} tested (%{y:.1f} %) positive; %{customdata[2]:.0f} not tested",
         ))
     style(fig, title="Positive pull test by visit", height=420)
-    fig.update_layout(yaxis={"title": "% of the arm's ITT subjects", "range": [0, 105]}, xaxis_title=None, barmode="group")
+    fig.update_layout(yaxis={"title": "% of the subjects tested", "range": [0, 105]}, xaxis_title=None, barmode="group")
     return legend_below(fig)
 
 

@@ -24,7 +24,7 @@ def pull_test_section(ard, study) -> None:
     visit = study.primary_visit.code
     at_primary = rows[rows.visit == visit]
     comparisons = assessments.pull_test_comparisons(ard, study)
-    metrics = [(r.arm_label, fmt_count_pct(r.count, r.pct), f"positive at {visit_label(visit)}, n (%) of {fmt_int(r.denominator)}")
+    metrics = [(r.arm_label, fmt_count_pct(r.count, r.pct), f"positive at {visit_label(visit)}, n (%) of {fmt_int(r.denominator)} tested")
                for r in at_primary.itertuples(index=False)]
     several = len(comparisons) > 1
     metrics += [(f"Fisher's exact test, {visit_label(c.visit)}", fmt_p(c.p_value), c.test if several else "between the arms")
@@ -36,8 +36,9 @@ def pull_test_section(ard, study) -> None:
     chart.plotly_chart(charts.pull_test_by_visit(rows, study), width="stretch", config=ui.PLOTLY_CONFIG, key="assessments_pull_chart")
     numbers.table(assessments.pull_test_table(rows, study), hide_index=True)
     threshold = fmt_num(study.pull_test.positive_above_pct, 0)
-    numbers.caption(f"Positive: more than {threshold} % of the grasped hairs came out. Percentages are of the arm's ITT count, "
-                    "so subjects not tested at a visit count as negative (table 14.2.3).")
+    numbers.caption(f"Positive: more than {threshold} % of the grasped hairs came out. Percentages are of the subjects tested at "
+                    "the visit; subjects not tested are counted apart, as a percentage of the arm's ITT count, never as negative "
+                    "(table 14.2.3).")
 
 
 def global_section(ard, study) -> None:

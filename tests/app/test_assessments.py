@@ -1,7 +1,7 @@
 """The pull test and global assessment page: guidance on an empty database; on dhurat2013 the
 positive shares, the Fisher tests and the responders equal the ARD's (14.2.3, 14.2.5), formatted with
 the pack's formatters, with the paper's 40 of 50 investigator responders against none, and the
-caption says percentages are of the arm's ITT count; on starace2019 (one arm) there is no test
+caption says pull-test percentages are of the subjects tested, the untested apart; on starace2019 (one arm) there is no test
 between arms and the responders equal the ARD's."""
 
 from __future__ import annotations
@@ -64,21 +64,23 @@ def test_the_pull_test_is_the_ards_14_2_3(loaded_app, dhurat_db, ard_of):
         assert metrics[arm.label].value == fmt_count_pct(get("count"), get("pct"))
     p = view.get("PULL_POSITIVE", "p_value", group="MINOX_MN-MINOX", method="FISHER", visit=visit)
     assert metrics[f"Fisher's exact test, {visit_label(visit)}"].value == fmt_p(p)
-    [table] = tables_with(at, "Positive, n (%)")
+    [table] = tables_with(at, "Positive, n (% of tested)")
     arms = {a.label: a.code for a in study.arms}
     visits = {visit_label(v): v for v in study.visit_codes}
-    assert len(table) == len(view.frame[(view.frame.stat == "count")])
+    assert len(table) == len(view.frame[(view.frame.stat == "count") & (view.frame.param == "PULL_POSITIVE")])
     for row in table.to_dict("records"):
         def get(stat, row=row):
             return view.get("PULL_POSITIVE", stat, group=arms[row["Arm"]], method="COUNT", visit=visits[row["Visit"]])
 
-        assert row["Positive, n (%)"] == fmt_count_pct(get("count"), get("pct"))
-        assert row["Tested"] == fmt_int(get("tested")) and row["ITT subjects"] == fmt_int(get("denominator"))
+        assert row["Positive, n (% of tested)"] == fmt_count_pct(get("count"), get("pct"))
+        assert row["Tested"] == fmt_int(get("tested")) and get("denominator") == get("tested")
+        untested = view.get("PULL_NOT_TESTED", "count", group=arms[row["Arm"]], method="COUNT", visit=visits[row["Visit"]])
+        assert row["Not tested, n (% of N)"].split(" ")[0] == fmt_int(untested)
     bars = plotly_charts(at)[0]
     for trace in bars["data"]:
         expected = [view.get("PULL_POSITIVE", "pct", group=arms[trace["name"]], method="COUNT", visit=visits[x]) for x in trace["x"]]
         np.testing.assert_allclose(plotly_numbers(trace["y"]), expected, rtol=1e-9)
-    assert any("Percentages are of the arm's ITT count" in c.value for c in at.caption)
+    assert any("Percentages are of the subjects tested" in c.value and "never as negative" in c.value for c in at.caption)
 
 
 def test_the_global_assessment_is_the_ards_14_2_5_with_the_papers_responders(loaded_app, dhurat_db, ard_of):
@@ -102,7 +104,7 @@ def test_the_global_assessment_is_the_ards_14_2_5_with_the_papers_responders(loa
     [sentence] = [m.value for m in at.markdown if "investigator's assessment" in m.value]
     assert "40 of 50 (80.0 %) with minoxidil 5 % + microneedling and 0 of 50 with topical minoxidil 5 %" in sentence
     assert sentence.endswith("Fisher's exact test p < 0.001.")
-    assert any("Percentages are of the arm's ITT count" in c.value for c in at.caption)
+    assert any("Percentages are of the subjects tested" in c.value and "never as negative" in c.value for c in at.caption)
 
 
 def test_the_score_bars_are_the_ards_percentages(loaded_app, dhurat_db, ard_of):

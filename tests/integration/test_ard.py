@@ -117,8 +117,11 @@ def test_pull_test_fisher_at_the_primary_visit(parallel):
     close(ard_value(ard, table_id="14.2.3", method="FISHER", stat="p_value"), p)
     n_itt = store.scalar("SELECT count(*) FROM randomization WHERE arm = 'MINOX_MN'")
     where = {"table_id": "14.2.3", "group": "MINOX_MN", "visit": "WEEK_12", "method": "COUNT"}
-    close(ard_value(ard, stat="count", **where), t.sum())
-    close(ard_value(ard, stat="pct", **where), 100 * t.sum() / n_itt)
+    close(ard_value(ard, param="PULL_POSITIVE", stat="count", **where), t.sum())
+    close(ard_value(ard, param="PULL_POSITIVE", stat="pct", **where), 100 * t.sum() / len(t))  # of the tested, not of N
+    close(ard_value(ard, param="PULL_NEGATIVE", stat="count", **where), len(t) - t.sum())
+    close(ard_value(ard, param="PULL_NOT_TESTED", stat="count", **where), n_itt - len(t))  # apart, never negative
+    close(ard_value(ard, param="PULL_NOT_TESTED", stat="denominator", **where), n_itt)
 
 
 def test_adverse_events_by_term_with_risk_difference(parallel):

@@ -2,7 +2,8 @@
 (14.2.3), % change by subgroup (14.2.4) and global assessment (14.2.5).
 
 Efficacy is analysed in the ITT population, observed cases: a subject counts at a visit where it
-was assessed (and, for a change, also at baseline). Percentages are of the arm's ITT count. The
+was assessed (and, for a change, also at baseline). Percentages are of the arm's ITT count, but for
+the pull test: positive of the subjects tested, the untested counted apart (of the ITT count). The
 primary endpoint has a sensitivity analysis by multiple imputation under missing at random (every
 ITT subject, method ``MI``).
 """
@@ -137,8 +138,10 @@ def pull_test(inputs: Inputs) -> list[dict]:
     rows = Rows("14.2.3", "ITT")
     adpt = inputs.adpt
     big_n = inputs.big_n("ITT")
-    for (visit, arm), group in adpt.groupby(["avisit", "arm"], sort=True):
-        rows.add({"tested": len(group)} | s_count(int(group.positive.sum()), big_n[arm]), param="PULL_POSITIVE", visit=visit, group=arm, method="COUNT")
+    for (visit, arm), group in adpt.groupby(["avisit", "arm"], sort=True):  # positive of the tested; the untested apart
+        rows.add({"tested": len(group)} | s_count(int(group.positive.sum()), len(group)), param="PULL_POSITIVE", visit=visit, group=arm, method="COUNT")
+        rows.add(s_count(int((~group.positive).sum()), len(group)), param="PULL_NEGATIVE", visit=visit, group=arm, method="COUNT")
+        rows.add(s_count(big_n[arm] - len(group), big_n[arm]), param="PULL_NOT_TESTED", visit=visit, group=arm, method="COUNT")
     primary_visit = inputs.study.primary_visit.code
     at_primary = adpt[adpt.avisit == primary_visit]
     for test in inputs.tests:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from trial.reports.formats import (
     fmt_ci,
+    fmt_count_pct,
     fmt_int,
     fmt_mean_sd,
     fmt_median_range,
@@ -148,14 +149,25 @@ def pull_test(ard, study) -> Table:
     groups, columns = arm_columns(study, ard, "ITT", total=False)
     rows = []
     for visit in in_order(view.values("visit", param="PULL_POSITIVE", method="COUNT"), study.visit_codes):
-        rows += count_rows(view, "PULL_POSITIVE", groups, [(f"{visit_label(visit)}: positive", "")], indent=0, visit=visit)
-        rows.append(Row("tested", tuple(fmt_int(view.get("PULL_POSITIVE", "tested", group=g, method="COUNT", visit=visit)) for g in groups), 1))
+        def get(param, stat, g, visit=visit):
+            return view.get(param, stat, group=g, method="COUNT", visit=visit)
+
+        tested = {g: get("PULL_POSITIVE", "tested", g) for g in groups}
+        rows += [
+            Row(visit_label(visit), tuple(f"tested n={fmt_int(tested[g])}" for g in groups)),
+            Row("Positive, n (% of tested)", tuple(fmt_count_pct(get("PULL_POSITIVE", "count", g), get("PULL_POSITIVE", "pct", g)) for g in groups), 1),
+            Row("Negative, n (% of tested)", tuple(fmt_count_pct(get("PULL_NEGATIVE", "count", g), get("PULL_NEGATIVE", "pct", g)) for g in groups), 1),
+            Row("Not tested, n (% of N)", tuple(fmt_count_pct(get("PULL_NOT_TESTED", "count", g), get("PULL_NOT_TESTED", "pct", g)) for g in groups), 1),
+        ]
     fisher = view.frame[view.frame.method == "FISHER"]
     for r in fisher[fisher.stat == "p_value"].itertuples(index=False):
         rows.append(Row(f"Fisher's exact test at {visit_label(r.visit)}, p", tuple(fmt_p(r.value) if g == r.group.split("-")[0] else "" for g in groups)))
     threshold = study.pull_test.positive_above_pct
     return Table("14.2.3", "Pull test: subjects with a positive test by visit", POPULATIONS["ITT"], "Visit", columns, tuple(rows),
-                 (f"Positive: more than {fmt_num(threshold, 0)} % of the grasped hairs extracted. Percentages are of the arm's ITT count.",))
+                 (f"Positive: more than {fmt_num(threshold, 0)} % of the grasped hairs extracted.",
+                  "Positive and negative are percentages of the subjects tested at the visit; subjects not tested are counted apart, "
+                  "as a percentage of the arm's ITT count (N), and are not taken as negative.",
+                  "Fisher's exact test of positive against negative among the subjects tested."))
 
 
 def subgroups(ard, study) -> Table:

@@ -29,31 +29,37 @@ class Comparison:
 
 # -------------------------------------------------------------------------------- pull test
 def pull_test_rows(ard: pd.DataFrame, study) -> pd.DataFrame:
-    """Positive pull tests by visit and arm: visit, arm, arm_label, count, pct (of the arm's ITT
-    count), denominator and tested; visits in protocol order. Empty without pull tests."""
+    """Pull tests by visit and arm: visit, arm, arm_label, count and pct (positive, of the
+    subjects tested), denominator (= tested), not_tested, not_tested_pct (of the arm's ITT count)
+    and itt; visits in protocol order. Empty without pull tests."""
     view = ArdView(ard, "14.2.3")
     rows = []
     for visit in study.visit_codes:
         for arm in study.arms:
-            def get(stat, arm=arm.code, visit=visit):
-                return view.get("PULL_POSITIVE", stat, group=arm, method="COUNT", visit=visit)
+            def get(stat, param="PULL_POSITIVE", arm=arm.code, visit=visit):
+                return view.get(param, stat, group=arm, method="COUNT", visit=visit)
 
             if get("count") is None:
                 continue
             rows.append({"visit": visit, "visit_label": visit_label(visit), "arm": arm.code, "arm_label": arm.label,
-                         **{stat: get(stat) for stat in ("count", "pct", "denominator", "tested")}})
-    return pd.DataFrame(rows, columns=["visit", "visit_label", "arm", "arm_label", "count", "pct", "denominator", "tested"])
+                         **{stat: get(stat) for stat in ("count", "pct", "denominator", "tested")},
+                         "not_tested": get("count", "PULL_NOT_TESTED"), "not_tested_pct": get("pct", "PULL_NOT_TESTED"),
+                         "itt": get("denominator", "PULL_NOT_TESTED")})
+    return pd.DataFrame(rows, columns=["visit", "visit_label", "arm", "arm_label", "count", "pct", "denominator", "tested",
+                                       "not_tested", "not_tested_pct", "itt"])
 
 
 def pull_test_table(rows: pd.DataFrame, study) -> pd.DataFrame:
-    """Visit · (Arm) · Positive, n (%) · Tested, as table 14.2.3 formats them."""
+    """Visit · (Arm) · Tested · Positive, n (% of tested) · Not tested, n (% of N), as table
+    14.2.3 formats them."""
     several = len(study.arms) > 1
     return pd.DataFrame({
         "Visit": rows.visit_label,
         **({"Arm": rows.arm_label} if several else {}),
-        "Positive, n (%)": [fmt_count_pct(c, p) for c, p in zip(rows["count"], rows.pct, strict=True)],
         "Tested": [fmt_int(t) for t in rows.tested],
-        "ITT subjects": [fmt_int(n) for n in rows.denominator],
+        "Positive, n (% of tested)": [fmt_count_pct(c, p) for c, p in zip(rows["count"], rows.pct, strict=True)],
+        "Not tested, n (% of N)": [fmt_count_pct(c, p) for c, p in zip(rows.not_tested, rows.not_tested_pct, strict=True)],
+        "N (ITT)": [fmt_int(n) for n in rows.itt],
     }).reset_index(drop=True)
 
 
