@@ -20,15 +20,15 @@ from trial.reports.archive_zip import (
 from trial.reports.pack import LAYOUTS
 
 MIME = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "csv": "text/csv",
-        "html": "text/html", "png": "image/png", "zip": "application/zip"}
+        "html": "text/html", "png": "image/png", "zip": "application/zip", "rtf": "application/rtf"}
 SECTIONS = (("table", "Tables (section 14)"), ("listing", "Listings (section 16.2)"), ("figure", "Figures"))
-FORMATS = {"table": ("docx", "csv", "html"), "listing": ("docx", "csv", "html"), "figure": ("html", "png")}
+FORMATS = {"table": ("docx", "rtf", "csv", "html"), "listing": ("docx", "rtf", "csv", "html"), "figure": ("html", "png")}
 LARGEST_PREVIEW = 3 * 2**20  # bytes of HTML; a 10,000-subject listing is larger and better opened from the zip
 
 
 def show_stamp(info, *, built: bool) -> None:
     columns = st.columns([2, 1, 1])
-    columns[0].metric("Data cut", info.data_cut, border=True, help="The time of the last upload that loaded.")
+    columns[0].metric("Data cut", info.data_cut, border=True, help="The latest date recorded in the study data: the same data cut as on the overview.")
     columns[1].metric("Data version", info.data_version, border=True, help="Grows with every committed change of the data.")
     columns[2].metric("Database", info.lock_state.capitalize(), border=True,
                       help="Tables for the clinical study report come from a locked database.")

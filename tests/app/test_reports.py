@@ -33,6 +33,11 @@ def test_the_first_render_does_not_build_then_the_button_builds_the_whole_pack(l
         assert archive_zip.built_archive(store) is None  # nothing was built by opening the page
     metrics = {m.label: m.value for m in at.metric}
     assert metrics == {"Data cut": expected.data_cut, "Data version": str(version), "Database": expected.lock_state.capitalize()}
+    with Store.open(dhurat_db) as store:  # the overview's data cut: the latest date in the study data, not an upload time
+        latest = store.scalar("SELECT greatest((SELECT max(assessment_date) FROM hair_counts), (SELECT max(status_date) FROM disposition), "
+                              "(SELECT max(session_date) FROM procedures), (SELECT max(greatest(onset_date, resolution_date)) "
+                              "FROM adverse_events))")
+    assert expected.data_cut == latest.isoformat()
     assert [b.label for b in at.button] == ["Build the pack"]
     assert not at.get("download_button")
 
@@ -46,7 +51,7 @@ def test_the_first_render_does_not_build_then_the_button_builds_the_whole_pack(l
     members = zipfile.ZipFile(io.BytesIO(archive.zip_bytes)).namelist()
     assert len(tables) == len(LAYOUTS)
     for table in tables:
-        for fmt in ("docx", "csv", "html"):
+        for fmt in ("docx", "rtf", "csv", "html"):
             assert f"{archive.folder}/table-{table}.{fmt}" in members, (table, fmt)
     assert f"{archive.folder}/end-of-study-tables.docx" in members and f"{archive.folder}/ard.csv" in members
     # the files listed on the page are the zip's
@@ -55,6 +60,7 @@ def test_the_first_render_does_not_build_then_the_button_builds_the_whole_pack(l
     labels = [b.label for b in at.get("download_button")]
     assert labels[0].startswith("Download the whole pack (zip")
     assert labels.count("DOCX") >= len(LAYOUTS) and labels.count("CSV") >= len(LAYOUTS) and labels.count("HTML") >= len(LAYOUTS)
+    assert labels.count("RTF") >= len(LAYOUTS)
     # a table's own file is the zip's member, byte for byte, and its HTML previews inline
     assert archive.member("table-14.3.1.csv") == zipfile.ZipFile(io.BytesIO(archive.zip_bytes)).read(
         f"{archive.folder}/table-14.3.1.csv")

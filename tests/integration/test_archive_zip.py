@@ -40,7 +40,7 @@ def test_every_table_in_three_formats_under_one_folder(store, archive):
     tables = build_tables(ard_for(store), store.study)
     assert len(tables) == len(LAYOUTS)
     for table in tables:
-        for fmt in ("docx", "csv", "html"):
+        for fmt in ("docx", "rtf", "csv", "html"):
             assert f"{archive.folder}/table-{table.id}.{fmt}" in members
     for name in ("end-of-study-tables.docx", "ard.csv", "ard.parquet", "index.html", "listing-16.2.7.csv"):
         assert f"{archive.folder}/{name}" in members

@@ -13,7 +13,7 @@ import pytest
 from helpers import HAIR_COUNTS_HEADER, csv_bytes, load, new_store, scenario_store, seed
 
 from trial.analysis.ard import compute_ard
-from trial.analysis.datasets import analysis_dataset
+from trial.analysis.datasets import analysis_dataset, data_cut
 from trial.readers import monitoring
 from trial.store import Store
 
@@ -172,7 +172,7 @@ def test_the_enrolment_curve_moves_to_weeks_when_days_would_be_too_many(scale, m
 
 # --------------------------------------------------------------------------- visits
 def test_the_data_cut_is_the_latest_date_in_the_study_data(study):
-    assert pd.Timestamp(monitoring.data_cut(study)) == independent_data_cut(study)
+    assert pd.Timestamp(data_cut(study)) == independent_data_cut(study)
 
 
 def test_visit_completion_equals_pandas(study):
@@ -212,7 +212,7 @@ def test_missing_assessments_of_a_hand_built_study(tmp_path):
     rows = ["S01,S01-003,DISCONTINUED,2024-01-20,WITHDREW_CONSENT", "S02,S02-001,COMPLETED,2024-06-01,"]
     result = load(store, csv_bytes(DISPOSITION_HEADER, rows), "disposition")
     assert result.status == "loaded", [f.sentence for f in result.findings]
-    assert monitoring.data_cut(store) == dt.date(2024, 6, 1)
+    assert data_cut(store) == dt.date(2024, 6, 1)
     got = monitoring.missing_assessments(store)
     assert sorted(zip(got.subject_id, got.visit, strict=True)) == sorted([
         ("S01-001", "WEEK_8"), ("S01-001", "WEEK_12"),

@@ -6,6 +6,8 @@ queries (and the ARD) read ``adsl``, ``adhc``, ``adpt``, ``adga`` and ``adae`` l
 
 from __future__ import annotations
 
+import datetime as dt
+
 import duckdb
 import pandas as pd
 
@@ -34,3 +36,9 @@ def analysis_dataset(store, name: str) -> pd.DataFrame:
         return derive(cur, name)
     finally:
         cur.close()
+
+
+def data_cut(store) -> dt.date | None:
+    """The data cut: the latest date recorded anywhere in the study data (``analysis/data_cut.sql``),
+    or None when nothing is loaded. The one definition the pages and the pack state."""
+    return store.scalar(sql_text("analysis/data_cut"))

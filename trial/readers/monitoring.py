@@ -10,7 +10,7 @@ rows at most, never the study tables.
 
 Definitions shared by the views:
 
-- **data cut**: the latest date recorded anywhere in the study data (see ``data_cut.sql``);
+- **data cut**: the latest date recorded anywhere in the study data (``trial.analysis.datasets.data_cut``);
 - **expected visit**: a randomized subject's protocol visit whose window closed before the data cut
   while the subject was still on study (not discontinued before the visit's target day), or that
   already has a hair count; **completed**: it has a hair count; **missing**: due, no hair count.
@@ -53,7 +53,7 @@ def _reading(store, *, visits: bool = False) -> Iterator[duckdb.DuckDBPyConnecti
     try:
         open_datasets(cur)
         if visits:
-            cur.execute(f"CREATE OR REPLACE TEMP TABLE data_cut AS {_sql('data_cut')}")
+            cur.execute(f"CREATE OR REPLACE TEMP TABLE data_cut AS {sql_text('analysis/data_cut')}")
             cur.execute(f"CREATE OR REPLACE TEMP TABLE expected_visits AS {_sql('expected_visits')}")
         yield cur
     finally:
@@ -203,11 +203,6 @@ def study_sites(store) -> pd.DataFrame:
     that holds subjects without being declared (target 0)."""
     with _reading(store) as cur:
         return _frame(cur, "sites")
-
-
-def data_cut(store) -> dt.date | None:
-    """The latest date recorded in the study data, or None when nothing is loaded."""
-    return store.scalar(_sql("data_cut"))
 
 
 def headline(store, sites: tuple[str, ...] = ()) -> Headline:

@@ -53,7 +53,7 @@ class Table:
 class PackInfo:
     study_id: str
     study_title: str
-    data_cut: str  # ISO time of the data the pack was computed from
+    data_cut: str  # ISO date: the latest date in the study data (trial.analysis.datasets.data_cut)
     data_version: int
     lock_state: str  # "UNLOCKED" until database lock exists (issue 6)
     generated_at: str

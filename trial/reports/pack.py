@@ -12,7 +12,7 @@ from pathlib import Path
 
 from trial import __version__
 from trial.analysis.ard import ard_for
-from trial.analysis.datasets import analysis_dataset
+from trial.analysis.datasets import analysis_dataset, data_cut
 from trial.csv_safe import write_csv
 from trial.governance.lock import lock_state
 from trial.reports import layouts_baseline, layouts_efficacy, layouts_safety
@@ -44,13 +44,12 @@ def build_listings(store) -> list[Table]:
 
 
 def pack_info(store, tables: list[Table]) -> PackInfo:
-    # Epoch seconds: a TIMESTAMPTZ fetched as a Python value would need pytz.
-    cut = store.scalar("SELECT epoch(max(uploaded_at)) FROM uploads WHERE status = 'loaded'")
+    cut = data_cut(store)
     lock = lock_state(store)
     return PackInfo(
         study_id=store.study.study.id,
         study_title=store.study.study.title,
-        data_cut=dt.datetime.fromtimestamp(cut, dt.UTC).strftime("%Y-%m-%d %H:%M UTC") if cut else "no data loaded",
+        data_cut=cut.isoformat() if cut else "no data loaded",
         data_version=store.data_version(),
         lock_state=lock.label,
         locked_at=lock.at.strftime("%Y-%m-%d %H:%M UTC") if lock.locked and lock.at else None,
