@@ -20,6 +20,7 @@ from trial.governance.access import WITHHELD_AE_COLUMNS
 from trial.readers.ae_listing import COLUMNS, FILTERS, ae_listing, filter_events
 from trial.reports.figures import ae_incidence
 from trial.readers.tolerability import (
+    ALL_TERMS,
     CI_METHOD,
     RISK_DIFFERENCE,
     ToleranceScreen,
@@ -47,14 +48,14 @@ def show_overview(screen: ToleranceScreen) -> None:
 
 
 def show_by_term(screen: ToleranceScreen, study) -> None:
-    st.subheader("TEAEs by preferred term (table 14.3.2)")
+    st.subheader("TEAEs by system organ class and preferred term (table 14.3.2)")
     terms = screen.by_term
     if terms.empty:
         st.info("No treatment-emergent adverse event has been recorded yet.")
         return
     left, right = st.columns(2, vertical_alignment="bottom")
     shown = left.segmented_control("Terms in the chart", ["10 most frequent", "All"], default="10 most frequent", key="pt_top",
-                                   help=f"{len(terms)} preferred terms in all.")
+                                   help=f"{int((terms['Preferred term'] != ALL_TERMS).sum())} preferred terms in all.")
     order = (right.segmented_control("Order", ["Incidence", "Risk difference"], default="Incidence", key="pt_order")
              if screen.contrast else "Incidence")
     figure = ae_incidence(
@@ -69,7 +70,9 @@ def show_by_term(screen: ToleranceScreen, study) -> None:
         "Risk difference, %": st.column_config.NumberColumn(format="%.1f"),
         **arm_columns(screen),
     })
-    st.caption("Most frequent first; click a column heading to sort by it. n (%) of the arm's safety population (N)."
+    st.caption("Grouped as table 14.3.2: each system organ class (all its terms) and then its preferred terms, most frequent "
+               "first; click a column heading to sort by it. n (%) of the arm's safety population (N); a subject counts once "
+               "per row." 
                + (f" {CI_METHOD}" if screen.contrast else ""))
 
 

@@ -76,21 +76,33 @@ def test_the_headline_and_overview_equal_table_14_3_1(loaded_app, dhurat_db, ard
     assert overview.loc[overview["Subjects with"] == "Serious TEAE", "MINOX_MN: n (%)"].item() == "0"
 
 
-def test_every_preferred_term_equals_table_14_3_2(loaded_app, dhurat_db, ard_of):
+def test_every_preferred_term_equals_table_14_3_2_grouped_by_system_organ_class(loaded_app, dhurat_db, ard_of):
     view = ArdView(ard_of(dhurat_db), "14.3.2")
     at = on_tab(loaded_app, "By preferred term")
     [terms] = [d.value for d in at.dataframe]
     categories = view.values("category", param="TEAE_PT")
-    assert len(terms) == len(categories) > 3
+    classes = view.values("category", param="TEAE_SOC")
+    assert len(terms) == len(categories) + len(classes) and len(categories) > 3
+    assert list(terms.columns[:2]) == ["System organ class", "Preferred term"]
     by_pt = {c.split(";pt=")[1]: c for c in categories}
     for row in terms.to_dict("records"):
-        category = by_pt[row["Preferred term"]]
-        assert row["System organ class"] == category.split(";pt=")[0].removeprefix("soc=")
+        param, category = (("TEAE_SOC", f"soc={row['System organ class']}") if row["Preferred term"] == "All terms"
+                           else ("TEAE_PT", by_pt[row["Preferred term"]]))
+        assert category.split(";pt=")[0].removeprefix("soc=") == row["System organ class"]
         for arm in ARMS:
-            assert (row[f"{arm}: n (%)"], row[f"{arm}: events"]) == cells(view, "TEAE_PT", category, arm)
-        assert row["Risk difference, % (95 % CI)"] == risk_difference(view, "TEAE_PT", category)
-        assert row["All arms, %"] == round(view.get("TEAE_PT", "pct", group="TOTAL", method="COUNT", category=category), 1)
-    assert list(terms["All arms, %"]) == sorted(terms["All arms, %"], reverse=True)  # most frequent first
+            assert (row[f"{arm}: n (%)"], row[f"{arm}: events"]) == cells(view, param, category, arm)
+        assert row["Risk difference, % (95 % CI)"] == risk_difference(view, param, category)
+        assert row["All arms, %"] == round(view.get(param, "pct", group="TOTAL", method="COUNT", category=category), 1)
+    # grouped as table 14.3.2: each class on its own row first, then its terms, most frequent first
+    blocks = list(dict.fromkeys(terms["System organ class"]))
+    assert len(blocks) == len(classes)
+    class_rows = terms[terms["Preferred term"] == "All terms"]
+    assert list(class_rows["System organ class"]) == blocks
+    assert list(class_rows["All arms, %"]) == sorted(class_rows["All arms, %"], reverse=True)
+    for soc in blocks:
+        mine = terms[terms["System organ class"] == soc]
+        assert mine.iloc[0]["Preferred term"] == "All terms"
+        assert list(mine["All arms, %"].iloc[1:]) == sorted(mine["All arms, %"].iloc[1:], reverse=True)
     [chart] = at.get("plotly_chart")
     figure = chart.proto.spec
     assert "Risk difference" in figure and "Erythema" in figure

@@ -110,8 +110,13 @@ def overview_frame(ard: pd.DataFrame, study) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+ALL_TERMS = "All terms"  # the row of a system organ class as a whole
+
+
 def by_term_frame(ard: pd.DataFrame, study) -> pd.DataFrame:
-    """Table 14.3.2 for the screen: one row per preferred term, most frequent (all arms) first.
+    """Table 14.3.2 for the screen, grouped as the table is: each system organ class (most
+    frequent first) on a row of its own (preferred term ``All terms``), then its preferred terms,
+    most frequent first.
 
     ``All arms, %`` and ``Risk difference, %`` are numbers so the table sorts by them; the
     formatted cells are the pack's.
@@ -120,20 +125,25 @@ def by_term_frame(ard: pd.DataFrame, study) -> pd.DataFrame:
     arms = arm_headings(ard, study)
     contrast, _ = _contrast(study)
     frame = view.frame
-    totals = frame[(frame.param == "TEAE_PT") & (frame.group == TOTAL) & (frame.method == "COUNT")]
-    wide = totals.pivot_table(index="category", columns="stat", values="value", aggfunc="first")
+    totals = frame[frame.param.isin(["TEAE_SOC", "TEAE_PT"]) & (frame.group == TOTAL) & (frame.method == "COUNT")]
+    wide = totals.pivot_table(index=["param", "category"], columns="stat", values="value", aggfunc="first")
     if wide.empty:
-        return pd.DataFrame(columns=["Preferred term", "System organ class"])
-    wide = wide.reset_index().sort_values(["count", "category"], ascending=[False, True])
+        return pd.DataFrame(columns=["System organ class", "Preferred term"])
+    wide = wide.reset_index()
+    wide["soc"] = wide.category.str.removeprefix("soc=").str.split(";pt=").str[0]
+    wide["pt"] = wide.category.str.split(";pt=").str[1].fillna(ALL_TERMS)
+    soc_count = wide[wide.param == "TEAE_SOC"].set_index("soc")["count"]
+    wide["soc_count"] = wide.soc.map(soc_count)
+    wide["is_pt"] = wide.param == "TEAE_PT"
+    wide = wide.sort_values(["soc_count", "soc", "is_pt", "count", "pt"], ascending=[False, True, True, False, True])
     rows = []
-    for category, pct in zip(wide.category, wide.pct, strict=True):
-        soc, pt = category.removeprefix("soc=").split(";pt=")
-        row = {"Preferred term": pt, **_subject_cells(view, "TEAE_PT", category, arms), "All arms, %": round(float(pct), 1)}
+    for r in wide.itertuples(index=False):
+        row = {"System organ class": r.soc, "Preferred term": r.pt, **_subject_cells(view, r.param, r.category, arms),
+               "All arms, %": round(float(r.pct), 1)}
         if contrast:
-            text, diff = _risk_difference(view, "TEAE_PT", category, contrast)
+            text, diff = _risk_difference(view, r.param, r.category, contrast)
             row[RISK_DIFFERENCE] = text
             row["Risk difference, %"] = None if diff is None else round(float(diff), 1)
-        row["System organ class"] = soc
         rows.append(row)
     return pd.DataFrame(rows)
 
