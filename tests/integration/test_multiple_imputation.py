@@ -21,6 +21,7 @@ from statsmodels.regression.linear_model import OLS
 from trial.analysis.ard import compute_ard
 from trial.analysis.ard_efficacy import MI_BURN_IN, MI_SKIP, imputed, primary
 from trial.analysis.ard_inputs import load_inputs
+from trial.reports import layouts_efficacy
 
 SCENARIOS = [("dhurat2013", 1, None), ("kumar2018", 2, None), ("scale", 3, 300)]
 CONTRAST = "MINOX_MN-MINOX"
@@ -125,3 +126,23 @@ def test_informative_missingness_moves_the_imputed_estimate_toward_the_null(tmp_
     assert observed > full  # observed cases keep only the good responders
     assert multiple < observed  # toward the null
     assert abs(multiple - full) < abs(observed - full)
+
+
+def test_table_14_2_1_shows_the_imputed_analysis_its_seed_and_the_estimand(study):
+    store, ard = study
+    table = layouts_efficacy.primary(ard, store.study)
+    labels = [r.label for r in table.rows]
+    at = labels.index("Multiple imputation (missing at random)")
+    control = store.study.control_arm.label
+    assert labels[at + 1:at + 5] == ["Imputed, n of N", "LS mean (SE)", f"Difference vs {control} (95 % CI)", "p-value"]
+    where = {"table_id": "14.2.1", "method": "MI"}
+    imputed = table.rows[at + 1].cells
+    for arm, cell in zip(("MINOX", "MINOX_MN"), imputed, strict=True):
+        assert cell == f"{ard_value(ard, group=arm, stat='n_imputed', **where):.0f} of {ard_value(ard, group=arm, stat='n', **where):.0f}"
+    notes = " ".join(table.footnotes)
+    assert f"seed {store.study.endpoint.mi_seed}" in notes and f"{store.study.endpoint.mi_imputations} imputations" in notes
+    assert notes.startswith("Estimand: in all randomized subjects (ITT)") and "treatment-policy" in notes
+    for arm in store.study.arms:  # the estimand says how many values each arm is missing
+        n = ard_value(ard, group=arm.code, stat="n", **where)
+        observed = ard_value(ard, group=arm.code, stat="n", **(where | {"method": "DESCRIPTIVE"}))
+        assert f"{arm.label} {n - observed:.0f} of {n:.0f}" in notes

@@ -106,7 +106,7 @@ def _mi_note(study, seed, imputations) -> str:
     e = study.endpoint
     if seed is None:
         return "Multiple imputation: not estimable yet (an arm has fewer than two observed values)."
-    return (f"Multiple imputation: every randomised subject; missing values at {visit_label(e.visit)}, at baseline and at the earlier "
+    return (f"Multiple imputation: every randomized subject; missing values at {visit_label(e.visit)}, at baseline and at the earlier "
             "visits imputed under missing at random by chained equations (linear models on arm, baseline and the earlier visits, "
             f"predictive mean matching from the 20 nearest donors); {fmt_int(imputations)} imputations, seed {int(seed)}; the ANCOVA "
             "fitted to each completed data set and pooled by Rubin's rules (Barnard–Rubin degrees of freedom).")
@@ -117,7 +117,7 @@ def estimand_note(study, counts: dict, observed: dict) -> str:
     e = study.endpoint
     missing = "; ".join(f"{a.label} {fmt_int(counts.get(a.code, 0) - observed.get(a.code, 0))} of {fmt_int(counts.get(a.code, 0))}"
                         for a in study.arms if a.code in counts)
-    return (f"Estimand: in all randomised subjects (ITT), the {MEASURES[e.measure]} in {NAMES[e.parameter]} of the "
+    return (f"Estimand: in all randomized subjects (ITT), the {MEASURES[e.measure]} in {NAMES[e.parameter]} of the "
             f"{e.region.lower()} region at {visit_label(e.visit)}, compared between arms as a difference in means; intercurrent "
             "events (stopping or missing treatment sessions, other hair-loss treatment) are handled by the treatment-policy "
             "strategy: values are used as collected, whatever happened before. The primary analysis uses the subjects observed "
