@@ -37,7 +37,7 @@ def test_every_table_in_three_formats_under_one_folder(store, archive):
     members = zipfile.ZipFile(io.BytesIO(archive.zip_bytes)).namelist()
     assert archive.folder == f"{store.study.study.id}-tables-v{store.data_version()}"
     assert all(m.startswith(archive.folder + "/") for m in members)
-    tables = build_tables(ard_for(store), store.study)
+    tables = build_tables(ard_for(store, sensitivity=True), store.study)
     assert len(tables) == len(LAYOUTS)
     for table in tables:
         for fmt in ("docx", "rtf", "csv", "html"):
@@ -51,7 +51,7 @@ def test_every_table_in_three_formats_under_one_folder(store, archive):
 
 def test_the_items_name_each_table_listing_and_figure(store, archive):
     items = archive.items
-    tables = build_tables(ard_for(store), store.study)
+    tables = build_tables(ard_for(store, sensitivity=True), store.study)
     as_tables = items[items.kind == "table"]
     assert list(as_tables.id) == [t.id for t in tables] and list(as_tables.title) == [t.title for t in tables]
     assert list(as_tables.docx) == [f"table-{t.id}.docx" for t in tables]

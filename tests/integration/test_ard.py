@@ -217,10 +217,12 @@ def test_an_empty_study_and_its_first_subjects_give_an_ard_without_untestable_st
     from trial.reports.pack import write_pack
 
     empty = compute_ard(store)
-    assert set(empty.method) <= {"COUNT", "DESCRIPTIVE"}  # no test on no data
+    assert set(empty.method) <= {"COUNT", "DESCRIPTIVE", "MI"}  # no test on no data
+    assert set(empty[empty.method == "MI"].stat) == {"seed", "imputations"}  # the imputation pre-specified, not run
     assert not empty.value.isna().all()
     seed(store)  # four randomized subjects; two with a baseline and a week-4 count
     assert load(store, csv_bytes(HAIR_COUNTS_HEADER, HAIR_COUNTS_ROWS), "hair_counts").status == "loaded"
     early = compute_ard(store)
     assert "ANCOVA" not in set(early.method)  # no one has reached the primary visit yet
+    assert set(early[early.method == "MI"].stat) == {"seed", "imputations"}
     assert len(write_pack(store, tmp_path / "pack")) > 40  # and the pack still writes, with dashes

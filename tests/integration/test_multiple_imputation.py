@@ -19,7 +19,7 @@ from statsmodels.imputation.mice import MICE, MICEData
 from statsmodels.regression.linear_model import OLS
 
 from trial.analysis.ard import compute_ard
-from trial.analysis.ard_efficacy import MI_BURN_IN, MI_SKIP, imputed, primary
+from trial.analysis.ard_efficacy import MI_BURN_IN, MI_SKIP, imputed, primary, sensitivity
 from trial.analysis.ard_inputs import load_inputs
 from trial.reports import layouts_efficacy
 
@@ -114,14 +114,14 @@ def test_informative_missingness_moves_the_imputed_estimate_toward_the_null(tmp_
         inputs = load_inputs(store)
     finally:
         store.close()
-    full = _diff(primary(inputs), "ANCOVA")
+    full = _diff(primary(inputs), "ANCOVA")  # the ANCOVA on every subject's value
     assert full > 0  # the test arm is better
     adhc = inputs.adhc
     target = (adhc.param == "HAIR_COUNT") & (adhc.region == "TARGET")
     early = adhc[target & (adhc.avisit == "WEEK_8") & (adhc.arm == "MINOX_MN")]
     poorest = early[early.chg <= early.chg.quantile(0.4)].subject_id  # they stop for lack of effect
     inputs.adhc = adhc[~(target & (adhc.avisit.isin(["WEEK_12"])) & adhc.subject_id.isin(poorest))].reset_index(drop=True)
-    rows = primary(inputs)
+    rows = primary(inputs) + sensitivity(inputs)
     observed, multiple = _diff(rows, "ANCOVA"), _diff(rows, "MI")
     assert observed > full  # observed cases keep only the good responders
     assert multiple < observed  # toward the null
@@ -146,3 +146,10 @@ def test_table_14_2_1_shows_the_imputed_analysis_its_seed_and_the_estimand(study
         n = ard_value(ard, group=arm.code, stat="n", **where)
         observed = ard_value(ard, group=arm.code, stat="n", **(where | {"method": "DESCRIPTIVE"}))
         assert f"{arm.label} {n - observed:.0f} of {n:.0f}" in notes
+
+
+def test_the_pages_ard_has_no_imputation_and_the_packs_has(study):
+    store, ard = study
+    pages = compute_ard(store, sensitivity=False)
+    assert (pages.method == "MI").sum() == 0 < (ard.method == "MI").sum()
+    pd.testing.assert_frame_equal(ard[ard.method != "MI"].reset_index(drop=True), pages)

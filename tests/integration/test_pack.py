@@ -22,7 +22,7 @@ def pack(request, tmp_path_factory):
     folder = tmp_path_factory.mktemp(request.param)
     store = scenario_store(folder, request.param, seed=3)
     written = write_pack(store, folder / "pack")
-    tables = build_tables(ard_for(store), store.study)
+    tables = build_tables(ard_for(store, sensitivity=True), store.study)
     yield request.param, folder / "pack", tables, written
     store.close()
 

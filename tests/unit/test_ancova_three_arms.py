@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.formula.api as smf
 
-from trial.analysis.ard_efficacy import primary
+from trial.analysis.ard_efficacy import primary, sensitivity
 from trial.analysis.ard_inputs import Inputs
 from trial.study import builtin_study_text, parse_study
 
@@ -52,7 +52,8 @@ def test_one_model_one_control_ls_mean_equal_to_statsmodels():
     study = _three_arm_study()
     assert study.arm_codes == ["MINOX", "MINOX_MN", "MINOX_MN_2W"]
     adhc = _endpoint(study)
-    ard = pd.DataFrame(primary(_inputs(study, adhc)))
+    inputs = _inputs(study, adhc)
+    ard = pd.DataFrame(primary(inputs) + sensitivity(inputs))
     ancova = ard[ard.method == "ANCOVA"]
     lsmeans = ancova[ancova.stat == "lsmean"]
     assert sorted(lsmeans.group) == ["MINOX", "MINOX_MN", "MINOX_MN_2W"]  # one row per cell, the control's once

@@ -54,7 +54,6 @@ def primary(inputs: Inputs) -> list[dict]:
             rows.add(lsmean, group=arm, method="ANCOVA", **where)
         for test, contrast in ancova["contrasts"].items():
             rows.add(contrast, group=inputs.contrast(test), method="ANCOVA", **where)
-    rows.rows += imputed(inputs).rows
     for test in inputs.tests:
         treated, control = data[data.arm == test][e.measure], data[data.arm == inputs.control][e.measure]
         contrast = inputs.contrast(test)
@@ -96,11 +95,15 @@ def imputation_frame(inputs: Inputs) -> tuple[pd.DataFrame, pd.Series]:
 def imputed(inputs: Inputs) -> Rows:
     """The primary ANCOVA on every ITT subject, missing values imputed under missing at random by
     chained equations (imputation), fitted to each completed data set and pooled by Rubin's rules.
-    No rows while an arm has fewer than two observed values or the models have nothing to fit."""
+    Only the seed and the number of imputations while an arm has fewer than two observed values or
+    the models have nothing to fit."""
     e = inputs.study.endpoint
     rows = Rows("14.2.1", "ITT")
     if inputs.control is None:
         return rows
+    where = {"param": f"{e.parameter}_{e.measure.upper()}", "category": e.region, "visit": e.visit, "method": "MI"}
+    for test in inputs.tests:  # what was pre-specified, estimable or not
+        rows.add({"imputations": e.mi_imputations, "seed": e.mi_seed}, group=inputs.contrast(test), **where)
     frame, arms = imputation_frame(inputs)
     observed = frame.y.notna()
     if any(observed[arms == a].sum() < 2 for a in inputs.arms) or observed.sum() <= len(frame.columns) + 1 or frame.base.notna().sum() < 2:
@@ -109,7 +112,6 @@ def imputed(inputs: Inputs) -> Rows:
             for done in chained_imputations(frame, seed=e.mi_seed, imputations=e.mi_imputations, burn_in=MI_BURN_IN, skip=MI_SKIP)]
     if not all(fits):
         return rows
-    where = {"param": f"{e.parameter}_{e.measure.upper()}", "category": e.region, "visit": e.visit, "method": "MI"}
     complete_df = fits[0]["df"]
     for arm in inputs.arms:
         pooled = rubin([f["lsmeans"][arm]["lsmean"] for f in fits], [f["lsmeans"][arm]["se"] ** 2 for f in fits], complete_df)
@@ -118,7 +120,7 @@ def imputed(inputs: Inputs) -> Rows:
                  group=arm, **where)
     for test in inputs.tests:
         pooled = rubin([f["contrasts"][test]["diff"] for f in fits], [f["contrasts"][test]["se"] ** 2 for f in fits], complete_df)
-        rows.add(pooled | {"imputations": e.mi_imputations, "seed": e.mi_seed}, group=inputs.contrast(test), **where)
+        rows.add(pooled, group=inputs.contrast(test), **where)
     return rows
 
 
@@ -191,4 +193,10 @@ def global_assessment(inputs: Inputs) -> list[dict]:
     return rows.rows
 
 
+def sensitivity(inputs: Inputs) -> list[dict]:
+    """The primary endpoint's multiple-imputation rows (table 14.2.1, method MI)."""
+    return imputed(inputs).rows
+
+
 ANALYSES = (primary, by_visit, pull_test, subgroups, global_assessment)
+SENSITIVITY = (sensitivity,)  # costly (seconds at 100,000 subjects) and shown only in the pack

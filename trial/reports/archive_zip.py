@@ -102,7 +102,7 @@ def build_pack_archive(store) -> PackArchive:
         titles = _titles(store)
         files, items = _describe(names, titles)
         files["size"] = files.name.map(sizes)
-        tables = build_tables(ard_for(store), store.study)
+        tables = build_tables(ard_for(store, sensitivity=True), store.study)
         archive = PackArchive(buffer.getvalue(), info_folder, files, items, pack_info(store, tables), seconds)
         _kept[key] = (version, archive)
         return archive

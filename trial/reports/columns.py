@@ -3,6 +3,8 @@ the widths of the columns and the stops at which statistics are decimal-aligned 
 
 from __future__ import annotations
 
+import functools
+
 from docx.shared import Cm, Pt
 
 from trial.reports.align import aligned_columns, column_extent
@@ -31,6 +33,7 @@ def site_groups(rows: tuple[Row, ...]) -> list[tuple[Row, ...]]:
     return [rows[a:b] for a, b in zip([0, *cuts], [*cuts, len(rows)], strict=True)] if rows else [rows]
 
 
+@functools.lru_cache(maxsize=65536)  # a listing repeats its terms, dates and codes thousands of times
 def width_of(text: str) -> int:
     """About how wide ``text`` prints in the table text style (EMU)."""
     return sum(WIDE if ch.isupper() or ch.isdigit() or ch == "_" else THIN if ch.isspace() else NARROW for ch in text)

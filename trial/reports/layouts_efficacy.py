@@ -73,17 +73,21 @@ def primary(ard, study) -> Table:
         first = next(iter(contrast_of.values()), None)
         seed, imputations = (cell("MI", "seed", first), cell("MI", "imputations", first)) if first else (None, None)
         p_welch = {a: fmt_p(cell("WELCH_T", "p_value", c)) for a, c in contrast_of.items()}
+        # the pages' ARD has no sensitivity analyses (only the pack's does): no imputation rows then
+        multiple = [
+            Row("Multiple imputation (missing at random)", ("",) * len(groups), 1),
+            Row("Imputed, n of N", _in(groups, imputed), 2),
+            Row("LS mean (SE)", _in(groups, mi_lsmeans), 2),
+            Row(f"Difference vs {control.label} (95 % CI)", _in(groups, mi_diff), 2),
+            Row("p-value", _in(groups, mi_p), 2),
+        ] if seed is not None else []
         rows += [
             heading("ANCOVA (change ~ arm + baseline)", len(groups)),
             Row("LS mean (SE)", _in(groups, lsmeans), 1),
             Row(f"Difference vs {control.label} (95 % CI)", _in(groups, diff), 1),
             Row("p-value", _in(groups, p_ancova), 1),
             heading("Sensitivity analyses", len(groups)),
-            Row("Multiple imputation (missing at random)", ("",) * len(groups), 1),
-            Row("Imputed, n of N", _in(groups, imputed), 2),
-            Row("LS mean (SE)", _in(groups, mi_lsmeans), 2),
-            Row(f"Difference vs {control.label} (95 % CI)", _in(groups, mi_diff), 2),
-            Row("p-value", _in(groups, mi_p), 2),
+            *multiple,
             Row("Welch t: difference (95 % CI)", _in(groups, welch), 1),
             Row("Welch t: p-value", _in(groups, p_welch), 1),
             Row("Mann–Whitney U: p-value", _in(groups, mw), 1),
@@ -92,8 +96,9 @@ def primary(ard, study) -> Table:
             "ANCOVA: ordinary least squares of the change on arm and baseline value; LS means at the mean baseline; "
             "difference is test minus control with a 95 % CI from the t distribution.",
             "Welch's t test (unequal variances) and the two-sided Mann–Whitney U test as sensitivity analyses.",
-            _mi_note(study, seed, imputations),
         ]
+        if seed is not None:
+            notes.append(_mi_note(study, seed, imputations, estimable=cell("MI", "diff", first) is not None))
     title = f"Primary endpoint: {MEASURES[e.measure]} in {NAMES[e.parameter]}, {e.region.lower()} region, at {visit_label(e.visit)}"
     return Table("14.2.1", title, POPULATIONS["ITT"], "Statistic", columns, tuple(rows), tuple(notes))
 
@@ -102,10 +107,11 @@ def _imputed_of(imputed, n) -> str:
     return "" if n is None else f"{fmt_int(imputed)} of {fmt_int(n)}"
 
 
-def _mi_note(study, seed, imputations) -> str:
+def _mi_note(study, seed, imputations, *, estimable: bool) -> str:
     e = study.endpoint
-    if seed is None:
-        return "Multiple imputation: not estimable yet (an arm has fewer than two observed values)."
+    if not estimable:
+        return (f"Multiple imputation ({fmt_int(imputations)} imputations, seed {int(seed)}): not estimable yet "
+                f"(an arm has fewer than two subjects observed at {visit_label(e.visit)}).")
     return (f"Multiple imputation: every randomized subject; missing values at {visit_label(e.visit)}, at baseline and at the earlier "
             "visits imputed under missing at random by chained equations (linear models on arm, baseline and the earlier visits, "
             f"predictive mean matching from the 20 nearest donors); {fmt_int(imputations)} imputations, seed {int(seed)}; the ANCOVA "

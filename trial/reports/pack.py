@@ -64,7 +64,7 @@ def write_pack(store, out: Path) -> list[Path]:
     """Write the whole pack into ``out``; returns the files written."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    ard = ard_for(store)
+    ard = ard_for(store, sensitivity=True)
     figures = pack_figures(ard, analysis_dataset(store, "adhc"), store.study)  # only ADHC: the ARD has the rest
     render = FigureRender(figures, out)  # drawn by Chromium while the tables are written
     tables = build_tables(ard, store.study)

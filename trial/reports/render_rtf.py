@@ -90,9 +90,8 @@ def _row(cells: list[str], *, widths: list[int], margin: int, header: bool, top:
     return "".join(definition) + "".join(cells) + r"\row" + "\n"
 
 
-def _table_rows(table: Table, rows: tuple[Row, ...], widths: list[int], stops: list[int | None]) -> str:
+def _table_rows(table: Table, rows: tuple[Row, ...], widths: list[int], stops: list[int | None], aligns: list[str]) -> str:
     margin = _tw(CELL_MARGIN if table.listing else TABLE_CELL_MARGIN)
-    aligns = ["ql", *("ql" if is_text_column(table, i) else "qc" for i in range(len(table.columns)))]
     header_cells = [_cell(text, align=a, bold=True, indent=0, stop=None) for text, a in zip(table.headings, aligns, strict=True)]
     out = [_row(header_cells, widths=widths, margin=margin, header=True, top=False, bottom=False, keep=False)]
     last = len(rows) - 1
@@ -131,10 +130,11 @@ def table_rtf(table: Table, info: PackInfo, path: Path) -> Path:
         rf"\pard\keepn\sa80\fs20 {escape(table.population)}\par" "\n",
     ]
     groups = site_groups(table.rows) if table.listing else [table.rows]
+    aligns = ["ql", *("ql" if is_text_column(table, i) else "qc" for i in range(len(table.columns)))]  # once: it reads every row
     for number, rows in enumerate(groups):
         if number:
             parts.append(r"\pard\page\par" "\n")
-        parts.append(_table_rows(table, rows, widths, stops))
+        parts.append(_table_rows(table, rows, widths, stops, aligns))
     for index, note in enumerate(table.footnotes):
         space = r"\sb80" if index == 0 else ""
         parts.append(rf"\pard{space}\sa20\fs16 {escape(note)}\par" "\n")
