@@ -83,12 +83,15 @@ def test_every_preferred_term_equals_table_14_3_2_grouped_by_system_organ_class(
     categories = view.values("category", param="TEAE_PT")
     classes = view.values("category", param="TEAE_SOC")
     assert len(terms) == len(categories) + len(classes) and len(categories) > 3
-    assert list(terms.columns[:2]) == ["System organ class", "Preferred term"]
+    assert terms.columns[0] == "System organ class / preferred term"
+    assert list(terms.columns[-2:]) == ["System organ class", "Preferred term"]
     by_pt = {c.split(";pt=")[1]: c for c in categories}
     for row in terms.to_dict("records"):
         param, category = (("TEAE_SOC", f"soc={row['System organ class']}") if row["Preferred term"] == "All terms"
                            else ("TEAE_PT", by_pt[row["Preferred term"]]))
         assert category.split(";pt=")[0].removeprefix("soc=") == row["System organ class"]
+        shown = row["System organ class / preferred term"]  # the class itself, or its term indented under it
+        assert shown == (row["System organ class"] if param == "TEAE_SOC" else "\u2003\u2003" + row["Preferred term"])
         for arm in ARMS:
             assert (row[f"{arm}: n (%)"], row[f"{arm}: events"]) == cells(view, param, category, arm)
         assert row["Risk difference, % (95 % CI)"] == risk_difference(view, param, category)

@@ -111,12 +111,15 @@ def overview_frame(ard: pd.DataFrame, study) -> pd.DataFrame:
 
 
 ALL_TERMS = "All terms"  # the row of a system organ class as a whole
+TERM = "System organ class / preferred term"
+TERM_INDENT = "\u2003\u2003"  # em spaces: a preferred term sits under its class
 
 
 def by_term_frame(ard: pd.DataFrame, study) -> pd.DataFrame:
     """Table 14.3.2 for the screen, grouped as the table is: each system organ class (most
-    frequent first) on a row of its own (preferred term ``All terms``), then its preferred terms,
-    most frequent first.
+    frequent first) on a row of its own, then its preferred terms indented under it, most frequent
+    first (column ``TERM``); the class and term also whole at the end (the class's own row has
+    the term ``All terms``).
 
     ``All arms, %`` and ``Risk difference, %`` are numbers so the table sorts by them; the
     formatted cells are the pack's.
@@ -128,7 +131,7 @@ def by_term_frame(ard: pd.DataFrame, study) -> pd.DataFrame:
     totals = frame[frame.param.isin(["TEAE_SOC", "TEAE_PT"]) & (frame.group == TOTAL) & (frame.method == "COUNT")]
     wide = totals.pivot_table(index=["param", "category"], columns="stat", values="value", aggfunc="first")
     if wide.empty:
-        return pd.DataFrame(columns=["System organ class", "Preferred term"])
+        return pd.DataFrame(columns=[TERM, "System organ class", "Preferred term"])
     wide = wide.reset_index()
     wide["soc"] = wide.category.str.removeprefix("soc=").str.split(";pt=").str[0]
     wide["pt"] = wide.category.str.split(";pt=").str[1].fillna(ALL_TERMS)
@@ -138,12 +141,13 @@ def by_term_frame(ard: pd.DataFrame, study) -> pd.DataFrame:
     wide = wide.sort_values(["soc_count", "soc", "is_pt", "count", "pt"], ascending=[False, True, True, False, True])
     rows = []
     for r in wide.itertuples(index=False):
-        row = {"System organ class": r.soc, "Preferred term": r.pt, **_subject_cells(view, r.param, r.category, arms),
-               "All arms, %": round(float(r.pct), 1)}
+        term = r.soc if r.pt == ALL_TERMS else f"{TERM_INDENT}{r.pt}"  # a class, then its terms indented under it
+        row = {TERM: term, **_subject_cells(view, r.param, r.category, arms), "All arms, %": round(float(r.pct), 1)}
         if contrast:
             text, diff = _risk_difference(view, r.param, r.category, contrast)
             row[RISK_DIFFERENCE] = text
             row["Risk difference, %"] = None if diff is None else round(float(diff), 1)
+        row["System organ class"], row["Preferred term"] = r.soc, r.pt  # kept whole for sorting and searching
         rows.append(row)
     return pd.DataFrame(rows)
 
