@@ -102,7 +102,7 @@ def test_the_global_assessment_is_the_ards_14_2_5_with_the_papers_responders(loa
     p = view.get("GLOBAL_INVESTIGATOR", "p_value", group="MINOX_MN-MINOX", method="FISHER", category="RESPONDER", visit=visit)
     assert fmt_p(p) == "<0.001"
     [sentence] = [m.value for m in at.markdown if "investigator's assessment" in m.value]
-    assert "40 of 50 (80.0 %) with minoxidil 5 % + microneedling and 0 of 50 with topical minoxidil 5 %" in sentence
+    assert "0 of 50 with topical minoxidil 5 % and 40 of 50 (80.0 %) with minoxidil 5 % + microneedling" in sentence
     assert sentence.endswith("Fisher's exact test p < 0.001.")
     assert any("Percentages are of the subjects tested" in c.value and "never as negative" in c.value for c in at.caption)
 

@@ -123,7 +123,7 @@ def test_the_published_week_12_changes_appear(loaded_app):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Minoxidil 5 % + microneedling"] == "91.4" and metrics["Topical minoxidil 5 %"] == "22.2"  # Dhurat 2013
     assert list(metrics)[:2] == ["Topical minoxidil 5 %", "Minoxidil 5 % + microneedling"]  # control first, as in the table
-    assert any("was 91.4 with minoxidil 5 % + microneedling and 22.2 with topical minoxidil 5 %" in m.value for m in at.markdown)
+    assert any("was 22.2 with topical minoxidil 5 % and 91.4 with minoxidil 5 % + microneedling" in m.value for m in at.markdown)
 
 
 def test_the_by_visit_table_and_chart_are_the_ards_14_2_2(loaded_app, dhurat_db, ard_of):

@@ -87,7 +87,7 @@ def test_the_primary_result_is_the_ards_14_2_1(loaded):
         diff, low, high, p = (view.get(param, s, group="MINOX_MN-MINOX", method="ANCOVA", **where)
                               for s in ("diff", "ci_lower", "ci_upper", "p_value"))
         assert f"the difference was {diff:.{d}f} (95 % CI {low:.{d}f} to {high:.{d}f})" in primary.sentence
-        assert "91.4 with minoxidil 5 % + microneedling and 22.2 with topical minoxidil 5 %" in primary.sentence  # the paper
+        assert "22.2 with topical minoxidil 5 % and 91.4 with minoxidil 5 % + microneedling" in primary.sentence  # the paper
         assert fmt_ci(diff, low, high, d) in primary.table.iloc[:, -1].tolist()  # the pack's cell
         metrics = {m.label: m for m in primary.metrics}
         assert metrics["p-value (ANCOVA)"].value == fmt_p(p)
@@ -141,7 +141,7 @@ def test_pull_test_and_global_assessment_are_the_ards(loaded):
         assert shown["Minoxidil 5 % + microneedling"] == "40 (80.0)" and shown["Topical minoxidil 5 %"] == "0"
         sentence = assessments.responder_sentence(responders, assessments.responder_comparisons(ard, study, "GLOBAL_INVESTIGATOR"),
                                                   study, "GLOBAL_INVESTIGATOR")
-        assert "40 of 50 (80.0 %) with minoxidil 5 % + microneedling and 0 of 50 with topical minoxidil 5 %" in sentence
+        assert "0 of 50 with topical minoxidil 5 % and 40 of 50 (80.0 %) with minoxidil 5 % + microneedling" in sentence
         assert "Fisher's exact test p < 0.001" in sentence
     scores = assessments.score_rows(ard, study, "GLOBAL_INVESTIGATOR")
     assert len(scores) == 7 * len(study.arms)

@@ -134,7 +134,7 @@ def responder_sentence(rows: pd.DataFrame, comparisons: list[Comparison], study,
     if rows.empty:
         return ""
     control = study.control_arm.code if study.control_arm else None
-    rows = rows.sort_values("arm", key=lambda arms: arms == control, kind="stable")
+    rows = rows.sort_values("arm", key=lambda arms: arms != control, kind="stable")
     visit = study.primary_visit.code
     parts = [f"{fmt_int(r.count)} of {fmt_int(r.denominator)}{f' ({fmt_num(r.pct, 1)} %)' if r.count else ''} with {lower_label(r.arm_label)}"
              for r in rows.itertuples(index=False)]

@@ -143,7 +143,7 @@ def primary_result(ard: pd.DataFrame, study) -> Primary:
     if control is None:
         return _single_arm(study, get, title, table, digits, unit)
     tests = [a for a in study.arms if not a.control]
-    means = [f"{fmt_num(get('mean', a.code), digits)}{unit} with {lower_label(a.label)}" for a in [*tests, control]]
+    means = [f"{fmt_num(get('mean', a.code), digits)}{unit} with {lower_label(a.label)}" for a in [control, *tests]]  # control first, as the table
     sentences = [f"At {visit_label(e.visit)} the {what} was {and_list(means)}."]
     metrics = [Metric(a.label, f"{fmt_num(get('mean', a.code), digits)}{unit}",
                       f"n={fmt_int(get('n', a.code))}, SD {fmt_num(get('sd', a.code), digits + 1)}",
