@@ -20,6 +20,7 @@ from trial.governance.access import Permission, WITHHELD_AE_COLUMNS, may
 from trial.governance.unblinding import unblind
 from trial.governance.users import has_accounts
 from trial.readers.subject_profile import subject_index, subject_profile
+from trial.reports.formats import code_words
 
 ALL_SITES = "All sites"
 HAIR_COLUMNS = {"visit": "Visit", "assessment_date": "Date", "study_day": "Study day", "in_window": "In window", "region": "Region",
@@ -41,7 +42,20 @@ def when(value) -> str:
 
 
 def words(code) -> str:
-    return "–" if code is None or pd.isna(code) or code == "" else str(code).replace("_", " ").capitalize()
+    return "–" if code is None or pd.isna(code) or code == "" else code_words(str(code))
+
+
+CODED = ("region", "severity", "relationship", "suspected_cause", "action_taken", "outcome", "device")  # codes shown as words
+
+
+def in_words(frame: pd.DataFrame) -> pd.DataFrame:
+    """The coded columns of a table as words (MILD → Mild, NONE → No action); an empty cell stays empty."""
+    def word(value):
+        if value is None or (not isinstance(value, str) and pd.isna(value)) or value == "":
+            return value
+        return "No action" if value == "NONE" else code_words(str(value))
+
+    return frame.assign(**{c: frame[c].map(word) for c in CODED if c in frame.columns})
 
 
 def fact(label: str, value: str, note: str = "") -> None:
@@ -110,7 +124,7 @@ def show_hair_counts(profile, visit_labels: dict[str, str]) -> None:
     if counts.empty:
         st.info(f"No hair count has been recorded for {profile.subject_id} yet.")
         return
-    shown = counts.assign(visit=counts.visit.map(visit_labels).fillna(counts.visit))[list(HAIR_COLUMNS)].rename(columns=HAIR_COLUMNS)
+    shown = in_words(counts.assign(visit=counts.visit.map(visit_labels).fillna(counts.visit)))[list(HAIR_COLUMNS)].rename(columns=HAIR_COLUMNS)
     shown = shown.dropna(axis="columns", how="all")  # terminal/vellus/diameter only where the study records them
     st.dataframe(shown, hide_index=True, placeholder="", width="stretch", key="hair_counts",
                     column_config={"Date": st.column_config.DateColumn(format="YYYY-MM-DD"),
@@ -129,7 +143,7 @@ def show_events_and_sessions(profile) -> None:
         if events.empty:
             st.caption("No adverse event recorded.")
         else:
-            st.dataframe(events[list(columns)].rename(columns=columns), hide_index=True, placeholder="", width="stretch", key="adverse_events",
+            st.dataframe(in_words(events)[list(columns)].rename(columns=columns), hide_index=True, placeholder="", width="stretch", key="adverse_events",
                          column_config={"Onset": st.column_config.DateColumn(format="YYYY-MM-DD"),
                                         "Resolved": st.column_config.DateColumn(format="YYYY-MM-DD"),
                                         "TEAE": st.column_config.CheckboxColumn(help="Onset on or after randomization")})
@@ -141,7 +155,7 @@ def show_events_and_sessions(profile) -> None:
         elif sessions.empty:
             st.caption("No microneedling session recorded.")
         else:
-            st.dataframe(sessions[list(SESSION_COLUMNS)].rename(columns=SESSION_COLUMNS), hide_index=True, placeholder="", width="stretch",
+            st.dataframe(in_words(sessions)[list(SESSION_COLUMNS)].rename(columns=SESSION_COLUMNS), hide_index=True, placeholder="", width="stretch",
                          key="sessions", column_config={"Date": st.column_config.DateColumn(format="YYYY-MM-DD")})
 
 

@@ -77,7 +77,7 @@ def test_the_subject_of_the_address_is_shown_with_its_hair_counts(loaded_app, dh
     assert len(counts) == len(rows) > 1
     assert list(counts["Hair count"]) == list(rows.hair_count)
     assert list(counts["Visit"]) == [visit_label(v) for v in rows.visit]
-    assert list(counts["Region"]) == list(rows.region)
+    assert list(counts["Region"]) == [r.capitalize() for r in rows.region]  # TARGET → Target
     assert list(counts["Date"].dt.date) == list(rows.assessment_date.dt.date)
     timeline = at.get("plotly_chart")[0].proto.spec
     assert "Timeline" in timeline and "AE 1:" in timeline
