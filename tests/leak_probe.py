@@ -142,8 +142,13 @@ def scan(outputs: dict[str, str], canaries: list[Canary]) -> Findings:
 _PUBLIC = re.compile(re.escape("Topical minoxidil 5 %" + TITLE_GOES_ON) + r"|(?:e\.g\.|the convention is) S01(?:-\d{3})?(?: or S01-\d{3})?")
 
 
+# the random identifiers Streamlit gives elements and deferred downloads (32 hex digits, as in
+# deferred_file_id: "d46170131a3f40f6a3ec4f8e33ea1873"): no data in them, but any number's digits
+_RANDOM_ID = re.compile(r"(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])")
+
+
 def _public_removed(text: str) -> str:
-    return _PUBLIC.sub("(public text)", text)
+    return _RANDOM_ID.sub("(id)", _PUBLIC.sub("(public text)", text))
 
 
 # --------------------------------------------------------------------------- the study
