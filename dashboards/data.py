@@ -136,20 +136,21 @@ def study() -> Study:
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _cached(chosen: tuple, data_version: int, seen: Access, module: str, name: str, args: tuple, kwargs: tuple):
+def _cached(chosen: tuple, versions: tuple[int, int], seen: Access, module: str, name: str, args: tuple, kwargs: tuple):
     function = getattr(importlib.import_module(module), name)
     return function(scoped(_open(*chosen), seen), *args, **dict(kwargs))
 
 
 def cached(function: Callable, *args, **kwargs):
-    """``function(store, *args, **kwargs)`` on the user's view of the store, computed once per data
-    version of the database and access.
+    """``function(store, *args, **kwargs)`` on the user's view of the store, computed once per
+    version of the database (its data and its work: queries, accounts) and access. (The ARD keeps
+    its own cache by data version alone, so a query opened recomputes no statistic.)
 
     ``function`` must be a module-level function of the core (``trial.…``) whose first argument is
     the store; the arguments must be hashable. The cache forgets old versions as new ones come.
     """
     chosen = _chosen()
-    return _cached(chosen, _open(*chosen).data_version(), access(), function.__module__, function.__qualname__, args,
+    return _cached(chosen, _open(*chosen).versions(), access(), function.__module__, function.__qualname__, args,
                    tuple(sorted(kwargs.items())))
 
 

@@ -27,7 +27,7 @@ from trial.governance.access import ASSESSMENT_DOMAINS, Access, REVEALS_ALLOCATI
 from trial.governance.views import scoped
 from trial.governance.lock import DatabaseIsLocked, state_on
 from trial.governance.users import Role, User
-from trial.store import audit, seals
+from trial.store import audit, seals, versions
 from trial.store.sqlfiles import sql_text
 
 OPEN, ANSWERED, CLOSED = "OPEN", "ANSWERED", "CLOSED"
@@ -179,7 +179,7 @@ def open_query(store, user: User, *, subject_id: str, table_name: str, record_ke
         raise TrialError(f"{domain.name} has no column '{column_name}'; its columns are {', '.join(domain.column_names)}.")
     _require_unblinded_for(user, domain, column)
     now = _now()
-    with store.transaction() as cur:
+    with store.transaction(moves=versions.WORK) as cur:
         _refuse_if_locked(cur, "opened")
         site = cur.execute(_sql("subject_site"), {"subject": subject}).fetchall()
         if not site:
@@ -218,7 +218,7 @@ def answer_query(store, user: User, query_id: int, text: str, *, upload_id: int 
     _require_answerer(user)
     _require_in_view(store, user, query_id)
     now = _now()
-    with store.transaction() as cur:
+    with store.transaction(moves=versions.WORK) as cur:
         query = _query_on(cur, query_id)
         _require_answerer(user, query)
         if query["status"] == CLOSED:
@@ -236,7 +236,7 @@ def close_query(store, user: User, query_id: int, text: str | None = None) -> No
     _require_raiser(user, "closes")
     _require_in_view(store, user, query_id)
     now = _now()
-    with store.transaction() as cur:
+    with store.transaction(moves=versions.WORK) as cur:
         query = _query_on(cur, query_id)
         if query["status"] == CLOSED:
             raise TrialError(f"Query {query_id} is already closed; re-open it with a text to take it up again.")
@@ -249,7 +249,7 @@ def reopen_query(store, user: User, query_id: int, text: str) -> None:
     text = _text(text, "Re-opening a query needs a text saying what is still wrong.")
     _require_in_view(store, user, query_id)
     now = _now()
-    with store.transaction() as cur:
+    with store.transaction(moves=versions.WORK) as cur:
         query = _query_on(cur, query_id)
         if query["status"] == OPEN:
             raise TrialError(f"Query {query_id} is already open and waiting for the site's answer.")

@@ -22,5 +22,5 @@ def audit_trail(
 def record_export(store: Store, user_name: str, what: str, detail: str | None = None) -> None:
     """Note in the trail that ``user_name`` took ``what`` (the pack, a download, the trail itself)
     out of the system. Not a change of the data: cached pages stay as they are."""
-    with store.transaction(data_change=False) as cur:
+    with store.transaction(moves=None) as cur:
         record(cur, [Event(user_name, "EXPORT", new_value=what, reason=detail)])

@@ -22,7 +22,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from trial.errors import TrialError
-from trial.store import Store, audit, seals
+from trial.store import Store, audit, seals, versions
 from trial.study import Blinding
 
 MOST_FAILED_SIGN_INS = 5
@@ -99,7 +99,7 @@ def add_user(store: Store, user_name: str, password: str, roles, *, site_id: str
              full_name: str | None = None, by: str) -> User:
     """Create an account. Site staff and evaluators need the site they work at."""
     chosen = checked_account(store, user_name, password, roles, site_id)
-    with store.transaction() as cur:
+    with store.transaction(moves=versions.WORK) as cur:
         if cur.execute("SELECT count(*) FROM users WHERE user_name = $u", {"u": user_name}).fetchall()[0][0]:
             raise TrialError(f"There is already an account named {user_name}.")
         cur.execute(
@@ -148,7 +148,7 @@ def _check_password(password: str) -> None:
 def set_password(store: Store, user_name: str, password: str, *, by: str) -> None:
     """A new password (and the lock-out lifted); the account's sessions end (their holder may have used the old one)."""
     _check_password(password)
-    with store.transaction() as cur:
+    with store.transaction(moves=versions.WORK) as cur:
         _require(cur, user_name)
         with seals.rewriting(cur, "users", _THIS_ACCOUNT, {"u": user_name}):
             cur.execute("UPDATE users SET password_hash = $h, failed_attempts = 0, locked_until = NULL WHERE user_name = $u",
@@ -159,7 +159,7 @@ def set_password(store: Store, user_name: str, password: str, *, by: str) -> Non
 
 def set_active(store: Store, user_name: str, active: bool, *, by: str) -> None:
     """Enable or disable an account; disabling ends its sessions at once."""
-    with store.transaction() as cur:
+    with store.transaction(moves=versions.WORK) as cur:
         _require(cur, user_name)
         if not active:
             _keep_an_administrator(cur, user_name, "disabled")
@@ -173,7 +173,7 @@ def set_roles(store: Store, user_name: str, roles, *, site_id: str | None = None
     """Give an account these roles and this site (None: all sites), in place of the old ones. Its
     sessions carry on with the new roles: a session reads the account's roles at every use."""
     chosen = _checked_roles(store, roles, site_id)
-    with store.transaction() as cur:
+    with store.transaction(moves=versions.WORK) as cur:
         _require(cur, user_name)
         if Role.ADMIN not in chosen:
             _keep_an_administrator(cur, user_name, "without the ADMIN role")
@@ -275,7 +275,7 @@ def sign(store: Store, user_name: str, password: str, meaning: str) -> User:
 
 def _authenticate(store: Store, user_name: str, password: str, actions: tuple[str, str], meaning: str | None) -> User:
     now = _now()
-    with store.transaction(data_change=False) as cur:
+    with store.transaction(moves=None) as cur:
         rows = cur.execute(
             "SELECT password_hash, roles, site_id, full_name, active, failed_attempts, epoch_us(locked_until) FROM users WHERE user_name = $u",
             {"u": user_name},
@@ -333,7 +333,7 @@ def start_session(store: Store, user: User, *, length: dt.timedelta = SESSION_LE
     """A new session token for a signed-in user (only its hash is stored)."""
     token = secrets.token_urlsafe(32)
     now = _now()
-    with store.transaction(data_change=False) as cur:
+    with store.transaction(moves=None) as cur:
         cur.execute("INSERT INTO user_sessions (token_hash, user_name, created_at, expires_at) VALUES ($t, $u, $c, $e)",
                     {"t": _token_hash(token), "u": user.user_name, "c": now, "e": now + length})
         seals.added(cur, "user_sessions", _THIS_SESSION, {"t": _token_hash(token)})
@@ -388,7 +388,7 @@ def why_session_ended(store: Store, token: str | None) -> str:
 
 def end_session(store: Store, token: str) -> None:
     token_hash = _token_hash(token)
-    with store.transaction(data_change=False) as cur:
+    with store.transaction(moves=None) as cur:
         rows = cur.execute("SELECT user_name FROM user_sessions WHERE token_hash = $t AND ended_at IS NULL",
                            {"t": token_hash}).fetchall()
         if not rows:

@@ -167,7 +167,7 @@ class ScopedStore:
     """A read-only view of a :class:`~trial.store.Store` for one user's :class:`Access`.
 
     Has what the core's readers use (``cursor``, ``query``, ``scalar``, ``study``,
-    ``data_version``, ``path``) and nothing that writes.
+    ``data_version``, ``versions``, ``path``) and nothing that writes.
     """
 
     read_only = True
@@ -220,6 +220,9 @@ class ScopedStore:
 
     def data_version(self) -> int:
         return self._store.data_version()
+
+    def versions(self) -> tuple[int, int]:
+        return self._store.versions()
 
 
 

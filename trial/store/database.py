@@ -28,6 +28,7 @@ from trial.errors import (
 from trial.store.definition import definition_rows, study_parameters
 from trial.store.reading import CursorReads
 from trial.store.sqlfiles import sql_names, sql_text
+from trial.store.versions import COUNTERS, DATA, WORK, bump
 from trial.study import Study, parse_study
 
 MIGRATIONS = sql_names("store/migrations")
@@ -171,8 +172,8 @@ class Store(CursorReads):
                 )
             if version < SCHEMA_VERSION and not read_only:
                 store._migrate()
-                with store.transaction() as cur:
-                    if not cur.execute("SELECT count(*) FROM study_parameters").fetchone()[0]:
+                if not store.scalar("SELECT count(*) FROM study_parameters"):  # a file from before they were kept
+                    with store.transaction() as cur:
                         _write_parameters(cur, store.study)
                         seals.added(cur, "study_parameters")
                         audit.record(cur, [audit.Event(audit.SYSTEM, "STUDY_PARAMETERS", "study_parameters")])
@@ -197,13 +198,15 @@ class Store(CursorReads):
         return self._con.cursor()
 
     @contextlib.contextmanager
-    def transaction(self, *, commit: bool = True, data_change: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+    def transaction(self, *, commit: bool = True, moves: str | None = DATA) -> Iterator[duckdb.DuckDBPyConnection]:
         """One write transaction at a time in this process; rolled back if the block raises,
         or always when ``commit`` is False (a dry run sees what the write would see).
-        ``data_change=False`` for writes no page shows (sign-ins, sessions): the data version,
-        and so every cached result, stays as it was."""
+        ``moves``: the counter the write moves (:mod:`trial.store.versions`): the data version for
+        the study's data, ``WORK`` for queries and accounts, None for writes no page shows
+        (sign-ins, sessions, export notes): every cached result keyed on the other stays as it was."""
         if self.read_only:
             raise TrialError(f"{self.path} is open read-only; this needs write access.")
+        moving = None if moves is None else bump(moves)
         with self._write_lock:
             cur = self._con.cursor()
             try:
@@ -214,10 +217,8 @@ class Store(CursorReads):
                     return
                 if seals.unbound(cur):  # a writer that sealed rows must also write their audit row
                     raise RuntimeError("a write sealed rows but recorded no audit row for them")
-                if data_change:
-                    cur.execute(
-                        "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'data_version'"
-                    )
+                if moving is not None:
+                    cur.execute(moving)
                 _commit(cur, self.path)
             except BaseException:
                 with contextlib.suppress(duckdb.Error):
@@ -260,8 +261,13 @@ class Store(CursorReads):
         return str(self.path.resolve())
 
     def data_version(self) -> int:
-        """Grows by one with every committed write; caches key on it."""
-        return int(self.scalar("SELECT value FROM meta WHERE key = 'data_version'"))
+        """Grows by one with every committed change of the study's data; the ARD and the pack key on it."""
+        return int(self.scalar(f"SELECT value FROM meta WHERE key = '{DATA}'"))
+
+    def versions(self) -> tuple[int, int]:
+        """The data version and the work version (queries, accounts): what the pages' caches key on."""
+        held = dict(self.query(f"SELECT key, value FROM meta WHERE key IN {COUNTERS}").values)
+        return int(held[DATA]), int(held.get(WORK, 0))
 
     # ----------------------------------------------------------------- internals
     def _schema_version(self) -> int:

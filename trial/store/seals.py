@@ -72,8 +72,8 @@ SEALED: dict[str, Sealed] = {
     **{name: Sealed(domain.key) for name, domain in DOMAINS.items()},
     "meta": Sealed(
         ("key",),
-        rows="t.key NOT IN ('data_version', 'audit_head', 'audit_rows', 'schema_version')",
-        rows_reason="data_version is the cache counter every write bumps; audit_head and audit_rows repeat the "
+        rows="t.key NOT IN ('data_version', 'work_version', 'audit_head', 'audit_rows', 'schema_version')",
+        rows_reason="data_version and work_version are the cache counters writes bump; audit_head and audit_rows repeat the "
         "chain's own end, which verify recomputes from the chain; schema_version is the migrations' bookkeeping, "
         "checked when the database is opened",
     ),

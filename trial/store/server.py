@@ -39,6 +39,7 @@ from trial.settings import redacted
 from trial.store import postgres, postgres_accounts, server_write
 from trial.store.database import CONNECTION_CONFIG, MIGRATIONS
 from trial.store.reading import CursorReads
+from trial.store.versions import COUNTERS, DATA
 from trial.store.sqlfiles import key_match, quoted_name, sql_text
 from trial.study import Study
 
@@ -98,6 +99,7 @@ class ServerStore(CursorReads):
         self._readable: dict[str, list[str]] = {}
         self._mirror: duckdb.DuckDBPyConnection | None = None
         self._version: int | None = None
+        self._work: int | None = None
         self._seen: tuple | None = None  # what the mirror was copied at: the data version (and the sessions')
         self._study: Study | None = None
         self._accounts: ServerStore | None = None
@@ -158,8 +160,13 @@ class ServerStore(CursorReads):
         self.refresh()
         return self._version
 
+    def versions(self) -> tuple[int, int]:
+        """The data version and the work version (queries, accounts), as the database holds them."""
+        self.refresh()
+        return self._version, self._work
+
     def refresh(self) -> None:
-        """Copy the role's rows again if the study's data changed since the last copy."""
+        """Copy the role's rows again if the study's data or work changed since the last copy."""
         with self._lock:
             self._bring_up_to_date()
 
@@ -172,16 +179,18 @@ class ServerStore(CursorReads):
             return
         mirror, self._seen, self._readable = self._copy()
         # the old copy is not closed: a page of another thread may be reading it; it goes with its last cursor
-        self._mirror, self._version, self._study = mirror, int(self._seen[0]), None
+        self._mirror, self._study = mirror, None
+        self._version, self._work = int(self._seen[0]), int(self._seen[1] or 0)
 
     @property
     def _seen_sql(self) -> str:
-        """What the copy is kept for: the data version, and where it holds sessions, their count and
-        how many have ended (sessions are never deleted, nor an ended one started again)."""
-        version = "SELECT value FROM meta WHERE key = 'data_version'"
+        """What the copy is kept for: the data and work versions (:mod:`trial.store.versions`), and
+        where it holds sessions, their count and how many have ended (sessions are never deleted, nor
+        an ended one started again)."""
+        counters = ", ".join(f"(SELECT value FROM meta WHERE key = '{c}')" for c in COUNTERS)
         if self._tables is not None and "user_sessions" in self._tables:
-            return f"SELECT ({version}), count(*), count(ended_at) FROM user_sessions"
-        return version
+            return f"SELECT {counters}, count(*), count(ended_at) FROM user_sessions"
+        return f"SELECT {counters}"
 
     def _copy(self) -> tuple[duckdb.DuckDBPyConnection, int, dict[str, list[str]]]:
         sequences, ddl, tables = _embedded_schema()
@@ -335,11 +344,13 @@ class ServerStore(CursorReads):
 
     # ----------------------------------------------------------------- the system's writes
     @contextlib.contextmanager
-    def transaction(self, *, commit: bool = True, data_change: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+    def transaction(self, *, commit: bool = True, moves: str | None = DATA) -> Iterator[duckdb.DuckDBPyConnection]:
         """A write as the role, in one database transaction: the study's write lock is taken (writers
         wait their turn, in every process), the mirror brought up to date, the block run on a cursor of
         it, and what it wrote replayed to the database (:mod:`trial.store.server_write`). Rolled back if
-        the block raises, or always when ``commit`` is False (a dry run takes no lock)."""
+        the block raises, or always when ``commit`` is False (a dry run takes no lock). ``moves`` is
+        the embedded store's: here the database's triggers move the counter of each table written
+        (:data:`trial.store.versions.WORK_TABLES` the work version, every other the data version)."""
         with self._lock, self._refusals_in_sentences():
             with self._con.transaction(force_rollback=not commit):
                 if commit:

@@ -119,10 +119,17 @@ BEGIN
 END
 $$;
 
--- Every statement that changes a study table moves the data version the pages' caches key on.
--- (As the owner: an account writes study rows, never meta; moving the version tells no one anything.)
-CREATE FUNCTION trial_data_changed() RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-    UPDATE meta SET value = (value::bigint + 1)::text WHERE key = 'data_version'
+-- Every statement that changes a study table moves one of the counters caches key on: the work
+-- version for queries and accounts (trial.store.versions.WORK_TABLES), the data version for the rest.
+-- (As the owner: an account writes study rows, never meta; moving a version tells no one anything.)
+CREATE FUNCTION trial_work_tables() RETURNS text[] LANGUAGE sql IMMUTABLE AS $$
+    SELECT ARRAY['users', 'account_roles', 'data_queries', 'query_messages']
+$$;
+
+CREATE FUNCTION trial_data_changed(p_table text) RETURNS void LANGUAGE sql SECURITY DEFINER
+SET search_path = public, pg_temp AS $$
+    UPDATE meta SET value = (value::bigint + 1)::text
+    WHERE key = CASE WHEN p_table = ANY (trial_work_tables()) THEN 'work_version' ELSE 'data_version' END
 $$;
 
 CREATE FUNCTION trial_audit_inserted() RETURNS trigger LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
@@ -135,7 +142,7 @@ BEGIN
             WHEN trial_context() IS NULL THEN ', outside the system'
             ELSE coalesce(' from ' || (trial_context() ->> 'file'), '') END);
     END IF;
-    PERFORM trial_data_changed();
+    PERFORM trial_data_changed(TG_TABLE_NAME);
     RETURN NULL;
 END
 $$;
@@ -164,7 +171,7 @@ $$;
 
 CREATE FUNCTION trial_audit_update_done() RETURNS trigger LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 BEGIN
-    PERFORM trial_data_changed();
+    PERFORM trial_data_changed(TG_TABLE_NAME);
     RETURN NULL;
 END
 $$;
@@ -175,7 +182,7 @@ BEGIN
     FROM (SELECT trial_key(to_jsonb(t), TG_ARGV::text[]) AS record_key,
                  (to_jsonb(t) - trial_unwritten(TG_ARGV::text[]))::text AS old_value
           FROM old_rows AS t ORDER BY 1) AS g;
-    PERFORM trial_data_changed();
+    PERFORM trial_data_changed(TG_TABLE_NAME);
     RETURN NULL;
 END
 $$;
