@@ -12,6 +12,7 @@ never waits seconds for an imputation it does not show.
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -23,6 +24,11 @@ def compute_ard(store, *, sensitivity: bool = True) -> pd.DataFrame:
     """Every statistic of the table pack, from the store's current data (without the sensitivity
     analyses when ``sensitivity`` is False)."""
     inputs = load_inputs(store)
+    core = _core(inputs)
+    return pd.concat([core, _sensitivity(inputs)], ignore_index=True) if sensitivity else core
+
+
+def _core(inputs) -> pd.DataFrame:
     rows: list[dict] = []
     for population in ("ITT", "SAF", "PP"):
         big_n = Rows("BIGN", population)
@@ -32,32 +38,39 @@ def compute_ard(store, *, sensitivity: bool = True) -> pd.DataFrame:
     for module in (ard_baseline, ard_efficacy, ard_safety):
         for analysis in module.ANALYSES:
             rows += analysis(inputs)
-    if sensitivity:
-        rows += sensitivity_rows(inputs)
-    frame = pd.DataFrame(rows, columns=COLUMNS)
-    return frame
+    return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def sensitivity_rows(inputs) -> list[dict]:
-    return [row for analysis in ard_efficacy.SENSITIVITY for row in analysis(inputs)]
+def _sensitivity(inputs) -> pd.DataFrame:
+    return pd.DataFrame([row for analysis in ard_efficacy.SENSITIVITY for row in analysis(inputs)], columns=COLUMNS)
 
 
-_cache: dict[tuple[str, int, bool], pd.DataFrame] = {}
+@dataclass
+class _Kept:
+    """One data version's inputs and the ARDs made of them (the core, and with sensitivity when asked)."""
+
+    inputs: object
+    ards: dict[bool, pd.DataFrame] = field(default_factory=dict)
+
+
+_cache: dict[tuple[str, int], _Kept] = {}
 _cache_lock = threading.Lock()
 
 
 def ard_for(store, *, sensitivity: bool = False) -> pd.DataFrame:
     """The ARD of the store's data version, computed once per version (the latest is kept); with
-    the sensitivity analyses when asked (the pack), added to the pages' ARD when it is there."""
-    key = (store.cache_key, store.data_version(), sensitivity)
+    the sensitivity analyses when asked (the pack), added to the pages' ARD from the same inputs
+    when it is there."""
+    key = (store.cache_key, store.data_version())
     with _cache_lock:
-        if key not in _cache:
-            for old in [k for k in _cache if k[0] == key[0] and k[1] != key[1]]:
+        kept = _cache.get(key)
+        if kept is None:
+            for old in [k for k in _cache if k[0] == key[0]]:
                 del _cache[old]
-            core = _cache.get(key[:2] + (False,))
-            if sensitivity and core is not None:
-                extra = pd.DataFrame(sensitivity_rows(load_inputs(store)), columns=COLUMNS)
-                _cache[key] = pd.concat([core, extra], ignore_index=True)
-            else:
-                _cache[key] = compute_ard(store, sensitivity=sensitivity)
-        return _cache[key].copy()
+            kept = _cache[key] = _Kept(load_inputs(store))
+        if sensitivity not in kept.ards:
+            core = kept.ards.get(False)
+            if core is None:
+                core = kept.ards[False] = _core(kept.inputs)
+            kept.ards[sensitivity] = pd.concat([core, _sensitivity(kept.inputs)], ignore_index=True) if sensitivity else core
+        return kept.ards[sensitivity].copy()
