@@ -18,6 +18,7 @@ from trial.errors import TrialError
 from trial.governance.users import User
 
 st.set_page_config(page_title="trial", page_icon=":material/clinical_notes:", layout="wide")
+ui.house_style()
 
 HOME = st.Page("views/home.py", title="Home", icon=":material/home:", default=True)
 

@@ -52,6 +52,46 @@ def plain(value: object) -> str:
     return _BARE_LINKS.sub(lambda m: m[0] + WORD_JOINER, text)
 
 
+NARROW = 640  # px: a phone held upright (390 px) or a small tablet; a wider screen gets each table whole
+
+# The pages' own style, sent once a run (``house_style``): on a narrow screen the HTML tables
+# (``st.table``) are set smaller and tighter so that a table of two arms fits a phone, and of a
+# table shown two ways (``wide_or_stacked``) the screen keeps the way that suits it; an HTML table
+# wider than its place shows a shadow at the edge it scrolls towards (the shadows are painted behind
+# the table and covered by its ends as they come into view).
+STYLE = f"""<style>
+@media (max-width: {NARROW}px) {{
+  [data-testid="stTable"] table {{ font-size: 0.8rem; }}
+  [data-testid="stTable"] th, [data-testid="stTable"] td {{ padding: 3px 4px; }}
+  [class*="st-key-wide-"] {{ display: none; }}
+}}
+@media (min-width: {NARROW + 1}px) {{
+  [class*="st-key-stacked-"] {{ display: none; }}
+}}
+[data-testid="stTable"] > div {{
+  background:
+    linear-gradient(to right, #fff 30%, rgba(255, 255, 255, 0)) left center / 32px 100% no-repeat local,
+    linear-gradient(to left, #fff 30%, rgba(255, 255, 255, 0)) right center / 32px 100% no-repeat local,
+    radial-gradient(farthest-side at 0 50%, rgba(0, 0, 0, 0.2), rgba(0, 0, 0, 0)) left center / 12px 100% no-repeat scroll,
+    radial-gradient(farthest-side at 100% 50%, rgba(0, 0, 0, 0.2), rgba(0, 0, 0, 0)) right center / 12px 100% no-repeat scroll;
+}}
+</style>"""
+
+
+def house_style() -> None:
+    st.html(STYLE)
+
+
+def wide_or_stacked(key: str, wide: Callable[[], None], stacked: Callable[[], None]) -> None:
+    """A table two ways: ``wide`` (every arm side by side) on a wider screen, ``stacked`` (each arm a
+    small table of its own, one under another) on a phone, where the wide one would show one arm at a
+    time. Both are sent; the screen's width chooses (``STYLE``)."""
+    with st.container(key=f"wide-{key}"):
+        wide()
+    with st.container(key=f"stacked-{key}"):
+        stacked()
+
+
 def heading(title: str, caption: str | None = None) -> None:
     st.title(title)
     if caption:

@@ -10,20 +10,26 @@ from dashboards.charts import style
 
 
 def worst_bars(worst: pd.DataFrame, colours: dict[str, str], *, title: str, height: int = 340) -> go.Figure:
-    """Grouped bars: % of each arm's safety population at each level (severity or relationship).
+    """Bars lying down: % of each arm's safety population at each level (severity or relationship),
+    the levels read top to bottom in their order, each arm's bar labelled n (%) at its end. (Standing
+    bars side by side put two arms' labels on top of one another in a half page.)
 
     ``worst`` holds one measure's rows of ``trial.readers.tolerability.worst_frame`` (level order kept).
     """
     fig = go.Figure()
     for arm, rows in worst.groupby("arm", sort=False):
         fig.add_trace(go.Bar(
-            x=rows.level_label, y=rows.pct, name=rows.arm_label.iloc[0], marker_color=colours.get(arm),
+            y=rows.level_label, x=rows.pct, orientation="h", name=rows.arm_label.iloc[0], marker_color=colours.get(arm),
             text=rows.cell, textposition="outside", cliponaxis=False,
-            hovertemplate="%{x}: %{text} subjects<extra>" + rows.arm_label.iloc[0] + "</extra>",
+            hovertemplate="%{y}: %{text} subjects<extra>" + rows.arm_label.iloc[0] + "</extra>",
         ))
-    fig.update_layout(barmode="group", yaxis_title="Subjects (% of safety population)", xaxis_title=None,
-                      uniformtext={"minsize": 10, "mode": "show"})
-    fig.update_yaxes(rangemode="tozero")
+    widest = float(worst.pct.max()) if len(worst) and worst.pct.notna().any() else 0.0
+    fig.update_layout(barmode="group", xaxis_title=None, yaxis_title=None, uniformtext={"minsize": 10, "mode": "show"})
+    # the unit on the ticks (an axis title would sit on the legend below); room at the right for the
+    # longest label, "12 (24.0)"; the first level at the top, the first arm above the second
+    fig.update_xaxes(range=[0, max(widest, 1.0) * 1.45], ticksuffix=" %")
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(legend_traceorder="normal")
     return _legend_below(style(fig, title=title, height=height))
 
 

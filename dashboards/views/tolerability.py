@@ -40,9 +40,26 @@ def arm_columns(screen: ToleranceScreen) -> dict:
     return config
 
 
+def stacked_by_arm(frame, screen: ToleranceScreen, label: str) -> None:
+    """``frame`` for a phone: each arm's n (%) and events in a table of its own under its heading,
+    then the risk difference in one more."""
+    for arm in screen.arms:
+        st.markdown(f"**{ui.plain(arm.heading)}**")
+        st.table(frame[[label, arm.subjects_column, arm.events_column]].set_axis([label, "n (%)", "Events"], axis=1),
+                 hide_index=True)
+    if screen.contrast and RISK_DIFFERENCE in frame:
+        st.markdown(f"**{ui.plain(screen.contrast_label)}**")
+        st.table(frame[[label, RISK_DIFFERENCE]], hide_index=True)
+
+
 def show_overview(screen: ToleranceScreen) -> None:
     st.subheader("Overview of TEAEs (table 14.3.1)")
-    st.dataframe(screen.overview, hide_index=True, placeholder="", width="stretch", column_config=arm_columns(screen))
+    overview = screen.overview
+    ui.wide_or_stacked(
+        "overview",
+        lambda: st.dataframe(overview, hide_index=True, placeholder="", width="stretch", column_config=arm_columns(screen)),
+        lambda: stacked_by_arm(overview, screen, "Subjects with"),
+    )
     st.caption("A subject counts once per row, however many events it had; n (%) of the arm's safety population (N); "
                "events: all TEAEs of that kind." + (f" {CI_METHOD}" if screen.contrast else ""))
 
@@ -92,7 +109,8 @@ def show_worst(screen: ToleranceScreen, colours) -> None:
         table = table.reindex([level.replace("_", " ").capitalize() for level in order])
         table = table[[a.code for a in screen.arms if a.code in table.columns]]
         table.columns = [a.heading for a in screen.arms if a.code in table.columns]
-        column.dataframe(table.rename_axis(measure).reset_index(), hide_index=True, placeholder="", width="stretch")
+        # an HTML table: its arm headings wrap, so both arms fit the half page (or a phone) side by side
+        column.table(table.rename_axis(measure).reset_index(), hide_index=True)
 
 
 def show_listing(study, labels) -> None:

@@ -76,6 +76,25 @@ def test_the_headline_and_overview_equal_table_14_3_1(loaded_app, dhurat_db, ard
     assert overview.loc[overview["Subjects with"] == "Serious TEAE", "MINOX_MN: n (%)"].item() == "0"
 
 
+def test_a_phone_gets_the_overview_stacked_arm_by_arm_with_the_wide_tables_cells(loaded_app):
+    """Both ways are sent (the screen's width keeps one): each arm's small table and the risk
+    difference's hold exactly the wide table's cells, under the arm's heading."""
+    at = loaded_app(PAGE)
+    [wide] = [d.value for d in at.dataframe]
+    stacked = [t.value for t in at.table]
+    headings = [m.value for m in at.markdown if m.value.startswith("**") and m.value.endswith("**")]
+    # each number keeps its unit on its line: "5\u00a0%" never wraps between the 5 and the %
+    assert [h.split(" (N=")[0] for h in headings] == [
+        "**Topical minoxidil 5\u00a0%", "**Minoxidil 5\u00a0% + microneedling",
+        "**Minoxidil 5 % + microneedling − Topical minoxidil 5 %**"]
+    assert len(stacked) == 3
+    for arm, table in zip(ARMS, stacked, strict=False):
+        assert list(table.columns) == ["Subjects with", "n (%)", "Events"]
+        assert table["n (%)"].tolist() == wide[f"{arm}: n (%)"].tolist()
+        assert table["Events"].tolist() == wide[f"{arm}: events"].tolist()
+    assert stacked[2]["Risk difference, % (95 % CI)"].tolist() == wide["Risk difference, % (95 % CI)"].tolist()
+
+
 def test_every_preferred_term_equals_table_14_3_2_grouped_by_system_organ_class(loaded_app, dhurat_db, ard_of):
     view = ArdView(ard_of(dhurat_db), "14.3.2")
     at = on_tab(loaded_app, "By preferred term")
@@ -114,7 +133,7 @@ def test_every_preferred_term_equals_table_14_3_2_grouped_by_system_organ_class(
 def test_severity_and_relationship_equal_table_14_3_3(loaded_app, dhurat_db, ard_of):
     view = ArdView(ard_of(dhurat_db), "14.3.3")
     at = on_tab(loaded_app, "Severity and relationship")
-    tables = {d.value.columns[0]: d.value.set_index(d.value.columns[0]) for d in at.dataframe}
+    tables = {d.value.columns[0]: d.value.set_index(d.value.columns[0]) for d in at.table}
     assert set(tables) == {"Maximum severity", "Strongest relationship"}
     for measure, param in (("Maximum severity", "TEAE_MAX_SEVERITY"), ("Strongest relationship", "TEAE_MAX_RELATIONSHIP")):
         table = tables[measure]
@@ -171,5 +190,5 @@ def test_the_sessions_equal_table_14_3_4(loaded_app, dhurat_db, ard_of):
 def test_a_single_arm_study_shows_no_risk_difference(single_arm_app, tab):
     at = on_tab(single_arm_app, tab)
     assert not any("risk difference" in m.label.lower() for m in at.metric)
-    for frame in (d.value for d in at.dataframe):
+    for frame in (d.value for d in [*at.dataframe, *at.table]):
         assert not any("Risk difference" in c for c in frame.columns)

@@ -19,6 +19,7 @@ from trial.reports.formats import (
     fmt_mean_sd,
     fmt_median_range,
     fmt_p,
+    unbroken,
     visit_label,
 )
 from trial.reports.view import ArdView
@@ -54,7 +55,7 @@ def test_individual_values_of_an_unknown_region_are_empty(loaded):
 def test_the_by_visit_table_formats_the_ards_14_2_2(loaded):
     _, store, ard = loaded
     study, view = store.study, ArdView(ard, "14.2.2")
-    labels = {a.label: a.code for a in study.arms}
+    labels = {unbroken(a.label): a.code for a in study.arms}
     visits = {visit_label(v): v for v in study.visit_codes}
     for param in summaries.parameters(ard):
         for measure in ("chg", "pchg"):
@@ -138,7 +139,7 @@ def test_pull_test_and_global_assessment_are_the_ards(loaded):
     responders = assessments.responder_rows(ard, study, "GLOBAL_INVESTIGATOR")
     shown = assessments.responder_table(responders).set_index("Arm")["Responders (+2 or +3), n (%)"]
     if scenario == "dhurat2013":  # the paper: 40 of 50 against none
-        assert shown["Minoxidil 5 % + microneedling"] == "40 (80.0)" and shown["Topical minoxidil 5 %"] == "0"
+        assert shown["Minoxidil 5\u00a0% + microneedling"] == "40 (80.0)" and shown["Topical minoxidil 5\u00a0%"] == "0"
         sentence = assessments.responder_sentence(responders, assessments.responder_comparisons(ard, study, "GLOBAL_INVESTIGATOR"),
                                                   study, "GLOBAL_INVESTIGATOR")
         assert "0 of 50 with topical minoxidil 5 % and 40 of 50 (80.0 %) with minoxidil 5 % + microneedling" in sentence

@@ -21,6 +21,7 @@ from trial.reports.formats import (
     fmt_mean_sd,
     fmt_median_range,
     fmt_num,
+    unbroken,
 )
 from trial.reports.view import ArdView, big_n
 
@@ -40,7 +41,7 @@ class ArmHeading:
 
     @property
     def heading(self) -> str:
-        return f"{self.label} (N={self.n})"
+        return unbroken(f"{self.label} (N={self.n})")
 
     @property
     def subjects_column(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 
 def fmt_num(value: float | None, digits: int = 1) -> str:
@@ -61,3 +62,13 @@ def code_words(code: str) -> str:
 def visit_label(code: str) -> str:
     """WEEK_12 → Week 12, MONTH_6 → Month 6, BASELINE → Baseline."""
     return code_words(code)
+
+
+NO_BREAK_SPACE = "\u00a0"
+_NUMBER_AND_UNIT = re.compile(r"(?<=\d) (?=%|mm\b|mg\b)")
+
+
+def unbroken(text: str) -> str:
+    """``text`` with each number bound to its unit by a no-break space ("5 %", "1.5 mm"), so that a
+    heading that wraps never leaves the unit alone at the start of a line."""
+    return _NUMBER_AND_UNIT.sub(NO_BREAK_SPACE, text)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from trial.readers.efficacy.wording import and_list, lower_label, p_words
-from trial.reports.formats import fmt_count_pct, fmt_int, fmt_num, visit_label
+from trial.reports.formats import fmt_count_pct, fmt_int, fmt_num, unbroken, visit_label
 from trial.reports.view import ArdView
 
 SCORES = tuple(range(-3, 4))
@@ -55,7 +55,7 @@ def pull_test_table(rows: pd.DataFrame, study) -> pd.DataFrame:
     several = len(study.arms) > 1
     return pd.DataFrame({
         "Visit": rows.visit_label,
-        **({"Arm": rows.arm_label} if several else {}),
+        **({"Arm": rows.arm_label.map(unbroken)} if several else {}),
         "Tested": [fmt_int(t) for t in rows.tested],
         "Positive, n (% of tested)": [fmt_count_pct(c, p) for c, p in zip(rows["count"], rows.pct, strict=True)],
         "Not tested, n (% of N)": [fmt_count_pct(c, p) for c, p in zip(rows.not_tested, rows.not_tested_pct, strict=True)],
@@ -115,7 +115,7 @@ def responder_rows(ard: pd.DataFrame, study, param: str) -> pd.DataFrame:
 def responder_table(rows: pd.DataFrame) -> pd.DataFrame:
     """Arm · Responders, n (%) · Assessed · ITT subjects, as table 14.2.5 formats them."""
     return pd.DataFrame({
-        "Arm": rows.arm_label,
+        "Arm": rows.arm_label.map(unbroken),
         "Responders (+2 or +3), n (%)": [fmt_count_pct(c, p) for c, p in zip(rows["count"], rows.pct, strict=True)],
         "Assessed": [fmt_int(a) for a in rows.assessed],
         "ITT subjects": [fmt_int(n) for n in rows.denominator],

@@ -20,6 +20,7 @@ from trial.reports.formats import (
     fmt_median_range,
     fmt_num,
     fmt_p,
+    unbroken,
     visit_label,
 )
 from trial.reports.model import Table
@@ -92,7 +93,7 @@ def by_visit_table(ard: pd.DataFrame, study, *, param: str, measure: str, region
             if get("n") is None:
                 continue
             rows.append({
-                "Visit": visit_label(visit), **({"Arm": arm.label} if several else {}), "n": fmt_int(get("n")),
+                "Visit": visit_label(visit), **({"Arm": unbroken(arm.label)} if several else {}), "n": fmt_int(get("n")),
                 "Mean (SD)": fmt_mean_sd(get("mean"), get("sd"), BY_VISIT_DIGITS),
                 "Mean (95 % CI)": fmt_ci(get("mean"), get("ci_lower"), get("ci_upper"), BY_VISIT_DIGITS),
             })
@@ -247,7 +248,7 @@ def subgroup_table(rows: pd.DataFrame, study) -> pd.DataFrame:
     table = pd.DataFrame({
         **({"Region": rows.region.str.capitalize()} if rows.region.nunique() > 1 else {}),
         "Subgroup": rows.subgroup,
-        **({"Arm": rows.arm_label} if len(study.arms) > 1 else {}),
+        **({"Arm": rows.arm_label.map(unbroken)} if len(study.arms) > 1 else {}),
         "n": [fmt_int(v) for v in rows.n],
         "Median (Q1, Q3)": [fmt_median_range(m, lo, hi, d) for m, lo, hi in zip(rows["median"], rows.q1, rows.q3, strict=True)],
         "Mean (SD)": [fmt_mean_sd(m, s, d) for m, s in zip(rows["mean"], rows.sd, strict=True)],
