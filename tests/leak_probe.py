@@ -147,7 +147,15 @@ _PUBLIC = re.compile(re.escape("Topical minoxidil 5 %" + TITLE_GOES_ON) + r"|(?:
 _RANDOM_ID = re.compile(r"(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])")
 
 
+# what a page may put between a label's letters without changing how it reads: a no-break space
+# binds "5\u00a0%" (as a character, a JSON escape or an HTML entity), a word joiner or zero-width
+# space keeps a link from forming; the scan reads through them, as the reader's eye does
+_SPACES = re.compile(r"[\u00a0\u2007\u202f]|\\u00a0|\\u202f|&nbsp;|&#160;|&#xa0;", re.IGNORECASE)
+_INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]|\\u2060|\\u200b|&#8288;|&zwj;|&zwnj;", re.IGNORECASE)
+
+
 def _public_removed(text: str) -> str:
+    text = _INVISIBLE.sub("", _SPACES.sub(" ", text))
     return _RANDOM_ID.sub("(id)", _PUBLIC.sub("(public text)", text))
 
 
