@@ -5,7 +5,9 @@ own ``MICE`` with the study's seed; the ARD must give the same pooled difference
 error to 1e-6, and the degrees of freedom, interval and p-value of Rubin's rules recomputed here
 from statsmodels' per-imputation fits. Then missingness is made informative (the test arm's
 poorest early responders lose their week-12 value): observed cases overstate the effect and the
-imputation, which sees the earlier visits, moves the estimate back toward the null.
+imputation, which sees the earlier visits, moves the estimate back toward the null. The tipping
+point is checked the same way: statsmodels' own completed data sets, the test arm's imputed values
+shifted by the ARD's shift and refitted one by one, pool to p = 0.05.
 """
 
 import math
@@ -13,6 +15,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+import statsmodels.formula.api as smf
 from helpers import ard_value, scenario_store
 from scipy import stats
 from statsmodels.imputation.mice import MICE, MICEData
@@ -22,9 +25,11 @@ from trial.analysis.ard import compute_ard
 from trial.analysis.ard_efficacy import MI_BURN_IN, MI_SKIP, imputed, primary, sensitivity
 from trial.analysis.ard_inputs import load_inputs
 from trial.reports import layouts_efficacy
+from trial.reports.formats import fmt_ci, fmt_num
 
 SCENARIOS = [("dhurat2013", 1, None), ("kumar2018", 2, None), ("scale", 3, 300)]
 CONTRAST = "MINOX_MN-MINOX"
+SENSITIVITY_METHODS = ("MI", "MI_TIPPING")  # the pack's alone
 
 
 @pytest.fixture(scope="module", params=SCENARIOS, ids=[s[0] for s in SCENARIOS])
@@ -93,7 +98,7 @@ def test_the_same_seed_gives_the_same_numbers_and_another_seed_others(study):
     store, ard = study
     inputs = load_inputs(store)
     again = pd.DataFrame(imputed(inputs).rows)
-    mi = ard[ard.method == "MI"].reset_index(drop=True)
+    mi = ard[ard.method.isin(SENSITIVITY_METHODS)].reset_index(drop=True)
     pd.testing.assert_frame_equal(again[mi.columns], mi, check_exact=True)
     if mi[(mi.stat == "n_imputed")].value.sum() == 0:
         return  # nothing missing: every seed imputes nothing
@@ -151,5 +156,78 @@ def test_table_14_2_1_shows_the_imputed_analysis_its_seed_and_the_estimand(study
 def test_the_pages_ard_has_no_imputation_and_the_packs_has(study):
     store, ard = study
     pages = compute_ard(store, sensitivity=False)
-    assert (pages.method == "MI").sum() == 0 < (ard.method == "MI").sum()
-    pd.testing.assert_frame_equal(ard[ard.method != "MI"].reset_index(drop=True), pages)
+    assert pages.method.isin(SENSITIVITY_METHODS).sum() == 0 < (ard.method == "MI").sum()
+    pd.testing.assert_frame_equal(ard[~ard.method.isin(SENSITIVITY_METHODS)].reset_index(drop=True), pages)
+
+
+def statsmodels_completed(frame: pd.DataFrame, seed: int, imputations: int) -> list[pd.DataFrame]:
+    """statsmodels' completed data sets, drawn as ``MICE.fit`` draws them (burn-in, then skip + 1
+    cycles before each)."""
+    data = MICEData(frame, rng=np.random.default_rng(seed))
+    data.update_all(MI_BURN_IN)
+    done = []
+    for _ in range(imputations):
+        data.update_all(MI_SKIP + 1)
+        done.append(data.data.copy())
+    return done
+
+
+def refit_shifted(completed, missing, shift):
+    """Rubin's rules over OLS fits of every completed data set, the test arm's imputed values shifted."""
+    q, u, df = [], [], None
+    for data in completed:
+        data = data.assign(y=data.y + shift * (missing & (data.arm1 == 1)).to_numpy())
+        fit = smf.ols("y ~ arm1 + base", data).fit()
+        q.append(fit.params["arm1"])
+        u.append(fit.bse["arm1"] ** 2)
+        df = fit.df_resid
+    estimate, se, dof = barnard_rubin(q, u, df)
+    return estimate, se, dof, 2 * stats.t.sf(abs(estimate) / se, dof)
+
+
+def test_the_tipping_point_is_where_statsmodels_refits_pool_to_p_0_05(study):
+    store, ard = study
+    e = store.study.endpoint
+    frame = frame_by_sql(store)
+    missing = frame.y.isna().reset_index(drop=True)
+    tipping = ard[(ard.table_id == "14.2.1") & (ard.method == "MI_TIPPING")]
+    if not (missing & (frame.arm1 == 1)).any():  # nothing of the test arm imputed: no shift moves anything
+        assert tipping.empty
+        return
+    where = {"table_id": "14.2.1", "group": CONTRAST, "method": "MI_TIPPING"}
+    shift = ard_value(ard, stat="shift", **where)
+    diff = ard_value(ard, stat="diff", **where)
+    assert shift * ard_value(ard, table_id="14.2.1", group=CONTRAST, method="MI", stat="diff") < 0  # toward the null
+    completed = statsmodels_completed(frame, e.mi_seed, e.mi_imputations)
+    estimate, se, dof, p = refit_shifted(completed, missing, shift)
+    assert math.isclose(p, 0.05, rel_tol=1e-6)
+    assert math.isclose(diff, estimate, rel_tol=1e-6)
+    half = stats.t.ppf(0.975, dof) * se
+    assert math.isclose(ard_value(ard, stat="ci_lower", **where), estimate - half, abs_tol=1e-6 * se)
+    assert math.isclose(ard_value(ard, stat="ci_upper", **where), estimate + half, rel_tol=1e-6)
+    # the first shift that tips it: a shift 1 % smaller still leaves the difference significant
+    assert refit_shifted(completed, missing, 0.99 * shift)[3] < 0.05
+    table = layouts_efficacy.primary(ard, store.study)
+    rows = {r.label: r.cells for r in table.rows}
+    assert rows["Tipping point: shift of the arm's imputed values"] == ("", fmt_num(shift, e.decimals))
+    assert rows["Difference at the tipping point (95 % CI)"] == ("", fmt_ci(diff, estimate - half, estimate + half, e.decimals))
+    assert "-0.0" not in rows["Difference at the tipping point (95 % CI)"][1]  # the lower limit is zero, signless
+    assert any(note.startswith("Tipping point (delta adjustment, missing not at random)") for note in table.footnotes)
+
+
+def test_without_missing_values_in_the_test_arm_there_is_no_tipping_point_and_the_table_says_why(tmp_path):
+    store = scenario_store(tmp_path, "scale", seed=5, subjects=120)
+    try:
+        inputs = load_inputs(store)
+    finally:
+        store.close()
+    adhc = inputs.adhc
+    test_subjects = inputs.adsl.loc[inputs.adsl.arm == "MINOX_MN", "subject_id"]
+    endpoint = (adhc.param == "HAIR_COUNT") & (adhc.region == "TARGET") & (adhc.avisit == "WEEK_12")
+    for subject in test_subjects:  # every test-arm subject observed at week 12
+        if not (endpoint & (adhc.subject_id == subject)).any():
+            inputs.adsl = inputs.adsl[inputs.adsl.subject_id != subject]
+            inputs.adhc = inputs.adhc[inputs.adhc.subject_id != subject]
+    rows = sensitivity(inputs)
+    assert not [r for r in rows if r["method"] == "MI_TIPPING"]
+    assert [r for r in rows if r["method"] == "MI" and r["stat"] == "diff"]  # the imputation itself ran

@@ -10,10 +10,11 @@ ITT subject, method ``MI``).
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from trial.analysis.ard_inputs import Inputs, Rows
-from trial.analysis.imputation import chained_imputations, rubin
+from trial.analysis.imputation import chained_imputations, rubin, tipping_point
 from trial.analysis.stats import (
     s_ancova,
     s_count,
@@ -95,8 +96,11 @@ def imputation_frame(inputs: Inputs) -> tuple[pd.DataFrame, pd.Series]:
 def imputed(inputs: Inputs) -> Rows:
     """The primary ANCOVA on every ITT subject, missing values imputed under missing at random by
     chained equations (imputation), fitted to each completed data set and pooled by Rubin's rules.
-    Only the seed and the number of imputations while an arm has fewer than two observed values or
-    the models have nothing to fit."""
+    Then, for each test arm, the tipping point (method ``MI_TIPPING``): the shift of that arm's
+    imputed values (missing not at random: its missing subjects did that much worse than the observed
+    ones like them) at which the difference stops being significant; none when it is not significant
+    to begin with or nothing of the arm was imputed. Only the seed and the number of imputations while
+    an arm has fewer than two observed values or the models have nothing to fit."""
     e = inputs.study.endpoint
     rows = Rows("14.2.1", "ITT")
     if inputs.control is None:
@@ -108,8 +112,10 @@ def imputed(inputs: Inputs) -> Rows:
     observed = frame.y.notna()
     if any(observed[arms == a].sum() < 2 for a in inputs.arms) or observed.sum() <= len(frame.columns) + 1 or frame.base.notna().sum() < 2:
         return rows
-    fits = [s_ancova(done.y, done.base, arms.to_numpy(), inputs.control, inputs.arms)
-            for done in chained_imputations(frame, seed=e.mi_seed, imputations=e.mi_imputations, burn_in=MI_BURN_IN, skip=MI_SKIP)]
+    completed = [(done.y.to_numpy(), done.base.to_numpy()) for done in
+                 chained_imputations(frame, seed=e.mi_seed, imputations=e.mi_imputations, burn_in=MI_BURN_IN, skip=MI_SKIP)]
+    groups = arms.to_numpy()
+    fits = [s_ancova(y, base, groups, inputs.control, inputs.arms) for y, base in completed]
     if not all(fits):
         return rows
     complete_df = fits[0]["df"]
@@ -121,6 +127,17 @@ def imputed(inputs: Inputs) -> Rows:
     for test in inputs.tests:
         pooled = rubin([f["contrasts"][test]["diff"] for f in fits], [f["contrasts"][test]["se"] ** 2 for f in fits], complete_df)
         rows.add(pooled, group=inputs.contrast(test), **where)
+        imputed_here = (groups == test) & ~observed.to_numpy()
+
+        def fits_at(shift: float, test=test, imputed_here=imputed_here) -> tuple[np.ndarray, np.ndarray]:
+            chosen = fits if shift == 0 else [
+                s_ancova(y + shift * imputed_here, base, groups, inputs.control, inputs.arms) for y, base in completed]
+            contrasts = [f["contrasts"][test] for f in chosen]
+            return np.array([c["diff"] for c in contrasts]), np.array([c["se"] ** 2 for c in contrasts])
+
+        tipping = tipping_point(fits_at, complete_df)
+        if tipping is not None:
+            rows.add(tipping, group=inputs.contrast(test), **(where | {"method": "MI_TIPPING"}))
     return rows
 
 
@@ -194,7 +211,8 @@ def global_assessment(inputs: Inputs) -> list[dict]:
 
 
 def sensitivity(inputs: Inputs) -> list[dict]:
-    """The primary endpoint's multiple-imputation rows (table 14.2.1, method MI)."""
+    """The primary endpoint's multiple-imputation rows (table 14.2.1, method MI) and its tipping point
+    (method MI_TIPPING)."""
     return imputed(inputs).rows
 
 

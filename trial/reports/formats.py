@@ -9,7 +9,9 @@ import re
 def fmt_num(value: float | None, digits: int = 1) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    return f"{value:.{digits}f}"
+    text = f"{value:.{digits}f}"
+    # a value that rounds to zero reads 0.0, whichever side of zero it came from (no "-0.0")
+    return text[1:] if text.startswith("-") and not text.strip("-0.") else text
 
 
 def fmt_int(value: float | None) -> str:

@@ -3,6 +3,7 @@ global assessment."""
 
 from __future__ import annotations
 
+from trial.analysis.imputation import ALPHA
 from trial.reports.formats import (
     fmt_ci,
     fmt_count_pct,
@@ -73,6 +74,10 @@ def primary(ard, study) -> Table:
         first = next(iter(contrast_of.values()), None)
         seed, imputations = (cell("MI", "seed", first), cell("MI", "imputations", first)) if first else (None, None)
         p_welch = {a: fmt_p(cell("WELCH_T", "p_value", c)) for a, c in contrast_of.items()}
+        shift = {a: fmt_num(cell("MI_TIPPING", "shift", c), digits) for a, c in contrast_of.items()
+                 if cell("MI_TIPPING", "shift", c) is not None}
+        tipped = {a: fmt_ci(cell("MI_TIPPING", "diff", c), cell("MI_TIPPING", "ci_lower", c), cell("MI_TIPPING", "ci_upper", c), digits)
+                  for a in shift for c in (contrast_of[a],)}
         # the pages' ARD has no sensitivity analyses (only the pack's does): no imputation rows then
         multiple = [
             Row("Multiple imputation (missing at random)", ("",) * len(groups), 1),
@@ -80,6 +85,8 @@ def primary(ard, study) -> Table:
             Row("LS mean (SE)", _in(groups, mi_lsmeans), 2),
             Row(f"Difference vs {control.label} (95 % CI)", _in(groups, mi_diff), 2),
             Row("p-value", _in(groups, mi_p), 2),
+            *([Row("Tipping point: shift of the arm's imputed values", _in(groups, shift), 2),
+               Row("Difference at the tipping point (95 % CI)", _in(groups, tipped), 2)] if shift else []),
         ] if seed is not None else []
         rows += [
             heading("ANCOVA (change ~ arm + baseline)", len(groups)),
@@ -99,6 +106,9 @@ def primary(ard, study) -> Table:
         ]
         if seed is not None:
             notes.append(_mi_note(study, seed, imputations, estimable=cell("MI", "diff", first) is not None))
+            if cell("MI", "diff", first) is not None:
+                notes.append(_tipping_note(study, {a: (cell("MI_TIPPING", "shift", c), cell("MI", "p_value", c),
+                                                       cell("MI", "n_imputed", a)) for a, c in contrast_of.items()}))
     title = f"Primary endpoint: {MEASURES[e.measure]} in {NAMES[e.parameter]}, {e.region.lower()} region, at {visit_label(e.visit)}"
     return Table("14.2.1", title, POPULATIONS["ITT"], "Statistic", columns, tuple(rows), tuple(notes))
 
@@ -116,6 +126,24 @@ def _mi_note(study, seed, imputations, *, estimable: bool) -> str:
             "visits imputed under missing at random by chained equations (linear models on arm, baseline and the earlier visits, "
             f"predictive mean matching from the 20 nearest donors); {fmt_int(imputations)} imputations, seed {int(seed)}; the ANCOVA "
             "fitted to each completed data set and pooled by Rubin's rules (Barnard–Rubin degrees of freedom).")
+
+
+def _tipping_note(study, found: dict) -> str:
+    """How the tipping point was found, and for each test arm without one, why."""
+    e = study.endpoint
+    labels = {a.code: a.label for a in study.arms}
+    words = [f"Tipping point (delta adjustment, missing not at random): the shift added to every imputed {visit_label(e.visit)} "
+             f"value of the arm (in the endpoint's units; the imputations otherwise as above) at which the difference's p-value "
+             f"reaches {fmt_num(ALPHA, 2)}: how far the arm's missing subjects would have had to fall short of observed subjects "
+             "like them before the conclusion changed."]
+    for arm, (shift, p_value, n_imputed) in found.items():
+        if shift is not None:
+            continue
+        if not n_imputed:
+            words.append(f"{labels[arm]}: none, no value of the arm was imputed.")
+        elif p_value is not None and p_value >= ALPHA:
+            words.append(f"{labels[arm]}: none, the difference is not significant under missing at random.")
+    return " ".join(words)
 
 
 def estimand_note(study, counts: dict, observed: dict) -> str:
