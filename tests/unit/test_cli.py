@@ -165,7 +165,24 @@ def test_tables_pdf_with_libreoffice(tmp_path):
     CliRunner().invoke(main, ["demo", "--no-serve", "--scenario", "starace2019", "--db", str(db)])
     result = CliRunner().invoke(main, ["tables", "--out", str(tmp_path / "pack"), "--pdf", "--db", str(db)])
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "pack" / "end-of-study-tables.pdf").read_bytes()[:5] == b"%PDF-"
+    pdf = tmp_path / "pack" / "end-of-study-tables.pdf"
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    # the contents carry real page numbers: each entry's number is the page that opens with its
+    # caption and title, and that page's footer says so ("Page n of N")
+    import re
+
+    from pypdf import PdfReader
+
+    pages = [" ".join((page.extract_text() or "").split()) for page in PdfReader(str(pdf)).pages]
+    contents = next(text for text in pages if text.startswith("Contents") or " Contents " in f" {text} ")
+    entries = re.findall(r"((?:Table|Figure|Listing) [\d.]+) (.+?)\.{3,} ?(\d+)", contents)
+    assert len(entries) >= 15, contents  # every table, figure and listing of the pack
+    numbers = [int(n) for _, _, n in entries]
+    assert numbers == sorted(numbers) and numbers[0] > pages.index(contents) + 1
+    for caption, title, number in entries:
+        page = pages[int(number) - 1]
+        assert f"{caption} {title}" in page and f"Page {number} of {len(pages)}" in page, (caption, number)
+    assert "Page numbers appear when fields are updated" not in contents
 
 
 def test_serve_on_a_missing_database_says_how_to_make_one(tmp_path):

@@ -299,14 +299,17 @@ def test_the_pack_pages_carry_the_study_the_population_the_data_cut_the_program_
     for section, table in zip(document.sections[1:], tables, strict=True):
         assert not section.different_first_page_header_footer
         top, second = (p.text for p in section.header.paragraphs)
-        assert top == f"Acme Pharma · {INFO.study_id}  {INFO.study_title}\t{INFO.status}"
-        assert second == f"{table.population}\tData cut {INFO.data_cut} (version {INFO.data_version})"
+        assert top == f"Acme Pharma · {INFO.study_id}  {INFO.study_title}"  # alone: a long title runs into nothing
+        assert second == f"{table.population}\t{INFO.status} · Data cut {INFO.data_cut} (version {INFO.data_version})"
         footer = section.footer.paragraphs[0]
         assert footer.text.startswith(f"Program: {table.source} (trial 0.1.0) · run {INFO.generated_at}\tPage ")
         codes = [code.text.strip() for code in footer._p.iter(qn("w:instrText"))]
         assert codes == ["PAGE", "NUMPAGES"] and " of " in footer.text
-        (stop,) = section.header.paragraphs[0].paragraph_format.tab_stops
-        assert abs(stop.position - (section.page_width - section.left_margin - section.right_margin)) < Cm(0.05)
+        for paragraph in (section.header.paragraphs[1], footer):  # each line's one tab goes to the right edge
+            (stop,) = paragraph.paragraph_format.tab_stops
+            assert abs(stop.position - (section.page_width - section.left_margin - section.right_margin)) < Cm(0.05)
+    for name in ("Header", "Footer"):  # no portrait stop in the styles to catch the tab mid-page first
+        assert len(document.styles[name].paragraph_format.tab_stops) == 0
 
 
 def test_a_listing_puts_each_site_on_its_own_page_under_its_own_header_row(tmp_path):

@@ -23,7 +23,8 @@ from trial.cli.common import (
 def tables(out, pdf, user, db):
     """Write the end-of-study pack: tables and listings as HTML, DOCX and CSV, figures, one combined DOCX, and the ARD."""
     from trial.governance.access import Permission
-    from trial.reports.pack import write_pack, write_pdf
+    from trial.reports.pack import write_pack
+    from trial.reports.pdf import write_pdf
     from trial.governance.trail import record_export
 
     with acting_store(db, user, Permission.BUILD_PACK) as (store, who):

@@ -45,6 +45,9 @@ def new_document() -> DocxDocument:
         style.paragraph_format.space_after = Pt(after)
     for name in ("Header", "Footer"):
         styles[name].font.size, styles[name].font.color.rgb = Pt(8), GREY
+        # the template's portrait stops (centre 3.25", right 6.5") would catch each line's tab before
+        # the right edge of a landscape page: "Page X of Y" sat mid-page
+        styles[name].paragraph_format.tab_stops.clear_all()
     title = styles[TITLE_STYLE]
     title.paragraph_format.keep_with_next = True
     outline = OxmlElement("w:outlineLvl")  # a level-1 entry in the navigation pane and PDF bookmarks
@@ -67,9 +70,10 @@ def text_width(section) -> int:
 
 
 def set_header_footer(section, info: PackInfo, population: str = "", source: str = "") -> None:
-    """The section's own header and footer. Header: sponsor, study id and title, and on the right
-    whether the numbers are a draft (until database lock) or final; under it the population and the
-    data cut. Footer: the program, software and run time, and on the right ``Page X of Y``."""
+    """The section's own header and footer. Header: sponsor, study id and title on a line of their
+    own (a long title may wrap, and runs into nothing); under it the population, and on the right
+    whether the numbers are a draft (until database lock) or final, and the data cut. Footer: the
+    program, software and run time, and on the right ``Page X of Y``."""
     right = text_width(section)
     section.header.is_linked_to_previous = section.footer.is_linked_to_previous = False
 
@@ -78,9 +82,10 @@ def set_header_footer(section, info: PackInfo, population: str = "", source: str
         paragraph.add_run(left + "\t")
         return paragraph
 
-    top = line(section.header.paragraphs[0], info.heading)
-    top.add_run(info.status).bold = info.draft
-    line(section.header.add_paragraph(), population).add_run(info.cut_line)
+    section.header.paragraphs[0].add_run(info.heading)
+    second = line(section.header.add_paragraph(), population)
+    second.add_run(info.status).bold = info.draft
+    second.add_run(f" · {info.cut_line}")
     footer = line(section.footer.paragraphs[0], info.run_line(source))
     for text, field in (("Page ", "PAGE"), (" of ", "NUMPAGES")):
         footer.add_run(text)

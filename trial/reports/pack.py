@@ -6,8 +6,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import html
-import shutil
-import subprocess
 from pathlib import Path
 
 from trial import __version__
@@ -123,18 +121,3 @@ def _index(tables, listings, in_word, figures, figure_problem: str | None, info:
         encoding="utf-8",
     )
     return path
-
-
-def write_pdf(docx_path: Path) -> Path:
-    """The combined document as PDF, through LibreOffice (``soffice``) when it is installed."""
-    from trial.errors import TrialError
-
-    converter = shutil.which("soffice") or shutil.which("libreoffice")
-    if converter is None:
-        raise TrialError("No PDF converter found: install LibreOffice (Debian: libreoffice-writer-nogui) for --pdf.")
-    try:
-        subprocess.run([converter, "--headless", "--convert-to", "pdf", "--outdir", str(docx_path.parent), str(docx_path)],
-                       check=True, capture_output=True, timeout=300)
-    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
-        raise TrialError(f"LibreOffice could not convert {docx_path.name} to PDF ({type(exc).__name__}).") from None
-    return docx_path.with_suffix(".pdf")

@@ -258,6 +258,9 @@ def add_figure(document: DocxDocument, spec, image: bytes | None, info: PackInfo
     [*notes, stamp][0].paragraph_format.space_before = Pt(4)
 
 
+UPDATE_NOTE = "Page numbers appear when fields are updated"  # under the contents; the PDF has its numbers instead
+
+
 def _title_page(document: DocxDocument, tables: list[Table], info: PackInfo, figures=()) -> None:
     """The title page, then the contents: a Word TOC field whose shown result lists every table."""
     lines = [
@@ -290,14 +293,14 @@ def _title_page(document: DocxDocument, tables: list[Table], info: PackInfo, fig
     field_begin(entries[0], f'TOC \\h \\z \\t "{TITLE_STYLE},1"')
     for paragraph, (caption, title) in zip(entries, listed, strict=False):
         paragraph.paragraph_format.space_after = Pt(3)
-        paragraph.paragraph_format.left_indent = Cm(2.8)
-        paragraph.paragraph_format.first_line_indent = Cm(-2.8)
-        paragraph.paragraph_format.tab_stops.add_tab_stop(Cm(2.8))
+        paragraph.paragraph_format.left_indent = Cm(3.4)  # "Figure 14.2.2.1" fits before the title
+        paragraph.paragraph_format.first_line_indent = Cm(-3.4)
+        paragraph.paragraph_format.tab_stops.add_tab_stop(Cm(3.4))
         paragraph.add_run(f"{caption}\t{title}")
     field_char(entries[-1], "end")
     note = document.add_paragraph(style=NOTE_STYLE)
     note.paragraph_format.space_before = Pt(12)
-    small(note.add_run("Page numbers appear when fields are updated (F9 in Word)."), 8, GREY)
+    small(note.add_run(f"{UPDATE_NOTE} (F9 in Word)."), 8, GREY)
 
 
 def _in_order(tables: list[Table], figures) -> list:
