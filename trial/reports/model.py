@@ -27,6 +27,20 @@ class Row:
     heading: bool = False  # a section heading row (its cells are empty)
 
 
+def keeps_with_next(rows, *, listing: bool = False) -> list[bool]:
+    """For each body row, whether a page may not fall between it and the next: a heading and a row
+    with rows under it keep with the first of them, and the rows under a row (indent 2 and more,
+    e.g. a visit's statistics) keep together, so a block such as "Week 12: n, value, change, % change"
+    never starts at the foot of one page and ends at the head of the next. A listing's rows are
+    records, each whole on its own: only its headings (a site) keep with the first record."""
+    if listing:
+        return [row.heading for row in rows]
+    keep = []
+    for row, after in zip(rows, [*rows[1:], None], strict=True):
+        keep.append(row.heading if after is None else row.heading or after.indent > row.indent or (after.indent >= 2 and row.indent >= 2))
+    return keep
+
+
 @dataclass(frozen=True)
 class Table:
     id: str  # ICH E3 number, e.g. "14.2.1"

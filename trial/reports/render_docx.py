@@ -27,7 +27,7 @@ from trial.reports.docx_parts import (GREY, INDENT, NOTE_STYLE, RULE, TEXT_STYLE
 from trial.reports.align import is_text_column
 from trial.reports.align import split as align_split
 from trial.reports.columns import CELL_MARGIN, column_widths, decimal_stops, site_groups
-from trial.reports.model import PackInfo, Table
+from trial.reports.model import PackInfo, Table, keeps_with_next
 
 
 FIGURE_SOURCE = "trial.reports.pack_figures"
@@ -89,29 +89,32 @@ def _cell_xml(text: str, *, width: int, align: str, style: str, bold: bool, inde
     )
 
 
-def _body_row_xml(row, *, widths: list[int], aligns: list[str], tabs: list[int | None], style: str, first: bool, last: bool) -> str:
+def _body_row_xml(row, *, widths: list[int], aligns: list[str], tabs: list[int | None], style: str, first: bool, last: bool,
+                  keep: bool) -> str:
     """One body row as ``<w:tr>`` text (namespace prefix ``w`` declared by the caller).
 
     ``widths`` are in twips and ``aligns`` are ``w:jc`` values, label column first; ``tabs`` are the
     decimal-alignment stops of the statistic columns (None where a column is not aligned); ``first``
-    and ``last`` add the air above the first and below the last row, ``last`` the rule under it.
+    and ``last`` add the air above the first and below the last row, ``last`` the rule under it;
+    ``keep`` keeps the row on the page of the next (``model.keeps_with_next``).
     """
-    common = {"style": style, "bold": row.heading, "keep": row.heading, "before": first, "after": last, "rule": last}
+    common = {"style": style, "bold": row.heading, "keep": keep, "before": first, "after": last, "rule": last}
     cells = [_cell_xml(row.label, width=widths[0], align=aligns[0], indent=row.indent, **common)]
     cells += [_cell_xml(text, width=w, align=a, indent=0, tab=t, **common)
               for text, w, a, t in zip(row.cells, widths[1:], aligns[1:], tabs, strict=True)]
     return f"<w:tr><w:trPr><w:cantSplit/></w:trPr>{''.join(cells)}</w:tr>"
 
 
-def _append_body(grid, rows, *, widths: list[int], aligns: list, tabs: list[int | None], style: str) -> None:
+def _append_body(grid, rows, *, widths: list[int], aligns: list, tabs: list[int | None], style: str, listing: bool) -> None:
     """Append the body rows to a python-docx table, parsing their XML ``ROWS_PER_PARSE`` at a time."""
     twips = [Emu(w).twips for w in widths]
     jc = [WD_ALIGN_PARAGRAPH.to_xml(a) for a in aligns]
     last = len(rows) - 1
+    keeps = keeps_with_next(rows, listing=listing)
     tbl = grid._tbl
     for start in range(0, len(rows), ROWS_PER_PARSE):
         chunk = [
-            _body_row_xml(row, widths=twips, aligns=jc, tabs=tabs, style=style, first=i == 0, last=i == last)
+            _body_row_xml(row, widths=twips, aligns=jc, tabs=tabs, style=style, first=i == 0, last=i == last, keep=keeps[i])
             for i, row in enumerate(rows[start : start + ROWS_PER_PARSE], start)
         ]
         parsed = parse_xml(f"<w:tbl {nsdecls('w')}>{''.join(chunk)}</w:tbl>")
@@ -144,7 +147,7 @@ def _grid(document: DocxDocument, headings: list[str], rows, *, widths: list[int
         cell.width = w
     # a little air between the text and the rules
     air(header.cells, before=2, after=2)
-    _append_body(grid, rows, widths=widths, aligns=aligns, tabs=tabs, style=document.styles[TEXT_STYLE].style_id)
+    _append_body(grid, rows, widths=widths, aligns=aligns, tabs=tabs, style=document.styles[TEXT_STYLE].style_id, listing=narrow)
 
 
 def add_table(document: DocxDocument, table: Table, info: PackInfo) -> None:

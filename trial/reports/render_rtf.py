@@ -16,7 +16,7 @@ from docx.shared import Cm, Emu
 from trial.reports.align import is_text_column
 from trial.reports.align import split as align_split
 from trial.reports.columns import CELL_MARGIN, INDENT, TABLE_CELL_MARGIN, column_widths, decimal_stops, site_groups
-from trial.reports.model import PackInfo, Row, Table
+from trial.reports.model import PackInfo, Row, Table, keeps_with_next
 
 PAGE_W, PAGE_H, MARGIN = Cm(29.7), Cm(21.0), Cm(2.0)  # A4 landscape, as the Word pack
 RULE = r"\brdrs\brdrw15"  # a 0.75 pt rule
@@ -49,12 +49,13 @@ def escape(text: str) -> str:
 
 
 def _page_furniture(info: PackInfo, table: Table) -> str:
-    """The header and footer, as the Word pack's (``docx_parts.set_header_footer``): left-hand words,
-    then a right tab to the right margin for the status, the data cut and the page number."""
+    """The header and footer, as the Word pack's (``docx_parts.set_header_footer``): the study on a
+    line of its own; the population, then a right tab to the right margin for the status and the data
+    cut; the program, and at the right margin the page number."""
     line = rf"\pard\ql\tqr\tx{_tw(PAGE_W - 2 * MARGIN)}\fs16\cf2 "
     status = rf"\b {escape(info.status)}\b0" if info.draft else escape(info.status)
-    header = (rf"{{\header{line}{escape(info.heading)}\tab {status}\par"
-              rf"{line}{escape(table.population)}\tab {escape(info.cut_line)}\par}}")
+    header = (rf"{{\header{line}{escape(info.heading)}\par"
+              rf"{line}{escape(table.population)}\tab {status}{escape(' · ' + info.cut_line)}\par}}")
     page = r"{\field{\*\fldinst PAGE}{\fldrslt 1}}"
     pages = r"{\field{\*\fldinst NUMPAGES}{\fldrslt 1}}"
     footer = rf"{{\footer{line}{escape(info.run_line(table.source))}\tab Page {page} of {pages}\par}}"
@@ -95,11 +96,12 @@ def _table_rows(table: Table, rows: tuple[Row, ...], widths: list[int], stops: l
     header_cells = [_cell(text, align=a, bold=True, indent=0, stop=None) for text, a in zip(table.headings, aligns, strict=True)]
     out = [_row(header_cells, widths=widths, margin=margin, header=True, top=False, bottom=False, keep=False)]
     last = len(rows) - 1
+    keeps = keeps_with_next(rows, listing=table.listing)
     for i, row in enumerate(rows):
         cells = [_cell(row.label, align="ql", bold=row.heading, indent=row.indent, stop=None)]
         cells += [_cell(text, align=a, bold=row.heading, indent=0, stop=s)
                   for text, a, s in zip(row.cells, aligns[1:], stops, strict=True)]
-        out.append(_row(cells, widths=widths, margin=margin, header=False, top=i == 0, bottom=i == last, keep=row.heading))
+        out.append(_row(cells, widths=widths, margin=margin, header=False, top=i == 0, bottom=i == last, keep=keeps[i]))
     return "".join(out)
 
 
