@@ -1,5 +1,6 @@
 """The end-of-study pack: every table in three formats, a combined DOCX, and the published numbers."""
 
+import re
 from html import escape as html_escape
 
 import docx
@@ -164,6 +165,8 @@ def test_codes_are_decoded_into_words(pack):
     assert {"Male", "Female"} & set(labels)
     assert not [label for label in labels if label.startswith(("NORWOOD", "LUDWIG"))], labels
     assert "MINOX_MN" not in (out / "table-14.1.2.csv").read_text()
+    subgroups = [label for label in _labels(out, "14.2.4") if ":" in label]  # "Sex: Male", "Diagnosis: …; Sex: Female"
+    assert subgroups and all(re.fullmatch(r"(Diagnosis: [A-Z][a-z][^;]*)?(; )?(Sex: (Male|Female))?", s) for s in subgroups), subgroups
 
 
 def test_minimum_and_maximum_are_shown_as_collected(pack):

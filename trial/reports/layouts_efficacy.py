@@ -3,6 +3,7 @@ global assessment."""
 
 from __future__ import annotations
 
+from schemas.subjects import DIAGNOSIS_LABELS, SEX_LABELS
 from trial.analysis.imputation import ALPHA
 from trial.reports.formats import (
     fmt_ci,
@@ -204,6 +205,9 @@ def pull_test(ard, study) -> Table:
                   "Fisher's exact test of positive against negative among the subjects tested."))
 
 
+SUBGROUP_WORDS = {"diagnosis": ("Diagnosis", DIAGNOSIS_LABELS), "sex": ("Sex", SEX_LABELS)}  # "Sex: Male", not "sex M"
+
+
 def subgroups(ard, study) -> Table:
     view = ArdView(ard, "14.2.4")
     groups, columns = arm_columns(study, ard, "ITT", total=False)
@@ -212,7 +216,7 @@ def subgroups(ard, study) -> Table:
     for category in view.values("category", param="DENSITY_PCHG"):
         parts = dict(p.split("=") for p in category.split(";"))
         region = parts.pop("region")
-        label = ", ".join(f"{k} {v}" for k, v in parts.items()) or "All subjects"
+        label = "; ".join(f"{SUBGROUP_WORDS[k][0]}: {SUBGROUP_WORDS[k][1].get(v, v)}" for k, v in parts.items()) or "All subjects"
         if not parts:
             rows.append(heading(f"{region.capitalize()}", len(groups)))
         def get(stat, g, method="DESCRIPTIVE", p="DENSITY_PCHG", category=category):
