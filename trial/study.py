@@ -21,6 +21,12 @@ DIAGNOSES = ("AGA", "TE", "AA")
 RoleName = Literal["ADMIN", "SITE_STAFF", "EVALUATOR", "MONITOR", "STATISTICIAN"]
 
 
+
+def code_words(code: str) -> str:
+    """A code as words: WITHDREW_CONSENT → Withdrew consent, MILD → Mild, WEEK_12 → Week 12."""
+    return code.replace("_", " ").capitalize()
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 

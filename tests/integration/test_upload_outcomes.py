@@ -106,6 +106,7 @@ def test_warnings_load_and_are_kept_for_monitors(seeded):
     assert result.status == "loaded"
     [warning] = result.warnings
     assert (warning.line, warning.column, warning.rule) == (3, "assessment_date", "visit_window")
+    assert warning.message == "2024-03-01 is study day 51, outside the Week 4 window (days 21 to 35)"  # the visit in words
     stored = seeded.query("SELECT severity, rule FROM findings WHERE upload_id = $id", {"id": result.upload_id})
     assert stored.iloc[0].tolist() == ["warning", "visit_window"]
 

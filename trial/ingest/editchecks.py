@@ -14,6 +14,7 @@ from functools import cache
 import duckdb
 
 from trial import findings as fd
+from trial.study import code_words
 from trial.store.sqlfiles import bind, header, sql_names, sql_text
 
 
@@ -63,6 +64,8 @@ def run_edit_checks(cur: duckdb.DuckDBPyConnection, domain: str, parameters: dic
         names = [d[0] for d in result.description]
         for row in result.fetchall():
             values = {n: fd.show(v) for n, v in zip(names, row, strict=True)}
+            if "visit" in values:  # a check's message may name the visit in words: "the Week 8 window"
+                values["visit_label"] = code_words(str(values["visit"]))
             found.append(
                 fd.Finding(
                     int(row[0]),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import re
 
+from trial.study import code_words
+
 
 def fmt_num(value: float | None, digits: int = 1) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -54,11 +56,6 @@ def in_order(values, order) -> list:
     """``values`` in the order of ``order`` (the protocol's visits, say); values not in it follow, as they came."""
     place = {v: i for i, v in enumerate(order)}
     return sorted(values, key=lambda v: place.get(v, len(place)))
-
-
-def code_words(code: str) -> str:
-    """A code as words: WITHDREW_CONSENT → Withdrew consent, MILD → Mild."""
-    return code.replace("_", " ").capitalize()
 
 
 def visit_label(code: str) -> str:

@@ -2,7 +2,7 @@
 -- severity: warning
 -- column: assessment_date
 -- domains: hair_counts pull_tests global_assessments
--- message: {value} is study day {study_day}, outside the {visit} window (days {earliest_day} to {latest_day})
+-- message: {value} is study day {study_day}, outside the {visit_label} window (days {earliest_day} to {latest_day})
 SELECT i._line AS line, i.assessment_date AS value, i.visit,
        i.assessment_date - r.randomization_date AS study_day, v.earliest_day, v.latest_day
 FROM incoming AS i
