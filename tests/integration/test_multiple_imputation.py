@@ -113,12 +113,16 @@ def _diff(rows, method):
     return chosen[0]["value"]
 
 
-def test_informative_missingness_moves_the_imputed_estimate_toward_the_null(tmp_path):
-    store = scenario_store(tmp_path, "scale", seed=5, subjects=400)
+def _scale_inputs(folder, subjects: int):
+    store = scenario_store(folder, "scale", seed=5, subjects=subjects)
     try:
-        inputs = load_inputs(store)
+        return load_inputs(store)
     finally:
         store.close()
+
+
+def test_informative_missingness_moves_the_imputed_estimate_toward_the_null(tmp_path):
+    inputs = _scale_inputs(tmp_path, 400)
     full = _diff(primary(inputs), "ANCOVA")  # the ANCOVA on every subject's value
     assert full > 0  # the test arm is better
     adhc = inputs.adhc
@@ -216,11 +220,7 @@ def test_the_tipping_point_is_where_statsmodels_refits_pool_to_p_0_05(study):
 
 
 def test_without_missing_values_in_the_test_arm_there_is_no_tipping_point_and_the_table_says_why(tmp_path):
-    store = scenario_store(tmp_path, "scale", seed=5, subjects=120)
-    try:
-        inputs = load_inputs(store)
-    finally:
-        store.close()
+    inputs = _scale_inputs(tmp_path, 120)
     adhc = inputs.adhc
     test_subjects = inputs.adsl.loc[inputs.adsl.arm == "MINOX_MN", "subject_id"]
     endpoint = (adhc.param == "HAIR_COUNT") & (adhc.region == "TARGET") & (adhc.avisit == "WEEK_12")
@@ -231,3 +231,7 @@ def test_without_missing_values_in_the_test_arm_there_is_no_tipping_point_and_th
     rows = sensitivity(inputs)
     assert not [r for r in rows if r["method"] == "MI_TIPPING"]
     assert [r for r in rows if r["method"] == "MI" and r["stat"] == "diff"]  # the imputation itself ran
+    note = layouts_efficacy._tipping_note(inputs.study, {"MINOX_MN": (None, 1e-9, 0)})
+    assert note.endswith("Minoxidil 5 % + microneedling: none, no value of the arm was imputed.")
+    note = layouts_efficacy._tipping_note(inputs.study, {"MINOX_MN": (None, 0.2, 3)})
+    assert note.endswith("none, the difference is not significant under missing at random.")
