@@ -366,6 +366,7 @@ def test_a_visits_rows_keep_together_and_a_page_may_fall_only_between_blocks(tmp
 
     expected = [True, True, True, False, True, True, False, True, False, False]
     assert keeps_with_next(BY_VISIT.rows) == expected
+    assert keeps_with_next(()) == [] and keeps_with_next(BY_VISIT.rows[:1]) == [True]  # a table with no rows yet writes too
     document, _ = _body(table_docx(BY_VISIT, INFO, tmp_path / "by-visit.docx"))
     grid = document.tables[0]
     kept = [all(p.paragraph_format.keep_with_next for cell in row.cells for p in cell.paragraphs) for row in grid.rows[1:]]

@@ -36,7 +36,7 @@ def keeps_with_next(rows, *, listing: bool = False) -> list[bool]:
     if listing:
         return [row.heading for row in rows]
     keep = []
-    for row, after in zip(rows, [*rows[1:], None], strict=True):
+    for row, after in zip(rows, [*rows[1:], None], strict=False):  # the last row has no next (and no rows none)
         keep.append(row.heading if after is None else row.heading or after.indent > row.indent or (after.indent >= 2 and row.indent >= 2))
     return keep
 
