@@ -340,7 +340,7 @@ def test_a_listing_sizes_its_columns_to_their_words(tmp_path):
     assert cause > Cm(2.2)  # MICRONEEDLING on one line
 
 
-BY_VISIT = Table(
+VISIT_BLOCKS = Table(
     id="14.2.2", title="Hair count by visit", population="Intent-to-treat population", stub="Visit",
     columns=(Column("Minoxidil 5 %", 50), Column("Minoxidil 5 % + microneedling", 50)),
     rows=(
@@ -365,9 +365,9 @@ def test_a_visits_rows_keep_together_and_a_page_may_fall_only_between_blocks(tmp
     from trial.reports.model import keeps_with_next
 
     expected = [True, True, True, False, True, True, False, True, False, False]
-    assert keeps_with_next(BY_VISIT.rows) == expected
-    assert keeps_with_next(()) == [] and keeps_with_next(BY_VISIT.rows[:1]) == [True]  # a table with no rows yet writes too
-    document, _ = _body(table_docx(BY_VISIT, INFO, tmp_path / "by-visit.docx"))
+    assert keeps_with_next(VISIT_BLOCKS.rows) == expected
+    assert keeps_with_next(()) == [] and keeps_with_next(VISIT_BLOCKS.rows[:1]) == [True]  # a table with no rows yet writes too
+    document, _ = _body(table_docx(VISIT_BLOCKS, INFO, tmp_path / "by-visit.docx"))
     grid = document.tables[0]
     kept = [all(p.paragraph_format.keep_with_next for cell in row.cells for p in cell.paragraphs) for row in grid.rows[1:]]
     assert kept == expected
