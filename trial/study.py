@@ -21,7 +21,6 @@ DIAGNOSES = ("AGA", "TE", "AA")
 RoleName = Literal["ADMIN", "SITE_STAFF", "EVALUATOR", "MONITOR", "STATISTICIAN"]
 
 
-
 def code_words(code: str) -> str:
     """A code as words: WITHDREW_CONSENT → Withdrew consent, MILD → Mild, WEEK_12 → Week 12."""
     return code.replace("_", " ").capitalize()

@@ -75,10 +75,10 @@ def primary(ard, study) -> Table:
         first = next(iter(contrast_of.values()), None)
         seed, imputations = (cell("MI", "seed", first), cell("MI", "imputations", first)) if first else (None, None)
         p_welch = {a: fmt_p(cell("WELCH_T", "p_value", c)) for a, c in contrast_of.items()}
-        shift = {a: fmt_num(cell("MI_TIPPING", "shift", c), digits) for a, c in contrast_of.items()
-                 if cell("MI_TIPPING", "shift", c) is not None}
+        tips = {a: c for a, c in contrast_of.items() if cell("MI_TIPPING", "shift", c) is not None}
+        shift = {a: fmt_num(cell("MI_TIPPING", "shift", c), digits) for a, c in tips.items()}
         tipped = {a: fmt_ci(cell("MI_TIPPING", "diff", c), cell("MI_TIPPING", "ci_lower", c), cell("MI_TIPPING", "ci_upper", c), digits)
-                  for a in shift for c in (contrast_of[a],)}
+                  for a, c in tips.items()}
         # the pages' ARD has no sensitivity analyses (only the pack's does): no imputation rows then
         multiple = [
             Row("Multiple imputation (missing at random)", ("",) * len(groups), 1),

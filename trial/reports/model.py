@@ -35,10 +35,9 @@ def keeps_with_next(rows, *, listing: bool = False) -> list[bool]:
     records, each whole on its own: only its headings (a site) keep with the first record."""
     if listing:
         return [row.heading for row in rows]
-    keep = []
-    for row, after in zip(rows, [*rows[1:], None], strict=False):  # the last row has no next (and no rows none)
-        keep.append(row.heading if after is None else row.heading or after.indent > row.indent or (after.indent >= 2 and row.indent >= 2))
-    return keep
+    keep = [row.heading or after.indent > row.indent or (after.indent >= 2 and row.indent >= 2)
+            for row, after in zip(rows, rows[1:])]
+    return [*keep, rows[-1].heading] if rows else []  # the last row keeps with the notes only when a heading
 
 
 @dataclass(frozen=True)

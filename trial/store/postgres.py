@@ -37,6 +37,7 @@ from trial.errors import DatabaseExists, TrialError
 from trial.store.audit import GENESIS
 from trial.store.definition import definition_rows
 from trial.store.sqlfiles import sql_names, sql_text
+from trial.store.versions import COUNTERS
 from trial.settings import redacted
 from trial.study import Study, parse_study
 
@@ -50,7 +51,7 @@ AUDITED = {"account_roles": ("role_name",), "users": ("user_name", "-password_ha
            "study_sites": ("site_id",), "study_arms": ("arm",), "study_visits": ("visit",), "study_regions": ("region",),
            "study_coding": ("pt",), "study_parameters": ("name",), "meta": ("key",)}
 # meta rows the system itself moves with every write (the trail's head, the versions): not audited
-META_MOVING = ("audit_head", "audit_rows", "data_version", "work_version")
+META_MOVING = ("audit_head", "audit_rows", *COUNTERS)
 # read whole with full access only; uploads and findings also by the sending site (see _open_governance_tables)
 FULL_READERS_ONLY = ("uploads", "findings", "upload_files", "row_seals", "audit_trail")
 EVERYONE_READS = ("meta", "study_sites", "study_arms", "study_visits", "study_regions", "study_coding", "study_parameters")
@@ -145,7 +146,7 @@ def _create(con: psycopg.Connection, study, study_text: str, user: str, boundary
         con.execute(sql_text(name))
     _make_boundary(con, Groups.of(database_name(con)), boundary)
     now = dt.datetime.now(dt.UTC)
-    meta = {"study_toml": study_text, "study_id": study.study.id, "created_at": now.isoformat(), "data_version": "0", "work_version": "0",
+    meta = {"study_toml": study_text, "study_id": study.study.id, "created_at": now.isoformat(), **dict.fromkeys(COUNTERS, "0"),
             "schema_version": str(SCHEMA_VERSION), "audit_head": GENESIS, "audit_rows": "0", "engine": "postgresql"}
     with con.cursor() as cur:
         cur.executemany("INSERT INTO meta VALUES (%s, %s)", list(meta.items()))

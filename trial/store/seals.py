@@ -30,6 +30,7 @@ import pyarrow as pa
 
 from schemas import DOMAINS
 from trial.errors import TrialError
+from trial.store.versions import COUNTERS
 
 _BEFORE = "_seals_before"  # temporary: the records a rewrite is about to change, as they were
 _BATCH = 65_536  # seals read at a time when hashing a digest
@@ -72,7 +73,7 @@ SEALED: dict[str, Sealed] = {
     **{name: Sealed(domain.key) for name, domain in DOMAINS.items()},
     "meta": Sealed(
         ("key",),
-        rows="t.key NOT IN ('data_version', 'work_version', 'audit_head', 'audit_rows', 'schema_version')",
+        rows=f"t.key NOT IN {(*COUNTERS, 'audit_head', 'audit_rows', 'schema_version')}",
         rows_reason="data_version and work_version are the cache counters writes bump; audit_head and audit_rows repeat the "
         "chain's own end, which verify recomputes from the chain; schema_version is the migrations' bookkeeping, "
         "checked when the database is opened",
