@@ -29,7 +29,8 @@ def demographics(inputs: Inputs) -> list[dict]:
     itt = inputs.adsl[inputs.adsl.ittfl].copy()
     itt["grade"] = itt.severity_scale.fillna("") + " " + itt.severity_grade.fillna("")
     endpoint = inputs.study.endpoint
-    base = inputs.adhc[(inputs.adhc.ablfl) & (inputs.adhc.region == endpoint.region)]
+    adhc = inputs.adhc
+    base = adhc.loc[adhc.ablfl & (adhc.region == endpoint.region), ["arm", "param", "aval"]]
     big_n = inputs.big_n("ITT")
     for group in [*inputs.arms, TOTAL]:
         mine = itt if group == TOTAL else itt[itt.arm == group]

@@ -75,22 +75,30 @@ def imputation_frame(inputs: Inputs) -> tuple[pd.DataFrame, pd.Series]:
     out), then ``arm1``, ``arm2``, … one 0/1 column per test arm in the study's order."""
     study = inputs.study
     e = study.endpoint
-    itt = inputs.adsl.loc[inputs.adsl.ittfl, ["subject_id", "arm"]].sort_values("subject_id").set_index("subject_id")
-    adhc = inputs.adhc[(inputs.adhc.param == e.parameter) & (inputs.adhc.region == e.region)]
-    def at(visit: str, column: str) -> pd.Series:
-        chosen = adhc[adhc.avisit == visit].drop_duplicates("subject_id").set_index("subject_id")[column]
-        return chosen.reindex(itt.index).astype(float)
+    itt = inputs.adsl.loc[inputs.adsl.ittfl, ["subject_id", "arm"]].sort_values("subject_id").reset_index(drop=True)
+    adhc = inputs.adhc
+    adhc = adhc.loc[(adhc.param == e.parameter) & (adhc.region == e.region), ["subject_id", "avisit", "aval", e.measure]]
+    place = pd.Index(itt.subject_id).get_indexer(adhc.subject_id)  # each row's subject, once for every visit
+    adhc, place = adhc[place >= 0], place[place >= 0]
+    visits = adhc.avisit.to_numpy()
+
+    def at(visit: str, column: str) -> np.ndarray:
+        """The column at the visit, one value per ITT subject (the first row where a subject has two)."""
+        mine = visits == visit
+        values = np.full(len(itt), np.nan)
+        values[place[mine][::-1]] = adhc[column].to_numpy(dtype=float, na_value=np.nan)[mine][::-1]
+        return values
 
     frame = pd.DataFrame({"y": at(e.visit, e.measure), "base": at(study.baseline_visit.code, "aval")})
     codes = study.visit_codes
     earlier = codes[codes.index(study.baseline_visit.code) + 1:codes.index(e.visit)]
     for visit in earlier:
         values = at(visit, e.measure)
-        if values.notna().sum() >= 2:
+        if np.count_nonzero(~np.isnan(values)) >= 2:
             frame[f"v{len(frame.columns) - 1}"] = values
     for i, test in enumerate(inputs.tests, start=1):
-        frame[f"arm{i}"] = (itt.arm == test).astype(float)
-    return frame.reset_index(drop=True), itt.arm.reset_index(drop=True)
+        frame[f"arm{i}"] = (itt.arm == test).to_numpy(dtype=float)
+    return frame, itt.arm
 
 
 def imputed(inputs: Inputs) -> Rows:
@@ -114,8 +122,7 @@ def imputed(inputs: Inputs) -> Rows:
         return rows
     completed = [(done.y.to_numpy(), done.base.to_numpy()) for done in
                  chained_imputations(frame, seed=e.mi_seed, imputations=e.mi_imputations, burn_in=MI_BURN_IN, skip=MI_SKIP)]
-    groups = arms.to_numpy()
-    fits = [s_ancova(y, base, groups, inputs.control, inputs.arms) for y, base in completed]
+    fits = [s_ancova(y, base, arms, inputs.control, inputs.arms) for y, base in completed]
     if not all(fits):
         return rows
     complete_df = fits[0]["df"]
@@ -127,11 +134,11 @@ def imputed(inputs: Inputs) -> Rows:
     for test in inputs.tests:
         pooled = rubin([f["contrasts"][test]["diff"] for f in fits], [f["contrasts"][test]["se"] ** 2 for f in fits], complete_df)
         rows.add(pooled, group=inputs.contrast(test), **where)
-        imputed_here = (groups == test) & ~observed.to_numpy()
+        imputed_here = (arms == test).to_numpy(dtype=bool) & ~observed.to_numpy()
 
         def fits_at(shift: float, test=test, imputed_here=imputed_here) -> tuple[np.ndarray, np.ndarray]:
             chosen = fits if shift == 0 else [
-                s_ancova(y + shift * imputed_here, base, groups, inputs.control, inputs.arms) for y, base in completed]
+                s_ancova(y + shift * imputed_here, base, arms, inputs.control, inputs.arms) for y, base in completed]
             contrasts = [f["contrasts"][test] for f in chosen]
             return np.array([c["diff"] for c in contrasts]), np.array([c["se"] ** 2 for c in contrasts])
 
@@ -143,7 +150,8 @@ def imputed(inputs: Inputs) -> Rows:
 
 def by_visit(inputs: Inputs) -> list[dict]:
     rows = Rows("14.2.2", "ITT")
-    adhc = inputs.adhc[inputs.adhc.param.isin(["HAIR_COUNT", "DENSITY"])]
+    adhc = inputs.adhc
+    adhc = adhc.loc[adhc.param.isin(["HAIR_COUNT", "DENSITY"]), ["param", "region", "avisit", "arm", "ablfl", "aval", "chg", "pchg"]]
     for (param, region, visit, arm), group in adhc.groupby(["param", "region", "avisit", "arm"], sort=True):
         where = {"category": region, "visit": visit, "group": arm}
         rows.add(s_descriptive(group.aval), param=param, **where)
@@ -176,7 +184,8 @@ def subgroups(inputs: Inputs) -> list[dict]:
     rows = Rows("14.2.4", "ITT")
     visit = inputs.study.primary_visit.code
     adhc = inputs.adhc
-    data = adhc[(adhc.param == "DENSITY") & (adhc.avisit == visit) & adhc.pchg.notna()]
+    columns = ["region", *dict.fromkeys(k for by in SUBGROUPS for k in by), "arm", "base", "aval", "pchg"]
+    data = adhc.loc[(adhc.param == "DENSITY") & (adhc.avisit == visit) & adhc.pchg.notna(), columns]
     for region, in_region in data.groupby("region", sort=True):
         for by in SUBGROUPS:
             levels = in_region.groupby(list(by), sort=True) if by else [((), in_region)]

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from trial.analysis.datasets import derive, open_datasets
+from trial.store.reading import frame
 
 COLUMNS = ["table_id", "population", "param", "category", "visit", "group", "method", "stat", "value"]
 TOTAL = "TOTAL"
@@ -72,9 +73,9 @@ class Rows:
 def load_inputs(store) -> Inputs:
     cur = store.cursor()
     try:
-        open_datasets(cur)
+        open_datasets(cur, materialised=("adsl",))  # read by every other dataset: derived once, not six times
         frames = {name: derive(cur, name) for name in ("adsl", "adhc", "adpt", "adga", "adae")}
-        sessions = cur.execute("SELECT p.*, a.arm FROM procedures AS p JOIN adsl AS a USING (subject_id) WHERE a.saffl").df()
+        sessions = frame(cur, "SELECT p.*, a.arm FROM procedures AS p JOIN adsl AS a USING (subject_id) WHERE a.saffl")
     finally:
         cur.close()
     return Inputs(store.study, sessions=sessions, **frames)

@@ -18,9 +18,14 @@ SEVERITY_ORDER = ["MILD", "MODERATE", "SEVERE"]
 RELATIONSHIP_ORDER = ["NOT_RELATED", "UNLIKELY", "POSSIBLE", "PROBABLE", "DEFINITE"]
 
 
+TEAE_COLUMNS = ["subject_id", "arm", "soc", "pt", "severity", "relationship", "relfl", "serfl", "withdrfl"]
+
+
 def _teae(inputs: Inputs) -> pd.DataFrame:
+    """The treatment-emergent events of the safety population, with the columns the tables read
+    (the filters below copy every column they keep)."""
     adae = inputs.adae
-    return adae[adae.trtemfl & adae.saffl]
+    return adae.loc[adae.trtemfl & adae.saffl, TEAE_COLUMNS]
 
 
 def _subjects_and_events(rows: Rows, inputs: Inputs, events: pd.DataFrame, **where) -> None:
@@ -94,7 +99,7 @@ def sessions(inputs: Inputs) -> list[dict]:
     rows = Rows("14.3.4", "SAF")
     adsl = inputs.adsl
     treated_arms = [a.code for a in inputs.study.arms if a.microneedling]
-    log = inputs.sessions
+    log = inputs.sessions[["subject_id", "arm", "session_date", "needle_mm", "pain_vas", "pinpoint_bleeding"]]
     for arm in treated_arms:
         mine = log[log.arm == arm]
         per_subject = mine.groupby("subject_id").size().reindex(adsl[adsl.saffl & (adsl.arm == arm)].subject_id, fill_value=0)

@@ -1,6 +1,6 @@
 """The analysis datasets, derived in DuckDB from the study tables (``trial/sql/analysis/*.sql``).
 
-``open_datasets(cur)`` makes them temporary views on a cursor, in dependency order, so later
+``open_datasets(cur)`` makes them temporary views (or tables) on a cursor, in dependency order, so later
 queries (and the ARD) read ``adsl``, ``adhc``, ``adpt``, ``adga`` and ``adae`` like tables.
 """
 
@@ -12,20 +12,24 @@ import duckdb
 import pandas as pd
 
 from trial.store.sqlfiles import sql_text
+from trial.store.reading import frame
 
 DATASETS = ("adsl", "adhc", "adpt", "adga", "adae")
 
 
-def open_datasets(cur: duckdb.DuckDBPyConnection) -> None:
+def open_datasets(cur: duckdb.DuckDBPyConnection, *, materialised: tuple[str, ...] = ()) -> None:
+    """The datasets as temporary views on ``cur``; those named in ``materialised`` as temporary
+    tables, derived once here (for a reader of every dataset: each of the others reads adsl)."""
     for name in DATASETS:
-        cur.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql_text(f'analysis/{name}')}")
+        kind = "TABLE" if name in materialised else "VIEW"
+        cur.execute(f"CREATE OR REPLACE TEMP {kind} {name} AS {sql_text(f'analysis/{name}')}")
 
 
 def derive(cur: duckdb.DuckDBPyConnection, name: str) -> pd.DataFrame:
     """One analysis dataset as a DataFrame (the views must be open on ``cur``)."""
     if name not in DATASETS:
         raise KeyError(f"'{name}' is not an analysis dataset; they are {', '.join(DATASETS)}")
-    return cur.execute(f"SELECT * FROM {name}").df()
+    return frame(cur, f"SELECT * FROM {name}")
 
 
 def analysis_dataset(store, name: str) -> pd.DataFrame:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 from scipy import stats as sp
-from statsmodels.regression.linear_model import OLS
 from statsmodels.stats.proportion import confint_proportions_2indep
 
 CONFIDENCE = 0.95
@@ -49,41 +49,56 @@ def s_count(count: int, denominator: int) -> dict[str, float]:
 
 def s_ancova(change, baseline, arm, control: str, arms: list[str]) -> dict:
     """ANCOVA of ``change ~ arm + baseline``: **one** model over every arm of ``arms`` (``arm`` holds
-    each subject's), fitted by statsmodels' OLS with ``control`` as the reference.
+    each subject's), least squares with ``control`` as the reference.
 
     Least-squares means are taken at the mean baseline of all subjects in the model. Returns
     ``{"df": …, "lsmeans": {arm: {"lsmean", "se"}}, "contrasts": {test arm: {"diff", "se",
     "ci_lower", "ci_upper", "p_value"}}}`` (t distribution, n − (arms + 1) df), or {} where the data
     cannot support the model yet (an arm empty, baseline constant, no residual degrees of freedom,
     or a perfect fit).
+
+    Hand-written rather than statsmodels' OLS, which is the reference the tests hold it to (to
+    1e-9): the multiple-imputation sensitivity analysis fits 60 of these models, and at 100,000
+    subjects statsmodels spends 15 ms on each (checking the design for a constant, its pseudo-
+    inverse, the results' wrappers) where the one singular value decomposition below, the same
+    pseudo-inverse statsmodels takes, costs 3 ms.
     """
     y = np.asarray(change, dtype=float)
     base = np.asarray(baseline, dtype=float)
-    groups = np.asarray(arm, dtype=object)
-    arms = [a for a in arms if (groups == a).any()]  # an arm with no one yet is left out, not the model
+    groups = arm if isinstance(arm, np.ndarray | pd.Series) else np.asarray(arm, dtype=object)
+    member = {a: np.asarray(groups == a, dtype=bool) for a in arms}  # no Python string per subject
+    arms = [a for a in arms if member[a].any()]  # an arm with no one yet is left out, not the model
     if control not in arms:
         return {}
     tests = [a for a in arms if a != control]
-    design = np.column_stack([np.ones_like(y), *[(groups == t).astype(float) for t in tests], base])
-    rank = np.linalg.matrix_rank(design) if len(y) else 0
-    if rank < design.shape[1] or len(y) - rank < 1:
+    design = np.column_stack([np.ones_like(y), *[member[t].astype(float) for t in tests], base])
+    if not len(y):
         return {}
-    fit = OLS(y, design).fit()
-    if not fit.scale > 0:  # a perfect fit: no error to test against
+    u, singular, vt = np.linalg.svd(design, full_matrices=False)
+    rank = int((singular > singular.max() * max(design.shape) * np.finfo(float).eps).sum())
+    df = len(y) - rank
+    if rank < design.shape[1] or df < 1:
         return {}
+    params = vt.T @ ((u.T @ y) / singular)
+    residual = y - design @ params
+    scale = float(residual @ residual) / df
+    if not scale > 0:  # a perfect fit: no error to test against
+        return {}
+    cov = scale * (vt.T / singular**2) @ vt
     at_mean = np.zeros((len(arms), design.shape[1]))
     at_mean[:, 0], at_mean[:, -1] = 1.0, base.mean()
     for row, a in enumerate(arms):
         if a != control:
             at_mean[row, 1 + tests.index(a)] = 1.0
-    lsmeans = fit.t_test(at_mean)
-    out = {"df": float(fit.df_resid),
-           "lsmeans": {a: {"lsmean": float(lsmeans.effect[i]), "se": float(np.ravel(lsmeans.sd)[i])} for i, a in enumerate(arms)},
+    lsmean, lsmean_se = at_mean @ params, np.sqrt(np.einsum("ij,jk,ik->i", at_mean, cov, at_mean))
+    out = {"df": float(df),
+           "lsmeans": {a: {"lsmean": float(lsmean[i]), "se": float(lsmean_se[i])} for i, a in enumerate(arms)},
            "contrasts": {}}
-    low, high = fit.conf_int(alpha=1 - CONFIDENCE).T
+    quantile = sp.t.ppf((1 + CONFIDENCE) / 2, df)
     for i, t in enumerate(tests, start=1):
-        out["contrasts"][t] = {"diff": float(fit.params[i]), "se": float(fit.bse[i]), "ci_lower": float(low[i]),
-                               "ci_upper": float(high[i]), "p_value": float(fit.pvalues[i])}
+        diff, se = float(params[i]), math.sqrt(cov[i, i])
+        out["contrasts"][t] = {"diff": diff, "se": se, "ci_lower": diff - quantile * se, "ci_upper": diff + quantile * se,
+                               "p_value": float(2 * sp.t.sf(abs(diff) / se, df))}
     return out
 
 

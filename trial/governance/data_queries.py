@@ -29,6 +29,7 @@ from trial.governance.lock import DatabaseIsLocked, state_on
 from trial.governance.users import Role, User
 from trial.store import audit, seals, versions
 from trial.store.sqlfiles import sql_text
+from trial.store.reading import frame
 
 OPEN, ANSWERED, CLOSED = "OPEN", "ANSWERED", "CLOSED"
 STATUSES = (OPEN, ANSWERED, CLOSED)
@@ -47,7 +48,7 @@ def _sql(name: str) -> str:
 
 
 def _frame(cur: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> pd.DataFrame:
-    return cur.execute(_sql(name), params or {}).df()
+    return frame(cur, _sql(name), params)
 
 
 def _now() -> dt.datetime:
@@ -75,7 +76,7 @@ def _records_sql(domain: Domain) -> str:
 
 
 def _records(cur: duckdb.DuckDBPyConnection, domain: Domain, subject_id: str) -> pd.DataFrame:
-    return cur.execute(_records_sql(domain), {"subject": subject_id}).df()
+    return frame(cur, _records_sql(domain), {"subject": subject_id})
 
 
 def subject_records(store, subject_id: str, table_name: str) -> pd.DataFrame:

@@ -32,6 +32,7 @@ from trial.governance.access import (ALLOCATION_DOMAINS, ASSESSMENT_DOMAINS, POO
                                      WITHHELD_AE_COLUMNS, Access, pooled_study)
 from trial.store.sqlfiles import quoted_name
 from trial.study import Study
+from trial.store.reading import frame
 
 # the counts of an upload withheld from a reader at another site than the sender's
 UPLOAD_COUNTS = ("rows_in_file", "rows_inserted", "rows_corrected", "rows_unchanged", "errors", "warnings")
@@ -205,7 +206,7 @@ class ScopedStore:
 
     def query(self, sql: str, params: dict | None = None) -> pd.DataFrame:
         with self._reading() as cur:
-            return cur.execute(sql, params or {}).df()
+            return frame(cur, sql, params)
 
     def scalar(self, sql: str, params: dict | None = None):
         with self._reading() as cur:

@@ -12,6 +12,7 @@ import pandas as pd
 
 from trial.analysis.datasets import open_datasets
 from trial.store.sqlfiles import sql_text
+from trial.store.reading import frame
 
 # The columns a person filters on, in the order the page offers them, with their labels.
 FILTERS = {
@@ -32,7 +33,7 @@ def ae_listing(store) -> pd.DataFrame:
     cur = store.cursor()
     try:
         open_datasets(cur)
-        return cur.execute(sql_text("readers/ae_listing")).df()
+        return frame(cur, sql_text("readers/ae_listing"))
     finally:
         cur.close()
 

@@ -28,6 +28,7 @@ import pandas as pd
 
 from trial.analysis.datasets import open_datasets
 from trial.store.sqlfiles import sql_text
+from trial.store.reading import frame
 
 RECENT_UPLOADS = 20
 # The enrolment curve keeps to about this many (site, period) points: it moves from days to weeks
@@ -61,7 +62,7 @@ def _reading(store, *, visits: bool = False) -> Iterator[duckdb.DuckDBPyConnecti
 
 
 def _frame(cur: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> pd.DataFrame:
-    return cur.execute(_sql(name), params or {}).df()
+    return frame(cur, _sql(name), params)
 
 
 def _pct(value) -> float | None:
@@ -143,14 +144,14 @@ def _curve(cur, sites) -> EnrolmentCurve:
 def _window(cur, sites) -> WindowReport:
     # The list goes into a temporary table so that its counts read it rather than the study again.
     cur.execute(f"CREATE OR REPLACE TEMP TABLE out_of_window AS {_sql('out_of_window')}", _chosen(sites))
-    visits = cur.execute("SELECT * FROM out_of_window ORDER BY site_id, subject_id, position, assessment_date").df()
+    visits = frame(cur, "SELECT * FROM out_of_window ORDER BY site_id, subject_id, position, assessment_date")
     return WindowReport(visits, _frame(cur, "out_of_window_counts"))
 
 
 def _warnings(cur, sites) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The distinct warnings and their counts by rule and domain (from one temporary table)."""
     cur.execute(f"CREATE OR REPLACE TEMP TABLE quality_warnings AS {_sql('warnings')}", _chosen(sites))
-    rows = cur.execute("SELECT * FROM quality_warnings ORDER BY status DESC, site_id = '', site_id, subject_id, domain, line").df()
+    rows = frame(cur, "SELECT * FROM quality_warnings ORDER BY status DESC, site_id = '', site_id, subject_id, domain, line")
     return rows, _frame(cur, "warning_counts")
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 
 from trial.analysis.datasets import open_datasets
 from trial.store.sqlfiles import sql_text
+from trial.store.reading import frame
 
 HISTORY_COLUMNS = ["changed_at", "user_name", "action", "table_name", "record", "column_name", "old_value", "new_value",
                    "reason", "upload", "file_name", "lines"]
@@ -35,7 +36,7 @@ def _query(store, name: str, params: dict | None = None, *, datasets: bool = Fal
     try:
         if datasets:
             open_datasets(cur)
-        return cur.execute(sql_text(f"readers/subject/{name}"), params or {}).df()
+        return frame(cur, sql_text(f"readers/subject/{name}"), params)
     finally:
         cur.close()
 

@@ -10,13 +10,14 @@ from trial.analysis.datasets import open_datasets
 from trial.reports.formats import code_words
 from trial.reports.model import Column, Row, Table
 from trial.store.sqlfiles import sql_text
+from trial.store.reading import frame
 
 
 def _query(store, name: str) -> pd.DataFrame:
     cur = store.cursor()
     try:
         open_datasets(cur)
-        return cur.execute(sql_text(f"reports/listings/{name}")).df()
+        return frame(cur, sql_text(f"reports/listings/{name}"))
     finally:
         cur.close()
 

@@ -6,6 +6,7 @@ import pandas as pd
 
 from trial.analysis.datasets import open_datasets
 from trial.store.sqlfiles import sql_text
+from trial.store.reading import frame
 
 
 def individual_values(store, param: str, region: str, visit: str) -> pd.DataFrame:
@@ -31,6 +32,6 @@ def individual_values(store, param: str, region: str, visit: str) -> pd.DataFram
     cur = store.cursor()
     try:
         open_datasets(cur)
-        return cur.execute(sql_text("readers/efficacy/individual_values"), {"param": param, "region": region, "visit": visit}).df()
+        return frame(cur, sql_text("readers/efficacy/individual_values"), {"param": param, "region": region, "visit": visit})
     finally:
         cur.close()
