@@ -15,7 +15,10 @@ def frame(cur, sql: str, params: dict | None = None) -> pd.DataFrame:
     string per cell, which pandas 3 then copies into Arrow again (at 100,000 subjects the analysis
     datasets took 2.3 s that way, 0.3 s this way). The columns come out as ``.df()`` made them:
     dates as datetime64[us], decimals as floats, integers and booleans with a NULL as pandas'
-    nullable types, and a text column with no value at all as objects (None)."""
+    nullable types, and a text column with no value at all as objects (None). A result of
+    ``execute`` still open on the cursor (after a ``fetchone``, say) is run to its end first, as
+    another ``execute`` would do; DuckDB refuses a new query beside it."""
+    cur.complete()
     return _to_pandas(cur.sql(sql, params=params or None).to_arrow_table())
 
 
