@@ -74,10 +74,10 @@ def enrolment_over_time(points: pd.DataFrame, sites: pd.DataFrame, period: str, 
     start = points.period_start.min()
     end = max(points.period_start.max(), pd.Timestamp(data_cut)) if data_cut else points.period_start.max()
     label = {s.site_id: f"{s.site_id} {s.name}".strip() for s in sites.itertuples(index=False)}
-    by_site = {site: mine for site, mine in points.groupby("site_id", sort=False)}
     targets = sites[sites.target_enrolment > 0]
     shape = "hv" if period == "day" else "linear"  # steps read as steps by day; by week they braid
     if len(sites) <= MOST_SITES_IN_LEGEND:
+        by_site = {site: mine for site, mine in points.groupby("site_id", sort=False)}  # (0.2 s for 500 sites: here only)
         colours = site_colours(sites.site_id)
         for site in sites.itertuples(index=False):
             mine = by_site.get(site.site_id)

@@ -14,6 +14,7 @@ from trial import __version__
 from trial.cli.accounts import users
 from trial.cli.audit import audit
 from trial.cli.common import TrialGroup
+from trial.cli.export import export
 from trial.cli.load import load
 from trial.cli.lock import lock_command, unlock_command
 from trial.cli.login import login, logout
@@ -30,5 +31,5 @@ def main() -> None:
 
 
 for command in (init, load, synth, demo, serve, tables, uploads, users, lock_command, unlock_command, audit, login,
-                logout, queries):
+                logout, queries, export):
     main.add_command(command)

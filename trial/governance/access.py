@@ -65,6 +65,7 @@ class Permission(StrEnum):
     VIEW_SAFETY = "see tolerability"
     VIEW_EFFICACY = "see efficacy"
     BUILD_PACK = "build the end-of-study pack"
+    EXPORT_CDISC = "export the CDISC datasets"
     LOCK = "lock or unlock the database"
     MANAGE_USERS = "manage accounts"
     READ_AUDIT = "read and export the whole audit trail"
@@ -82,6 +83,7 @@ ALLOWED: dict[Permission, frozenset[Role]] = {
     Permission.VIEW_SAFETY: frozenset({_R.SITE_STAFF, _R.MONITOR, _R.STATISTICIAN}),
     Permission.VIEW_EFFICACY: frozenset({_R.SITE_STAFF, _R.EVALUATOR, _R.MONITOR, _R.STATISTICIAN}),
     Permission.BUILD_PACK: frozenset({_R.STATISTICIAN}),
+    Permission.EXPORT_CDISC: frozenset({_R.STATISTICIAN}),
     Permission.LOCK: frozenset({_R.STATISTICIAN, _R.ADMIN}),
     Permission.MANAGE_USERS: frozenset({_R.ADMIN}),
     Permission.READ_AUDIT: frozenset({_R.STATISTICIAN, _R.ADMIN}),

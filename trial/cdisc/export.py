@@ -1,0 +1,58 @@
+"""An export of CDISC datasets for one account: what they may read, written in the formats asked
+for, and recorded in the audit trail as an export.
+
+Blinded accounts are refused, not given datasets without the treatment variables: every ADaM
+dataset is built to compare the arms (TRT01P, TRTA), and a "blinded ADaM" handed to a reviewer
+would pass for the real one. A site-scoped account gets its own sites' subjects."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+from trial.cdisc.adam import adam_datasets
+from trial.cdisc.dataset_json import write_dataset_json
+from trial.cdisc.xpt import write_xpt
+from trial.errors import TrialError
+from trial.governance.access import Access
+from trial.governance.trail import record_export
+from trial.governance.views import scoped
+
+FORMATS = ("xpt", "json")
+
+
+class BlindedExport(TrialError):
+    """A blinded account asked for datasets that carry the arm."""
+
+
+def metadata_version(store) -> str:
+    """The define's MetaDataVersion OID: the study id and the first 12 hex digits of the SHA-256
+    of the study file the database holds, so a changed study file is a new metadata version."""
+    text = store.scalar("SELECT value FROM meta WHERE key = 'study_toml'") or ""
+    return f"MDV.{store.study.study.id}.{hashlib.sha256(text.encode('utf-8')).hexdigest()[:12]}"
+
+
+def export_adam(store, who, out: Path, formats: tuple[str, ...] = FORMATS) -> list[Path]:
+    """Write the ADaM datasets ``who`` may read to ``out`` (created), one file per dataset and format."""
+    if who.blinded:
+        raise BlindedExport(
+            f"{who.user_name} is blinded in this study, and ADaM datasets carry each subject's treatment (TRT01P, TRTA): "
+            "the export is refused. An unblinded statistician exports them.")
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise TrialError(f"unknown export format {', '.join(unknown) or '(none)'}: choose from {', '.join(FORMATS)}")
+    datasets = adam_datasets(scoped(store, Access.of(who)))
+    out.mkdir(parents=True, exist_ok=True)
+    meta = {"study_id": store.study.study.id, "metadata_version": metadata_version(store),
+            "created": dt.datetime.now(dt.UTC), "originator": store.study.study.sponsor or store.study.study.id}
+    written = []
+    for dataset in datasets:
+        if "xpt" in formats:
+            written.append(write_xpt(dataset, out))
+        if "json" in formats:
+            written.append(write_dataset_json(dataset, out, **meta))
+    shown = " and ".join({"xpt": "SAS XPT v5", "json": "Dataset-JSON 1.1"}[f] for f in formats)
+    record_export(store, who.user_name, "ADaM datasets",
+                  f"{', '.join(d.name for d in datasets)} ({sum(len(d.rows) for d in datasets):,} records) as {shown} to {out}")
+    return written

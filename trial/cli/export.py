@@ -1,0 +1,36 @@
+"""`trial export adam`: the CDISC datasets (SDTM and ODM to come)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from trial.cli.common import (
+    acting_store,
+    db_option,
+    reports_errors,
+    user_option,
+)
+
+
+@click.group()
+def export():
+    """Export the study as CDISC datasets (an unblinded statistician)."""
+
+
+@export.command("adam")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the datasets.")
+@click.option("--format", "formats", type=click.Choice(["xpt", "json"]), multiple=True,
+              help="xpt (SAS transport v5) or json (Dataset-JSON 1.1); both when not given.")
+@user_option
+@db_option
+@reports_errors
+def adam(out, formats, user, db):
+    """Write ADSL, ADHC, ADPT, ADGA and ADAE, each as SAS XPT v5 and CDISC Dataset-JSON 1.1."""
+    from trial.cdisc.export import FORMATS, export_adam
+    from trial.governance.access import Permission
+
+    with acting_store(db, user, Permission.EXPORT_CDISC) as (store, who):
+        written = export_adam(store, who, out, tuple(formats) or FORMATS)
+    click.echo(f"Wrote {len(written)} files to {out}: {', '.join(p.name for p in written)}.")
