@@ -68,7 +68,7 @@ def test_the_published_primary_results_come_out_of_the_exported_adam_alone(expor
 
 def test_every_xpt_reads_back_the_same_with_two_readers_and_matches_its_dataset_json(exported):
     _, folder, written, _ = exported
-    assert sorted(p.name for p in written) == sorted([f"{n}.xpt" for n in NAMES] + [f"{n}.json" for n in NAMES])
+    assert sorted(p.name for p in written) == sorted([f"{n}.xpt" for n in NAMES] + [f"{n}.json" for n in NAMES] + ["define.xml"])
     for name in NAMES:
         ours, meta = pyreadstat.read_xport(folder / f"{name}.xpt")
         theirs = _xpt(folder, name)
@@ -150,7 +150,7 @@ def test_the_export_is_refused_to_the_blinded_and_audited_for_the_statistician(t
     assert "export the CDISC datasets" in refused.output and not (tmp_path / "mona").exists()
     done = run_as(db, "stat", homes, ["export", "adam", "--db", db, "--out", tmp_path / "stat", "--format", "json"])
     assert done.exit_code == 0, done.output
-    assert sorted(p.name for p in (tmp_path / "stat").iterdir()) == sorted(f"{n}.json" for n in NAMES)
+    assert sorted(p.name for p in (tmp_path / "stat").iterdir()) == sorted([f"{n}.json" for n in NAMES] + ["define.xml"])
     from trial.store import Store
 
     with Store.open(db, read_only=True) as reopened:
@@ -182,3 +182,47 @@ def test_a_value_xpt_v5_cannot_carry_is_refused_naming_its_record(tmp_path):
     with pytest.raises(NotTransportable, match=r"ADAE.AETERM of the record USUBJID X-2 holds 'Érythème', which is not ASCII"):
         write_xpt(dataset, tmp_path)
     assert not (tmp_path / "adae.xpt").exists()
+
+
+ODM, DEF = "{http://www.cdisc.org/ns/odm/v1.3}", "{http://www.cdisc.org/ns/def/v2.1}"
+REFERENCES = ("ItemOID", "CodeListOID", "MethodOID", "ValueListOID", "WhereClauseOID", f"{DEF}ItemOID", f"{DEF}ArchiveLocationID",
+              f"{DEF}StandardOID", f"{DEF}CommentOID")
+
+
+def test_the_define_is_define_xml_2_1_and_every_oid_it_or_a_dataset_json_names_resolves(exported):
+    import xml.etree.ElementTree as ET
+
+    _, folder, written, store = exported
+    assert folder / "define.xml" in written
+    root = ET.parse(folder / "define.xml").getroot()  # well-formed, or this raises
+    assert root.tag == f"{ODM}ODM" and root.get("ODMVersion") == "1.3.2"
+    [version] = root.iter(f"{ODM}MetaDataVersion")
+    assert version.get(f"{DEF}DefineVersion") == "2.1.0"
+    defined = {e.get("OID") for e in root.iter() if e.get("OID")} | {e.get("ID") for e in root.iter(f"{DEF}leaf")}
+    referred = {(e.tag, a, e.get(a)) for e in root.iter() for a in REFERENCES if e.get(a)}
+    assert referred and not [r for r in referred if r[2] not in defined]
+    items = {e.get("OID"): e for e in root.iter(f"{ODM}ItemDef")}
+    for name in NAMES:
+        document = json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
+        assert document["itemGroupOID"] in defined and document["metaDataVersionOID"] == version.get("OID")
+        [group] = [g for g in root.iter(f"{ODM}ItemGroupDef") if g.get("OID") == document["itemGroupOID"]]
+        assert [r.get("ItemOID") for r in group.iter(f"{ODM}ItemRef")] == [c["itemOID"] for c in document["columns"]]
+        for column in document["columns"]:
+            item = items[column["itemOID"]]
+            assert item.get("Name") == column["name"] and item.find(f"{ODM}Description/{ODM}TranslatedText").text == column["label"]
+            if column["dataType"] == "string":
+                assert item.get("Length") == str(column["length"])
+        leaf = group.find(f"{DEF}leaf")
+        assert (folder / leaf.get("{http://www.w3.org/1999/xlink}href")).is_file()
+    sex = [c for c in root.iter(f"{ODM}CodeList") if c.get("OID") == "CL.SEX"][0]
+    assert {e.get("CodedValue") for e in sex} <= {"M", "F"} and len(sex)
+    adhc_params = [c for c in root.iter(f"{ODM}CodeList") if c.get("OID") == "CL.ADHC.PARAMCD"][0]
+    decoded = {e.get("CodedValue"): e.find(f"{ODM}Decode/{ODM}TranslatedText").text for e in adhc_params}
+    assert decoded["HAIRCNT"] == "Hair count in the assessed area"
+    clauses = {w.find(f"{ODM}RangeCheck/{ODM}CheckValue").text for w in root.iter(f"{DEF}WhereClauseDef") if w.get("OID").startswith("WC.ADHC.")}
+    assert clauses == set(decoded)  # value-level metadata: AVAL once per parameter code
+    derived = items["IT.ADSL.TRTSDT"].find(f"{DEF}Origin")
+    assert derived.get("Type") == "Derived"
+    methods = {m.get("OID"): m.find(f"{ODM}Description/{ODM}TranslatedText").text for m in root.iter(f"{ODM}MethodDef")}
+    assert "randomization" in methods["MT.ADSL.TRTSDT"]
+    assert version.get("OID").startswith(f"MDV.{store.study.study.id}.")

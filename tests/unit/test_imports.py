@@ -16,14 +16,14 @@ PACKAGES = ("trial", "schemas", "dashboards")
 # The floors of the house, lowest first. A module imports from its own room and from rooms on the
 # floors below; two rooms on one floor do not import each other. An upload asks governance who may
 # send it, so ingest stands above governance; the pages show the pack's tables, so readers stand
-# above reports. ``trial`` is the modules directly under trial/ (study, errors, findings, settings).
+# above reports; the CDISC exports are the pack's neighbours. ``trial`` is the modules directly under trial/ (study, errors, findings, settings).
 FLOORS = (
     ("schemas",),
     ("trial",),
     ("trial.store",),
     ("trial.analysis", "trial.governance"),
     ("trial.ingest",),
-    ("trial.reports",),
+    ("trial.reports", "trial.cdisc"),
     ("trial.readers",),
     ("trial.cli", "dashboards"),
 )

@@ -30,24 +30,39 @@ PULL_PARAMETERS = (("PULLGRSP", "Pull test: hairs grasped"), ("PULLEXTR", "Pull 
                    ("PULLPOS", "Pull test positive (1) or negative (0)"))
 
 
-def _v(name: str, label: str, kind: str = TEXT, comment: str = "") -> Variable:
-    return Variable(name, label, kind, comment)
+def _v(name: str, label: str, kind: str = TEXT, comment: str = "", **more) -> Variable:
+    return Variable(name, label, kind, comment, codelist=CODELISTS.get(name, ""), **more)
+
+
+def _p(name: str, label: str, kind: str = TEXT, comment: str = "") -> Variable:
+    """A variable copied as it is: from an upload file's column, or from ADSL."""
+    return _v(name, label, kind, comment, origin="Predecessor")
+
+
+CODELISTS = {  # variable → its codelist in the define (values: those in the data)
+    "SEX": "SEX", "AGEU": "AGEU", "DIAGCD": "DIAGCD", "SEVSCALE": "SEVSCALE", "FITZPAT": "FITZPAT", "ELIGFL": "NY",
+    "ARM": "ARM", "TRT01P": "ARM", "TRT01A": "ARM", "TRTP": "ARM", "TRTA": "ARM", "TRT01PN": "ARMN", "TRT01AN": "ARMN",
+    "TRTPN": "ARMN", "TRTAN": "ARMN", "ITTFL": "NY", "SAFFL": "NY", "PPROTFL": "NY", "EOSSTT": "EOSSTT",
+    "DCSREAS": "DCSREAS", "PARAMCD": "PARAMCD", "XHLOC": "XHLOC", "AVISIT": "AVISIT", "AVISITN": "AVISITN", "ABLFL": "Y",
+    "WINFL": "NY", "ANL01FL": "Y", "AVALC": "PULLRES", "CRIT1FL": "NY", "AESEV": "AESEV", "AESER": "NY", "AEREL": "AEREL",
+    "AREL": "AREL", "AEACN": "AEACN", "AEOUT": "AEOUT", "TRTEMFL": "Y", "AEWDFL": "Y",
+}
 
 
 IDENTIFIERS = [
-    _v("STUDYID", "Study Identifier", comment="The study file's [study] id."),
+    _v("STUDYID", "Study Identifier", comment="The study file's [study] id.", origin="Assigned"),
     _v("USUBJID", "Unique Subject Identifier", comment="STUDYID, a hyphen, and SUBJID."),
 ]
 TREATMENT = [
-    _v("TRTP", "Planned Treatment", comment="ADSL.TRT01P."),
-    _v("TRTPN", "Planned Treatment (N)", FLOAT, "ADSL.TRT01PN."),
-    _v("TRTA", "Actual Treatment", comment="ADSL.TRT01A."),
-    _v("TRTAN", "Actual Treatment (N)", FLOAT, "ADSL.TRT01AN."),
+    _p("TRTP", "Planned Treatment", comment="ADSL.TRT01P."),
+    _p("TRTPN", "Planned Treatment (N)", FLOAT, "ADSL.TRT01PN."),
+    _p("TRTA", "Actual Treatment", comment="ADSL.TRT01A."),
+    _p("TRTAN", "Actual Treatment (N)", FLOAT, "ADSL.TRT01AN."),
 ]
 POPULATIONS = [
-    _v("ITTFL", "Intent-To-Treat Population Flag", comment="ADSL.ITTFL."),
-    _v("SAFFL", "Safety Population Flag", comment="ADSL.SAFFL."),
-    _v("PPROTFL", "Per-Protocol Population Flag", comment="ADSL.PPROTFL."),
+    _p("ITTFL", "Intent-To-Treat Population Flag", comment="ADSL.ITTFL."),
+    _p("SAFFL", "Safety Population Flag", comment="ADSL.SAFFL."),
+    _p("PPROTFL", "Per-Protocol Population Flag", comment="ADSL.PPROTFL."),
 ]
 VISIT = [
     _v("AVISIT", "Analysis Visit", comment="The visit's name in words (the study file's [[visits]] code)."),
@@ -56,42 +71,46 @@ VISIT = [
 
 ADSL = [
     *IDENTIFIERS,
-    _v("SUBJID", "Subject Identifier for the Study", comment="subject_id of the subjects file."),
-    _v("SITEID", "Study Site Identifier", comment="site_id of the subjects file."),
-    _v("AGE", "Age", FLOAT, "age of the subjects file, in years at screening."),
-    _v("AGEU", "Age Units", comment="YEARS."),
-    _v("SEX", "Sex", comment="sex of the subjects file (M, F)."),
-    _v("DIAGCD", "Diagnosis (Code)", comment="diagnosis of the subjects file: AGA, TE or AA."),
-    _v("SEVSCALE", "Severity Scale", comment="severity_scale of the subjects file."),
-    _v("SEVGRADE", "Severity Grade", comment="severity_grade of the subjects file."),
-    _v("FITZPAT", "Fitzpatrick Skin Type", comment="fitzpatrick of the subjects file."),
-    _v("SCRNDT", "Date of Screening", DATE, "screening_date of the subjects file."),
-    _v("CONSDT", "Date of Informed Consent", DATE, "consent_date of the subjects file."),
+    _p("SUBJID", "Subject Identifier for the Study", comment="subject_id of the subjects file."),
+    _p("SITEID", "Study Site Identifier", comment="site_id of the subjects file."),
+    _p("AGE", "Age", FLOAT, "age of the subjects file, in years at screening."),
+    _v("AGEU", "Age Units", comment="YEARS.", origin="Assigned"),
+    _p("SEX", "Sex", comment="sex of the subjects file (M, F)."),
+    _p("DIAGCD", "Diagnosis (Code)", comment="diagnosis of the subjects file: AGA, TE or AA."),
+    _p("SEVSCALE", "Severity Scale", comment="severity_scale of the subjects file."),
+    _p("SEVGRADE", "Severity Grade", comment="severity_grade of the subjects file."),
+    _p("FITZPAT", "Fitzpatrick Skin Type", comment="fitzpatrick of the subjects file."),
+    _p("SCRNDT", "Date of Screening", DATE, "screening_date of the subjects file."),
+    _p("CONSDT", "Date of Informed Consent", DATE, "consent_date of the subjects file."),
     _v("ELIGFL", "Eligible Flag", comment="Y when the subjects file says eligible = Y."),
     _v("ARM", "Description of Planned Arm", comment="The label of the randomized arm; empty when not randomized."),
     _v("TRT01P", "Planned Treatment for Period 01", comment="As ARM."),
     _v("TRT01PN", "Planned Treatment for Period 01 (N)", FLOAT, "The arm's place in the study file's [[arms]] (1 = first)."),
     _v("TRT01A", "Actual Treatment for Period 01", comment="As TRT01P: every subject is analysed as randomized (no actual-treatment record)."),
     _v("TRT01AN", "Actual Treatment for Period 01 (N)", FLOAT, "As TRT01PN."),
-    _v("RANDDT", "Date of Randomization", DATE, "randomization_date of the randomization file."),
-    _v("RANDNO", "Randomization Number", comment="randomization_number of the randomization file."),
+    _p("RANDDT", "Date of Randomization", DATE, "randomization_date of the randomization file."),
+    _p("RANDNO", "Randomization Number", comment="randomization_number of the randomization file."),
     _v("TRTSDT", "Date of First Exposure to Treatment", DATE,
        "RANDDT for the safety population: topical minoxidil, in every arm, starts at randomization."),
     _v("TRTEDT", "Date of Last Exposure to Treatment", DATE,
        "For the safety population, the end-of-study date, else the date of the last hair count."),
-    *POPULATIONS,
+    _v("ITTFL", "Intent-To-Treat Population Flag", comment="Y when randomized."),
+    _v("SAFFL", "Safety Population Flag",
+       comment="Y when randomized and treated: a microneedling session, or a hair count after randomization (on minoxidil)."),
+    _v("PPROTFL", "Per-Protocol Population Flag",
+       comment="Y when completed, with the endpoint's hair count at the primary visit inside that visit's window."),
     _v("EOSSTT", "End of Study Status", comment="status of the disposition file; ONGOING for a randomized subject without one."),
-    _v("EOSDT", "End of Study Date", DATE, "status_date of the disposition file."),
-    _v("DCSREAS", "Reason for Discontinuation from Study", comment="reason of the disposition file."),
+    _p("EOSDT", "End of Study Date", DATE, "status_date of the disposition file."),
+    _p("DCSREAS", "Reason for Discontinuation from Study", comment="reason of the disposition file."),
     _v("LSTVISDT", "Date of Last Hair Count", DATE, "The latest assessment_date of the subject's hair counts."),
 ]
 ADHC = [
-    *IDENTIFIERS, _v("SITEID", "Study Site Identifier", comment="ADSL.SITEID."), *TREATMENT, *POPULATIONS,
+    *IDENTIFIERS, _p("SITEID", "Study Site Identifier", comment="ADSL.SITEID."), *TREATMENT, *POPULATIONS,
     _v("PARAMCD", "Parameter Code", comment="HAIRCNT, HAIRDENS (hair_count / area_cm2), TERMCNT, SHAFTDIA."),
     _v("PARAM", "Parameter", comment="The parameter in words."),
-    _v("XHLOC", "Location of the Assessed Area", comment="region of the hair-counts file (the study file's regions)."),
+    _p("XHLOC", "Location of the Assessed Area", comment="region of the hair-counts file (the study file's regions)."),
     *VISIT,
-    _v("ADT", "Analysis Date", DATE, "assessment_date of the hair-counts file."),
+    _p("ADT", "Analysis Date", DATE, "assessment_date of the hair-counts file."),
     _v("ADY", "Analysis Relative Day", FLOAT, "ADT minus RANDDT, in days (0 on the day of randomization)."),
     _v("ABLFL", "Baseline Record Flag", comment="Y at the study file's baseline visit."),
     _v("AVAL", "Analysis Value", FLOAT, "The value of the parameter as collected (density: hair_count / area_cm2)."),
@@ -102,42 +121,42 @@ ADHC = [
     _v("ANL01FL", "Analysis Flag 01", comment="Y on every record with a value: the tables analyse observed cases."),
 ]
 ADPT = [
-    *IDENTIFIERS, _v("SITEID", "Study Site Identifier", comment="ADSL.SITEID."), *TREATMENT, *POPULATIONS,
+    *IDENTIFIERS, _p("SITEID", "Study Site Identifier", comment="ADSL.SITEID."), *TREATMENT, *POPULATIONS,
     _v("PARAMCD", "Parameter Code", comment="PULLGRSP, PULLEXTR, PULLPOS."),
     _v("PARAM", "Parameter", comment="The parameter in words."),
-    _v("XHLOC", "Location of the Assessed Area", comment="region of the pull-tests file."),
+    _p("XHLOC", "Location of the Assessed Area", comment="region of the pull-tests file."),
     *VISIT,
-    _v("ADT", "Analysis Date", DATE, "assessment_date of the pull-tests file."),
+    _p("ADT", "Analysis Date", DATE, "assessment_date of the pull-tests file."),
     _v("ABLFL", "Baseline Record Flag", comment="Y at the study file's baseline visit."),
     _v("AVAL", "Analysis Value", FLOAT, "Hairs grasped or extracted; for PULLPOS 1 when positive, else 0."),
     _v("AVALC", "Analysis Value (C)", comment="For PULLPOS: POSITIVE when more than the study's percentage of the grasped hairs came out."),
 ]
 ADGA = [
-    *IDENTIFIERS, _v("SITEID", "Study Site Identifier", comment="ADSL.SITEID."), *TREATMENT, *POPULATIONS,
+    *IDENTIFIERS, _p("SITEID", "Study Site Identifier", comment="ADSL.SITEID."), *TREATMENT, *POPULATIONS,
     _v("PARAMCD", "Parameter Code", comment="GAINV (investigator), GAPAT (patient)."),
     _v("PARAM", "Parameter", comment="The assessment in words."),
     *VISIT,
-    _v("AVAL", "Analysis Value", FLOAT, "score of the global-assessments file, -3 to +3."),
+    _p("AVAL", "Analysis Value", FLOAT, "score of the global-assessments file, -3 to +3."),
     _v("CRIT1", "Analysis Criterion 1", comment="The responder criterion of the study file."),
     _v("CRIT1FL", "Criterion 1 Evaluation Result Flag", comment="Y when AVAL meets CRIT1, else N."),
 ]
 ADAE = [
-    *IDENTIFIERS, _v("SITEID", "Study Site Identifier", comment="ADSL.SITEID."),
-    _v("TRTA", "Actual Treatment", comment="ADSL.TRT01A."), _v("TRTAN", "Actual Treatment (N)", FLOAT, "ADSL.TRT01AN."),
-    _v("SAFFL", "Safety Population Flag", comment="ADSL.SAFFL."),
-    _v("AESEQ", "Sequence Number", FLOAT, "ae_seq of the adverse-events file."),
-    _v("AETERM", "Reported Term for the Adverse Event", comment="term (verbatim) of the adverse-events file."),
+    *IDENTIFIERS, _p("SITEID", "Study Site Identifier", comment="ADSL.SITEID."),
+    _p("TRTA", "Actual Treatment", comment="ADSL.TRT01A."), _p("TRTAN", "Actual Treatment (N)", FLOAT, "ADSL.TRT01AN."),
+    _p("SAFFL", "Safety Population Flag", comment="ADSL.SAFFL."),
+    _p("AESEQ", "Sequence Number", FLOAT, "ae_seq of the adverse-events file."),
+    _p("AETERM", "Reported Term for the Adverse Event", comment="term (verbatim) of the adverse-events file."),
     _v("AEDECOD", "Dictionary-Derived Term", comment="pt: the preferred term of the study's coding list."),
     _v("AEBODSYS", "Body System or Organ Class", comment="soc: the system organ class of the study's coding list."),
-    _v("ASTDT", "Analysis Start Date", DATE, "onset_date of the adverse-events file."),
-    _v("AENDT", "Analysis End Date", DATE, "resolution_date of the adverse-events file."),
+    _p("ASTDT", "Analysis Start Date", DATE, "onset_date of the adverse-events file."),
+    _p("AENDT", "Analysis End Date", DATE, "resolution_date of the adverse-events file."),
     _v("ASTDY", "Analysis Start Relative Day", FLOAT, "ASTDT minus RANDDT, in days."),
-    _v("AESEV", "Severity/Intensity", comment="severity: MILD, MODERATE, SEVERE."),
-    _v("AESER", "Serious Event", comment="serious: Y or N."),
-    _v("AEREL", "Causality", comment="relationship of the adverse-events file."),
+    _p("AESEV", "Severity/Intensity", comment="severity (MILD, MODERATE, SEVERE) of the adverse-events file."),
+    _p("AESER", "Serious Event", comment="serious (Y, N) of the adverse-events file."),
+    _p("AEREL", "Causality", comment="relationship of the adverse-events file."),
     _v("AREL", "Analysis Causality", comment="RELATED when AEREL is POSSIBLE, PROBABLE or DEFINITE, else NOT RELATED."),
-    _v("AEACN", "Action Taken with Study Treatment", comment="action_taken of the adverse-events file."),
-    _v("AEOUT", "Outcome of Adverse Event", comment="outcome of the adverse-events file."),
+    _p("AEACN", "Action Taken with Study Treatment", comment="action_taken of the adverse-events file."),
+    _p("AEOUT", "Outcome of Adverse Event", comment="outcome of the adverse-events file."),
     _v("TRTEMFL", "Treatment Emergent Analysis Flag", comment="Y when ASTDT is on or after RANDDT."),
     _v("AEWDFL", "Led to Withdrawal Flag", comment="Y when AEACN is WITHDRAWN."),
 ]

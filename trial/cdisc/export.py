@@ -13,6 +13,7 @@ from pathlib import Path
 
 from trial.cdisc.adam import adam_datasets
 from trial.cdisc.dataset_json import write_dataset_json
+from trial.cdisc.define import write_define
 from trial.cdisc.xpt import write_xpt
 from trial.errors import TrialError
 from trial.governance.access import Access
@@ -34,7 +35,8 @@ def metadata_version(store) -> str:
 
 
 def export_adam(store, who, out: Path, formats: tuple[str, ...] = FORMATS) -> list[Path]:
-    """Write the ADaM datasets ``who`` may read to ``out`` (created), one file per dataset and format."""
+    """Write the ADaM datasets ``who`` may read to ``out`` (created), one file per dataset and format,
+    and their define.xml."""
     if who.blinded:
         raise BlindedExport(
             f"{who.user_name} is blinded in this study, and ADaM datasets carry each subject's treatment (TRT01P, TRTA): "
@@ -52,7 +54,9 @@ def export_adam(store, who, out: Path, formats: tuple[str, ...] = FORMATS) -> li
             written.append(write_xpt(dataset, out))
         if "json" in formats:
             written.append(write_dataset_json(dataset, out, **meta))
+    written.append(write_define(out / "define.xml", datasets, store.study, metadata_version=meta["metadata_version"],
+                                created=meta["created"], formats=formats))
     shown = " and ".join({"xpt": "SAS XPT v5", "json": "Dataset-JSON 1.1"}[f] for f in formats)
     record_export(store, who.user_name, "ADaM datasets",
-                  f"{', '.join(d.name for d in datasets)} ({sum(len(d.rows) for d in datasets):,} records) as {shown} to {out}")
+                  f"{', '.join(d.name for d in datasets)} ({sum(len(d.rows) for d in datasets):,} records) as {shown}, with define.xml, to {out}")
     return written

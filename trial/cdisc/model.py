@@ -20,6 +20,8 @@ class Variable:
     label: str
     kind: str
     comment: str = ""  # how it is derived, for the define
+    codelist: str = ""  # the define's codelist of its values (the values are the data's), "" when free
+    origin: str = "Derived"  # Define-XML's origin: Predecessor (copied as collected or from ADSL), Assigned, Derived
 
     def __post_init__(self):
         if not re.fullmatch(r"[A-Z][A-Z0-9_]{0,%d}" % (MAX_NAME - 1), self.name):
