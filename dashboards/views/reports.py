@@ -3,7 +3,8 @@
 The pack (every table as Word, CSV and HTML, the listings, the figures, the ARD) is built once per
 data version and only when asked: at 10,000 subjects it takes several seconds, so the page opens
 without it and a button builds it (or the one already built for this data version is shown). Then
-it downloads whole, as a zip, or file by file, and any table previews here as it prints.
+it downloads whole, as a zip, or file by file, and any table previews here as it prints. Below it,
+the ADaM datasets (XPT, Dataset-JSON, define.xml), written when their button is clicked.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboards import data, ui
+from trial.cdisc.export import export_adam_zip
 from trial.reports.archive_zip import (
     PackArchive,
     build_pack_archive,
@@ -83,6 +85,25 @@ def show_preview(archive: PackArchive) -> None:
     st.iframe(archive.member(name).decode("utf-8"), height="content" if kind == "table" else 640)
 
 
+def show_cdisc() -> None:
+    """The ADaM datasets (XPT, Dataset-JSON and define.xml in one zip), written when the button is clicked."""
+    st.subheader("CDISC datasets")
+    me = data.user()
+    if me.blinded:
+        st.caption("The ADaM datasets carry every subject's arm: they are for unblinded statisticians.")
+        return
+    study_id = data.store().study.study.id
+
+    def adam() -> bytes:
+        return export_adam_zip(data.store(), data.user())  # recorded in the audit trail as an export
+
+    st.download_button("Download the ADaM datasets (zip)", adam, file_name=f"{study_id}-adam.zip", mime=MIME["zip"],
+                       key="adam_zip", on_click="ignore", icon=":material/dataset:")
+    st.caption("ADSL, ADHC, ADPT, ADGA and ADAE as SAS XPT v5 and CDISC Dataset-JSON 1.1, with their define.xml "
+               "(Define-XML 2.1): the analysis datasets every table is computed from. Written when you click, "
+               "from the data as they are now.")
+
+
 ui.heading(
     "Reports",
     "The end-of-study pack for the current data: the section 14 tables as Word, CSV and HTML, the listings, "
@@ -105,6 +126,7 @@ if archive is None:
 - the listings of data-quality findings kept from loaded uploads (16.2.2) and of adverse events (16.2.7);
 - the figures (CONSORT flow, change from baseline, individual changes, adverse events) as PNG and interactive HTML;
 - the analysis results dataset (`ard.csv`, `ard.parquet`) every number comes from.""")
+        show_cdisc()
         st.stop()
     with st.status("Building the end-of-study pack…", expanded=False) as status:
         archive = data.cached(build_pack_archive)
@@ -130,3 +152,4 @@ show_preview(archive)
 with st.expander(f"Files in the zip ({len(archive.files)})"):
     st.dataframe(archive.files.assign(size=(archive.files["size"] / 1024).round(1)).rename(columns={"size": "size (KiB)"}),
                  hide_index=True, placeholder="", width="stretch", key="pack_files")
+show_cdisc()

@@ -39,7 +39,7 @@ def test_the_first_render_does_not_build_then_the_button_builds_the_whole_pack(l
                               "FROM adverse_events))")
     assert expected.data_cut == latest.isoformat()
     assert [b.label for b in at.button] == ["Build the pack"]
-    assert not at.get("download_button")
+    assert [b.label for b in at.get("download_button")] == ["Download the ADaM datasets (zip)"]  # the pack's wait for the build
 
     at.button(key="build_pack").click().run()
     assert not at.exception, [e.message for e in at.exception]

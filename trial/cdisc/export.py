@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
+import tempfile
+import zipfile
 from pathlib import Path
 
 from trial.cdisc.adam import adam_datasets
@@ -60,3 +63,15 @@ def export_adam(store, who, out: Path, formats: tuple[str, ...] = FORMATS) -> li
     record_export(store, who.user_name, "ADaM datasets",
                   f"{', '.join(d.name for d in datasets)} ({sum(len(d.rows) for d in datasets):,} records) as {shown}, with define.xml, to {out}")
     return written
+
+
+def export_adam_zip(store, who) -> bytes:
+    """The ADaM export of :func:`export_adam` (both formats and the define) as the bytes of one zip:
+    what the Reports page hands its reader."""
+    with tempfile.TemporaryDirectory(prefix="trial-adam-") as folder:
+        written = export_adam(store, who, Path(folder) / "adam")
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in written:
+                archive.write(path, f"adam/{path.name}")
+    return buffer.getvalue()
