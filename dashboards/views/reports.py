@@ -107,7 +107,8 @@ def show_cdisc() -> None:
 ui.heading(
     "Reports",
     "The end-of-study pack for the current data: the section 14 tables as Word, CSV and HTML, the listings, "
-    "the figures and the analysis results dataset. Build it, then download it whole or table by table.",
+    "the figures and the analysis results dataset. Build it, then download it whole or table by table; below it, "
+    "the CDISC ADaM datasets.",
 )
 store = ui.require_subjects("the end-of-study tables need the site files")
 archive = built_archive(store)  # a lookup, never a build: the first render stays fast
