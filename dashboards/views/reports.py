@@ -92,10 +92,11 @@ def show_cdisc() -> None:
     if me.blinded:
         st.caption("The ADaM datasets carry every subject's arm: they are for unblinded statisticians.")
         return
-    study_id = data.store().study.study.id
+    current = data.store()
+    study_id = current.study.study.id
 
-    def adam() -> bytes:
-        return export_adam_zip(data.store(), data.user())  # recorded in the audit trail as an export
+    def adam() -> bytes:  # run at the click, outside the page's run: the store and reader are this run's
+        return export_adam_zip(current, me)  # recorded in the audit trail as an export
 
     st.download_button("Download the ADaM datasets (zip)", adam, file_name=f"{study_id}-adam.zip", mime=MIME["zip"],
                        key="adam_zip", on_click="ignore", icon=":material/dataset:")
