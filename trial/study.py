@@ -55,6 +55,7 @@ class Site(_Strict):
     id: str = Field(pattern=r"^[A-Z0-9]+$")
     name: str = ""
     target_enrolment: int = Field(default=0, ge=0)
+    country: str = Field(default="", pattern=r"^([A-Z]{3})?$")  # ISO 3166-1 alpha-3 (SDTM's DM.COUNTRY); "" when not given
 
 
 class Arm(_Strict):

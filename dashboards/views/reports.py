@@ -12,7 +12,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboards import data, ui
-from trial.cdisc.export import export_adam_zip
+from trial.cdisc.export import export_zip
 from trial.reports.archive_zip import (
     PackArchive,
     build_pack_archive,
@@ -86,30 +86,34 @@ def show_preview(archive: PackArchive) -> None:
 
 
 def show_cdisc() -> None:
-    """The ADaM datasets (XPT, Dataset-JSON and define.xml in one zip), written when the button is clicked."""
+    """The SDTM and ADaM datasets (XPT, Dataset-JSON and define.xml, one zip each), written when a button is clicked."""
     st.subheader("CDISC datasets")
     me = data.user()
     if me.blinded:
-        st.caption("The ADaM datasets carry every subject's arm: they are for unblinded statisticians.")
+        st.caption("The SDTM and ADaM datasets carry every subject's arm: they are for unblinded statisticians.")
         return
     current = data.store()
     study_id = current.study.study.id
 
-    def adam() -> bytes:  # run at the click, outside the page's run: the store and reader are this run's
-        return export_adam_zip(current, me)  # recorded in the audit trail as an export
+    def written(kind: str):  # run at the click, outside the page's run: the store and reader are this run's
+        return lambda: export_zip(current, me, kind)  # recorded in the audit trail as an export
 
-    st.download_button("Download the ADaM datasets (zip)", adam, file_name=f"{study_id}-adam.zip", mime=MIME["zip"],
-                       key="adam_zip", on_click="ignore", icon=":material/dataset:")
-    st.caption("ADSL, ADHC, ADPT, ADGA and ADAE as SAS XPT v5 and CDISC Dataset-JSON 1.1, with their define.xml "
-               "(Define-XML 2.1): the analysis datasets every table is computed from. Written when you click, "
-               "from the data as they are now.")
+    left, right = st.columns(2)
+    left.download_button("Download the SDTM datasets (zip)", written("sdtm"), file_name=f"{study_id}-sdtm.zip", mime=MIME["zip"],
+                         key="sdtm_zip", on_click="ignore", icon=":material/table_view:", width="stretch")
+    right.download_button("Download the ADaM datasets (zip)", written("adam"), file_name=f"{study_id}-adam.zip", mime=MIME["zip"],
+                          key="adam_zip", on_click="ignore", icon=":material/dataset:", width="stretch")
+    st.caption("SDTM (IG 3.4): the collected data as DM, DS, AE, PR, FA, XH, QS with their supplements and the trial "
+               "design (TS, TE, TA, TV, TI). ADaM (IG 1.3): ADSL, ADHC, ADPT, ADGA and ADAE, the analysis datasets every "
+               "table is computed from. Each as SAS XPT v5 and CDISC Dataset-JSON 1.1 with its define.xml (Define-XML 2.1), "
+               "written when you click, from the data as they are now.")
 
 
 ui.heading(
     "Reports",
     "The end-of-study pack for the current data: the section 14 tables as Word, CSV and HTML, the listings, "
     "the figures and the analysis results dataset. Build it, then download it whole or table by table; below it, "
-    "the CDISC ADaM datasets.",
+    "the CDISC SDTM and ADaM datasets.",
 )
 store = ui.require_subjects("the end-of-study tables need the site files")
 archive = built_archive(store)  # a lookup, never a build: the first render stays fast

@@ -55,7 +55,7 @@ def study():
     demo = load_study("demo")
     return demo.model_copy(
         update={
-            "sites": (Site(id="S01", name="Mumbai hair research centre", target_enrolment=100),),
+            "sites": (Site(id="S01", name="Mumbai hair research centre", target_enrolment=100, country="IND"),),
             "endpoint": demo.endpoint.model_copy(update={"decimals": 1}),  # the paper prints one decimal
         }
     )

@@ -53,7 +53,7 @@ def protocol(subjects: int) -> Protocol:
 
 def study():
     demo = load_study("demo")
-    return demo.model_copy(update={"sites": (Site(id="S01", name="Karnataka teaching hospital", target_enrolment=68),)})
+    return demo.model_copy(update={"sites": (Site(id="S01", name="Karnataka teaching hospital", target_enrolment=68, country="IND"),)})
 
 
 def make(rng: np.random.Generator, subjects: int | None = None) -> SimulatedTrial:

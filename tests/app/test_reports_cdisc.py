@@ -1,5 +1,5 @@
-"""The Reports page's CDISC section: an unblinded statistician gets the ADaM zip (XPT, Dataset-JSON
-and define.xml, each export audited); a statistician blinded by the study gets a sentence and no
+"""The Reports page's CDISC section: an unblinded statistician gets the SDTM and the ADaM zips (XPT,
+Dataset-JSON and define.xml, each export audited); a statistician blinded by the study gets a sentence and no
 button, and the function behind the button refuses them too."""
 
 from __future__ import annotations
@@ -11,12 +11,14 @@ import pytest
 from helpers import APP, TEAM_PASSWORD, team_store
 from streamlit.testing.v1 import AppTest
 
-from trial.cdisc.export import BlindedExport, export_adam_zip
+from trial.cdisc.export import BlindedExport, export_zip
 from trial.governance.users import sign_in, start_session
 from trial.store import Store
 
 PAGE = "views/reports.py"
 FILES = sorted([f"adam/{n}.{x}" for n in ("adsl", "adhc", "adpt", "adga", "adae") for x in ("xpt", "json")] + ["adam/define.xml"])
+SDTM = ("dm", "ds", "ae", "pr", "fa", "xh", "qs", "suppae", "supppr", "suppxh", "ts", "te", "ta", "tv", "ti")
+SDTM_FILES = sorted([f"sdtm/{n}.{x}" for n in SDTM for x in ("xpt", "json")] + ["sdtm/define.xml"])
 
 
 def _page(tmp_path, monkeypatch, blinded_roles=None) -> tuple[AppTest, object]:
@@ -33,19 +35,25 @@ def _page(tmp_path, monkeypatch, blinded_roles=None) -> tuple[AppTest, object]:
     return at, who
 
 
-def test_an_unblinded_statistician_downloads_the_adam_zip_and_it_is_audited(tmp_path, monkeypatch):
+def test_an_unblinded_statistician_downloads_the_sdtm_and_adam_zips_and_each_is_audited(tmp_path, monkeypatch):
     at, who = _page(tmp_path, monkeypatch)
-    assert "Download the ADaM datasets (zip)" in [b.label for b in at.get("download_button")]
+    labels = [b.label for b in at.get("download_button")]
+    assert "Download the ADaM datasets (zip)" in labels and "Download the SDTM datasets (zip)" in labels
     with Store.open(tmp_path / "study.duckdb") as store:
-        blob = export_adam_zip(store, who)  # what the button hands over when clicked
-        exports = store.query("SELECT user_name, new_value FROM audit_trail WHERE action = 'EXPORT'")
+        blob = export_zip(store, who, "adam")  # what the buttons hand over when clicked
+        sdtm = export_zip(store, who, "sdtm")
+        exports = store.query("SELECT user_name, new_value FROM audit_trail WHERE action = 'EXPORT' ORDER BY audit_id")
     assert sorted(zipfile.ZipFile(io.BytesIO(blob)).namelist()) == FILES
-    assert exports.values.tolist() == [["stat", "ADaM datasets"]]
+    assert sorted(zipfile.ZipFile(io.BytesIO(sdtm)).namelist()) == SDTM_FILES
+    assert exports.values.tolist() == [["stat", "ADaM datasets"], ["stat", "SDTM datasets"]]
 
 
 def test_a_blinded_statistician_gets_a_sentence_and_no_button(tmp_path, monkeypatch):
     at, who = _page(tmp_path, monkeypatch, blinded_roles=("STATISTICIAN", "EVALUATOR"))
-    assert "Download the ADaM datasets (zip)" not in [b.label for b in at.get("download_button")]
+    assert not [b.label for b in at.get("download_button") if "SDTM" in b.label or "ADaM" in b.label]
     assert any("carry every subject's arm" in c.value for c in at.caption)
-    with Store.open(tmp_path / "study.duckdb") as store, pytest.raises(BlindedExport):
-        export_adam_zip(store, who)
+    with Store.open(tmp_path / "study.duckdb") as store:
+        for kind in ("adam", "sdtm"):
+            with pytest.raises(BlindedExport):
+                export_zip(store, who, kind)
+        assert store.scalar("SELECT count(*) FROM audit_trail WHERE action = 'EXPORT'") == 0

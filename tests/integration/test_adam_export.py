@@ -3,7 +3,8 @@
 The published results come out of the exported files alone, read with plain pandas; every XPT
 reads back the same with pyreadstat and with pandas' own XPORT reader (an independent
 implementation: the `xport` package pins pandas < 1.4 and fails on pandas 3); every Dataset-JSON
-validates against CDISC's schema (tests/data/cdisc); the export is refused to the blinded and
+validates against CDISC's schema (tests/data/cdisc; the checks shared with SDTM are in
+tests/cdisc_files.py); the export is refused to the blinded and
 recorded in the audit trail."""
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import jsonschema
 import pandas as pd
 import pyreadstat
 import pytest
+from cdisc_files import DEF, ODM, assert_define_resolves, assert_reads_back, assert_valid_dataset_json, read_xpt
 from helpers import run_as, scenario_store, team_store
 
 from trial.cdisc.export import BlindedExport, export_adam
@@ -22,7 +23,6 @@ from trial.cdisc.model import DATE, TEXT, Dataset, Variable
 from trial.cdisc.xpt import NotTransportable, write_xpt
 from trial.governance.users import open_user
 
-SCHEMA = json.loads((Path(__file__).parents[1] / "data" / "cdisc" / "dataset.schema.json").read_text())
 NAMES = ("adsl", "adhc", "adpt", "adga", "adae")
 SCENARIOS = ["dhurat2013", "kumar2018", "starace2019"]
 
@@ -37,7 +37,7 @@ def exported(request, tmp_path_factory):
 
 
 def _xpt(folder: Path, name: str) -> pd.DataFrame:
-    return pd.read_sas(folder / f"{name}.xpt", format="xport", encoding="ascii")
+    return read_xpt(folder, name)
 
 
 def test_the_published_primary_results_come_out_of_the_exported_adam_alone(exported):
@@ -69,41 +69,14 @@ def test_the_published_primary_results_come_out_of_the_exported_adam_alone(expor
 def test_every_xpt_reads_back_the_same_with_two_readers_and_matches_its_dataset_json(exported):
     _, folder, written, _ = exported
     assert sorted(p.name for p in written) == sorted([f"{n}.xpt" for n in NAMES] + [f"{n}.json" for n in NAMES] + ["define.xml"])
-    for name in NAMES:
-        ours, meta = pyreadstat.read_xport(folder / f"{name}.xpt")
-        theirs = _xpt(folder, name)
-        assert meta.table_name == name.upper() and len(meta.file_label) <= 40
-        assert all(len(c) <= 8 for c in ours.columns) and all(len(label) <= 40 for label in meta.column_labels)
-        document = json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
-        assert [c["name"] for c in document["columns"]] == list(ours.columns) == list(theirs.columns)
-        assert document["records"] == len(ours) == len(theirs) == len(document["rows"])
-        rows = pd.DataFrame(document["rows"], columns=list(ours.columns))
-        for column in document["columns"]:
-            name_, kind = column["name"], column["dataType"]
-            a, b = ours[name_], theirs[name_]
-            if kind == "string":
-                a = a.fillna("").astype(str)
-                b = b.map(lambda v: v.decode("ascii") if isinstance(v, bytes) else v).fillna("").astype(str)
-                assert a.tolist() == b.tolist() == rows[name_].fillna("").tolist(), (name, name_)
-                width = meta.variable_storage_width[name_]
-                assert width == max(1, a.str.len().max() if len(a) else 1), (name, name_)  # fitted to the data
-            elif kind == "date":
-                sas_days = pd.Timestamp("1960-01-01") + pd.to_timedelta(b, unit="D")  # pandas reads the SAS day numbers
-                pandas_days = sas_days.dt.date.astype(object).where(b.notna(), None).tolist()
-                assert pandas_days == [None if pd.isna(v) else v for v in a] == \
-                       [None if pd.isna(v) else pd.Timestamp(v).date() for v in rows[name_]], (name, name_)
-                assert meta.original_variable_types[name_].startswith("DATE")
-            else:
-                pd.testing.assert_series_equal(a.astype(float), b.astype(float), check_names=False)
-                pd.testing.assert_series_equal(a.astype(float), rows[name_].astype(float), check_names=False)
+    assert_reads_back(folder, NAMES)
 
 
 def test_every_dataset_json_validates_against_cdiscs_schema(exported):
     _, folder, _, store = exported
+    assert_valid_dataset_json(folder, NAMES, store.study.study.id)
     for name in NAMES:
         document = json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
-        jsonschema.validate(document, SCHEMA, cls=jsonschema.Draft201909Validator)
-        assert document["studyOID"] == f"STUDY.{store.study.study.id}" and document["itemGroupOID"] == f"IG.{name.upper()}"
         keys = sorted((c["keySequence"], c["name"]) for c in document["columns"] if "keySequence" in c)
         assert keys[0] == (1, "STUDYID") and keys[1] == (2, "USUBJID")
 
@@ -184,36 +157,10 @@ def test_a_value_xpt_v5_cannot_carry_is_refused_naming_its_record(tmp_path):
     assert not (tmp_path / "adae.xpt").exists()
 
 
-ODM, DEF = "{http://www.cdisc.org/ns/odm/v1.3}", "{http://www.cdisc.org/ns/def/v2.1}"
-REFERENCES = ("ItemOID", "CodeListOID", "MethodOID", "ValueListOID", "WhereClauseOID", f"{DEF}ItemOID", f"{DEF}ArchiveLocationID",
-              f"{DEF}StandardOID", f"{DEF}CommentOID")
-
-
 def test_the_define_is_define_xml_2_1_and_every_oid_it_or_a_dataset_json_names_resolves(exported):
-    import xml.etree.ElementTree as ET
-
     _, folder, written, store = exported
     assert folder / "define.xml" in written
-    root = ET.parse(folder / "define.xml").getroot()  # well-formed, or this raises
-    assert root.tag == f"{ODM}ODM" and root.get("ODMVersion") == "1.3.2"
-    [version] = root.iter(f"{ODM}MetaDataVersion")
-    assert version.get(f"{DEF}DefineVersion") == "2.1.0"
-    defined = {e.get("OID") for e in root.iter() if e.get("OID")} | {e.get("ID") for e in root.iter(f"{DEF}leaf")}
-    referred = {(e.tag, a, e.get(a)) for e in root.iter() for a in REFERENCES if e.get(a)}
-    assert referred and not [r for r in referred if r[2] not in defined]
-    items = {e.get("OID"): e for e in root.iter(f"{ODM}ItemDef")}
-    for name in NAMES:
-        document = json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
-        assert document["itemGroupOID"] in defined and document["metaDataVersionOID"] == version.get("OID")
-        [group] = [g for g in root.iter(f"{ODM}ItemGroupDef") if g.get("OID") == document["itemGroupOID"]]
-        assert [r.get("ItemOID") for r in group.iter(f"{ODM}ItemRef")] == [c["itemOID"] for c in document["columns"]]
-        for column in document["columns"]:
-            item = items[column["itemOID"]]
-            assert item.get("Name") == column["name"] and item.find(f"{ODM}Description/{ODM}TranslatedText").text == column["label"]
-            if column["dataType"] == "string":
-                assert item.get("Length") == str(column["length"])
-        leaf = group.find(f"{DEF}leaf")
-        assert (folder / leaf.get("{http://www.w3.org/1999/xlink}href")).is_file()
+    root, version, items = assert_define_resolves(folder, NAMES)
     sex = [c for c in root.iter(f"{ODM}CodeList") if c.get("OID") == "CL.SEX"][0]
     assert {e.get("CodedValue") for e in sex} <= {"M", "F"} and len(sex)
     adhc_params = [c for c in root.iter(f"{ODM}CodeList") if c.get("OID") == "CL.ADHC.PARAMCD"][0]

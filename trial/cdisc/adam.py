@@ -26,6 +26,7 @@ PARAMETERS = {  # the analysis datasets' param → (PARAMCD, PARAM)
 }
 ASSESSORS = {"INVESTIGATOR": ("GAINV", "Investigator global assessment (-3 to +3)"),
              "PATIENT": ("GAPAT", "Patient global assessment (-3 to +3)")}
+BDS, BDS_VALUE = "BASIC DATA STRUCTURE", ("PARAMCD", "PARAM", "AVAL")  # AVAL described per PARAMCD in the define
 PULL_PARAMETERS = (("PULLGRSP", "Pull test: hairs grasped"), ("PULLEXTR", "Pull test: hairs extracted"),
                    ("PULLPOS", "Pull test positive (1) or negative (0)"))
 
@@ -210,7 +211,7 @@ def _adsl(adsl: pd.DataFrame, study: Study) -> Dataset:
         "EOSSTT": status, "EOSDT": as_date(adsl.eosdt), "DCSREAS": as_text(adsl.dcsreas), "LSTVISDT": as_date(adsl.lastvisdt),
     })
     return Dataset("ADSL", "Subject-Level Analysis Dataset", "One record per screened subject", ("STUDYID", "USUBJID"),
-                   ADSL, rows.sort_values("USUBJID", kind="stable").reset_index(drop=True))
+                   ADSL, rows.sort_values("USUBJID", kind="stable").reset_index(drop=True), cdisc_class="SUBJECT LEVEL ANALYSIS DATASET")
 
 
 def _bds_start(frame: pd.DataFrame, study: Study, per_subject: pd.DataFrame) -> dict[str, pd.Series]:
@@ -238,7 +239,7 @@ def _adhc(adhc: pd.DataFrame, study: Study, per_subject: pd.DataFrame) -> Datase
     })
     keys = ("STUDYID", "USUBJID", "PARAMCD", "XHLOC", "AVISITN")
     return Dataset("ADHC", "Hair Counts Analysis Dataset", "One record per subject, parameter, location and visit", keys,
-                   ADHC, _sorted(rows, keys))
+                   ADHC, _sorted(rows, keys), cdisc_class=BDS, value_level=BDS_VALUE)
 
 
 def _adpt(adpt: pd.DataFrame, study: Study, per_subject: pd.DataFrame) -> Dataset:
@@ -256,7 +257,7 @@ def _adpt(adpt: pd.DataFrame, study: Study, per_subject: pd.DataFrame) -> Datase
     keys = ("STUDYID", "USUBJID", "PARAMCD", "XHLOC", "AVISITN")
     rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[v.name for v in ADPT])
     return Dataset("ADPT", "Pull Test Analysis Dataset", "One record per subject, parameter, location and visit", keys,
-                   ADPT, _sorted(rows, keys))
+                   ADPT, _sorted(rows, keys), cdisc_class=BDS, value_level=BDS_VALUE)
 
 
 def _adga(adga: pd.DataFrame, study: Study, per_subject: pd.DataFrame) -> Dataset:
@@ -270,7 +271,7 @@ def _adga(adga: pd.DataFrame, study: Study, per_subject: pd.DataFrame) -> Datase
     })
     keys = ("STUDYID", "USUBJID", "PARAMCD", "AVISITN")
     return Dataset("ADGA", "Global Assessment Analysis Dataset", "One record per subject, assessor and visit", keys,
-                   ADGA, _sorted(rows, keys))
+                   ADGA, _sorted(rows, keys), cdisc_class=BDS, value_level=BDS_VALUE)
 
 
 def _adae(adae: pd.DataFrame, study: Study, per_subject: pd.DataFrame) -> Dataset:
@@ -287,4 +288,5 @@ def _adae(adae: pd.DataFrame, study: Study, per_subject: pd.DataFrame) -> Datase
         "AEOUT": as_text(adae.outcome), "TRTEMFL": yes_or_empty(adae.trtemfl), "AEWDFL": yes_or_empty(adae.withdrfl),
     })
     keys = ("STUDYID", "USUBJID", "AESEQ")
-    return Dataset("ADAE", "Adverse Events Analysis Dataset", "One record per adverse event", keys, ADAE, _sorted(rows, keys))
+    return Dataset("ADAE", "Adverse Events Analysis Dataset", "One record per adverse event", keys, ADAE, _sorted(rows, keys),
+                   cdisc_class="OCCURRENCE DATA STRUCTURE")

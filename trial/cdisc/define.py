@@ -3,7 +3,9 @@
 variable's (ItemDef: type, length, label, origin, and its derivation as a MethodDef), a CodeList for
 every controlled variable (its values as the data hold them, decoded where the data pair a code with
 words: PARAMCD with PARAM, AVISITN with AVISIT, the arm's number with its label), and value-level
-metadata for the BDS datasets' AVAL: one ItemDef per PARAMCD, chosen by a WhereClauseDef.
+metadata for a value its dataset's code qualifies (AVAL by PARAMCD in ADaM's BDS datasets, --STRESN by
+--TESTCD in SDTM's findings): one ItemDef per code, chosen by a WhereClauseDef. One writer for both
+standards (:class:`Standard`).
 
 The OIDs are the Dataset-JSON files' (IG.<dataset>, IT.<dataset>.<variable>). The MetaDataVersion
 OID carries the study file's version (``export.metadata_version``)."""
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -29,10 +32,29 @@ ET.register_namespace("def", DEF)
 ET.register_namespace("xlink", XLINK)
 
 DATA_TYPES = {TEXT: "text", INTEGER: "integer", FLOAT: "float", DATE: "date"}
-CLASSES = {"ADSL": "SUBJECT LEVEL ANALYSIS DATASET", "ADAE": "OCCURRENCE DATA STRUCTURE"}  # the others: BDS
-DECODES = {"PARAMCD": "PARAM", "AVISITN": "AVISIT", "TRT01PN": "TRT01P", "TRTPN": "TRTP", "TRTAN": "TRTA", "TRT01AN": "TRT01A"}
-STANDARD = "STD.ADAMIG.1.3"
+DECODES = {"PARAMCD": "PARAM", "AVISITN": "AVISIT", "TRT01PN": "TRT01P", "TRTPN": "TRTP", "TRTAN": "TRTA", "TRT01AN": "TRT01A",
+           "ARMCD": "ARM", "ACTARMCD": "ACTARM", "VISITNUM": "VISIT", "XHTESTCD": "XHTEST", "FATESTCD": "FATEST",
+           "QSTESTCD": "QSTEST", "TSPARMCD": "TSPARM", "ETCD": "ELEMENT", "IETESTCD": "IETEST"}
 PER_DATASET = {"PARAMCD"}
+
+
+@dataclass(frozen=True)
+class Standard:
+    """The implementation guide a define describes: its name in the define, its version, and what
+    its datasets are for (Define-XML's Purpose)."""
+
+    short: str  # "ADaM", "SDTM"
+    guide: str  # "ADaMIG", "SDTMIG"
+    version: str
+    purpose: str  # "Analysis", "Tabulation"
+
+    @property
+    def oid(self) -> str:
+        return f"STD.{self.guide.upper()}.{self.version}"
+
+
+ADAMIG = Standard("ADaM", "ADaMIG", "1.3", "Analysis")
+SDTMIG = Standard("SDTM", "SDTMIG", "3.4", "Tabulation")
 
 
 def _o(tag: str) -> str:
@@ -47,12 +69,13 @@ def _description(parent: ET.Element, text: str) -> None:
     ET.SubElement(ET.SubElement(parent, _o("Description")), _o("TranslatedText"), {XML_LANG: "en"}).text = text
 
 
-def define_document(datasets: list[Dataset], study, *, metadata_version: str, created: dt.datetime, formats: tuple[str, ...]) -> ET.ElementTree:
+def define_document(datasets: list[Dataset], study, *, metadata_version: str, created: dt.datetime, formats: tuple[str, ...],
+                    standard: Standard = ADAMIG) -> ET.ElementTree:
     """The define as an element tree."""
     stamp = created.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     info = study.study
     root = ET.Element(_o("ODM"), {
-        "FileType": "Snapshot", "FileOID": f"DEFINE.{info.id}.ADAM", "CreationDateTime": stamp, "ODMVersion": "1.3.2",
+        "FileType": "Snapshot", "FileOID": f"DEFINE.{info.id}.{standard.short.upper()}", "CreationDateTime": stamp, "ODMVersion": "1.3.2",
         "Originator": info.sponsor or info.id, "SourceSystem": "trial", "SourceSystemVersion": __version__, _d("Context"): "Submission",
     })
     study_element = ET.SubElement(root, _o("Study"), {"OID": f"STUDY.{info.id}"})
@@ -61,16 +84,18 @@ def define_document(datasets: list[Dataset], study, *, metadata_version: str, cr
     ET.SubElement(globals_, _o("StudyDescription")).text = info.title
     ET.SubElement(globals_, _o("ProtocolName")).text = info.id
     version = ET.SubElement(study_element, _o("MetaDataVersion"), {
-        "OID": metadata_version, "Name": f"{info.id} ADaM", "Description": f"ADaM datasets of {info.id}, study file version {metadata_version}",
+        "OID": metadata_version, "Name": f"{info.id} {standard.short}",
+        "Description": f"{standard.short} datasets of {info.id}, study file version {metadata_version}",
         _d("DefineVersion"): "2.1.0",
     })
     standards = ET.SubElement(version, _d("Standards"))
-    ET.SubElement(standards, _d("Standard"), {"OID": STANDARD, "Name": "ADaMIG", "Type": "IG", "Version": "1.3", "Status": "Final"})
+    ET.SubElement(standards, _d("Standard"), {"OID": standard.oid, "Name": standard.guide, "Type": "IG", "Version": standard.version,
+                                                    "Status": "Final"})
 
     value_lists, where_clauses, item_defs, codelists, methods = [], [], [], {}, []
     groups = []
     for dataset in datasets:
-        groups.append(_item_group(dataset, formats))
+        groups.append(_item_group(dataset, formats, standard))
         for variable in dataset.variables:
             item_defs.append(_item_def(dataset, variable, value_list=_value_level(dataset, variable, value_lists, where_clauses, item_defs)))
             if variable.codelist:
@@ -89,12 +114,12 @@ def write_define(path: Path, datasets: list[Dataset], study, **meta) -> Path:
     return path
 
 
-def _item_group(dataset: Dataset, formats: tuple[str, ...]) -> ET.Element:
+def _item_group(dataset: Dataset, formats: tuple[str, ...], standard: Standard) -> ET.Element:
     oid = item_group_oid(dataset)
     group = ET.Element(_o("ItemGroupDef"), {
-        "OID": oid, "Name": dataset.name, "SASDatasetName": dataset.name, "Repeating": "No" if dataset.name == "ADSL" else "Yes",
-        "IsReferenceData": "No", "Purpose": "Analysis", _d("Structure"): dataset.structure,
-        _d("Class"): CLASSES.get(dataset.name, "BASIC DATA STRUCTURE"), _d("StandardOID"): STANDARD,
+        "OID": oid, "Name": dataset.name, "SASDatasetName": dataset.name, "Repeating": "No" if dataset.keys == ("STUDYID", "USUBJID") else "Yes",
+        "IsReferenceData": "Yes" if dataset.cdisc_class == "TRIAL DESIGN" else "No", "Purpose": standard.purpose,
+        _d("Structure"): dataset.structure, _d("Class"): dataset.cdisc_class, _d("StandardOID"): standard.oid,
         _d("ArchiveLocationID"): f"LF.{dataset.name}",
     })
     _description(group, dataset.label)
@@ -134,22 +159,24 @@ def _item_def(dataset: Dataset, variable: Variable, *, value_list: str | None, o
 
 
 def _value_level(dataset: Dataset, variable: Variable, value_lists: list, where_clauses: list, item_defs: list) -> str | None:
-    """For AVAL of a BDS dataset: a value list with one ItemDef per PARAMCD (its PARAM as the label)."""
-    if variable.name != "AVAL" or "PARAMCD" not in dataset.rows:
+    """For the value a dataset's code qualifies (AVAL by PARAMCD, XHSTRESN by XHTESTCD): a value list
+    with one ItemDef per code (its words as the label)."""
+    if dataset.value_level is None or variable.name != dataset.value_level[2]:
         return None
-    oid = f"VL.{dataset.name}.AVAL"
+    code_name, words_name, _ = dataset.value_level
+    oid = f"VL.{dataset.name}.{variable.name}"
     value_list = ET.Element(_d("ValueListDef"), {"OID": oid})
-    pairs = dataset.rows[["PARAMCD", "PARAM"]].drop_duplicates().sort_values("PARAMCD")
+    pairs = dataset.rows[[code_name, words_name]].drop_duplicates().sort_values(code_name)
     for order, (code, words) in enumerate(pairs.itertuples(index=False, name=None), start=1):
-        where = f"WC.{dataset.name}.PARAMCD.{code}"
-        ref = ET.SubElement(value_list, _o("ItemRef"), {"ItemOID": f"{item_oid(dataset, 'AVAL')}.{code}", "OrderNumber": str(order),
+        where = f"WC.{dataset.name}.{code_name}.{code}"
+        ref = ET.SubElement(value_list, _o("ItemRef"), {"ItemOID": f"{item_oid(dataset, variable.name)}.{code}", "OrderNumber": str(order),
                                                         "Mandatory": "No"})
         ET.SubElement(ref, _d("WhereClauseRef"), {"WhereClauseOID": where})
         clause = ET.Element(_d("WhereClauseDef"), {"OID": where})
-        check = ET.SubElement(clause, _o("RangeCheck"), {"SoftHard": "Soft", _d("ItemOID"): item_oid(dataset, "PARAMCD"), "Comparator": "EQ"})
+        check = ET.SubElement(clause, _o("RangeCheck"), {"SoftHard": "Soft", _d("ItemOID"): item_oid(dataset, code_name), "Comparator": "EQ"})
         ET.SubElement(check, _o("CheckValue")).text = code
         where_clauses.append(clause)
-        item_defs.append(_item_def(dataset, variable, value_list=None, oid=f"{item_oid(dataset, 'AVAL')}.{code}", label=words[:40]))
+        item_defs.append(_item_def(dataset, variable, value_list=None, oid=f"{item_oid(dataset, variable.name)}.{code}", label=words[:40]))
     value_lists.append(value_list)
     return oid
 

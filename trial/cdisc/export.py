@@ -1,9 +1,10 @@
-"""An export of CDISC datasets for one account: what they may read, written in the formats asked
-for, and recorded in the audit trail as an export.
+"""An export of CDISC datasets (ADaM or SDTM) for one account: what they may read, written in the
+formats asked for with their define.xml, and recorded in the audit trail as an export.
 
 Blinded accounts are refused, not given datasets without the treatment variables: every ADaM
-dataset is built to compare the arms (TRT01P, TRTA), and a "blinded ADaM" handed to a reviewer
-would pass for the real one. A site-scoped account gets its own sites' subjects."""
+dataset is built to compare the arms (TRT01P, TRTA), SDTM's DM carries each subject's arm and its
+PR domain the sessions only one arm has, and a "blinded" export handed to a reviewer would pass for
+the real one. A site-scoped account gets its own sites' subjects."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from pathlib import Path
 
 from trial.cdisc.adam import adam_datasets
 from trial.cdisc.dataset_json import write_dataset_json
-from trial.cdisc.define import write_define
+from trial.cdisc.define import ADAMIG, SDTMIG, Standard, write_define
+from trial.cdisc.sdtm import sdtm_datasets
 from trial.cdisc.xpt import write_xpt
 from trial.errors import TrialError
 from trial.governance.access import Access
@@ -37,17 +39,26 @@ def metadata_version(store) -> str:
     return f"MDV.{store.study.study.id}.{hashlib.sha256(text.encode('utf-8')).hexdigest()[:12]}"
 
 
-def export_adam(store, who, out: Path, formats: tuple[str, ...] = FORMATS) -> list[Path]:
-    """Write the ADaM datasets ``who`` may read to ``out`` (created), one file per dataset and format,
-    and their define.xml."""
+STANDARDS = {"adam": (ADAMIG, adam_datasets, "ADaM datasets", "TRT01P, TRTA"),
+             "sdtm": (SDTMIG, sdtm_datasets, "SDTM datasets", "DM.ARM, the PR sessions")}
+
+
+def export_cdisc(store, who, kind: str, out: Path, formats: tuple[str, ...] = FORMATS) -> list[Path]:
+    """Write the ``kind`` ("adam" or "sdtm") datasets ``who`` may read to ``out`` (created), one file
+    per dataset and format, and their define.xml."""
+    standard, build, what, reveals = STANDARDS[kind]
     if who.blinded:
         raise BlindedExport(
-            f"{who.user_name} is blinded in this study, and ADaM datasets carry each subject's treatment (TRT01P, TRTA): "
+            f"{who.user_name} is blinded in this study, and {standard.short} datasets carry each subject's treatment ({reveals}): "
             "the export is refused. An unblinded statistician exports them.")
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
         raise TrialError(f"unknown export format {', '.join(unknown) or '(none)'}: choose from {', '.join(FORMATS)}")
-    datasets = adam_datasets(scoped(store, Access.of(who)))
+    datasets = build(scoped(store, Access.of(who)))
+    return _write(store, who, datasets, out, formats, standard, what)
+
+
+def _write(store, who, datasets, out: Path, formats: tuple[str, ...], standard: Standard, what: str) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     meta = {"study_id": store.study.study.id, "metadata_version": metadata_version(store),
             "created": dt.datetime.now(dt.UTC), "originator": store.study.study.sponsor or store.study.study.id}
@@ -58,20 +69,30 @@ def export_adam(store, who, out: Path, formats: tuple[str, ...] = FORMATS) -> li
         if "json" in formats:
             written.append(write_dataset_json(dataset, out, **meta))
     written.append(write_define(out / "define.xml", datasets, store.study, metadata_version=meta["metadata_version"],
-                                created=meta["created"], formats=formats))
+                                created=meta["created"], formats=formats, standard=standard))
     shown = " and ".join({"xpt": "SAS XPT v5", "json": "Dataset-JSON 1.1"}[f] for f in formats)
-    record_export(store, who.user_name, "ADaM datasets",
+    record_export(store, who.user_name, what,
                   f"{', '.join(d.name for d in datasets)} ({sum(len(d.rows) for d in datasets):,} records) as {shown}, with define.xml, to {out}")
     return written
 
 
-def export_adam_zip(store, who) -> bytes:
-    """The ADaM export of :func:`export_adam` (both formats and the define) as the bytes of one zip:
-    what the Reports page hands its reader."""
-    with tempfile.TemporaryDirectory(prefix="trial-adam-") as folder:
-        written = export_adam(store, who, Path(folder) / "adam")
+def export_adam(store, who, out: Path, formats: tuple[str, ...] = FORMATS) -> list[Path]:
+    """The ADaM datasets (:func:`export_cdisc`)."""
+    return export_cdisc(store, who, "adam", out, formats)
+
+
+def export_sdtm(store, who, out: Path, formats: tuple[str, ...] = FORMATS) -> list[Path]:
+    """The SDTM datasets (:func:`export_cdisc`)."""
+    return export_cdisc(store, who, "sdtm", out, formats)
+
+
+def export_zip(store, who, kind: str = "adam") -> bytes:
+    """The export of :func:`export_cdisc` (both formats and the define) as the bytes of one zip, its
+    files in a folder named for the kind: what the Reports page hands its reader."""
+    with tempfile.TemporaryDirectory(prefix=f"trial-{kind}-") as folder:
+        written = export_cdisc(store, who, kind, Path(folder) / kind)
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for path in written:
-                archive.write(path, f"adam/{path.name}")
+                archive.write(path, f"{kind}/{path.name}")
     return buffer.getvalue()

@@ -43,6 +43,8 @@ class Dataset:
     keys: tuple[str, ...]
     variables: list[Variable]
     rows: pd.DataFrame = field(repr=False)
+    cdisc_class: str = ""  # the define's def:Class: "BASIC DATA STRUCTURE", "EVENTS", "FINDINGS", …
+    value_level: tuple[str, str, str] | None = None  # (code, its words, the value they qualify): PARAMCD, PARAM, AVAL
 
     def __post_init__(self):
         names = [v.name for v in self.variables]
@@ -77,6 +79,12 @@ def as_date(values: pd.Series) -> pd.Series:
     """A column as ``datetime.date`` values (None where empty)."""
     days = pd.to_datetime(values)
     return days.dt.date.astype(object).where(days.notna(), None)
+
+
+def iso_date(values: pd.Series) -> pd.Series:
+    """A date column as ISO 8601 text (SDTM's --DTC), None where empty."""
+    days = pd.to_datetime(values)
+    return days.dt.strftime("%Y-%m-%d").astype(object).where(days.notna(), None)
 
 
 def yes_or_empty(flags: pd.Series) -> pd.Series:

@@ -1,4 +1,4 @@
-"""`trial export adam`: the CDISC datasets (SDTM and ODM to come)."""
+"""`trial export adam` and `trial export sdtm`: the CDISC datasets (ODM to come)."""
 
 from __future__ import annotations
 
@@ -27,10 +27,27 @@ def export():
 @db_option
 @reports_errors
 def adam(out, formats, user, db):
-    """Write ADSL, ADHC, ADPT, ADGA and ADAE, each as SAS XPT v5 and CDISC Dataset-JSON 1.1."""
-    from trial.cdisc.export import FORMATS, export_adam
+    """Write ADSL, ADHC, ADPT, ADGA and ADAE, each as SAS XPT v5 and CDISC Dataset-JSON 1.1, with define.xml."""
+    _export("adam", out, formats, user, db)
+
+
+@export.command("sdtm")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the datasets.")
+@click.option("--format", "formats", type=click.Choice(["xpt", "json"]), multiple=True,
+              help="xpt (SAS transport v5) or json (Dataset-JSON 1.1); both when not given.")
+@user_option
+@db_option
+@reports_errors
+def sdtm(out, formats, user, db):
+    """Write the SDTM datasets (DM, DS, AE, PR, FA, XH, QS, SUPP--, TS, TE, TA, TV, TI), each as SAS XPT v5
+    and CDISC Dataset-JSON 1.1, with define.xml."""
+    _export("sdtm", out, formats, user, db)
+
+
+def _export(kind: str, out: Path, formats, user, db) -> None:
+    from trial.cdisc.export import FORMATS, export_cdisc
     from trial.governance.access import Permission
 
     with acting_store(db, user, Permission.EXPORT_CDISC) as (store, who):
-        written = export_adam(store, who, out, tuple(formats) or FORMATS)
+        written = export_cdisc(store, who, kind, out, tuple(formats) or FORMATS)
     click.echo(f"Wrote {len(written)} files to {out}: {', '.join(p.name for p in written)}.")

@@ -1,0 +1,415 @@
+"""SDTM datasets (SDTMIG 3.4) of the collected data: DM, DS, AE, PR and FA (the microneedling
+sessions and how they were tolerated), XH (hair assessments: a sponsor-defined findings domain),
+QS (the global assessments), the supplemental qualifiers SUPPAE, SUPPPR and SUPPXH, and the trial
+design datasets (``trial_design``). Why each collected column goes where it does is in
+docs/sdtm-mapping.md.
+
+The data are the upload files' rows as the store's reader may read them; the subject-level
+derivations (reference dates, whether a subject was treated) are the analysis datasets' own
+(``trial/sql/analysis/adsl.sql``): one derivation, not two. Variables are in SDTMIG order; dates
+are ISO 8601 text; study days count from RFSTDTC (the randomization) as day 1, with no day 0;
+codes are CDISC's submission values (``terminology``)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from trial.analysis.datasets import derive, open_datasets
+from trial.cdisc import terminology as ct
+from trial.cdisc.model import FLOAT, TEXT, Dataset, Variable, as_float, as_text, iso_date
+from trial.cdisc.trial_design import trial_design_datasets
+from trial.store.reading import frame
+from trial.study import Study, code_words
+
+CODELISTS = {
+    "DOMAIN": "", "AGEU": "AGEU", "SEX": "SEX", "ARMCD": "ARMCD", "ACTARMCD": "ARMCD", "ARMNRS": "ARMNRS", "COUNTRY": "COUNTRY",
+    "DSDECOD": "DSDECOD", "DSCAT": "DSCAT", "AESEV": "AESEV", "AESER": "NY", "AEACN": "ACN", "AEREL": "AEREL", "AEOUT": "OUT",
+    "PRTRT": "PRTRT", "PRLOC": "LOC", "FATESTCD": "FATESTCD", "FAOBJ": "FAOBJ", "XHTESTCD": "XHTESTCD", "XHCAT": "XHCAT",
+    "XHLOC": "XHLOC", "XHORRESU": "UNIT", "XHSTRESU": "UNIT", "FAORRESU": "UNIT", "FASTRESU": "UNIT", "VISITNUM": "VISITNUM",
+    "QSTESTCD": "QSTESTCD", "QSCAT": "QSCAT", "QSEVAL": "EVAL", "QNAM": "", "RDOMAIN": "",
+}
+HAIR_TESTS = (  # (column of the hair-counts file, XHTESTCD, XHTEST, unit)
+    ("area_cm2", "AREA", "Area Assessed", "cm2"), ("hair_count", "HAIRCNT", "Hair Count", "hairs"),
+    ("terminal_count", "TERMCNT", "Terminal Hair Count", "hairs"), ("vellus_count", "VELLCNT", "Vellus Hair Count", "hairs"),
+    ("shaft_diameter_um", "SHAFTDIA", "Hair Shaft Diameter", "um"),
+)
+PULL_TESTS = (("hairs_grasped", "PULLGRSP", "Pull Test Hairs Grasped", "hairs"),
+              ("hairs_extracted", "PULLEXTR", "Pull Test Hairs Extracted", "hairs"))
+GLOBAL_TESTS = {"INVESTIGATOR": ("GAINV", "Investigator Global Assessment"), "PATIENT": ("GAPAT", "Patient Global Assessment")}
+SESSION_TESTS = (("pain_vas", "PAINVAS", "Procedural Pain VAS", ""), ("pinpoint_bleeding", "PINBLEED", "Pinpoint Bleeding", ""))
+
+
+def _v(name: str, label: str, kind: str = TEXT, comment: str = "", origin: str = "Collected") -> Variable:
+    return Variable(name, label, kind, comment, codelist=CODELISTS.get(name, ""), origin=origin)
+
+
+def _assigned(name: str, label: str, comment: str, kind: str = TEXT) -> Variable:
+    return _v(name, label, kind, comment, origin="Assigned")
+
+
+def _derived(name: str, label: str, comment: str, kind: str = TEXT) -> Variable:
+    return _v(name, label, kind, comment, origin="Derived")
+
+
+def _identifiers(domain: str) -> list[Variable]:
+    return [_assigned("STUDYID", "Study Identifier", "The study file's [study] id."),
+            _assigned("DOMAIN", "Domain Abbreviation", f"{domain}."),
+            _derived("USUBJID", "Unique Subject Identifier", "STUDYID, a hyphen, and SUBJID.")]
+
+
+def _seq(domain: str, what: str) -> Variable:
+    return _derived(f"{domain}SEQ", "Sequence Number", f"1, 2, … per subject, in the order of {what}.", FLOAT)
+
+
+def _dy(domain: str, dtc: str) -> Variable:
+    return _derived(f"{domain}DY" if dtc == "DTC" else f"{domain}{dtc[:2]}DY", "Study Day" if dtc == "DTC" else
+                    {"STDTC": "Study Day of Start", "ENDTC": "Study Day of End"}[dtc],
+                    f"{domain}{dtc} minus DM.RFSTDTC in days, plus 1 on or after it (day 1 is the randomization; no day 0).",
+                    FLOAT)
+
+
+VISIT = [_derived("VISITNUM", "Visit Number", "The visit's place in the study file's [[visits]] (1 = baseline).", FLOAT),
+         _derived("VISIT", "Visit Name", "The visit's code in words (the study file's [[visits]]).")]
+DM = [
+    *_identifiers("DM"),
+    _v("SUBJID", "Subject Identifier for the Study", comment="subject_id of the subjects file."),
+    _derived("RFSTDTC", "Subject Reference Start Date/Time", "randomization_date: day 1 of the study for the subject."),
+    _derived("RFENDTC", "Subject Reference End Date/Time", "status_date of the disposition file, else the last hair count."),
+    _derived("RFXSTDTC", "Date/Time of First Study Treatment",
+             "randomization_date for a treated subject: topical minoxidil starts at randomization in every arm."),
+    _derived("RFXENDTC", "Date/Time of Last Study Treatment",
+             "For a treated subject, the end-of-study date, else the date of the last hair count."),
+    _v("RFICDTC", "Date/Time of Informed Consent", comment="consent_date of the subjects file."),
+    _derived("RFPENDTC", "Date/Time of End of Participation",
+             "The end-of-study date, else the last hair count, else the screening date."),
+    _v("DTHDTC", "Date/Time of Death", comment="Not collected by this study: empty."),
+    _v("DTHFL", "Subject Death Flag", comment="Not collected by this study: empty."),
+    _v("SITEID", "Study Site Identifier", comment="site_id of the subjects file."),
+    _v("AGE", "Age", FLOAT, "age of the subjects file, in years at screening."),
+    _assigned("AGEU", "Age Units", "YEARS."),
+    _v("SEX", "Sex", comment="sex of the subjects file."),
+    _v("RACE", "Race", comment="Not collected by this study: empty."),
+    _v("ARMCD", "Planned Arm Code", comment="arm of the randomization file; empty when not randomized."),
+    _derived("ARM", "Description of Planned Arm", "The label of ARMCD in the study file's [[arms]]."),
+    _derived("ACTARMCD", "Actual Arm Code", "ARMCD for a treated subject (analysed as randomized); empty when not treated."),
+    _derived("ACTARM", "Description of Actual Arm", "The label of ACTARMCD."),
+    _derived("ARMNRS", "Reason Arm and/or Actual Arm is Null",
+             "SCREEN FAILURE when not eligible; NOT ASSIGNED when eligible and not randomized; ASSIGNED, NOT TREATED."),
+    _v("ACTARMUD", "Description of Unplanned Actual Arm", comment="No unplanned treatment is recorded: empty."),
+    _derived("COUNTRY", "Country", "The site's country in the study file's [[sites]] (ISO 3166-1 alpha-3); empty when not given."),
+]
+DS = [
+    *_identifiers("DS"), _seq("DS", "date"),
+    _v("DSTERM", "Reported Term for the Disposition Event", comment="The milestone, or status (and reason) of the disposition file in words."),
+    _derived("DSDECOD", "Standardized Disposition Term", "INFORMED CONSENT OBTAINED, RANDOMIZED, SCREEN FAILURE, COMPLETED, or the reason (NCOMPLT)."),
+    _derived("DSCAT", "Category for Disposition Event", "PROTOCOL MILESTONE or DISPOSITION EVENT."),
+    _v("DSSTDTC", "Start Date/Time of Disposition Event", comment="consent_date, randomization_date, screening_date or status_date."),
+    _dy("DS", "STDTC"),
+]
+AE = [
+    *_identifiers("AE"), _seq("AE", "onset"),
+    _v("AESPID", "Sponsor-Defined Identifier", comment="ae_seq of the adverse-events file."),
+    _v("AETERM", "Reported Term for the Adverse Event", comment="term of the adverse-events file (verbatim)."),
+    _v("AEDECOD", "Dictionary-Derived Term", comment="pt of the adverse-events file, coded with the study's coding list."),
+    _v("AEBODSYS", "Body System or Organ Class", comment="soc of the adverse-events file (the study's coding list)."),
+    _v("AESEV", "Severity/Intensity", comment="severity of the adverse-events file."),
+    _v("AESER", "Serious Event", comment="serious of the adverse-events file."),
+    _v("AEACN", "Action Taken with Study Treatment", comment="action_taken of the adverse-events file (ACN terms)."),
+    _v("AEREL", "Causality", comment="relationship of the adverse-events file in words (the study's own codelist)."),
+    _v("AEOUT", "Outcome of Adverse Event", comment="outcome of the adverse-events file (OUT terms)."),
+    _v("AESTDTC", "Start Date/Time of Adverse Event", comment="onset_date of the adverse-events file."),
+    _v("AEENDTC", "End Date/Time of Adverse Event", comment="resolution_date of the adverse-events file."),
+    _dy("AE", "STDTC"), _dy("AE", "ENDTC"),
+]
+PR = [
+    *_identifiers("PR"), _seq("PR", "session date"),
+    _derived("PRLNKID", "Link ID", "The session's number for the subject (1 = first by date): links its FA records."),
+    _assigned("PRTRT", "Reported Name of Procedure", "MICRONEEDLING: every record of the procedures file is a session."),
+    _assigned("PRLOC", "Location of Procedure", "SCALP."),
+    _v("PRSTDTC", "Start Date/Time of Procedure", comment="session_date of the procedures file."),
+    _dy("PR", "STDTC"),
+]
+FA = [
+    *_identifiers("FA"), _seq("FA", "session, then test"),
+    _derived("FALNKID", "Link ID", "PRLNKID of the session the finding is about."),
+    _derived("FATESTCD", "Findings About Test Short Name", "PAINVAS (pain_vas) or PINBLEED (pinpoint_bleeding)."),
+    _derived("FATEST", "Findings About Test Name", "The test in words."),
+    _assigned("FAOBJ", "Object of the Observation", "MICRONEEDLING: the session the finding is about."),
+    _v("FAORRES", "Result or Finding in Original Units", comment="pain_vas (0–10) or pinpoint_bleeding (Y, N) of the procedures file."),
+    _derived("FASTRESC", "Character Result/Finding in Std Format", "FAORRES."),
+    _derived("FASTRESN", "Numeric Result/Finding in Standard Units", "FAORRES as a number, for the pain score.", FLOAT),
+    _v("FADTC", "Date/Time of Collection", comment="session_date of the procedures file."),
+    _dy("FA", "DTC"),
+]
+XH = [
+    *_identifiers("XH"), _seq("XH", "visit, category, location and test"),
+    _derived("XHGRPID", "Group ID", "The assessment the record belongs to: category, visit and location (SUPPXH qualifies it)."),
+    _derived("XHTESTCD", "Hair Assessment Short Name", "The column of the hair-counts or pull-tests file (docs/sdtm-mapping.md)."),
+    _derived("XHTEST", "Hair Assessment Name", "The test in words."),
+    _derived("XHCAT", "Category for Hair Assessment", "PHOTOTRICHOGRAM (hair-counts file) or PULL TEST (pull-tests file)."),
+    _v("XHORRES", "Result or Finding in Original Units", comment="The column's value as collected."),
+    _derived("XHORRESU", "Original Units", "The column's unit in the data dictionary."),
+    _derived("XHSTRESC", "Character Result/Finding in Std Format", "XHORRES."),
+    _derived("XHSTRESN", "Numeric Result/Finding in Standard Units", "XHORRES as a number.", FLOAT),
+    _derived("XHSTRESU", "Standard Units", "XHORRESU."),
+    _v("XHLOC", "Location of Assessment", comment="region of the hair-counts or pull-tests file (the study file's regions)."),
+    *VISIT,
+    _v("XHDTC", "Date/Time of Assessment", comment="assessment_date of the file."),
+    _dy("XH", "DTC"),
+]
+QS = [
+    *_identifiers("QS"), _seq("QS", "visit, then assessor"),
+    _derived("QSTESTCD", "Question Short Name", "GAINV (investigator) or GAPAT (patient)."),
+    _derived("QSTEST", "Question Name", "The assessment in words."),
+    _assigned("QSCAT", "Category of Question", "GLOBAL PHOTOGRAPHIC ASSESSMENT (-3 to +3)."),
+    _v("QSORRES", "Finding in Original Units", comment="score of the global-assessments file."),
+    _derived("QSSTRESC", "Character Result/Finding in Std Format", "QSORRES."),
+    _derived("QSSTRESN", "Numeric Finding in Standard Units", "QSORRES as a number.", FLOAT),
+    _derived("QSEVAL", "Evaluator", "assessor of the global-assessments file: INVESTIGATOR or STUDY SUBJECT."),
+    *VISIT,
+    _v("QSDTC", "Date/Time of Finding", comment="assessment_date of the global-assessments file."),
+    _dy("QS", "DTC"),
+]
+SUPP = [
+    _assigned("STUDYID", "Study Identifier", "The study file's [study] id."),
+    _assigned("RDOMAIN", "Related Domain Abbreviation", "The parent domain."),
+    _derived("USUBJID", "Unique Subject Identifier", "STUDYID, a hyphen, and SUBJID."),
+    _assigned("IDVAR", "Identifying Variable", "The parent's --SEQ (XHGRPID for SUPPXH: the whole assessment)."),
+    _derived("IDVARVAL", "Identifying Variable Value", "The parent record's --SEQ (or XHGRPID)."),
+    _assigned("QNAM", "Qualifier Variable Name", "The qualifier's name (docs/sdtm-mapping.md)."),
+    _assigned("QLABEL", "Qualifier Variable Label", "The qualifier's label."),
+    _v("QVAL", "Data Value", comment="The collected value."),
+    _assigned("QORIG", "Origin", "CRF: every qualifier is collected."),
+]
+SUPP_QUALIFIERS = {  # parent → (column, QNAM, QLABEL)
+    "AE": (("suspected_cause", "AESUSCAU", "Suspected Cause"),),
+    "PR": (("device", "PRDEVICE", "Microneedling Device"), ("needle_mm", "PRNEEDMM", "Needle Length (mm)"),
+           ("passes", "PRPASSES", "Number of Passes")),
+    "XH": (("evaluator_id", "XHEVALID", "Evaluator Identifier"),),
+}
+
+
+def sdtm_datasets(store) -> list[Dataset]:
+    """The SDTM datasets of the store (as the store's reader may read it): the subject-level ones
+    first, then events, interventions, findings, their supplements, and the trial design."""
+    cur = store.cursor()
+    try:
+        open_datasets(cur, materialised=("adsl",))
+        adsl = derive(cur, "adsl")
+        raw = {table: frame(cur, f"SELECT * FROM {table}") for table in
+               ("disposition", "adverse_events", "procedures", "hair_counts", "pull_tests", "global_assessments")}
+    finally:
+        cur.close()
+    study = store.study
+    dm = _dm(adsl, study)
+    start = dict(zip(adsl.subject_id, pd.to_datetime(adsl.randdt), strict=True))
+    ae, supp_ae = _ae(raw["adverse_events"], study, start)
+    pr, fa, supp_pr = _sessions(raw["procedures"], study, start)
+    xh, supp_xh = _xh(raw["hair_counts"], raw["pull_tests"], study, start)
+    datasets = [dm, _ds(adsl, raw["disposition"], study, start), ae, pr, fa, xh, _qs(raw["global_assessments"], study, start)]
+    datasets += [s for s in (supp_ae, supp_pr, supp_xh) if s is not None]
+    return datasets + trial_design_datasets(study)
+
+
+def _usubjid(study: Study, subjects: pd.Series) -> pd.Series:
+    return study.study.id + "-" + as_text(subjects)
+
+
+def _constant(value, index) -> pd.Series:
+    return pd.Series([value] * len(index), index=index, dtype=object)
+
+
+def _start(study: Study, domain: str, subjects: pd.Series) -> dict[str, pd.Series]:
+    return {"STUDYID": _constant(study.study.id, subjects.index), "DOMAIN": _constant(domain, subjects.index),
+            "USUBJID": _usubjid(study, subjects)}
+
+
+def study_day(dates: pd.Series, subjects: pd.Series, start: dict) -> pd.Series:
+    """SDTM's study day of each date: day 1 is the subject's RFSTDTC, the day before it day -1."""
+    days = (pd.to_datetime(dates) - pd.to_datetime(subjects.map(start))).dt.days
+    return days.where(days < 0, days + 1).astype(float)
+
+
+def _visits(visits: pd.Series, study: Study) -> dict[str, pd.Series]:
+    number = {v: float(i) for i, v in enumerate(study.visit_codes, start=1)}
+    return {"VISITNUM": visits.map(number).astype(float), "VISIT": as_text(visits.map(code_words))}
+
+
+def _numbered(rows: pd.DataFrame, domain: str, order: list[str]) -> pd.DataFrame:
+    """``rows`` sorted by subject then ``order``, with --SEQ 1, 2, … per subject."""
+    rows = rows.sort_values(["USUBJID", *order], kind="stable").reset_index(drop=True)
+    rows[f"{domain}SEQ"] = (rows.groupby("USUBJID").cumcount() + 1).astype(float)
+    return rows
+
+
+def _dataset(name: str, label: str, structure: str, keys: tuple[str, ...], variables: list[Variable], rows: pd.DataFrame,
+             cdisc_class: str, value_level: tuple[str, str, str] | None = None) -> Dataset:
+    names = [v.name for v in variables]
+    rows = rows[names] if len(rows) else pd.DataFrame({n: pd.Series(dtype=float if v.kind == FLOAT else object)
+                                                       for n, v in zip(names, variables, strict=True)})
+    return Dataset(name, label, structure, keys, variables, rows.reset_index(drop=True), cdisc_class=cdisc_class,
+                   value_level=value_level)
+
+
+def _dm(adsl: pd.DataFrame, study: Study) -> Dataset:
+    labels = {a.code: a.label for a in study.arms}
+    country = {s.id: s.country or None for s in study.sites}
+    randomized = adsl.ittfl.fillna(False).astype(bool)
+    treated = adsl.saffl.fillna(False).astype(bool)
+    eligible = adsl.eligfl.fillna(False).astype(bool)
+    start, end = iso_date(adsl.randdt), iso_date(adsl.eosdt).where(adsl.eosdt.notna(), iso_date(adsl.lastvisdt))
+    arm = as_text(adsl.arm).where(randomized, None)
+    actual = arm.where(treated, None)
+    reason = pd.Series([None if t else ("ASSIGNED, NOT TREATED" if r else ("NOT ASSIGNED" if e else "SCREEN FAILURE"))
+                        for r, t, e in zip(randomized, treated, eligible, strict=True)], index=adsl.index, dtype=object)
+    empty = _constant(None, adsl.index)
+    rows = pd.DataFrame({
+        **_start(study, "DM", adsl.subject_id), "SUBJID": as_text(adsl.subject_id),
+        "RFSTDTC": start.where(randomized, None), "RFENDTC": end.where(randomized, None),
+        "RFXSTDTC": start.where(treated, None), "RFXENDTC": end.where(treated, None), "RFICDTC": iso_date(adsl.consent_date),
+        "RFPENDTC": end.where(end.notna(), iso_date(adsl.screening_date)), "DTHDTC": empty, "DTHFL": empty,
+        "SITEID": as_text(adsl.site_id), "AGE": as_float(adsl.age), "AGEU": _constant("YEARS", adsl.index),
+        "SEX": ct.submission_values(adsl.sex, ct.SEX, "DM.SEX"), "RACE": empty,
+        "ARMCD": arm, "ARM": arm.map(labels, na_action="ignore"), "ACTARMCD": actual, "ACTARM": actual.map(labels, na_action="ignore"),
+        "ARMNRS": reason, "ACTARMUD": empty, "COUNTRY": adsl.site_id.map(country).astype(object),
+    }).sort_values("USUBJID", kind="stable")
+    return _dataset("DM", "Demographics", "One record per subject", ("STUDYID", "USUBJID"), DM, rows, "SPECIAL PURPOSE")
+
+
+def _ds(adsl: pd.DataFrame, disposition: pd.DataFrame, study: Study, start: dict) -> Dataset:
+    parts = []
+
+    def add(subjects, term, decod, cat, dates):  # in the order they happen on one day: consent, screening, randomization, the end
+        parts.append(pd.DataFrame({"subject_id": as_text(subjects).to_numpy(), "DSTERM": term, "DSDECOD": decod, "DSCAT": cat,
+                                   "date": pd.to_datetime(dates).to_numpy(), "rank": len(parts)}))
+
+    consented = adsl[adsl.consent_date.notna()]
+    add(consented.subject_id, "INFORMED CONSENT OBTAINED", "INFORMED CONSENT OBTAINED", "PROTOCOL MILESTONE", consented.consent_date)
+    failed = adsl[~adsl.eligfl.fillna(False).astype(bool)]
+    add(failed.subject_id, "Not eligible at screening", "SCREEN FAILURE", "DISPOSITION EVENT", failed.screening_date)
+    randomized = adsl[adsl.ittfl.fillna(False).astype(bool)]
+    add(randomized.subject_id, "RANDOMIZED", "RANDOMIZED", "PROTOCOL MILESTONE", randomized.randdt)
+    completed = disposition.status == "COMPLETED"
+    decod = ct.submission_values(disposition.reason.where(~completed, None), ct.NCOMPLT, "DS.DSDECOD").where(~completed, "COMPLETED")
+    term = disposition.status.map(code_words) + disposition.reason.map(lambda r: f": {code_words(r)}", na_action="ignore").fillna("")
+    add(disposition.subject_id, term.to_numpy(), decod.to_numpy(), "DISPOSITION EVENT", disposition.status_date)
+    rows = pd.concat(parts, ignore_index=True)
+    rows = pd.DataFrame({**_start(study, "DS", rows.subject_id), "DSTERM": as_text(rows.DSTERM), "DSDECOD": as_text(rows.DSDECOD),
+                         "DSCAT": as_text(rows.DSCAT), "DSSTDTC": iso_date(rows.date),
+                         "DSSTDY": study_day(rows.date, rows.subject_id, start), "order": rows.date, "rank": rows["rank"]})
+    rows = _numbered(rows, "DS", ["order", "rank"])
+    return _dataset("DS", "Disposition", "One record per disposition status or protocol milestone per subject",
+                    ("STUDYID", "USUBJID", "DSDECOD", "DSSTDTC"), DS, rows, "EVENTS")
+
+
+def _supplement(parent: str, rows: pd.DataFrame, source: pd.DataFrame, study: Study, idvar: str = "") -> Dataset | None:
+    """SUPP<parent>: one record per parent record (or group, by ``idvar``) and qualifier that holds a value."""
+    idvar = idvar or f"{parent}SEQ"
+    ids = [f"{s:g}" if isinstance(s, float) else str(s) for s in rows[idvar].to_numpy()]
+    parts = []
+    for column, qnam, qlabel in SUPP_QUALIFIERS[parent]:
+        values = source[column]
+        values = as_text(values.map(lambda v: f"{v:g}" if isinstance(v, float) else v, na_action="ignore"))
+        held = values.notna().to_numpy()
+        parts.append(pd.DataFrame({
+            "STUDYID": study.study.id, "RDOMAIN": parent, "USUBJID": rows.USUBJID.to_numpy()[held], "IDVAR": idvar,
+            "IDVARVAL": [i for i, h in zip(ids, held, strict=True) if h], "QNAM": qnam, "QLABEL": qlabel,
+            "QVAL": values.to_numpy()[held], "QORIG": "CRF", "order": rows[f"{parent}SEQ"].to_numpy()[held]}))
+    supp = pd.concat(parts, ignore_index=True).astype({c: object for c in [v.name for v in SUPP]})
+    if supp.empty:
+        return None
+    supp = supp.sort_values(["USUBJID", "order", "QNAM"], kind="stable")
+    return _dataset(f"SUPP{parent}", f"Supplemental Qualifiers for {parent}", "One record per IDVAR, IDVARVAL, and QNAM value per subject",
+                    ("STUDYID", "RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL", "QNAM"), SUPP, supp, "RELATIONSHIP")
+
+
+def _ae(events: pd.DataFrame, study: Study, start: dict) -> tuple[Dataset, Dataset | None]:
+    events = events.sort_values(["subject_id", "onset_date", "ae_seq"], kind="stable").reset_index(drop=True)
+    rows = pd.DataFrame({
+        **_start(study, "AE", events.subject_id), "AESPID": as_text(events.ae_seq), "AETERM": as_text(events.term),
+        "AEDECOD": as_text(events.pt), "AEBODSYS": as_text(events.soc),
+        "AESEV": ct.submission_values(events.severity, ct.AESEV, "AE.AESEV"), "AESER": ct.submission_values(events.serious, ct.NY, "AE.AESER"),
+        "AEACN": ct.submission_values(events.action_taken, ct.ACN, "AE.AEACN"),
+        "AEREL": ct.submission_values(events.relationship, ct.AEREL, "AE.AEREL"),
+        "AEOUT": ct.submission_values(events.outcome, ct.OUT, "AE.AEOUT"),
+        "AESTDTC": iso_date(events.onset_date), "AEENDTC": iso_date(events.resolution_date),
+        "AESTDY": study_day(events.onset_date, events.subject_id, start), "AEENDY": study_day(events.resolution_date, events.subject_id, start),
+    })
+    rows = _numbered(rows, "AE", [])  # already in onset order within each subject
+    ae = _dataset("AE", "Adverse Events", "One record per adverse event per subject", ("STUDYID", "USUBJID", "AEDECOD", "AESTDTC"),
+                  AE, rows, "EVENTS")
+    return ae, _supplement("AE", rows, events, study)
+
+
+def _sessions(procedures: pd.DataFrame, study: Study, start: dict) -> tuple[Dataset, Dataset, Dataset | None]:
+    sessions = procedures.sort_values(["subject_id", "session_date"], kind="stable").reset_index(drop=True)
+    link = as_text(sessions.groupby("subject_id").cumcount() + 1)
+    pr = pd.DataFrame({
+        **_start(study, "PR", sessions.subject_id), "PRLNKID": link, "PRTRT": _constant("MICRONEEDLING", sessions.index),
+        "PRLOC": _constant("SCALP", sessions.index), "PRSTDTC": iso_date(sessions.session_date),
+        "PRSTDY": study_day(sessions.session_date, sessions.subject_id, start),
+    })
+    pr = _numbered(pr, "PR", [])
+    parts = []
+    for order, (column, code, words, _) in enumerate(SESSION_TESTS):
+        value = as_text(sessions[column].map(lambda v: f"{v:g}" if isinstance(v, float) else str(v), na_action="ignore"))
+        parts.append(pd.DataFrame({
+            **_start(study, "FA", sessions.subject_id), "FALNKID": link, "FATESTCD": code, "FATEST": words,
+            "FAOBJ": "MICRONEEDLING", "FAORRES": value, "FASTRESC": value,
+            "FASTRESN": pd.to_numeric(sessions[column], errors="coerce").astype(float) if column == "pain_vas" else float("nan"),
+            "FADTC": iso_date(sessions.session_date), "FADY": study_day(sessions.session_date, sessions.subject_id, start),
+            "session": sessions.session_date.to_numpy(), "test": order}))
+    fa = pd.concat(parts, ignore_index=True)
+    fa = _numbered(fa[fa.FAORRES.notna()], "FA", ["session", "test"])
+    return (_dataset("PR", "Procedures", "One record per microneedling session per subject", ("STUDYID", "USUBJID", "PRTRT", "PRSTDTC"),
+                     PR, pr, "INTERVENTIONS"),
+            _dataset("FA", "Findings About Events or Interventions", "One record per session, test per subject",
+                     ("STUDYID", "USUBJID", "FALNKID", "FATESTCD"), FA, fa, "FINDINGS", ("FATESTCD", "FATEST", "FASTRESN")),
+            _supplement("PR", pr, sessions, study))
+
+
+def _findings(source: pd.DataFrame, tests, category: str, study: Study, start: dict, category_order: int) -> pd.DataFrame:
+    parts = []
+    for order, (column, code, words, unit) in enumerate(tests):
+        number = pd.to_numeric(source[column], errors="coerce").astype(float)
+        text = as_text(number.map(lambda v: f"{v:g}", na_action="ignore"))
+        unit_code = ct.UNITS[unit]
+        parts.append(pd.DataFrame({
+            **_start(study, "XH", source.subject_id),
+            "XHGRPID": (("PT-" if category == "PULL TEST" else "HC-") + source.visit + "-" + source.region).to_numpy(),
+            "XHTESTCD": code, "XHTEST": words, "XHCAT": category, "XHORRES": text,
+            "XHORRESU": unit_code, "XHSTRESC": text, "XHSTRESN": number, "XHSTRESU": unit_code, "XHLOC": as_text(source.region),
+            **_visits(source.visit, study), "XHDTC": iso_date(source.assessment_date),
+            "XHDY": study_day(source.assessment_date, source.subject_id, start),
+            "category_order": category_order, "region_order": source.region.map({r: i for i, r in enumerate(study.assessments.regions)}),
+            "test_order": order, "evaluator_id": source.get("evaluator_id", pd.Series(None, index=source.index, dtype=object))}))
+    rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    return rows[rows.XHORRES.notna()] if len(rows) else rows
+
+
+def _xh(hair_counts: pd.DataFrame, pull_tests: pd.DataFrame, study: Study, start: dict) -> tuple[Dataset, Dataset | None]:
+    rows = pd.concat([_findings(hair_counts, HAIR_TESTS, "PHOTOTRICHOGRAM", study, start, 0),
+                      _findings(pull_tests, PULL_TESTS, "PULL TEST", study, start, 1)], ignore_index=True)
+    rows = _numbered(rows, "XH", ["VISITNUM", "category_order", "region_order", "test_order"])
+    xh = _dataset("XH", "Hair Assessments", "One record per test per location per visit per subject",
+                  ("STUDYID", "USUBJID", "XHTESTCD", "XHLOC", "VISITNUM"), XH, rows, "FINDINGS", ("XHTESTCD", "XHTEST", "XHSTRESN"))
+    assessed = rows[rows.XHCAT == "PHOTOTRICHOGRAM"].drop_duplicates(["USUBJID", "XHGRPID"])
+    return xh, _supplement("XH", assessed, assessed, study, idvar="XHGRPID")
+
+
+def _qs(assessments: pd.DataFrame, study: Study, start: dict) -> Dataset:
+    order = {a: i for i, a in enumerate(GLOBAL_TESTS)}
+    score = pd.to_numeric(assessments.score, errors="coerce").astype(float)
+    text = as_text(score.map(lambda v: f"{v:g}", na_action="ignore"))  # as collected: -3 … 3
+    rows = pd.DataFrame({
+        **_start(study, "QS", assessments.subject_id), "QSTESTCD": as_text(assessments.assessor.map(lambda a: GLOBAL_TESTS[a][0])),
+        "QSTEST": as_text(assessments.assessor.map(lambda a: GLOBAL_TESTS[a][1])), "QSCAT": _constant("GLOBAL PHOTOGRAPHIC ASSESSMENT", assessments.index),
+        "QSORRES": text, "QSSTRESC": text, "QSSTRESN": score, "QSEVAL": ct.submission_values(assessments.assessor, ct.EVAL, "QS.QSEVAL"),
+        **_visits(assessments.visit, study), "QSDTC": iso_date(assessments.assessment_date),
+        "QSDY": study_day(assessments.assessment_date, assessments.subject_id, start), "assessor_order": assessments.assessor.map(order),
+    })
+    rows = _numbered(rows, "QS", ["VISITNUM", "assessor_order"])
+    return _dataset("QS", "Questionnaires", "One record per question per visit per subject", ("STUDYID", "USUBJID", "QSTESTCD", "VISITNUM"),
+                    QS, rows, "FINDINGS", ("QSTESTCD", "QSTEST", "QSSTRESN"))
+
+
