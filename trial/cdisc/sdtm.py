@@ -16,7 +16,7 @@ import pandas as pd
 
 from trial.analysis.datasets import derive, open_datasets
 from trial.cdisc import terminology as ct
-from trial.cdisc.model import FLOAT, Dataset, Variable, as_float, as_text, iso_date
+from trial.cdisc.model import FLOAT, Dataset, Variable, as_float, as_text, iso_date, number_text
 from trial.cdisc.sdtm_variables import (AE, DM, DS, FA, GLOBAL_TESTS, HAIR_TESTS, PR, PULL_TESTS, QS, SESSION_TESTS, SUPP,
                                        SUPP_QUALIFIERS, XH)
 from trial.cdisc.trial_design import trial_design_datasets
@@ -139,15 +139,15 @@ def _ds(adsl: pd.DataFrame, disposition: pd.DataFrame, study: Study, start: dict
 def _supplement(parent: str, rows: pd.DataFrame, source: pd.DataFrame, study: Study, idvar: str = "") -> Dataset | None:
     """SUPP<parent>: one record per parent record (or group, by ``idvar``) and qualifier that holds a value."""
     idvar = idvar or f"{parent}SEQ"
-    ids = [f"{s:g}" if isinstance(s, float) else str(s) for s in rows[idvar].to_numpy()]
+    ids = (number_text(rows[idvar]) if pd.api.types.is_numeric_dtype(rows[idvar]) else as_text(rows[idvar])).to_numpy()
     parts = []
     for column, qnam, qlabel in SUPP_QUALIFIERS[parent]:
         values = source[column]
-        values = as_text(values.map(lambda v: f"{v:g}" if isinstance(v, float) else v, na_action="ignore"))
+        values = number_text(values) if pd.api.types.is_numeric_dtype(values) else as_text(values)
         held = values.notna().to_numpy()
         parts.append(pd.DataFrame({
             "STUDYID": study.study.id, "RDOMAIN": parent, "USUBJID": rows.USUBJID.to_numpy()[held], "IDVAR": idvar,
-            "IDVARVAL": [i for i, h in zip(ids, held, strict=True) if h], "QNAM": qnam, "QLABEL": qlabel,
+            "IDVARVAL": ids[held], "QNAM": qnam, "QLABEL": qlabel,
             "QVAL": values.to_numpy()[held], "QORIG": "CRF", "order": rows[f"{parent}SEQ"].to_numpy()[held]}))
     supp = pd.concat(parts, ignore_index=True).astype({c: object for c in [v.name for v in SUPP]})
     if supp.empty:
@@ -186,7 +186,7 @@ def _sessions(procedures: pd.DataFrame, study: Study, start: dict) -> tuple[Data
     pr = _numbered(pr, "PR", [])
     parts = []
     for order, (column, code, words, _) in enumerate(SESSION_TESTS):
-        value = as_text(sessions[column].map(lambda v: f"{v:g}" if isinstance(v, float) else str(v), na_action="ignore"))
+        value = number_text(sessions[column]) if pd.api.types.is_numeric_dtype(sessions[column]) else as_text(sessions[column])
         parts.append(pd.DataFrame({
             **_start(study, "FA", sessions.subject_id), "FALNKID": link, "FATESTCD": code, "FATEST": words,
             "FAOBJ": "MICRONEEDLING", "FAORRES": value, "FASTRESC": value,
@@ -206,7 +206,7 @@ def _findings(source: pd.DataFrame, tests, category: str, study: Study, start: d
     parts = []
     for order, (column, code, words, unit) in enumerate(tests):
         number = pd.to_numeric(source[column], errors="coerce").astype(float)
-        text = as_text(number.map(lambda v: f"{v:g}", na_action="ignore"))
+        text = number_text(number)
         unit_code = ct.UNITS[unit]
         parts.append(pd.DataFrame({
             **_start(study, "XH", source.subject_id),
@@ -234,7 +234,7 @@ def _xh(hair_counts: pd.DataFrame, pull_tests: pd.DataFrame, study: Study, start
 def _qs(assessments: pd.DataFrame, study: Study, start: dict) -> Dataset:
     order = {a: i for i, a in enumerate(GLOBAL_TESTS)}
     score = pd.to_numeric(assessments.score, errors="coerce").astype(float)
-    text = as_text(score.map(lambda v: f"{v:g}", na_action="ignore"))  # as collected: -3 … 3
+    text = number_text(score)  # as collected: -3 … 3
     rows = pd.DataFrame({
         **_start(study, "QS", assessments.subject_id), "QSTESTCD": as_text(assessments.assessor.map(lambda a: GLOBAL_TESTS[a][0])),
         "QSTEST": as_text(assessments.assessor.map(lambda a: GLOBAL_TESTS[a][1])), "QSCAT": _constant("GLOBAL PHOTOGRAPHIC ASSESSMENT", assessments.index),

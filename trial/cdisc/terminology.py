@@ -42,4 +42,5 @@ def submission_values(values: pd.Series, terms: dict[str, str], what: str) -> pd
     if unknown:
         raise UnmappedTerm(f"{what}: no CDISC submission value for {', '.join(map(repr, unknown))}; "
                            "add it to trial/cdisc/terminology.py")
-    return values.astype(object).map(lambda v: None if v is None or v is pd.NA or v != v else terms[str(v)])
+    mapped = values.map(terms)  # a dict lookup per distinct value, not a Python call per record
+    return mapped.astype(object).where(values.notna(), None)
