@@ -64,10 +64,10 @@ class Dataset:
         if variable.kind != TEXT:
             return 8
         if variable.name not in self._lengths:
-            values = _texts(self.rows[variable.name])
+            values, joined = _texts(self.rows[variable.name])
             if not values:
                 longest = 1
-            elif "".join(values).isascii():  # a character is a byte: count characters, in C
+            elif joined.isascii():  # a character is a byte: count characters, in C
                 longest = max(map(len, values))
             else:
                 longest = max(len(v.encode("utf-8")) for v in values)
@@ -77,13 +77,18 @@ class Dataset:
 
 def all_ascii(values: pd.Series) -> bool:
     """Whether every text value is ASCII: one check of them joined (a C loop, not one per value)."""
-    return "".join(_texts(values)).isascii()
+    return _texts(values)[1].isascii()
 
 
-def _texts(values: pd.Series) -> list[str]:
-    """The values that are there, as a list of str."""
+def _texts(values: pd.Series) -> tuple[list[str], str]:
+    """The values that are there as a list of str, and joined (one C loop; a value that is not text
+    yet makes the join fail, and then every value is made text first)."""
     held = values.dropna().tolist()
-    return held if all(type(v) is str for v in held) else [str(v) for v in held]
+    try:
+        return held, "".join(held)
+    except TypeError:
+        held = [str(v) for v in held]
+        return held, "".join(held)
 
 
 def number_text(values: pd.Series) -> pd.Series:

@@ -66,7 +66,7 @@ def study_day(dates: pd.Series, subjects: pd.Series, start: dict) -> pd.Series:
 
 def _visits(visits: pd.Series, study: Study) -> dict[str, pd.Series]:
     number = {v: float(i) for i, v in enumerate(study.visit_codes, start=1)}
-    return {"VISITNUM": visits.map(number).astype(float), "VISIT": as_text(visits.map(code_words))}
+    return {"VISITNUM": visits.map(number).astype(float), "VISIT": as_text(visits.map({v: code_words(v) for v in study.visit_codes}))}
 
 
 def _numbered(rows: pd.DataFrame, domain: str, order: list[str]) -> pd.DataFrame:

@@ -86,7 +86,8 @@ def _observations(dataset: Dataset, widths: list[int]) -> bytes:
     for variable, width in zip(dataset.variables, widths, strict=True):
         values = dataset.rows[variable.name]
         if variable.kind == TEXT:
-            text = values.astype(object).where(values.notna(), "").to_numpy().astype(f"S{width}")  # ASCII, checked
+            codes, uniques = pd.factorize(values, use_na_sentinel=True)  # each distinct value encoded once (ASCII, checked)
+            text = np.array([str(u).encode("ascii") for u in uniques.tolist()] + [b""], dtype=f"S{width}")[codes]
             cells = text.view(np.uint8).reshape(rows, width).copy()
             cells[cells == 0] = 32  # blank-padded, as SAS pads text
         else:
