@@ -2,8 +2,8 @@
 
 For each size, the `scale` scenario is written and loaded into a fresh database (not timed), then
 in a fresh process `trial.cdisc.export.export_cdisc` writes every SDTM and then every ADaM dataset as
-SAS XPT v5 and Dataset-JSON 1.1 with each standard's define.xml; the table gives each export, its
-parts, and both together. Target
+SAS XPT v5 and Dataset-JSON 1.1 with each standard's define.xml, then the ODM 1.3.2 file; the table
+gives each export, its parts, and all of them together. Target
 (issue 15): all exports at 10,000 subjects under 10 s. No assertions.
 
     .venv/bin/python benchmarks/exports.py [--sizes 1000,10000] [--out DIR]
@@ -45,6 +45,8 @@ with Store.open({db!r}) as store:
         spent.clear()
         t = time.perf_counter(); files = export.export_cdisc(store, open_user("bench"), kind, Path({out!r}) / kind)
         results[kind] = {{"total": time.perf_counter() - t, "files": len(files), "mb": sum(p.stat().st_size for p in files) / 1e6, **spent}}
+    t = time.perf_counter(); odm = export.export_odm(store, open_user("bench"), Path({out!r}) / "study.xml")
+    results["odm"] = {{"total": time.perf_counter() - t, "files": 1, "mb": odm.stat().st_size / 1e6}}
 print(json.dumps(results))
 """
 
@@ -62,9 +64,9 @@ def main() -> None:
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
         results = json.loads(done.stdout.strip().splitlines()[-1])
         for kind, r in results.items():
-            print(f"{size:>9,} | {kind.upper():<6} | {r['total']:>7.2f} | {r['datasets']:>10.2f} | {r['xpt']:>6.2f} | {r['json']:>6.2f} | "
-                  f"{r['define']:>8.2f} | {r['files']:>5} | {r['mb']:>6.1f}")
-        print(f"{size:>9,} | {'both':<6} | {sum(r['total'] for r in results.values()):>7.2f} |")
+            parts = " | ".join(f"{r[p]:>{w}.2f}" if p in r else f"{'–':>{w}}" for p, w in (("datasets", 10), ("xpt", 6), ("json", 6), ("define", 8)))
+            print(f"{size:>9,} | {kind.upper():<6} | {r['total']:>7.2f} | {parts} | {r['files']:>5} | {r['mb']:>6.1f}")
+        print(f"{size:>9,} | {'all':<6} | {sum(r['total'] for r in results.values()):>7.2f} |")
     print("Target (issue 15): all exports at 10,000 subjects under 10 s.")
 
 

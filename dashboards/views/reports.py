@@ -12,7 +12,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboards import data, ui
-from trial.cdisc.export import export_zip
+from trial.cdisc.export import export_odm_bytes, export_zip
 from trial.reports.archive_zip import (
     PackArchive,
     build_pack_archive,
@@ -86,11 +86,12 @@ def show_preview(archive: PackArchive) -> None:
 
 
 def show_cdisc() -> None:
-    """The SDTM and ADaM datasets (XPT, Dataset-JSON and define.xml, one zip each), written when a button is clicked."""
+    """The SDTM and ADaM datasets (XPT, Dataset-JSON and define.xml, one zip each) and the ODM file, written when a
+    button is clicked."""
     st.subheader("CDISC datasets")
     me = data.user()
     if me.blinded:
-        st.caption("The SDTM and ADaM datasets carry every subject's arm: they are for unblinded statisticians.")
+        st.caption("The SDTM and ADaM datasets and the ODM file carry every subject's arm: they are for unblinded statisticians.")
         return
     current = data.store()
     study_id = current.study.study.id
@@ -98,15 +99,18 @@ def show_cdisc() -> None:
     def written(kind: str):  # run at the click, outside the page's run: the store and reader are this run's
         return lambda: export_zip(current, me, kind)  # recorded in the audit trail as an export
 
-    left, right = st.columns(2)
+    left, middle, right = st.columns(3)
     left.download_button("Download the SDTM datasets (zip)", written("sdtm"), file_name=f"{study_id}-sdtm.zip", mime=MIME["zip"],
                          key="sdtm_zip", on_click="ignore", icon=":material/table_view:", width="stretch")
-    right.download_button("Download the ADaM datasets (zip)", written("adam"), file_name=f"{study_id}-adam.zip", mime=MIME["zip"],
-                          key="adam_zip", on_click="ignore", icon=":material/dataset:", width="stretch")
+    middle.download_button("Download the ADaM datasets (zip)", written("adam"), file_name=f"{study_id}-adam.zip", mime=MIME["zip"],
+                           key="adam_zip", on_click="ignore", icon=":material/dataset:", width="stretch")
+    right.download_button("Download the ODM file (XML)", lambda: export_odm_bytes(current, me), file_name=f"{study_id}-odm.xml",
+                          mime="application/xml", key="odm_xml", on_click="ignore", icon=":material/history_edu:", width="stretch")
     st.caption("SDTM (IG 3.4): the collected data as DM, DS, AE, PR, FA, XH, QS with their supplements and the trial "
                "design (TS, TE, TA, TV, TI). ADaM (IG 1.3): ADSL, ADHC, ADPT, ADGA and ADAE, the analysis datasets every "
-               "table is computed from. Each as SAS XPT v5 and CDISC Dataset-JSON 1.1 with its define.xml (Define-XML 2.1), "
-               "written when you click, from the data as they are now.")
+               "table is computed from. Each as SAS XPT v5 and CDISC Dataset-JSON 1.1 with its define.xml (Define-XML 2.1). "
+               "ODM 1.3.2: the study's metadata and every record as loaded, then each correction, with who, when and why. "
+               "Written when you click, from the data as they are now.")
 
 
 ui.heading(

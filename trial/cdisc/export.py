@@ -18,6 +18,7 @@ from pathlib import Path
 from trial.cdisc.adam import adam_datasets
 from trial.cdisc.dataset_json import write_dataset_json
 from trial.cdisc.define import ADAMIG, SDTMIG, Standard, write_define
+from trial.cdisc.odm import write_odm
 from trial.cdisc.sdtm import sdtm_datasets
 from trial.cdisc.xpt import write_xpt
 from trial.errors import TrialError
@@ -84,6 +85,23 @@ def export_adam(store, who, out: Path, formats: tuple[str, ...] = FORMATS) -> li
 def export_sdtm(store, who, out: Path, formats: tuple[str, ...] = FORMATS) -> list[Path]:
     """The SDTM datasets (:func:`export_cdisc`)."""
     return export_cdisc(store, who, "sdtm", out, formats)
+
+
+def export_odm(store, who, path: Path) -> Path:
+    """Write the study as CDISC ODM 1.3.2 (``odm``) to ``path``: what ``who`` may read, recorded as an export."""
+    if who.blinded:
+        raise BlindedExport(f"{who.user_name} is blinded in this study, and the ODM file carries each subject's randomization "
+                            "and sessions: the export is refused. An unblinded statistician exports it.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    subjects = write_odm(scoped(store, Access.of(who)), path, metadata_version=metadata_version(store), created=dt.datetime.now(dt.UTC))
+    record_export(store, who.user_name, "ODM file", f"CDISC ODM 1.3.2 with the audit records, {subjects:,} subjects, to {path}")
+    return path
+
+
+def export_odm_bytes(store, who) -> bytes:
+    """The ODM file of :func:`export_odm` as bytes: what the Reports page hands its reader."""
+    with tempfile.TemporaryDirectory(prefix="trial-odm-") as folder:
+        return export_odm(store, who, Path(folder) / "study.xml").read_bytes()
 
 
 def export_zip(store, who, kind: str = "adam") -> bytes:

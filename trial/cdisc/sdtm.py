@@ -184,15 +184,15 @@ def _sessions(procedures: pd.DataFrame, study: Study, start: dict) -> tuple[Data
         "PRSTDY": study_day(sessions.session_date, sessions.subject_id, start),
     })
     pr = _numbered(pr, "PR", [])
+    base = pd.DataFrame({  # what every test of a session shares: computed once, not per test
+        **_start(study, "FA", sessions.subject_id), "FALNKID": link, "FAOBJ": "MICRONEEDLING",
+        "FADTC": iso_date(sessions.session_date), "FADY": study_day(sessions.session_date, sessions.subject_id, start),
+        "session": sessions.session_date.to_numpy()})
     parts = []
     for order, (column, code, words, _) in enumerate(SESSION_TESTS):
         value = number_text(sessions[column]) if pd.api.types.is_numeric_dtype(sessions[column]) else as_text(sessions[column])
-        parts.append(pd.DataFrame({
-            **_start(study, "FA", sessions.subject_id), "FALNKID": link, "FATESTCD": code, "FATEST": words,
-            "FAOBJ": "MICRONEEDLING", "FAORRES": value, "FASTRESC": value,
-            "FASTRESN": pd.to_numeric(sessions[column], errors="coerce").astype(float) if column == "pain_vas" else float("nan"),
-            "FADTC": iso_date(sessions.session_date), "FADY": study_day(sessions.session_date, sessions.subject_id, start),
-            "session": sessions.session_date.to_numpy(), "test": order}))
+        number = pd.to_numeric(sessions[column], errors="coerce").astype(float) if column == "pain_vas" else float("nan")
+        parts.append(base.assign(FATESTCD=code, FATEST=words, FAORRES=value, FASTRESC=value, FASTRESN=number, test=order))
     fa = pd.concat(parts, ignore_index=True)
     fa = _numbered(fa[fa.FAORRES.notna()], "FA", ["session", "test"])
     return (_dataset("PR", "Procedures", "One record per microneedling session per subject", ("STUDYID", "USUBJID", "PRTRT", "PRSTDTC"),
@@ -203,22 +203,23 @@ def _sessions(procedures: pd.DataFrame, study: Study, start: dict) -> tuple[Data
 
 
 def _findings(source: pd.DataFrame, tests, category: str, study: Study, start: dict, category_order: int) -> pd.DataFrame:
+    if source.empty:
+        return pd.DataFrame()
+    base = pd.DataFrame({  # what every test of an assessment shares: computed once, not per test
+        **_start(study, "XH", source.subject_id),
+        "XHGRPID": (("PT-" if category == "PULL TEST" else "HC-") + source.visit + "-" + source.region).to_numpy(),
+        "XHCAT": category, "XHLOC": as_text(source.region), **_visits(source.visit, study),
+        "XHDTC": iso_date(source.assessment_date), "XHDY": study_day(source.assessment_date, source.subject_id, start),
+        "category_order": category_order, "region_order": source.region.map({r: i for i, r in enumerate(study.assessments.regions)}),
+        "evaluator_id": source.get("evaluator_id", pd.Series(None, index=source.index, dtype=object))})
     parts = []
     for order, (column, code, words, unit) in enumerate(tests):
         number = pd.to_numeric(source[column], errors="coerce").astype(float)
-        text = number_text(number)
-        unit_code = ct.UNITS[unit]
-        parts.append(pd.DataFrame({
-            **_start(study, "XH", source.subject_id),
-            "XHGRPID": (("PT-" if category == "PULL TEST" else "HC-") + source.visit + "-" + source.region).to_numpy(),
-            "XHTESTCD": code, "XHTEST": words, "XHCAT": category, "XHORRES": text,
-            "XHORRESU": unit_code, "XHSTRESC": text, "XHSTRESN": number, "XHSTRESU": unit_code, "XHLOC": as_text(source.region),
-            **_visits(source.visit, study), "XHDTC": iso_date(source.assessment_date),
-            "XHDY": study_day(source.assessment_date, source.subject_id, start),
-            "category_order": category_order, "region_order": source.region.map({r: i for i, r in enumerate(study.assessments.regions)}),
-            "test_order": order, "evaluator_id": source.get("evaluator_id", pd.Series(None, index=source.index, dtype=object))}))
-    rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-    return rows[rows.XHORRES.notna()] if len(rows) else rows
+        held = number.notna().to_numpy()
+        text, unit_code = number_text(number), ct.UNITS[unit]
+        parts.append(base[held].assign(XHTESTCD=code, XHTEST=words, XHORRES=text[held], XHORRESU=unit_code, XHSTRESC=text[held],
+                                       XHSTRESN=number[held], XHSTRESU=unit_code, test_order=order))
+    return pd.concat(parts, ignore_index=True)
 
 
 def _xh(hair_counts: pd.DataFrame, pull_tests: pd.DataFrame, study: Study, start: dict) -> tuple[Dataset, Dataset | None]:

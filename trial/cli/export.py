@@ -1,4 +1,4 @@
-"""`trial export adam` and `trial export sdtm`: the CDISC datasets (ODM to come)."""
+"""`trial export sdtm`, `trial export adam` and `trial export odm`: the study in CDISC's standards."""
 
 from __future__ import annotations
 
@@ -42,6 +42,21 @@ def sdtm(out, formats, user, db):
     """Write the SDTM datasets (DM, DS, AE, PR, FA, XH, QS, SUPP--, TS, TE, TA, TV, TI), each as SAS XPT v5
     and CDISC Dataset-JSON 1.1, with define.xml."""
     _export("sdtm", out, formats, user, db)
+
+
+@export.command("odm")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The ODM file to write (.xml).")
+@user_option
+@db_option
+@reports_errors
+def odm(out, user, db):
+    """Write the study as CDISC ODM 1.3.2: its metadata, and every record with its history as audit records."""
+    from trial.cdisc.export import export_odm
+    from trial.governance.access import Permission
+
+    with acting_store(db, user, Permission.EXPORT_CDISC) as (store, who):
+        written = export_odm(store, who, out)
+    click.echo(f"Wrote {written}.")
 
 
 def _export(kind: str, out: Path, formats, user, db) -> None:
