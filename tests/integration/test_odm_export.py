@@ -142,3 +142,20 @@ def test_a_blinded_statistician_is_refused_before_anything_is_written(tmp_path):
         assert not (tmp_path / "out.xml").exists()
     finally:
         store.close()
+
+
+def test_a_value_xml_cannot_carry_stops_the_export_with_a_sentence(tmp_path):
+    import duckdb
+
+    from trial.errors import TrialError
+
+    store = scenario_store(tmp_path, "dhurat2013", seed=5)
+    store.close()
+    with duckdb.connect(str(tmp_path / "study.duckdb")) as raw:  # as an old database might hold it (uploads refuse it now)
+        raw.execute("UPDATE adverse_events SET term = 'itch' || chr(11) || 'ing' WHERE ae_seq = 1")
+    from trial.store import Store
+
+    with Store.open(tmp_path / "study.duckdb") as reopened:
+        with pytest.raises(TrialError, match=r"adverse_events.term holds 'itch\\x0bing', with a control character XML cannot carry"):
+            export_odm(reopened, open_user("stats"), tmp_path / "out.xml")
+    assert not list(tmp_path.glob("out.xml*"))  # no half-written file left behind

@@ -250,3 +250,25 @@ def test_a_blinded_statistician_is_refused_before_anything_is_written(tmp_path):
         assert store.scalar("SELECT count(*) FROM audit_trail WHERE action = 'EXPORT'") == 0
     finally:
         store.close()
+
+
+def test_an_export_that_fails_half_way_leaves_nothing_behind(tmp_path):
+    from trial.cdisc.xpt import NotTransportable
+    from trial.ingest.upload import upload_bytes
+
+    store = scenario_store(tmp_path, "dhurat2013", seed=6)
+    try:
+        lines = (tmp_path / "files" / "adverse_events.csv").read_text().splitlines()
+        header, first = lines[0].split(","), lines[1].split(",")
+        first[header.index("term")] = "érythème"  # UTF-8 is fine in an upload; XPT v5 carries ASCII only
+        result = upload_bytes(store, ("\n".join([lines[0], ",".join(first)]) + "\n").encode(), "adverse_events.csv", user="t",
+                              reason="verbatim as the patient said it")
+        assert result.corrected == 1
+        with pytest.raises(NotTransportable, match="AE.AETERM of the record .* holds 'érythème'"):
+            export_sdtm(store, open_user("stats"), tmp_path / "sdtm")
+        assert not (tmp_path / "sdtm").exists() and not list(tmp_path.glob(".sdtm-*"))  # DM, DS … were not left behind
+        assert store.scalar("SELECT count(*) FROM audit_trail WHERE action = 'EXPORT'") == 0
+        written = export_sdtm(store, open_user("stats"), tmp_path / "json", formats=("json",))  # Dataset-JSON carries it
+        assert "érythème" in (tmp_path / "json" / "ae.json").read_text(encoding="utf-8") and len(written) == len(NAMES) + 1
+    finally:
+        store.close()

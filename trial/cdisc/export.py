@@ -60,17 +60,23 @@ def export_cdisc(store, who, kind: str, out: Path, formats: tuple[str, ...] = FO
 
 
 def _write(store, who, datasets, out: Path, formats: tuple[str, ...], standard: Standard, what: str) -> list[Path]:
-    out.mkdir(parents=True, exist_ok=True)
+    """Every file written to a folder beside ``out`` first, then moved into it: an export that fails
+    half-way (a value a format cannot carry) leaves no half of itself behind."""
     meta = {"study_id": store.study.study.id, "metadata_version": metadata_version(store),
             "created": dt.datetime.now(dt.UTC), "originator": store.study.study.sponsor or store.study.study.id}
-    written = []
-    for dataset in datasets:
-        if "xpt" in formats:
-            written.append(write_xpt(dataset, out))
-        if "json" in formats:
-            written.append(write_dataset_json(dataset, out, **meta))
-    written.append(write_define(out / "define.xml", datasets, store.study, metadata_version=meta["metadata_version"],
-                                created=meta["created"], formats=formats, standard=standard))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f".{out.name}-", dir=out.parent) as folder:
+        staged = Path(folder)
+        files = []
+        for dataset in datasets:
+            if "xpt" in formats:
+                files.append(write_xpt(dataset, staged))
+            if "json" in formats:
+                files.append(write_dataset_json(dataset, staged, **meta))
+        files.append(write_define(staged / "define.xml", datasets, store.study, metadata_version=meta["metadata_version"],
+                                  created=meta["created"], formats=formats, standard=standard))
+        out.mkdir(exist_ok=True)
+        written = [file.replace(out / file.name) for file in files]
     shown = " and ".join({"xpt": "SAS XPT v5", "json": "Dataset-JSON 1.1"}[f] for f in formats)
     record_export(store, who.user_name, what,
                   f"{', '.join(d.name for d in datasets)} ({sum(len(d.rows) for d in datasets):,} records) as {shown}, with define.xml, to {out}")

@@ -16,8 +16,10 @@ Subject, site and visit are the structure (SubjectKey, SiteRef, StudyEventOID), 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
+from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 import numpy as np
@@ -30,6 +32,7 @@ from schemas.subjects import DIAGNOSIS_LABELS, SEX_LABELS
 from trial import __version__
 from trial import findings as fd
 from trial.store.reading import frame
+from trial.errors import TrialError
 from trial.study import code_words
 
 NS = "http://www.cdisc.org/ns/odm/v1.3"
@@ -38,6 +41,7 @@ STRUCTURE = {"site_id", "subject_id", "visit"}  # carried by SubjectData, SiteRe
 SCREENING, COMMON = "SE.SCREENING", "SE.COMMON"
 EVENT_OF = {"subjects": SCREENING, "randomization": SCREENING, "adverse_events": COMMON, "procedures": COMMON,
             "disposition": COMMON}  # the others are by visit
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")  # characters XML 1.0 cannot hold, even escaped
 DATA_TYPES = {KIND_INT: "integer", KIND_DECIMAL: "float", KIND_DATE: "date"}  # code and text: "text"
 
 
@@ -66,14 +70,19 @@ def write_odm(store, path, *, metadata_version: str, created: dt.datetime) -> in
     head = {"FileType": "Transactional", "Granularity": "All", "FileOID": f"ODM.{study.study.id}.{stamp}", "CreationDateTime": stamp,
             "ODMVersion": "1.3.2", "Originator": study.study.sponsor or study.study.id, "SourceSystem": "trial",
             "SourceSystemVersion": __version__}
-    with open(path, "w", encoding="utf-8") as out:
-        out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
-        out.write(f'<ODM xmlns="{NS}" ' + " ".join(f"{k}={quoteattr(v)}" for k, v in head.items()) + ">\n")
-        for element in (_study(study, study_oid, metadata_version), _admin(study, users, study_oid, metadata_version, created)):
-            ET.indent(element, space=" ")
-            out.write(ET.tostring(element, encoding="unicode") + "\n")
-        subjects = _write_clinical(out, study, study_oid, metadata_version, tables, uploads, corrections)
-        out.write("</ODM>\n")
+    part = Path(path).with_name(Path(path).name + ".part")  # the file appears whole or not at all
+    try:
+        with part.open("w", encoding="utf-8") as out:
+            out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+            out.write(f'<ODM xmlns="{NS}" ' + " ".join(f"{k}={quoteattr(v)}" for k, v in head.items()) + ">\n")
+            for element in (_study(study, study_oid, metadata_version), _admin(study, users, study_oid, metadata_version, created)):
+                ET.indent(element, space=" ")
+                out.write(ET.tostring(element, encoding="unicode") + "\n")
+            subjects = _write_clinical(out, study, study_oid, metadata_version, tables, uploads, corrections)
+            out.write("</ODM>\n")
+        part.replace(path)
+    finally:
+        part.unlink(missing_ok=True)
     return subjects
 
 
@@ -245,6 +254,10 @@ def _column(name: str, column: str, values: pd.Series) -> tuple[np.ndarray, np.n
     ItemData elements ("" where empty): each distinct value shown and escaped once."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     shown = [fd.show(u) for u in uniques.tolist()]
+    unfit = [v for v in shown if v is not None and NOT_XML.search(v)]
+    if unfit:  # uploads refuse them now; a database loaded before may hold one
+        raise TrialError(f"{name}.{column} holds {unfit[0]!r}, with a control character XML cannot carry: the ODM file would not "
+                         "be well-formed. Correct the value (trial load with a correction), then export again.")
     oid = _item_oid(name, column)
     items = [f'<ItemData ItemOID="{oid}" Value={quoteattr(v)}/>' if v is not None else "" for v in shown]
     return np.array([*shown, None], dtype=object)[codes], np.array([*items, ""], dtype=object)[codes]

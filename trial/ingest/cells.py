@@ -29,6 +29,9 @@ _PATTERNS = {
 }
 _ARROW_TYPES = {KIND_INT: pa.int64(), KIND_DECIMAL: pa.float64(), KIND_DATE: pa.date32()}
 _ERROR_VALUES = pa.array(SPREADSHEET_ERRORS)
+# Control characters other than tab and line breaks: no export format can carry them (XML forbids
+# them, so an ODM or define.xml holding one is not well-formed), and no one types them on purpose.
+_CONTROL = "[\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]"
 _NO_TEXT = pa.scalar(None, pa.string())
 
 
@@ -50,7 +53,8 @@ def _typed_values(kind: str, texts: pa.Array) -> pa.Array:
         return pc.cast(unsigned, _ARROW_TYPES[kind])
     upper = pc.utf8_upper(texts)
     value = upper if kind == KIND_CODE else texts
-    return pc.if_else(pc.is_in(upper, value_set=_ERROR_VALUES), _NO_TEXT, value)
+    unfit = pc.or_(pc.is_in(upper, value_set=_ERROR_VALUES), pc.match_substring_regex(texts, _CONTROL))
+    return pc.if_else(unfit, _NO_TEXT, value)
 
 
 def type_cells(batch: pa.Table, domain: Domain, positions: dict[str, int], unnamed=(),
@@ -161,11 +165,20 @@ def _day_month_year(line: int, column: str, raw: str) -> fd.Finding:
             line, column, raw, "date_format", f"{raw} is not written as YYYY-MM-DD; write {year}-{month:02d}-{day:02d}"
         )
     return fd.error(line, column, raw, "date_format", f"{raw} is not a date; write dates as YYYY-MM-DD")
+_CONTROL_PY = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _ISO_SHAPE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}")
 
 
 def _explain(line: int, column: str, raw: str, domain: Domain) -> fd.Finding:
     kind = domain.column(column).kind
+    control = re.search(_CONTROL_PY, raw)
+    if control:
+        shown = raw.replace(control.group(), "?")
+        return fd.error(
+            line, column, shown, "control_character",
+            f"'{shown}' holds an invisible control character (U+{ord(control.group()):04X}, shown here as ?) at position "
+            f"{control.start() + 1}; retype the value without it",
+        )
     if raw.upper() in SPREADSHEET_ERRORS:
         return fd.error(
             line, column, raw, "spreadsheet_error",
