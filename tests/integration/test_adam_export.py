@@ -168,6 +168,9 @@ def test_the_define_is_define_xml_2_1_and_every_oid_it_or_a_dataset_json_names_r
     assert decoded["HAIRCNT"] == "Hair count in the assessed area"
     clauses = {w.find(f"{ODM}RangeCheck/{ODM}CheckValue").text for w in root.iter(f"{DEF}WhereClauseDef") if w.get("OID").startswith("WC.ADHC.")}
     assert clauses == set(decoded)  # value-level metadata: AVAL once per parameter code
+    classes = {g.get("Name"): g.find(f"{DEF}Class").get("Name") for g in root.iter(f"{ODM}ItemGroupDef")}  # 2.1: an element
+    assert classes == {"ADSL": "SUBJECT LEVEL ANALYSIS DATASET", "ADHC": "BASIC DATA STRUCTURE", "ADPT": "BASIC DATA STRUCTURE",
+                       "ADGA": "BASIC DATA STRUCTURE", "ADAE": "OCCURRENCE DATA STRUCTURE"}
     derived = items["IT.ADSL.TRTSDT"].find(f"{DEF}Origin")
     assert derived.get("Type") == "Derived"
     methods = {m.get("OID"): m.find(f"{ODM}Description/{ODM}TranslatedText").text for m in root.iter(f"{ODM}MethodDef")}

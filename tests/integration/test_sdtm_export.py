@@ -80,7 +80,8 @@ def test_the_files_read_back_with_two_readers_validate_and_the_define_resolves(e
     [standard] = root.iter(f"{DEF}Standard")
     assert (standard.get("Name"), standard.get("Version")) == ("SDTMIG", "3.4")
     groups = {g.get("Name"): g for g in root.iter(f"{ODM}ItemGroupDef")}
-    assert groups["DM"].get(f"{DEF}Class") == "SPECIAL PURPOSE" and groups["XH"].get(f"{DEF}Class") == "FINDINGS"
+    assert groups["DM"].find(f"{DEF}Class").get("Name") == "SPECIAL PURPOSE" and groups["XH"].find(f"{DEF}Class").get("Name") == "FINDINGS"
+    assert groups["FA"].find(f"{DEF}Class/{DEF}SubClass").get("Name") == "FINDINGS ABOUT" and groups["AE"].get("Domain") == "AE"
     assert groups["TS"].get("IsReferenceData") == "Yes" and groups["DM"].get("Repeating") == "No"
     assert {w.find(f"{ODM}RangeCheck/{ODM}CheckValue").text for w in root.iter(f"{DEF}WhereClauseDef")
             if w.get("OID").startswith("WC.XH.")} >= {"HAIRCNT", "AREA"}  # XHSTRESN described per test

@@ -119,8 +119,8 @@ def _item_group(dataset: Dataset, formats: tuple[str, ...], standard: Standard) 
     group = ET.Element(_o("ItemGroupDef"), {
         "OID": oid, "Name": dataset.name, "SASDatasetName": dataset.name, "Repeating": "No" if dataset.keys == ("STUDYID", "USUBJID") else "Yes",
         "IsReferenceData": "Yes" if dataset.cdisc_class == "TRIAL DESIGN" else "No", "Purpose": standard.purpose,
-        _d("Structure"): dataset.structure, _d("Class"): dataset.cdisc_class, _d("StandardOID"): standard.oid,
-        _d("ArchiveLocationID"): f"LF.{dataset.name}",
+        _d("Structure"): dataset.structure, _d("StandardOID"): standard.oid, _d("ArchiveLocationID"): f"LF.{dataset.name}",
+        **({"Domain": dataset.name} if standard.purpose == "Tabulation" else {}),
     })
     _description(group, dataset.label)
     keys = {name: i for i, name in enumerate(dataset.keys, start=1)}
@@ -133,6 +133,11 @@ def _item_group(dataset: Dataset, formats: tuple[str, ...], standard: Standard) 
             attributes["MethodOID"] = _method_oid(dataset, variable)
         ET.SubElement(group, _o("ItemRef"), attributes)
     suffix = "xpt" if "xpt" in formats else "json"
+    # Define-XML 2.1 gives the class as an element (2.0 had an attribute); Findings About is a subclass of Findings
+    kind, _, sub = dataset.cdisc_class.partition("/")
+    class_element = ET.SubElement(group, _d("Class"), {"Name": kind})
+    if sub:
+        ET.SubElement(class_element, _d("SubClass"), {"Name": sub})
     leaf = ET.SubElement(group, _d("leaf"), {"ID": f"LF.{dataset.name}", f"{{{XLINK}}}href": f"{dataset.name.lower()}.{suffix}"})
     ET.SubElement(leaf, _d("title")).text = f"{dataset.name.lower()}.{suffix}"
     return group

@@ -44,7 +44,7 @@ class Dataset:
     keys: tuple[str, ...]
     variables: list[Variable]
     rows: pd.DataFrame = field(repr=False)
-    cdisc_class: str = ""  # the define's def:Class: "BASIC DATA STRUCTURE", "EVENTS", "FINDINGS", …
+    cdisc_class: str = ""  # the define's def:Class: "BASIC DATA STRUCTURE", "EVENTS", "FINDINGS/FINDINGS ABOUT" (a subclass), …
     value_level: tuple[str, str, str] | None = None  # (code, its words, the value they qualify): PARAMCD, PARAM, AVAL
     _lengths: dict = field(default_factory=dict, repr=False, compare=False)  # each text variable's, once
 

@@ -198,7 +198,7 @@ def _sessions(procedures: pd.DataFrame, study: Study, start: dict) -> tuple[Data
     return (_dataset("PR", "Procedures", "One record per microneedling session per subject", ("STUDYID", "USUBJID", "PRTRT", "PRSTDTC"),
                      PR, pr, "INTERVENTIONS"),
             _dataset("FA", "Findings About Events or Interventions", "One record per session, test per subject",
-                     ("STUDYID", "USUBJID", "FALNKID", "FATESTCD"), FA, fa, "FINDINGS", ("FATESTCD", "FATEST", "FASTRESN")),
+                     ("STUDYID", "USUBJID", "FALNKID", "FATESTCD"), FA, fa, "FINDINGS/FINDINGS ABOUT", ("FATESTCD", "FATEST", "FASTRESN")),
             _supplement("PR", pr, sessions, study))
 
 
