@@ -88,7 +88,7 @@ def show_preview(archive: PackArchive) -> None:
 def show_cdisc() -> None:
     """The SDTM and ADaM datasets (XPT, Dataset-JSON and define.xml, one zip each) and the ODM file, written when a
     button is clicked."""
-    st.subheader("CDISC datasets")
+    st.subheader("CDISC exports")
     me = data.user()
     if me.blinded:
         st.caption("The SDTM and ADaM datasets and the ODM file carry every subject's arm: they are for unblinded statisticians.")
@@ -117,7 +117,7 @@ ui.heading(
     "Reports",
     "The end-of-study pack for the current data: the section 14 tables as Word, CSV and HTML, the listings, "
     "the figures and the analysis results dataset. Build it, then download it whole or table by table; below it, "
-    "the CDISC SDTM and ADaM datasets.",
+    "the CDISC exports: SDTM and ADaM datasets and the ODM file.",
 )
 store = ui.require_subjects("the end-of-study tables need the site files")
 archive = built_archive(store)  # a lookup, never a build: the first render stays fast
