@@ -13,7 +13,7 @@ import pytest
 from cdisc_files import assert_define_resolves, assert_reads_back, assert_valid_dataset_json, read_xpt
 from helpers import TEAM_PASSWORD, run_as, scenario_store, team_store
 
-from trial.cdisc.export import BlindedExport, export_sdtm
+from trial.cdisc.export import BlindedExport, export_cdisc, export_sdtm
 from trial.governance.users import open_user, sign_in
 
 FINDINGS = ["STUDYID", "DOMAIN", "USUBJID", "{d}SEQ", "{d}GRPID", "{d}REFID", "{d}SPID", "{d}LNKID", "{d}TESTCD", "{d}TEST",
@@ -60,6 +60,7 @@ def exported(request, tmp_path_factory):
     folder = tmp_path_factory.mktemp(request.param)
     store = scenario_store(folder, request.param, seed=3)
     written = export_sdtm(store, open_user("stats"), folder / "sdtm")
+    export_cdisc(store, open_user("stats"), "adam", folder / "adam")  # for the checks that SDTM and ADaM agree
     yield request.param, folder / "sdtm", written, store
     store.close()
 
@@ -201,6 +202,9 @@ def test_xh_and_qs_of_a_known_subject(known):
     assert set(mine.XHORRESU) == {"{hairs}"} and set(mine.XHCAT) == {"PHOTOTRICHOGRAM"}
     area = xh[(xh.USUBJID == usubjid) & (xh.XHTESTCD == "AREA")]
     assert set(area.XHORRESU) == {"cm2"} and sorted(area.XHSTRESN) == sorted(counts.area_cm2)
+    density = xh[xh.XHTESTCD == "HAIRDENS"].merge(read_xpt(folder.parent / "adam", "adhc").query("PARAMCD == 'HAIRDENS'"),
+                                                   left_on=["USUBJID", "XHLOC", "VISITNUM"], right_on=["USUBJID", "XHLOC", "AVISITN"])
+    assert len(density) and (density.XHSTRESN - density.AVAL).abs().max() < 1e-9  # the SDTM and ADaM densities agree
     scores = store.query("SELECT visit, assessor, score FROM global_assessments WHERE subject_id = $s", {"s": subject.subject_id})
     qs = _read(folder, "qs")
     mine = qs[qs.USUBJID == usubjid]

@@ -223,6 +223,7 @@ def _findings(source: pd.DataFrame, tests, category: str, study: Study, start: d
 
 
 def _xh(hair_counts: pd.DataFrame, pull_tests: pd.DataFrame, study: Study, start: dict) -> tuple[Dataset, Dataset | None]:
+    hair_counts = hair_counts.assign(density=hair_counts.hair_count / hair_counts.area_cm2)  # the rule of adhc.sql's DENSITY
     rows = pd.concat([_findings(hair_counts, HAIR_TESTS, "PHOTOTRICHOGRAM", study, start, 0),
                       _findings(pull_tests, PULL_TESTS, "PULL TEST", study, start, 1)], ignore_index=True)
     rows = _numbered(rows, "XH", ["VISITNUM", "category_order", "region_order", "test_order"])

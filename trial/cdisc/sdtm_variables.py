@@ -15,6 +15,7 @@ CODELISTS = {
 }
 HAIR_TESTS = (  # (column of the hair-counts file, XHTESTCD, XHTEST, unit)
     ("area_cm2", "AREA", "Area Assessed", "cm2"), ("hair_count", "HAIRCNT", "Hair Count", "hairs"),
+    ("density", "HAIRDENS", "Hair Density", "hairs/cm2"),  # derived: hair_count / area_cm2, as ADHC's HAIRDENS
     ("terminal_count", "TERMCNT", "Terminal Hair Count", "hairs"), ("vellus_count", "VELLCNT", "Vellus Hair Count", "hairs"),
     ("shaft_diameter_um", "SHAFTDIA", "Hair Shaft Diameter", "um"),
 )
@@ -129,7 +130,8 @@ FA = [
 XH = [
     *_identifiers("XH"), _seq("XH", "visit, category, location and test"),
     _derived("XHGRPID", "Group ID", "The assessment the record belongs to: category, visit and location (SUPPXH qualifies it)."),
-    _derived("XHTESTCD", "Hair Assessment Short Name", "The column of the hair-counts or pull-tests file (docs/sdtm-mapping.md)."),
+    _derived("XHTESTCD", "Hair Assessment Short Name",
+             "The column of the hair-counts or pull-tests file (docs/sdtm-mapping.md); HAIRDENS is hair_count / area_cm2."),
     _derived("XHTEST", "Hair Assessment Name", "The test in words."),
     _derived("XHCAT", "Category for Hair Assessment", "PHOTOTRICHOGRAM (hair-counts file) or PULL TEST (pull-tests file)."),
     _v("XHORRES", "Result or Finding in Original Units", comment="The column's value as collected."),

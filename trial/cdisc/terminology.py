@@ -27,7 +27,7 @@ NCOMPLT = {  # C66727, the reason a subject did not complete (DSDECOD)
     "ADVERSE_EVENT": "ADVERSE EVENT", "LOST_TO_FOLLOW_UP": "LOST TO FOLLOW-UP", "WITHDREW_CONSENT": "WITHDRAWAL BY SUBJECT",
     "PROTOCOL_DEVIATION": "PROTOCOL DEVIATION", "LACK_OF_EFFICACY": "LACK OF EFFICACY", "OTHER": "OTHER",
 }
-UNITS = {"mm": "mm", "cm2": "cm2", "um": "um", "hairs": "{hairs}"}  # C71620 (UCUM-style); a count's unit in braces
+UNITS = {"mm": "mm", "cm2": "cm2", "um": "um", "hairs": "{hairs}", "hairs/cm2": "{hairs}/cm2"}  # C71620 (UCUM-style); a count's unit in braces
 EVAL = {"INVESTIGATOR": "INVESTIGATOR", "PATIENT": "STUDY SUBJECT"}  # C78735
 
 
