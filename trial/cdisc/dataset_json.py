@@ -10,7 +10,6 @@ import math
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -82,18 +81,22 @@ def rows_text(dataset: Dataset) -> str:
     ``json.dumps`` and put in place by their codes, then Arrow joins the cells of a row and the rows."""
     if not len(dataset.rows):
         return "[]"
-    cells = [pa.array(_encoded(dataset.rows[v.name], v.kind), pa.string()) for v in dataset.variables]
+    cells = [_encoded(dataset, v) for v in dataset.variables]
     rows = pc.binary_join_element_wise("[", pc.binary_join_element_wise(*cells, ","), "]", "")
-    return "[" + ",".join(rows.to_pylist()) + "]"
+    every = pa.LargeListArray.from_arrays(pa.array([0, len(rows)], pa.int64()), rows.cast(pa.large_string()))  # one list: all rows
+    return "[" + pc.binary_join(every, pa.scalar(",", pa.large_string()))[0].as_py() + "]"
 
 
-def _encoded(values: pd.Series, kind: str) -> np.ndarray:
-    """Each value of a column as its JSON text: "null" where empty."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    encoded = [json.dumps(_cell(u), ensure_ascii=False, allow_nan=False) for u in uniques.tolist()]
-    if kind == INTEGER:
-        encoded = [json.dumps(int(float(u))) for u in uniques.tolist()]
-    return np.array([*encoded, "null"], dtype=object)[codes]  # code -1 (empty) takes the last: null
+def _encoded(dataset: Dataset, variable) -> pa.Array:
+    """Each value of a column as its JSON text ("null" where empty): the distinct values encoded by
+    ``json.dumps``, then taken into place by Arrow."""
+    codes, uniques = dataset.distinct(variable.name)
+    if variable.kind == INTEGER:
+        encoded = [json.dumps(int(float(u))) for u in uniques]
+    else:
+        encoded = [json.dumps(_cell(u), ensure_ascii=False, allow_nan=False) for u in uniques]
+    positions = np.where(codes < 0, len(encoded), codes)  # empty takes the last entry: null
+    return pc.take(pa.array([*encoded, "null"], pa.string()), pa.array(positions))
 
 
 def _cell(value):

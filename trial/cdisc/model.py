@@ -46,7 +46,7 @@ class Dataset:
     rows: pd.DataFrame = field(repr=False)
     cdisc_class: str = ""  # the define's def:Class: "BASIC DATA STRUCTURE", "EVENTS", "FINDINGS/FINDINGS ABOUT" (a subclass), …
     value_level: tuple[str, str, str] | None = None  # (code, its words, the value they qualify): PARAMCD, PARAM, AVAL
-    _lengths: dict = field(default_factory=dict, repr=False, compare=False)  # each text variable's, once
+    _distinct: dict = field(default_factory=dict, repr=False, compare=False)  # variable → its factorised values
 
     def __post_init__(self):
         names = [v.name for v in self.variables]
@@ -58,37 +58,25 @@ class Dataset:
         if missing:
             raise ValueError(f"{self.name}: key variables {missing} are not variables of it")
 
+    def distinct(self, name: str) -> tuple[np.ndarray, list]:
+        """A variable's values factorised: each row's code (-1 where empty) and the distinct values.
+        Every writer works from them (a value is encoded, escaped or measured once, not once a
+        row), so they are computed once per variable."""
+        if name not in self._distinct:
+            codes, uniques = pd.factorize(self.rows[name], use_na_sentinel=True)
+            self._distinct[name] = (codes, uniques.tolist())
+        return self._distinct[name]
+
     def length(self, variable: Variable) -> int:
-        """A text variable's length in bytes, fitted to its longest value (at least 1); 8 for numbers
-        and dates. Every writer asks for it: computed once per variable."""
+        """A text variable's length in bytes, fitted to its longest value (at least 1); 8 for numbers and dates."""
         if variable.kind != TEXT:
             return 8
-        if variable.name not in self._lengths:
-            values, joined = _texts(self.rows[variable.name])
-            if not values:
-                longest = 1
-            elif joined.isascii():  # a character is a byte: count characters, in C
-                longest = max(map(len, values))
-            else:
-                longest = max(len(v.encode("utf-8")) for v in values)
-            self._lengths[variable.name] = max(1, longest)
-        return self._lengths[variable.name]
+        values = [str(v) for v in self.distinct(variable.name)[1]]
+        return max(1, max((len(v.encode("utf-8")) for v in values), default=1))
 
-
-def all_ascii(values: pd.Series) -> bool:
-    """Whether every text value is ASCII: one check of them joined (a C loop, not one per value)."""
-    return _texts(values)[1].isascii()
-
-
-def _texts(values: pd.Series) -> tuple[list[str], str]:
-    """The values that are there as a list of str, and joined (one C loop; a value that is not text
-    yet makes the join fail, and then every value is made text first)."""
-    held = values.dropna().tolist()
-    try:
-        return held, "".join(held)
-    except TypeError:
-        held = [str(v) for v in held]
-        return held, "".join(held)
+    def all_ascii(self, name: str) -> bool:
+        """Whether every text value of a variable is ASCII."""
+        return all(str(v).isascii() for v in self.distinct(name)[1])
 
 
 def number_text(values: pd.Series) -> pd.Series:

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from trial.cdisc.model import DATE, TEXT, Dataset, all_ascii
+from trial.cdisc.model import DATE, TEXT, Dataset
 from trial.errors import TrialError
 
 RECORD = 80
@@ -86,8 +86,8 @@ def _observations(dataset: Dataset, widths: list[int]) -> bytes:
     for variable, width in zip(dataset.variables, widths, strict=True):
         values = dataset.rows[variable.name]
         if variable.kind == TEXT:
-            codes, uniques = pd.factorize(values, use_na_sentinel=True)  # each distinct value encoded once (ASCII, checked)
-            text = np.array([str(u).encode("ascii") for u in uniques.tolist()] + [b""], dtype=f"S{width}")[codes]
+            codes, uniques = dataset.distinct(variable.name)  # each distinct value encoded once (ASCII, checked)
+            text = np.array([str(u).encode("ascii") for u in uniques] + [b""], dtype=f"S{width}")[codes]
             cells = text.view(np.uint8).reshape(rows, width).copy()
             cells[cells == 0] = 32  # blank-padded, as SAS pads text
         else:
@@ -124,9 +124,9 @@ def _check_ascii(dataset: Dataset) -> None:
     for variable in dataset.variables:
         if variable.kind != TEXT:
             continue
-        values = dataset.rows[variable.name]
-        if all_ascii(values):
+        if dataset.all_ascii(variable.name):
             continue
+        values = dataset.rows[variable.name]
         bad = values.notna() & ~values.map(lambda v: v is None or str(v).isascii())
         at = bad.idxmax()
         record = ", ".join(f"{k} {dataset.rows.at[at, k]}" for k in dataset.keys if k != "STUDYID")
