@@ -19,29 +19,30 @@ def export():
     """Export the study as CDISC datasets (an unblinded statistician)."""
 
 
-@export.command("adam")
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the datasets.")
-@click.option("--format", "formats", type=click.Choice(["xpt", "json"]), multiple=True,
-              help="xpt (SAS transport v5) or json (Dataset-JSON 1.1); both when not given.")
-@user_option
-@db_option
-@reports_errors
-def adam(out, formats, user, db):
-    """Write ADSL, ADHC, ADPT, ADGA and ADAE, each as SAS XPT v5 and CDISC Dataset-JSON 1.1, with define.xml."""
-    _export("adam", out, formats, user, db)
+def _datasets_command(kind: str, summary: str):
+    """``trial export <kind>``: the datasets of one standard, to a folder, in the formats asked for."""
+
+    @export.command(kind, help=summary)
+    @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the datasets.")
+    @click.option("--format", "formats", type=click.Choice(["xpt", "json"]), multiple=True,
+                  help="xpt (SAS transport v5) or json (Dataset-JSON 1.1); both when not given.")
+    @user_option
+    @db_option
+    @reports_errors
+    def command(out, formats, user, db):
+        from trial.cdisc.export import FORMATS, export_cdisc
+        from trial.governance.access import Permission
+
+        with acting_store(db, user, Permission.EXPORT_CDISC) as (store, who):
+            written = export_cdisc(store, who, kind, out, tuple(formats) or FORMATS)
+        click.echo(f"Wrote {len(written)} files to {out}: {', '.join(p.name for p in written)}.")
+
+    return command
 
 
-@export.command("sdtm")
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the datasets.")
-@click.option("--format", "formats", type=click.Choice(["xpt", "json"]), multiple=True,
-              help="xpt (SAS transport v5) or json (Dataset-JSON 1.1); both when not given.")
-@user_option
-@db_option
-@reports_errors
-def sdtm(out, formats, user, db):
-    """Write the SDTM datasets (DM, DS, AE, PR, FA, XH, QS, SUPP--, TS, TE, TA, TV, TI), each as SAS XPT v5
-    and CDISC Dataset-JSON 1.1, with define.xml."""
-    _export("sdtm", out, formats, user, db)
+sdtm = _datasets_command("sdtm", "Write the SDTM datasets (DM, DS, AE, PR, FA, XH, QS, SUPP--, TS, TE, TA, TV, TI), each as SAS "
+                                 "XPT v5 and CDISC Dataset-JSON 1.1, with define.xml.")
+adam = _datasets_command("adam", "Write ADSL, ADHC, ADPT, ADGA and ADAE, each as SAS XPT v5 and CDISC Dataset-JSON 1.1, with define.xml.")
 
 
 @export.command("odm")
@@ -57,12 +58,3 @@ def odm(out, user, db):
     with acting_store(db, user, Permission.EXPORT_CDISC) as (store, who):
         written = export_odm(store, who, out)
     click.echo(f"Wrote {written}.")
-
-
-def _export(kind: str, out: Path, formats, user, db) -> None:
-    from trial.cdisc.export import FORMATS, export_cdisc
-    from trial.governance.access import Permission
-
-    with acting_store(db, user, Permission.EXPORT_CDISC) as (store, who):
-        written = export_cdisc(store, who, kind, out, tuple(formats) or FORMATS)
-    click.echo(f"Wrote {len(written)} files to {out}: {', '.join(p.name for p in written)}.")
