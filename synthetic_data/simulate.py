@@ -76,11 +76,11 @@ def _screen(protocol: Protocol, study: Study, rng: np.random.Generator, n: int) 
     site = rng.permutation(np.repeat(np.array(site_ids), per_site))
     offsets = np.sort(rng.integers(0, protocol.enrolment_days + 1, size=screened))
     screening = np.datetime64(protocol.start, "D") + offsets * DAY
-    frame = pd.DataFrame({"site_id": site, "screening_date": screening})
+    frame = pd.DataFrame({"site_id": site, "consent_date": screening})  # consent first: screening is a study procedure
     number = frame.groupby("site_id").cumcount() + 1
     width = max(3, len(str(int(number.max()))))
     frame["subject_id"] = frame.site_id + "-" + number.astype(str).str.zfill(width)
-    frame["consent_date"] = frame.screening_date + _days(rng, 0, 3, screened)
+    frame["screening_date"] = frame.consent_date + _days(rng, 0, 3, screened)
 
     eligible = np.ones(screened, dtype=bool)
     eligible[rng.choice(screened, size=screened - n, replace=False)] = False
@@ -104,7 +104,7 @@ def _screen(protocol: Protocol, study: Study, rng: np.random.Generator, n: int) 
     frame["arm"] = None
     frame.loc[eligible, "arm"] = allocation
     frame["randomization_date"] = pd.NaT
-    frame.loc[eligible, "randomization_date"] = frame.loc[eligible, "consent_date"] + _days(rng, 7, 14, n)
+    frame.loc[eligible, "randomization_date"] = frame.loc[eligible, "screening_date"] + _days(rng, 7, 14, n)
     frame["randomization_date"] = frame["randomization_date"].astype("datetime64[s]")
     order = frame.loc[eligible].sort_values(["randomization_date", "subject_id"]).index
     frame["randomization_number"] = None

@@ -15,10 +15,10 @@ from trial.study import builtin_study_text
 
 SUBJECTS_HEADER = "site_id,subject_id,screening_date,consent_date,age,sex,diagnosis,severity_scale,severity_grade,fitzpatrick,eligible"
 SUBJECTS_ROWS = [
-    "S01,S01-001,2024-01-02,2024-01-03,28,M,AGA,NORWOOD,III,IV,Y",
-    "S01,S01-002,2024-01-02,2024-01-03,31,M,AGA,NORWOOD,IV,III,Y",
-    "S01,S01-003,2024-01-04,2024-01-05,26,F,AGA,LUDWIG,II,II,Y",
-    "S01,S01-004,2024-01-04,2024-01-05,40,M,AGA,NORWOOD,IIIV,IV,Y",
+    "S01,S01-001,2024-01-03,2024-01-03,28,M,AGA,NORWOOD,III,IV,Y",
+    "S01,S01-002,2024-01-03,2024-01-03,31,M,AGA,NORWOOD,IV,III,Y",
+    "S01,S01-003,2024-01-05,2024-01-05,26,F,AGA,LUDWIG,II,II,Y",
+    "S01,S01-004,2024-01-05,2024-01-05,40,M,AGA,NORWOOD,IIIV,IV,Y",
     "S01,S01-005,2024-01-06,2024-01-06,52,M,AGA,NORWOOD,V,V,N",
     "S02,S02-001,2024-01-08,2024-01-08,35,F,TE,,,III,Y",
 ]
@@ -78,7 +78,7 @@ def snapshot(store: Store) -> dict[str, list[tuple]]:
 def study_files(subjects: int, first: int = 1, site: str = "S01") -> tuple[bytes, bytes]:
     """Subjects and randomization files for ``subjects`` eligible subjects numbered from ``first``."""
     ids = [f"{site}-{n:04d}" for n in range(first, first + subjects)]
-    subject_rows = [f"{site},{s},2024-01-02,2024-01-03,30,M,AGA,NORWOOD,III,IV,Y" for s in ids]
+    subject_rows = [f"{site},{s},2024-01-03,2024-01-03,30,M,AGA,NORWOOD,III,IV,Y" for s in ids]
     arms = ("MINOX", "MINOX_MN")
     rand_rows = [f"{site},{s},2024-01-10,{arms[i % 2]},,," for i, s in enumerate(ids)]
     return csv_bytes(SUBJECTS_HEADER, subject_rows), csv_bytes(RANDOMIZATION_HEADER, rand_rows)

@@ -264,7 +264,7 @@ def _load(store: Store, who: str, domain: str, lines: list[str], name: str, *, e
 
 def _plant(store: Store, probe: Probe) -> None:
     """The canaries, planted through the normal upload path, and the findings and queries that quote them."""
-    screened = [f"{site},{site}-{n},2023-03-01,2023-03-02,40,F,AGA,LUDWIG,II,III,Y" for site in SITES for n in (901, 902)]
+    screened = [f"{site},{site}-{n},2023-03-02,2023-03-02,40,F,AGA,LUDWIG,II,III,Y" for site in SITES for n in (901, 902)]
     _load(store, "stat", "subjects", screened, "screened-late.csv", expect="loaded")  # eligible, not randomized
     for site in SITES:
         probe.unrandomized[site] = f"{site}-901"
@@ -402,6 +402,8 @@ def crafted_files(store: Store, probe: Probe, site: str) -> dict[str, bytes]:
     person = stored("subjects", "subject_id = $s", s=control)
     their_person = stored("subjects", "subject_id = $s", s=theirs)
     disposition = stored("disposition", "subject_id = $s", s=treated)
+    left = stored("disposition", "site_id = $site AND status = 'DISCONTINUED' ORDER BY subject_id", site=site)
+    gone = (left["status_date"] + dt.timedelta(days=5)).date().isoformat()  # after the subject left the study
     their_number = rand[theirs]["randomization_number"]
     evaluator = f"EV-{site}"
 
@@ -453,14 +455,16 @@ def crafted_files(store: Store, probe: Probe, site: str) -> dict[str, bytes]:
             f"{site},{treated},WEEK_24,{day(treated, 168)},DOCTOR,1",  # not an assessor
             f"{site},{treated},WEEK_24,{day(treated, 168)},PATIENT,1",
             f"{site},{treated},WEEK_24,{day(treated, 168)},PATIENT,2",  # duplicate_key
+            f"{site},{left['subject_id']},WEEK_24,{gone},INVESTIGATOR,1",  # assessment_after_discontinuation (warning)
         ]),
         "subjects.csv": file("subjects", [
-            f"{site},{site}-950,2023-03-01,2023-03-02,33,M,AGA,NORWOOD,III,IV,Y",  # a new subject
-            f"{site},ZZ-951,2023-03-01,2023-03-02,33,M,AGA,NORWOOD,III,IV,Y",  # subject_site_prefix (warning)
+            f"{site},{site}-950,2023-03-02,2023-03-02,33,M,AGA,NORWOOD,III,IV,Y",  # a new subject
+            f"{site},ZZ-951,2023-03-02,2023-03-02,33,M,AGA,NORWOOD,III,IV,Y",  # subject_site_prefix (warning)
             line("subjects", their_person, site_id=site, age=int(their_person["age"]) + 1),  # their subject claimed: key_outside_view
             line("subjects", person, age=int(person["age"]) + 1),  # a correction
             f"{site},{site}-952,2023-03-01,2023-01-02,33,M,AGA,NORWOOD,IX,IV,Y",  # consent long before; grade not on scale
             f"{site},{site}-953,2099-03-01,2023-03-02,33,Q,AGA,,III,IV,Y",  # future; sex; grade without scale
+            f"{site},{site}-954,2023-03-01,2023-03-02,33,M,AGA,NORWOOD,III,IV,Y",  # screened_before_consent (warning)
             line("subjects", their_person, age=int(their_person["age"]) + 1),  # the other site's row
         ]),
         "randomization.csv": file("randomization", [
@@ -475,6 +479,7 @@ def crafted_files(store: Store, probe: Probe, site: str) -> dict[str, bytes]:
             f"{site},{control},{day(control, 30)},ROLLER,1.5,10,3,N",  # session_arm (warning): a control subject's session
             f"{site},{treated},{day(treated, -5)},ROLLER,1.5,10,3,N",  # session_after_randomization
             f"{site},{treated},{day(treated, 201)},NEEDLE,3.0,0,11,X",  # not a device, above/below limits
+            f"{site},{left['subject_id']},{gone},ROLLER,1.5,10,3,N",  # session_after_discontinuation (warning)
             line("procedures", session, pain_vas=(int(session["pain_vas"]) + 1) % 10),  # a correction
             f"{other},{theirs},{day(theirs, 201)},ROLLER,1.5,10,3,N",  # the other site's row
         ]),

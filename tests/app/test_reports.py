@@ -39,7 +39,8 @@ def test_the_first_render_does_not_build_then_the_button_builds_the_whole_pack(l
                               "FROM adverse_events))")
     assert expected.data_cut == latest.isoformat()
     assert [b.label for b in at.button] == ["Build the pack"]
-    assert [b.label for b in at.get("download_button")] == ["Download the ADaM datasets (zip)"]  # the pack's wait for the build
+    assert [b.label for b in at.get("download_button")] == [  # the CDISC exports; the pack's wait for the build
+        "Download the SDTM datasets (zip)", "Download the ADaM datasets (zip)", "Download the ODM file (XML)"]
 
     at.button(key="build_pack").click().run()
     assert not at.exception, [e.message for e in at.exception]

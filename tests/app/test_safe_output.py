@@ -122,7 +122,7 @@ def test_the_findings_download_of_the_upload_page(open_as, managers):
     at = open_as("sam", "views/upload.py")
     header = "site_id,subject_id,screening_date,consent_date,age,sex,diagnosis,severity_scale,severity_grade,fitzpatrick,eligible"
     picker = next(iter(at.get("file_uploader")))
-    picker.upload("@bad.csv", f"{header}\nS01,S01-009,2024-01-02,2024-01-03,28,=HYPERLINK(1),AGA,NORWOOD,III,IV,Y\n".encode(),
+    picker.upload("@bad.csv", f"{header}\nS01,S01-009,2024-01-03,2024-01-03,28,=HYPERLINK(1),AGA,NORWOOD,III,IV,Y\n".encode(),
                   "text/csv")
     at = picker.run()
     assert not at.exception

@@ -41,7 +41,7 @@ HEADERS = {
 # Rows that load into the seeded study (test_the_good_rows_load proves it), two distinct keys each.
 GOOD = {
     "subjects": [
-        "S01,S01-006,2024-02-01,2024-02-02,45,F,AGA,LUDWIG,I,II,Y",
+        "S01,S01-006,2024-02-01,2024-02-01,45,F,AGA,LUDWIG,I,II,Y",
         "S02,S02-002,2024-02-03,2024-02-03,38,M,AGA,NORWOOD,IIIA,III,Y",
     ],
     "randomization": [
@@ -420,7 +420,34 @@ WARNINGS = [
                  2, "subject_id", "S01-001", "session_arm", id="session-for-a-subject-without-microneedling"),
     pytest.param("subjects", csv("subjects", row("subjects", 0, subject_id="S02-009")),
                  2, "subject_id", "S02-009", "subject_site_prefix", id="subject-id-not-starting-with-its-site"),
+    pytest.param("subjects", csv("subjects", good("subjects", 2), row("subjects", 1, screening_date="2024-02-01")),
+                 3, "screening_date", "2024-02-01", "screened_before_consent", id="screened-before-consent"),
 ]
+
+
+DISCONTINUED = csv("disposition", row("disposition", 1))  # S01-002 left the study on 2024-03-01
+
+
+@pytest.mark.parametrize(("domain", "data", "line", "column", "value", "rule", "says"), [
+    pytest.param("procedures", csv("procedures", good("procedures", 2), row("procedures", 1, session_date="2024-03-05")),
+                 3, "session_date", "2024-03-05", "session_after_discontinuation", ["2024-03-01"], id="session-after-discontinuation"),
+    pytest.param(GA, csv(GA, row(GA, 0, subject_id="S01-002", visit="WEEK_12", assessment_date="2024-04-10")),
+                 2, "assessment_date", "2024-04-10", "assessment_after_discontinuation", ["2024-03-01"],
+                 id="assessment-after-discontinuation"),
+])
+def test_a_record_after_the_subject_left_the_study_is_a_warning(seeded, domain, data, line, column, value, rule, says):
+    assert load(seeded, DISCONTINUED, "disposition", name="disposition.csv").status == "loaded"
+    result = load(seeded, data, domain)
+    assert result.status == "loaded", sentences(result.findings)
+    assert_reported(result, line, column, value, rule, says, severity="warning")
+
+
+def test_a_disposition_before_the_last_record_is_a_warning(seeded):
+    assert load(seeded, csv("procedures", *GOOD["procedures"]), "procedures", name="procedures.csv").status == "loaded"
+    result = load(seeded, csv("disposition", row("disposition", 1, status_date="2024-01-20")), "disposition")
+    assert result.status == "loaded", sentences(result.findings)
+    assert_reported(result, 2, "status_date", "2024-01-20", "disposition_before_last_record",
+                    ["microneedling session", "2024-01-24"], severity="warning")
 
 
 @pytest.mark.parametrize(("domain", "data", "line", "column", "value", "rule"), WARNINGS)

@@ -29,7 +29,7 @@ PROCEDURES_HEADER = "site_id,subject_id,session_date,device,needle_mm,passes,pai
 
 
 def subjects_file(rows: int, age: str = "30") -> bytes:
-    return csv_bytes(SUBJECTS_HEADER, [f"S01,S01-{n:05d},2024-01-02,2024-01-03,{age},M,AGA,NORWOOD,III,IV,Y"
+    return csv_bytes(SUBJECTS_HEADER, [f"S01,S01-{n:05d},2024-01-03,2024-01-03,{age},M,AGA,NORWOOD,III,IV,Y"
                                        for n in range(1, rows + 1)])
 
 
@@ -81,8 +81,8 @@ def test_cells_that_do_not_fit_their_column_are_counted_once(store):
 
 
 def test_a_column_that_does_not_fit_leaves_room_for_the_empty_required_cells_of_another(store):
-    rows = [f"S01,S01-{n:05d},2024-01-02,2024-01-03,thirty,M,AGA,NORWOOD,III,IV,Y" for n in range(1, 1501)]
-    rows += [f"S01,S01-{n:05d},2024-01-02,2024-01-03,30,,AGA,NORWOOD,III,IV,Y" for n in range(1501, 1511)]
+    rows = [f"S01,S01-{n:05d},2024-01-03,2024-01-03,thirty,M,AGA,NORWOOD,III,IV,Y" for n in range(1, 1501)]
+    rows += [f"S01,S01-{n:05d},2024-01-03,2024-01-03,30,,AGA,NORWOOD,III,IV,Y" for n in range(1501, 1511)]
     result = load(store, csv_bytes(SUBJECTS_HEADER, rows), "subjects")
     assert [f.line for f in of_rule(result, "required")] == list(range(1502, 1512))  # sex, past the bad ages
 
@@ -173,13 +173,13 @@ def test_a_far_too_wide_header_of_no_named_domain_is_refused_too(store):
 
 def test_a_few_unknown_or_repeated_columns_are_each_named(store):
     header = SUBJECTS_HEADER + ",colour,age,notes"
-    result = load(store, (header + "\n" + "S01,S01-001,2024-01-02,2024-01-03,30,M,AGA,NORWOOD,III,IV,Y,red,30,x\n").encode(), "subjects")
+    result = load(store, (header + "\n" + "S01,S01-001,2024-01-03,2024-01-03,30,M,AGA,NORWOOD,III,IV,Y,red,30,x\n").encode(), "subjects")
     assert sorted((f.rule, f.column) for f in result.findings) == [
         ("duplicate_column", "age"), ("unknown_column", "colour"), ("unknown_column", "notes")]
 
 
 def test_twenty_extra_columns_are_read_twenty_one_are_not(store):
-    row = "S01,S01-001,2024-01-02,2024-01-03,30,M,AGA,NORWOOD,III,IV,Y"
+    row = "S01,S01-001,2024-01-03,2024-01-03,30,M,AGA,NORWOOD,III,IV,Y"
     assert load(store, (SUBJECTS_HEADER + "," * 20 + "\n" + row + "\n").encode(), "subjects").status == "loaded"
     refused = load(store, (SUBJECTS_HEADER + "," * 21 + "\n" + row + "\n").encode(), "subjects", name="wider.csv")
     assert [f.rule for f in refused.findings] == ["too_many_columns"]

@@ -199,7 +199,7 @@ def test_a_subject_number_used_at_another_site_is_refused_without_its_values(stu
 
 def test_a_randomization_number_used_at_another_site_is_refused_without_naming_its_subject(study):
     subjects = "site_id,subject_id,screening_date,consent_date,age,sex,diagnosis,severity_scale,severity_grade,fitzpatrick,eligible"
-    new = _as(study, "sam", csv_bytes(subjects, ["S01,S01-900,2024-01-02,2024-01-03,30,M,AGA,NORWOOD,III,IV,Y"]))
+    new = _as(study, "sam", csv_bytes(subjects, ["S01,S01-900,2024-01-03,2024-01-03,30,M,AGA,NORWOOD,III,IV,Y"]))
     assert new.status == "loaded", _said(new)
     theirs = _row(study, "SELECT * FROM randomization WHERE site_id = 'S02' ORDER BY subject_id LIMIT 1")
     row = f"S01,S01-900,2024-01-10,MINOX,{theirs['randomization_number']},"

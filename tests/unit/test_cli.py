@@ -81,7 +81,7 @@ def test_correction_via_cli_needs_a_reason_then_shows_in_audit(db, tmp_path):
 def test_uploads_show_and_raw_return_the_findings_and_exact_bytes(db, tmp_path):
     runner = CliRunner()
     bad = tmp_path / "bad.csv"
-    bad.write_bytes(b"site_id,subject_id,screening_date,consent_date,age,sex,diagnosis,eligible\nS01,S01-001,2024-01-02,2024-01-03,17,M,AGA,Y\n")
+    bad.write_bytes(b"site_id,subject_id,screening_date,consent_date,age,sex,diagnosis,eligible\nS01,S01-001,2024-01-03,2024-01-03,17,M,AGA,Y\n")
     assert runner.invoke(main, ["load", str(bad), "--db", str(db)]).exit_code == 1
     shown = runner.invoke(main, ["uploads", "show", "1", "--db", str(db)])
     assert shown.exit_code == 0 and "rejected" in shown.output and "17 is outside" in shown.output
