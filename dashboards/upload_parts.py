@@ -13,8 +13,10 @@ from dashboards import data, ui
 from schemas import DOMAINS
 from trial.errors import TrialError
 from trial.governance import data_queries as dq
+from trial.governance.access import ALLOCATION_DOMAINS
 from trial.governance.users import User
 from trial.ingest.result import ALREADY_LOADED, CHECKED, LOADED, REJECTED, UploadResult
+from trial.ingest.templates import template_csv
 
 GUESS = "guess"
 LOADABLE = (CHECKED,)
@@ -234,8 +236,9 @@ def offer_answers(me: User, outcome: list[Loaded]) -> None:
             st.rerun()
 
 
-def show_dictionary() -> None:
-    """What each file holds, for a coordinator choosing files for the first time."""
+def show_dictionary(allowed: frozenset[str] | None = None) -> None:
+    """What each file holds, for a coordinator choosing files for the first time, and a template of
+    each file the user may upload (its header and one example row of this study)."""
     st.markdown("#### What each file holds")
     st.caption("Load subjects first, then randomization, then the visit files; a batch is put in that order for you. "
                "Columns marked * are required. Dates are written YYYY-MM-DD.")
@@ -246,3 +249,15 @@ def show_dictionary() -> None:
     ]
     st.dataframe(pd.DataFrame(rows), hide_index=True, placeholder="", width="stretch",
                  column_config={"Columns": st.column_config.TextColumn(width="large")})
+    hidden = ALLOCATION_DOMAINS if data.user().blinded else frozenset()  # their example would show an arm
+    names = [n for n in DOMAINS if (allowed is None or n in allowed) and n not in hidden]
+    if not names:
+        return
+    st.markdown("#### Templates")
+    st.caption("Each template is a file with the header this study expects and one example row: replace the example "
+               "with your rows, or copy the header into your own spreadsheet.")
+    study = data.study()
+    for start in range(0, len(names), 4):  # rows of four: a phone shows them one under another
+        for column, name in zip(st.columns(4), names[start:start + 4], strict=False):
+            column.download_button(f"{name}.csv", template_csv(study, name), file_name=f"{name}-template.csv", mime="text/csv",
+                                   key=f"template_{name}", on_click="ignore", icon=":material/download:", width="stretch")

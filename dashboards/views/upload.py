@@ -71,7 +71,7 @@ with last_load:
         offer_answers(me, st.session_state.upload_outcome)
 
 if not uploaded:
-    show_dictionary()
+    show_dictionary(scope.domains)
     st.stop()
 
 too_big = [f.name for f in uploaded if f.size > settings.upload_limit_bytes]

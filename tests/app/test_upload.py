@@ -142,3 +142,25 @@ def test_a_locked_database_says_so_instead_of_offering_the_picker(empty_app):
     at = empty_app(PAGE)
     assert "locked" in at.warning[0].value and "final data review" in at.warning[0].value
     assert not list(at.get("file_uploader"))
+
+
+def test_the_page_offers_a_template_of_each_file_the_user_may_upload(tmp_path, monkeypatch):
+    """Site staff get all eight (open-label: they see the arm); the blinded evaluator gets her assessment
+    files only, never the randomization or session templates, whose example holds an arm."""
+    from helpers import TEAM_PASSWORD, signed_in_app, team_store
+
+    from trial.governance.users import sign_in, start_session
+    from trial.ingest.templates import template_csv
+
+    with team_store(tmp_path) as store:
+        tokens = {who: start_session(store, sign_in(store, who, TEAM_PASSWORD)) for who in ("sam", "eve")}
+        study = store.study
+    monkeypatch.setenv("TRIAL_DB", str(tmp_path / "study.duckdb"))
+    offered = {}
+    for who in ("sam", "eve"):
+        at = signed_in_app(tokens[who], PAGE)
+        offered[who] = [b.label for b in at.get("download_button") if b.label.endswith(".csv")]
+    assert offered["sam"] == [f"{d}.csv" for d in ("subjects", "randomization", "hair_counts", "pull_tests", "global_assessments",
+                                                   "adverse_events", "procedures", "disposition")]
+    assert offered["eve"] and not {"randomization.csv", "procedures.csv"} & set(offered["eve"])
+    assert template_csv(study, "hair_counts").decode().splitlines()[1].startswith(f"{study.sites[0].id},{study.sites[0].id}-001,BASELINE")
