@@ -249,7 +249,8 @@ def show_dictionary(allowed: frozenset[str] | None = None) -> None:
     ]
     st.dataframe(pd.DataFrame(rows), hide_index=True, placeholder="", width="stretch",
                  column_config={"Columns": st.column_config.TextColumn(width="large")})
-    hidden = ALLOCATION_DOMAINS if data.user().blinded else frozenset()  # their example would show an arm
+    blinded = data.user().blinded
+    hidden = ALLOCATION_DOMAINS if blinded else frozenset()  # their example would show an arm
     names = [n for n in DOMAINS if (allowed is None or n in allowed) and n not in hidden]
     if not names:
         return
@@ -259,5 +260,5 @@ def show_dictionary(allowed: frozenset[str] | None = None) -> None:
     study = data.study()
     for start in range(0, len(names), 4):  # rows of four: a phone shows them one under another
         for column, name in zip(st.columns(4), names[start:start + 4], strict=False):
-            column.download_button(f"{name}.csv", template_csv(study, name), file_name=f"{name}-template.csv", mime="text/csv",
+            column.download_button(f"{name}.csv", template_csv(study, name, blinded=blinded), file_name=f"{name}-template.csv", mime="text/csv",
                                    key=f"template_{name}", on_click="ignore", icon=":material/download:", width="stretch")

@@ -24,3 +24,11 @@ def test_every_template_loads_with_no_finding(tmp_path, name):
             assert header.split(",") == DOMAINS[domain].column_names and not rest
             result = upload_bytes(store, data, f"{domain}-template.csv", user="t")
             assert (result.status, result.inserted, [f.sentence for f in result.findings]) == ("loaded", 1, []), domain
+
+
+def test_a_blinded_readers_template_holds_nothing_withheld_from_them():
+    study = parse_study(builtin_study_text("demo"))
+    seen = dict(zip(*(line.split(",") for line in template_csv(study, "adverse_events", blinded=True).decode().splitlines()),
+                    strict=True))
+    assert seen["suspected_cause"] == "" and seen["term"] == seen["pt"] == study.coding[0].pt
+    assert "MICRONEEDLING" in template_csv(study, "adverse_events").decode()  # the unblinded example names the cause

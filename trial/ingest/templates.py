@@ -15,8 +15,10 @@ from schemas import DOMAINS
 from trial.study import Study
 
 
-def example_row(study: Study, domain: str) -> dict[str, str]:
-    """The example values of ``domain``'s columns for ``study`` ("" where a column is optional and left empty)."""
+def example_row(study: Study, domain: str, *, blinded: bool = False) -> dict[str, str]:
+    """The example values of ``domain``'s columns for ``study`` ("" where a column is optional and left
+    empty). For a ``blinded`` reader the columns withheld from them hold nothing that could tell an
+    arm: the verbatim term is the coded one, the suspected cause is empty."""
     site = study.sites[0].id
     arm = next((a for a in study.arms if a.microneedling), study.arms[0])
     term = study.coding[0]
@@ -38,12 +40,14 @@ def example_row(study: Study, domain: str) -> dict[str, str]:
         "needle_mm": f"{procedures.needle_mm:g}" if procedures else "1.5", "passes": "4", "pain_vas": "3", "pinpoint_bleeding": "Y",
         "status": "COMPLETED", "status_date": "2025-01-20", "reason": "",
     }
+    if blinded:
+        values |= {"term": term.pt, "suspected_cause": ""}
     return {c.name: values[c.name] for c in DOMAINS[domain].columns}
 
 
-def template_csv(study: Study, domain: str) -> bytes:
+def template_csv(study: Study, domain: str, *, blinded: bool = False) -> bytes:
     """The template file of ``domain``: its header, then the example row (UTF-8, one line each)."""
-    row = example_row(study, domain)
+    row = example_row(study, domain, blinded=blinded)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(row.keys())
