@@ -8,10 +8,10 @@ finding (the tests hold this)."""
 
 from __future__ import annotations
 
-import csv
-import io
+import pandas as pd
 
 from schemas import DOMAINS
+from trial.csv_safe import write_csv
 from trial.study import Study
 
 
@@ -46,10 +46,6 @@ def example_row(study: Study, domain: str, *, blinded: bool = False) -> dict[str
 
 
 def template_csv(study: Study, domain: str, *, blinded: bool = False) -> bytes:
-    """The template file of ``domain``: its header, then the example row (UTF-8, one line each)."""
-    row = example_row(study, domain, blinded=blinded)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(row.keys())
-    writer.writerow(row.values())
-    return out.getvalue().encode("utf-8")
+    """The template file of ``domain``: its header, then the example row (UTF-8, one line each),
+    written as every CSV leaving the system is (``csv_safe``)."""
+    return write_csv(pd.DataFrame([example_row(study, domain, blinded=blinded)])).encode("utf-8")
